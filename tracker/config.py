@@ -1,0 +1,92 @@
+"""Configuration from environment variables, with documented defaults.
+
+Every setting can be given as an environment variable of the same name; tests pass
+a mapping to `create_app` instead. Production mode (`TRACKER_ENV=production`) refuses
+to start without an explicit `SECRET_KEY`; development generates one under `instance/`.
+"""
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(Exception):
+    """A configuration problem that stops start-up with one clear line."""
+
+
+DEFAULTS = {
+    "TRACKER_ENV": "development",
+    "DATABASE_URL": None,  # None: SQLite file instance/tracker.db
+    "SECRET_KEY": None,
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    "TELEGRAM_BOT_TOKEN": None,
+    "TELEGRAM_API_URL": "https://api.telegram.org/bot",
+    "TELEGRAM_BOT_USERNAME": "directive_tracker_bot",
+    "TELEGRAM_MODE": "polling",  # polling | webhook
+    "TELEGRAM_WEBHOOK_SECRET": None,
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "DUE_SOON_DAYS": 3,
+    "MAX_DIRECTIVE_BYTES": 2 * 1024 * 1024,
+    "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "SCHEDULER_ENABLED": False,
+}
+
+_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES"}
+_BOOL_KEYS = {"SCHEDULER_ENABLED"}
+
+
+def _coerce(key, value):
+    if key in _INT_KEYS and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{key} phải là số nguyên, nhận được {value!r}") from None
+    if key in _BOOL_KEYS and isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Merge defaults, environment and overrides, then validate."""
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        if key in os.environ:
+            config[key] = os.environ[key]
+    if overrides:
+        config.update(overrides)
+    for key in list(config):
+        config[key] = _coerce(key, config[key])
+
+    try:
+        config["TZ"] = ZoneInfo(str(config["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE không hợp lệ: {config['TIMEZONE']!r} (ví dụ: Asia/Ho_Chi_Minh)") from None
+
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "tracker.db")
+    config["DATABASE_URL"] = normalize_database_url(config["DATABASE_URL"])
+
+    if not config["SECRET_KEY"]:
+        if config["TRACKER_ENV"] == "production":
+            raise ConfigError("SECRET_KEY chưa được đặt: bắt buộc khi TRACKER_ENV=production")
+        config["SECRET_KEY"] = _instance_secret(instance_path)
+    return config
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual ways."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance_path: str) -> str:
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
