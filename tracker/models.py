@@ -4,6 +4,7 @@ Datetimes are stored UTC-aware (SQLModel >= 0.0.45 maps `datetime` to UTCDateTim
 dates that people reason about (deadlines, issued date, completion day) are plain
 `date` values in Asia/Ho_Chi_Minh, so the deadline-state SQL compares dates only.
 """
+import re
 from datetime import date
 from datetime import datetime
 from datetime import timezone
@@ -74,6 +75,12 @@ TASK_STATUSES = {
     "tra_lai": "Trả lại",
     "tam_dung": "Tạm dừng",
 }
+
+# Recurrence rules as the parser writes them (see tracker.parsing.deadlines)
+RECURRENCE_PATTERN = re.compile(
+    r"daily|weekly(:[1-7])?|monthly(:([1-9]|[12][0-9]|3[01]))?|quarterly(:([1-9]|[12][0-9]|3[01]))?"
+    r"|yearly(:(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?"
+)
 
 CHANNELS = ("web", "api", "telegram", "system")
 

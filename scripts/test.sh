@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python packages, Debian's chromium) and run the whole suite:
+# unit/integration tests on SQLite and PostgreSQL (when reachable), then the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[test]" >/dev/null
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian chromium for the browser tests..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  else
+    echo "chromium is missing and cannot be installed here (need root + apt-get)" >&2
+    exit 1
+  fi
+fi
+export PTB_TIMEDELTA=1
+status=0
+.venv/bin/python -m pytest -q "$@" || status=$?
+if [ -d tests/e2e ] && [ $# -eq 0 ]; then
+  .venv/bin/python -m pytest -q -p playwright tests/e2e --rootdir . -o addopts="" -o pythonpath=. || status=$?
+fi
+exit $status

@@ -1,0 +1,270 @@
+"""Directives: parse into a draft, let the clerk edit the proposed tasks, publish atomically."""
+from datetime import date
+from datetime import datetime
+
+from sqlmodel import Session
+from sqlmodel import select
+
+from tracker.models import DIRECTIVE_KINDS
+from tracker.models import DRAFT
+from tracker.models import PUBLISHED
+from tracker.models import RECURRENCE_PATTERN
+from tracker.models import AuditEvent
+from tracker.models import Directive
+from tracker.models import Task
+from tracker.models import TaskCoUnit
+from tracker.models import Unit
+from tracker.models import User
+from tracker.services import Forbidden
+from tracker.services import NotFound
+from tracker.services import ServiceError
+from tracker.services import permissions
+from tracker.services.clock import utc_now
+from tracker.services.tasks import record
+from tracker.services.units import expand_group
+from tracker.services.units import registry_for_parser
+
+MAX_TEXT_CHARS = 2 * 1024 * 1024
+MAX_TASKS = 2000
+
+
+class DraftInvalid(ServiceError):
+    """Publishing refused; `errors` maps task index (1-based) to messages."""
+
+    code, status = "invalid_tasks", 422
+
+    def __init__(self, errors: dict[int, list[str]]):
+        lines = [f"Nhiệm vụ {i}: {'; '.join(msgs)}" for i, msgs in sorted(errors.items())]
+        super().__init__("Chưa thể ban hành. " + " | ".join(lines))
+        self.errors = errors
+
+
+def validate_text(text: str | None, max_bytes: int = MAX_TEXT_CHARS) -> str:
+    if text is None or not text.strip():
+        raise ServiceError("Nội dung văn bản trống", code="empty_text", status=422)
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise ServiceError(f"Văn bản quá lớn (tối đa {max_bytes // (1024 * 1024)} MB)", code="too_large", status=413)
+    if "\x00" in text:
+        raise ServiceError("Văn bản chứa ký tự nhị phân, không phải văn bản thuần", code="binary_text", status=422)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_iso_date(value, field: str = "ngày") -> date | None:
+    """'2022-03-15' or '15/03/2022' to a date; a clear Vietnamese error for impossible dates."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    try:
+        if "/" in s:
+            d, m, y = (int(p) for p in s.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(s)
+    except (ValueError, TypeError):
+        raise ServiceError(f"{field.capitalize()} '{s}' không hợp lệ (dạng DD/MM/YYYY)", code="invalid_date", status=422) from None
+
+
+def _draft_from_parsed(task: dict, code_to_id: dict[str, int], session: Session) -> dict:
+    unit = task.get("unit") or None
+    unit_id = None
+    if unit:
+        unit_id = unit.get("id") or code_to_id.get(unit.get("code"))
+    co_ids = []
+    for name in task.get("co_owners") or []:
+        uid = _resolve_quiet(session, name)
+        if uid and uid != unit_id and uid not in co_ids:
+            co_ids.append(uid)
+    return {
+        "owner": task.get("owner"),
+        "unit_id": unit_id,
+        "co_owners": list(task.get("co_owners") or []),
+        "co_unit_ids": co_ids,
+        "action": task.get("action") or "",
+        "deadline": task.get("deadline"),
+        "deadline_text": task.get("deadline_text"),
+        "recurrence": task.get("recurrence"),
+        "urgent": bool(task.get("urgent")),
+        "start": task.get("start"),
+        "end": task.get("end"),
+        "confidence": task.get("confidence"),
+        "reasons": list(task.get("reasons") or []),
+    }
+
+
+def _resolve_quiet(session: Session, name: str) -> int | None:
+    from tracker.parsing import resolve_unit
+
+    hit = resolve_unit(name, registry_for_parser(session))
+    if not hit:
+        return None
+    if hit.get("id"):
+        return hit["id"]
+    unit = session.exec(select(Unit).where(Unit.code == hit.get("code"))).first()
+    return unit.id if unit else None
+
+
+def create_draft(session: Session, user: User, *, text: str, issued=None, number: str | None = None,
+                 kind: str | None = None, title: str | None = None, issuer: str | None = None,
+                 signer: str | None = None, channel: str = "web", now: datetime | None = None) -> Directive:
+    """Parse the text and keep a draft with the proposed tasks. Does not commit."""
+    from tracker.parsing import parse_directive
+
+    if not permissions.can_import(user):
+        raise Forbidden("Chỉ Văn phòng được nhập văn bản")
+    text = validate_text(text)
+    issued_date = parse_iso_date(issued, "ngày ban hành")
+    if kind and kind not in DIRECTIVE_KINDS:
+        raise ServiceError(f"Loại văn bản '{kind}' không hợp lệ", code="invalid_kind", status=422)
+    registry = registry_for_parser(session)
+    parsed = parse_directive(text, issued=issued_date, units=registry)
+    doc = parsed["document"] if isinstance(parsed, dict) else parsed.document
+    tasks = parsed["tasks"] if isinstance(parsed, dict) else parsed.tasks
+    code_to_id = {u["code"]: u["id"] for u in registry}
+    doc_issued = doc.get("issued")
+    directive = Directive(
+        number=_clip(number or doc.get("number"), 32),
+        code=_clip(doc.get("code") if not number else number, 64),
+        kind=kind or doc.get("kind") or "other",
+        title=(title or doc.get("title") or "")[:2000],
+        issuer=_clip(issuer or doc.get("issuer"), 255),
+        signer=_clip(signer or doc.get("signer"), 255),
+        issued_date=issued_date or parse_iso_date(doc_issued),
+        source_text=text,
+        state=DRAFT,
+        draft_tasks=[_draft_from_parsed(t, code_to_id, session) for t in tasks[:MAX_TASKS]],
+        created_by_id=user.id,
+        created_at=utc_now(now),
+    )
+    if directive.kind not in DIRECTIVE_KINDS:
+        directive.kind = "other"
+    session.add(directive)
+    session.flush()
+    session.add(AuditEvent(actor_id=user.id, channel=channel, entity="directive", entity_id=directive.id,
+                           action="create_draft", new_value=directive.code or directive.title[:100]))
+    return directive
+
+
+def _clip(value, n):
+    return None if value in (None, "") else str(value)[:n]
+
+
+def get_directive(session: Session, directive_id: int) -> Directive:
+    directive = session.get(Directive, directive_id)
+    if directive is None:
+        raise NotFound("Không tìm thấy văn bản")
+    return directive
+
+
+def save_draft(session: Session, user: User, directive: Directive, tasks: list[dict], **header) -> Directive:
+    """Replace the draft's proposed tasks (and header fields) with the clerk's edits."""
+    if not permissions.can_import(user):
+        raise Forbidden("Chỉ Văn phòng được sửa văn bản")
+    if directive.state != DRAFT:
+        raise ServiceError("Văn bản đã ban hành, không sửa bản nháp được nữa", code="published", status=409)
+    for key in ("number", "code", "kind", "title", "issuer", "signer"):
+        if key in header and header[key] is not None:
+            setattr(directive, key, str(header[key]).strip() or None if key != "title" else str(header[key]))
+    if "issued" in header:
+        directive.issued_date = parse_iso_date(header["issued"], "ngày ban hành")
+    if directive.kind not in DIRECTIVE_KINDS:
+        raise ServiceError("Loại văn bản không hợp lệ", code="invalid_kind", status=422)
+    directive.draft_tasks = [dict(t) for t in tasks[:MAX_TASKS]]
+    directive.version += 1
+    session.add(directive)
+    session.flush()
+    return directive
+
+
+def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[str]]:
+    errors = []
+    action = (raw.get("action") or "").strip()
+    if not action:
+        errors.append("thiếu nội dung nhiệm vụ")
+    unit = session.get(Unit, int(raw["unit_id"])) if str(raw.get("unit_id") or "").isdigit() else None
+    if unit is None:
+        errors.append("chưa chọn đơn vị chủ trì")
+    try:
+        deadline = parse_iso_date(raw.get("deadline"), "hạn")
+    except ServiceError as exc:
+        errors.append(exc.message)
+        deadline = None
+    recurrence = (raw.get("recurrence") or "").strip() or None
+    if recurrence and not RECURRENCE_PATTERN.fullmatch(recurrence):
+        errors.append(f"chu kỳ '{recurrence}' không hợp lệ")
+    co_ids = []
+    for cid in raw.get("co_unit_ids") or []:
+        if str(cid).isdigit() and session.get(Unit, int(cid)) is not None and int(cid) not in co_ids:
+            co_ids.append(int(cid))
+    start, end = raw.get("start"), raw.get("end")
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= text_len):
+        start = end = None
+    return {
+        "unit": unit, "action": action[:5000], "deadline": deadline,
+        "deadline_text": ((raw.get("deadline_text") or "").strip() or None),
+        "recurrence": recurrence, "urgent": bool(raw.get("urgent")),
+        "owner": (raw.get("owner") or (unit.name if unit else None)),
+        "co_owners": [str(c)[:255] for c in (raw.get("co_owners") or [])][:50],
+        "co_unit_ids": co_ids, "start": start, "end": end,
+    }, errors
+
+
+def publish(session: Session, user: User, directive: Directive, tasks: list[dict] | None = None,
+            channel: str = "web", now: datetime | None = None) -> list[Task]:
+    """Create every task of the directive or none. A group lead expands to its member units.
+
+    The caller commits; on any error nothing has been written (raise before the first add,
+    and the caller rolls back on exceptions)."""
+    if not permissions.can_import(user):
+        raise Forbidden("Chỉ Văn phòng được ban hành văn bản")
+    if directive.state != DRAFT:
+        raise ServiceError("Văn bản đã được ban hành", code="already_published", status=409)
+    raw_tasks = tasks if tasks is not None else directive.draft_tasks
+    if not raw_tasks:
+        raise ServiceError("Văn bản chưa có nhiệm vụ nào để ban hành", code="no_tasks", status=422)
+    cleaned, errors = [], {}
+    for i, raw in enumerate(raw_tasks, 1):
+        if not isinstance(raw, dict):
+            errors[i] = ["dữ liệu không hợp lệ"]
+            continue
+        task, errs = _clean_task(session, raw, len(directive.source_text))
+        if errs:
+            errors[i] = errs
+        cleaned.append(task)
+    if errors:
+        raise DraftInvalid(errors)
+
+    created: list[Task] = []
+    stamp = utc_now(now)
+    for item in cleaned:
+        leads = expand_group(session, item["unit"]) or [item["unit"]]
+        for lead in leads:
+            task = Task(
+                directive_id=directive.id, lead_unit_id=lead.id, owner_text=(item["owner"] or "")[:512],
+                co_owner_texts=item["co_owners"], action=item["action"], source_start=item["start"],
+                source_end=item["end"], deadline=item["deadline"], deadline_text=(item["deadline_text"] or None),
+                recurrence=item["recurrence"], urgent=item["urgent"], created_at=stamp, updated_at=stamp,
+            )
+            if task.deadline_text:
+                task.deadline_text = task.deadline_text[:512]
+            session.add(task)
+            session.flush()
+            for cid in item["co_unit_ids"]:
+                if cid != lead.id:
+                    session.add(TaskCoUnit(task_id=task.id, unit_id=cid))
+            record(session, task, user, channel, "created", None, task.action[:200], None, now)
+            created.append(task)
+    directive.state = PUBLISHED
+    directive.published_at = stamp
+    directive.version += 1
+    session.add(directive)
+    session.add(AuditEvent(actor_id=user.id, channel=channel, entity="directive", entity_id=directive.id,
+                           action="publish", new_value=f"{len(created)} nhiệm vụ"))
+    session.flush()
+    return created
+
+
+def task_source_span(directive: Directive, task: Task) -> str:
+    if task.source_start is None or task.source_end is None:
+        return ""
+    return directive.source_text[task.source_start:task.source_end]

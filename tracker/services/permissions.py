@@ -1,0 +1,64 @@
+"""Who may see and change what. Enforced here so pages, API and Telegram share one rule set."""
+from sqlmodel import Session
+from sqlmodel import select
+
+from tracker.models import ADMIN
+from tracker.models import CLERK
+from tracker.models import HEAD
+from tracker.models import LEADER
+from tracker.models import STAFF
+from tracker.models import Task
+from tracker.models import TaskCoUnit
+from tracker.models import User
+
+SEES_EVERYTHING = (ADMIN, CLERK, LEADER)
+UNIT_ROLES = (STAFF, HEAD)
+
+
+def co_unit_ids(session: Session, task: Task) -> set[int]:
+    return set(session.exec(select(TaskCoUnit.unit_id).where(TaskCoUnit.task_id == task.id)).all())
+
+
+def is_lead(user: User, task: Task) -> bool:
+    return user.role in UNIT_ROLES and user.unit_id is not None and user.unit_id == task.lead_unit_id
+
+
+def is_coordinator(session: Session, user: User, task: Task) -> bool:
+    return user.role in UNIT_ROLES and user.unit_id is not None and user.unit_id in co_unit_ids(session, task)
+
+
+def can_view_task(session: Session, user: User, task: Task) -> bool:
+    if user.role in SEES_EVERYTHING:
+        return True
+    return is_lead(user, task) or is_coordinator(session, user, task)
+
+
+def can_change_status(user: User, task: Task) -> bool:
+    """Only the lead unit moves a task through its workflow (the clerk confirms or returns)."""
+    return is_lead(user, task)
+
+
+def can_add_note(session: Session, user: User, task: Task) -> bool:
+    return user.role == CLERK or is_lead(user, task) or is_coordinator(session, user, task)
+
+
+def can_confirm(user: User) -> bool:
+    return user.role in (CLERK, ADMIN)
+
+
+def can_decide_extension(user: User) -> bool:
+    return user.role in (CLERK, LEADER, ADMIN)
+
+
+def can_import(user: User) -> bool:
+    return user.role in (CLERK, ADMIN)
+
+
+def visible_tasks_clause(user: User):
+    """A WHERE clause limiting a Task query to what the user may see (None = everything)."""
+    if user.role in SEES_EVERYTHING:
+        return None
+    if user.unit_id is None:
+        return Task.id == -1
+    co = select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == user.unit_id)
+    return (Task.lead_unit_id == user.unit_id) | (Task.id.in_(co))

@@ -1,0 +1,265 @@
+"""The task workflow: status changes, progress, completion and its confirmation, extensions.
+
+Every change writes a TaskEvent (who, when, channel, old and new value) and bumps the
+task's version with a guarded UPDATE, so two concurrent writers cannot both win.
+"""
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session
+from sqlmodel import select
+
+from tracker.models import TASK_STATUSES
+from tracker.models import ExtensionRequest
+from tracker.models import Task
+from tracker.models import TaskEvent
+from tracker.models import User
+from tracker.services import Conflict
+from tracker.services import Forbidden
+from tracker.services import NotFound
+from tracker.services import ServiceError
+from tracker.services import permissions
+from tracker.services.clock import format_date
+from tracker.services.clock import local_today
+from tracker.services.clock import utc_now
+
+# Statuses the lead unit may set itself; hoan_thanh/tra_lai are the clerk's decision.
+LEAD_SETTABLE = ("chua_thuc_hien", "dang_thuc_hien", "cho_xac_nhan", "tam_dung")
+CLOSED = ("hoan_thanh",)
+
+
+def get_task_for(session: Session, user: User, task_id: int) -> Task:
+    """A task the user may see; 404 otherwise (so ids of other units' tasks leak nothing)."""
+    task = session.get(Task, task_id)
+    if task is None or not permissions.can_view_task(session, user, task):
+        raise NotFound("Không tìm thấy nhiệm vụ")
+    return task
+
+
+def record(session: Session, task: Task, actor: User | None, channel: str, kind: str,
+           old=None, new=None, note: str | None = None, now: datetime | None = None) -> TaskEvent:
+    event = TaskEvent(
+        task_id=task.id,
+        actor_id=actor.id if actor else None,
+        at=utc_now(now),
+        channel=channel,
+        kind=kind,
+        old_value=None if old is None else str(old),
+        new_value=None if new is None else str(new),
+        note=note,
+    )
+    session.add(event)
+    return event
+
+
+def _bump_version(session: Session, task: Task, expected: int | None, now: datetime | None) -> None:
+    """Compare-and-set on `version`; raises Conflict when someone else changed the task first."""
+    current = task.version if expected is None else expected
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.version == current)
+        .values(version=current + 1, updated_at=utc_now(now))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("Nhiệm vụ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.")
+    session.refresh(task)
+
+
+def update_task(
+    session: Session,
+    user: User,
+    task_id: int,
+    *,
+    version: int | None,
+    status: str | None = None,
+    progress: int | None = None,
+    note: str | None = None,
+    channel: str = "web",
+    now: datetime | None = None,
+) -> Task:
+    """Apply a status/progress/note update from a unit (or a clerk's note). Does not commit."""
+    task = get_task_for(session, user, task_id)
+    if status is not None and status not in TASK_STATUSES:
+        raise ServiceError(f"Trạng thái '{status}' không hợp lệ", code="invalid_state", status=422)
+    if progress is not None:
+        if not isinstance(progress, int) or isinstance(progress, bool) or not 0 <= progress <= 100:
+            raise ServiceError("Tiến độ phải là số nguyên từ 0 đến 100", code="invalid_progress", status=422)
+    note = (note or "").strip() or None
+    if note and len(note) > 5000:
+        raise ServiceError("Ghi chú quá dài (tối đa 5000 ký tự)", code="too_long", status=422)
+    changes_state = (status is not None and status != task.status) or (progress is not None and progress != task.progress)
+    if changes_state and not permissions.can_change_status(user, task):
+        raise Forbidden("Chỉ đơn vị chủ trì được cập nhật trạng thái, tiến độ của nhiệm vụ này")
+    if not changes_state and note and not permissions.can_add_note(session, user, task):
+        raise Forbidden("Bạn không có quyền ghi nhận tiến độ cho nhiệm vụ này")
+    if status is not None and status != task.status:
+        if task.status in CLOSED:
+            raise ServiceError("Nhiệm vụ đã hoàn thành, không thể đổi trạng thái", code="closed", status=409)
+        if status not in LEAD_SETTABLE:
+            raise Forbidden("Trạng thái này do Văn phòng xác nhận")
+    if not changes_state and not note:
+        raise ServiceError("Không có thay đổi nào", code="no_change", status=422)
+
+    _bump_version(session, task, version, now)
+    if status is not None and status != task.status:
+        record(session, task, user, channel, "status", task.status, status, note, now)
+        if status == "cho_xac_nhan":
+            task.completed_at = utc_now(now)
+            task.completed_on = local_today(now)
+            if progress is None:
+                progress = 100
+        elif task.status == "cho_xac_nhan":
+            task.completed_at = None
+            task.completed_on = None
+        task.status = status
+        note_recorded = True
+    else:
+        note_recorded = False
+    if progress is not None and progress != task.progress:
+        record(session, task, user, channel, "progress", task.progress, progress, None if note_recorded else note, now)
+        task.progress = progress
+        note_recorded = True
+    if note and not note_recorded:
+        record(session, task, user, channel, "note", None, None, note, now)
+    if note and permissions.is_lead(user, task):
+        task.result_note = note
+    session.add(task)
+    session.flush()
+    return task
+
+
+def confirm_completion(session: Session, user: User, task_id: int, *, version: int | None = None,
+                       channel: str = "web", now: datetime | None = None) -> Task:
+    """The clerk confirms a reported completion; a recurring task opens its next occurrence."""
+    if not permissions.can_confirm(user):
+        raise Forbidden("Chỉ Văn phòng được xác nhận hoàn thành")
+    task = get_task_for(session, user, task_id)
+    if task.status != "cho_xac_nhan":
+        raise ServiceError("Nhiệm vụ không ở trạng thái chờ xác nhận", code="invalid_state", status=409)
+    _bump_version(session, task, version, now)
+    record(session, task, user, channel, "status", task.status, "hoan_thanh", "Xác nhận hoàn thành", now)
+    task.status = "hoan_thanh"
+    task.progress = 100
+    if task.completed_on is None:
+        task.completed_at, task.completed_on = utc_now(now), local_today(now)
+    session.add(task)
+    session.flush()
+    if task.recurrence and task.deadline:
+        open_next_occurrence(session, task, user, channel, now)
+    return task
+
+
+def return_completion(session: Session, user: User, task_id: int, *, reason: str, version: int | None = None,
+                      channel: str = "web", now: datetime | None = None) -> Task:
+    if not permissions.can_confirm(user):
+        raise Forbidden("Chỉ Văn phòng được trả lại nhiệm vụ")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Cần nêu lý do trả lại", code="reason_required", status=422)
+    task = get_task_for(session, user, task_id)
+    if task.status != "cho_xac_nhan":
+        raise ServiceError("Nhiệm vụ không ở trạng thái chờ xác nhận", code="invalid_state", status=409)
+    _bump_version(session, task, version, now)
+    record(session, task, user, channel, "status", task.status, "tra_lai", reason, now)
+    task.status = "tra_lai"
+    task.completed_at = None
+    task.completed_on = None
+    session.add(task)
+    session.flush()
+    return task
+
+
+def next_occurrence(recurrence: str, after: date) -> date | None:
+    """The first occurrence strictly after `after` (the parser's grammar knows the rules)."""
+    from datetime import timedelta
+
+    from tracker.parsing.deadlines import resolve_recurrence_first
+
+    return resolve_recurrence_first(recurrence, after + timedelta(days=1))
+
+
+def open_next_occurrence(session: Session, task: Task, actor: User | None, channel: str,
+                         now: datetime | None = None) -> Task | None:
+    from tracker.models import TaskCoUnit
+
+    nxt = next_occurrence(task.recurrence, task.deadline)
+    if nxt is None:
+        return None
+    series = task.series_id or task.id
+    exists = session.exec(select(Task).where(Task.series_id == series, Task.deadline == nxt)).first()
+    if exists:
+        return exists
+    new = Task(
+        directive_id=task.directive_id, lead_unit_id=task.lead_unit_id, owner_text=task.owner_text,
+        co_owner_texts=list(task.co_owner_texts), action=task.action, source_start=task.source_start,
+        source_end=task.source_end, deadline=nxt, deadline_text=task.deadline_text,
+        recurrence=task.recurrence, series_id=series, urgent=task.urgent,
+        created_at=utc_now(now), updated_at=utc_now(now),
+    )
+    session.add(new)
+    session.flush()
+    for unit_id in permissions.co_unit_ids(session, task):
+        session.add(TaskCoUnit(task_id=new.id, unit_id=unit_id))
+    record(session, new, actor, channel, "created", None, format_date(nxt), f"Kỳ tiếp theo của nhiệm vụ #{task.id}", now)
+    session.flush()
+    return new
+
+
+def request_extension(session: Session, user: User, task_id: int, *, new_date: date, reason: str,
+                      channel: str = "web", now: datetime | None = None) -> ExtensionRequest:
+    task = get_task_for(session, user, task_id)
+    if not permissions.can_change_status(user, task):
+        raise Forbidden("Chỉ đơn vị chủ trì được xin gia hạn")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Cần nêu lý do xin gia hạn", code="reason_required", status=422)
+    if task.status in CLOSED:
+        raise ServiceError("Nhiệm vụ đã hoàn thành", code="closed", status=409)
+    if task.deadline and new_date <= task.deadline:
+        raise ServiceError("Hạn mới phải sau hạn hiện tại", code="invalid_date", status=422)
+    if new_date < local_today(now):
+        raise ServiceError("Hạn mới không được ở quá khứ", code="invalid_date", status=422)
+    pending = session.exec(select(ExtensionRequest).where(
+        ExtensionRequest.task_id == task.id, ExtensionRequest.status == "pending")).first()
+    if pending:
+        raise ServiceError("Đã có một đề nghị gia hạn đang chờ quyết định", code="pending_exists", status=409)
+    req = ExtensionRequest(task_id=task.id, requested_by_id=user.id, old_deadline=task.deadline,
+                           requested_date=new_date, reason=reason, created_at=utc_now(now))
+    session.add(req)
+    record(session, task, user, channel, "extension_requested", format_date(task.deadline), format_date(new_date), reason, now)
+    session.flush()
+    return req
+
+
+def decide_extension(session: Session, user: User, request_id: int, *, approve: bool, note: str | None = None,
+                     channel: str = "web", now: datetime | None = None) -> ExtensionRequest:
+    if not permissions.can_decide_extension(user):
+        raise Forbidden("Bạn không có quyền quyết định gia hạn")
+    req = session.get(ExtensionRequest, request_id)
+    if req is None:
+        raise NotFound("Không tìm thấy đề nghị gia hạn")
+    if req.status != "pending":
+        raise ServiceError("Đề nghị này đã được quyết định", code="already_decided", status=409)
+    task = session.get(Task, req.task_id)
+    req.status = "approved" if approve else "rejected"
+    req.decided_by_id = user.id
+    req.decided_at = utc_now(now)
+    req.decision_note = (note or "").strip() or None
+    session.add(req)
+    if approve:
+        _bump_version(session, task, None, now)
+        record(session, task, user, channel, "deadline", format_date(task.deadline), format_date(req.requested_date),
+               f"Duyệt gia hạn: {req.reason}", now)
+        task.deadline = req.requested_date
+        session.add(task)
+    else:
+        record(session, task, user, channel, "extension_rejected", format_date(task.deadline),
+               format_date(req.requested_date), req.decision_note, now)
+    session.flush()
+    return req
+
+
+def history(session: Session, task: Task) -> list[TaskEvent]:
+    return list(session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.at, TaskEvent.id)).all())

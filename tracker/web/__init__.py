@@ -1,0 +1,1 @@
+"""Web blueprints (pages and the JSON API)."""
