@@ -156,6 +156,7 @@ class Directive(SQLModel, table=True):
     created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
     published_at: Optional[datetime] = None
+    search_text: Optional[str] = Field(default=None, sa_column=Column(Text))  # folded code + title
     version: int = Field(default=1)
 
 
@@ -189,6 +190,7 @@ class Task(SQLModel, table=True):
     status: str = Field(default="chua_thuc_hien", max_length=16)
     progress: int = Field(default=0)
     result_note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    search_text: Optional[str] = Field(default=None, sa_column=Column(Text))  # folded action + directive code/title
     completed_at: Optional[datetime] = None
     completed_on: Optional[date] = None
     created_at: datetime = Field(default_factory=utcnow)

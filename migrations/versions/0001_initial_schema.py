@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:26:04.266070
+Create Date: 2026-11-25 21:29:20.935822
 """
 from typing import Sequence, Union
 
@@ -112,6 +112,7 @@ def upgrade() -> None:
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_directive_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directive'))
@@ -165,6 +166,7 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
     sa.Column('result_note', sa.Text(), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=True),
     sa.Column('completed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('completed_on', sa.Date(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
