@@ -1,0 +1,1 @@
+"""Pure text parsing: Vietnamese directive text -> tasks (no Flask, no database)."""
