@@ -1,1 +1,5 @@
-"""Pure text parsing: Vietnamese directive text -> tasks (no Flask, no database)."""
+"""Directive parser: Vietnamese directive text -> tasks (owner, deadline, source span)."""
+from .core import parse_directive
+from .registry import resolve_unit
+
+__all__ = ["parse_directive", "resolve_unit"]

@@ -1,0 +1,447 @@
+"""parse_directive: walk the document structure and collect tasks.
+
+The walk keeps a stack of headings (agency headings give their owner to the items
+under them), a "group" for Kế hoạch blocks whose owner and deadline are given in
+attribute lines after the task ("Cơ quan chủ trì: ...", "Thời gian thực hiện: ..."),
+the header of an appendix table, and the owner of the last task (for "Đồng thời, ...").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+try:
+    from . import deadlines as _deadlines
+except ImportError:  # the deadline grammar is developed separately
+    from . import _deadline_fallback as _deadlines
+from .header import parse_header
+from .normalize import normalize
+from .owners import find_agencies, scan_agency, split_agency_list
+from .registry import as_registry, resolve_unit
+from .segment import Block, blocks, clauses, is_caps_heading, sentences
+from .tasks import Assignment, coordinators_in, find_assignment, is_boilerplate, is_nontask, owner_text
+
+# Sections whose items are aims, targets, budget or assessment, not assignments.
+_NONTASK_SECTION = re.compile(
+    r"^(?:MỤC ĐÍCH|MỤC TIÊU|YÊU CẦU|QUAN ĐIỂM|ĐÁNH GIÁ|KẾT QUẢ|TÌNH HÌNH|BỐI CẢNH|CHỈ TIÊU|KINH PHÍ|NGUỒN KINH PHÍ|"
+    r"PHẠM VI|ĐỐI TƯỢNG|CĂN CỨ|SỰ CẦN THIẾT|NGUYÊN TẮC|THỰC TRẠNG|Mục đích|Mục tiêu|Yêu cầu\b|Quan điểm|Đánh giá|"
+    r"Kết quả|Tình hình|Chỉ tiêu|Kinh phí thực hiện\s*$|Phạm vi|Đối tượng)")
+_STOP_SECTION = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
+_RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
+_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?")
+_ATTR = re.compile(
+    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)|Chủ trì(?:\s+thực hiện)?)"
+    r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp|Phối hợp(?:\s+thực hiện)?)"
+    r"|(?P<time>Thời (?:gian|hạn)(?:\s+(?:thực hiện|hoàn thành|báo cáo))?|Tiến độ(?:\s+thực hiện)?)"
+    r"|(?P<other>Sản phẩm|Kết quả đầu ra|Kinh phí|Nguồn kinh phí|Hình thức))\s*:\s*", re.I)
+_TASK_LABEL = re.compile(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
+_TOPIC_PREFIX = re.compile(r"^(?:(?:Về|Đối với)\s[^:.;]{2,150}|[^:.;]{2,90}):\s+(?=\S)")
+_INLINE_ATTR = re.compile(
+    r"(?:^|[.;]\s*)(?P<key>Chủ trì|Cơ quan chủ trì|Đơn vị chủ trì|[Pp]hối hợp|Cơ quan phối hợp|Đơn vị phối hợp|"
+    r"Thời gian(?: hoàn thành| thực hiện)?|Thời hạn(?: hoàn thành)?)\s*:\s*")
+_URGENT = re.compile(r"\b(?:ngay|khẩn trương|gấp|khẩn cấp|hỏa tốc|cấp bách)\b", re.I)
+
+
+@dataclass
+class _Task:
+    owner: str | None
+    co_owners: list[str]
+    start: int
+    end: int
+    action_start: int
+    reasons: list[str]
+    confidence: float
+    hit: object = None          # DeadlineHit
+    deadline_span: tuple[int, int] | None = None  # where the deadline was searched
+
+
+@dataclass
+class _Heading:
+    rank: int
+    owner: str | None
+    co_owners: list[str] = field(default_factory=list)
+    nontask: bool = False
+
+
+@dataclass
+class _Group:
+    rank: int
+    tasks: list[_Task]
+
+
+def parse_directive(text: str, issued: date | str | None = None, units=None) -> dict:
+    """Parse a directive: {"document": {...}, "tasks": [...]} (see issue #3)."""
+    if not isinstance(text, str):
+        raise TypeError("text must be a str")
+    if isinstance(issued, str):
+        issued = date.fromisoformat(issued)
+    norm = normalize(text)
+    t = norm.text
+    document = parse_header(t, issued)
+    ref_date = issued or (date.fromisoformat(document["issued"]) if document.get("issued") else date.today())
+    registry = as_registry(units)
+    walker = _Walker(t, ref_date)
+    walker.run()
+    tasks = []
+    for task in walker.tasks:
+        tasks.append(_finish(task, t, norm, ref_date, registry))
+    return {"document": document, "tasks": tasks}
+
+
+class _Walker:
+    """Walks the blocks of one document and collects _Task objects."""
+
+    def __init__(self, text: str, issued: date):
+        self.t = text
+        self.issued = issued
+        self.tasks: list[_Task] = []
+        self.headings: list[_Heading] = []
+        self.group: _Group | None = None
+        self.table_cols: dict[str, int] | None = None
+        self.last_owner: str | None = None
+        self.stopped = False
+        self.in_addressees = False
+
+    # -- structure -------------------------------------------------------
+    def run(self) -> None:
+        for blk in blocks(self.t):
+            self.visit(blk)
+
+    def inherited(self) -> _Heading | None:
+        for h in reversed(self.headings):
+            if h.owner:
+                return h
+        return None
+
+    def in_nontask_section(self) -> bool:
+        return any(h.nontask for h in self.headings)
+
+    def pop_to(self, rank: int) -> None:
+        while self.headings and self.headings[-1].rank >= rank:
+            self.headings.pop()
+        if self.group and self.group.rank >= rank:
+            self.group = None
+
+    def visit(self, blk: Block) -> None:
+        t = self.t
+        body = blk.text
+        if self.stopped:
+            if _RESUME_SECTION.match(body) or blk.cells:
+                self.stopped = False
+                self.headings = []
+            else:
+                return
+        if _STOP_SECTION.match(body):
+            self.stopped = True
+            return
+        if _ADDRESSEES.match(body):
+            self.in_addressees = True
+            return
+        if self.in_addressees:
+            if blk.rank >= 7 or (blk.label is None and len(body) < 120 and body.endswith((";", ".", ","))):
+                return
+            self.in_addressees = False
+        if blk.cells is not None:
+            self.visit_row(blk)
+            return
+        if blk.label is None and (is_caps_heading(body) and len(body) < 300):
+            # a heading in capitals without a label (title lines, "QUYẾT ĐỊNH:")
+            self.pop_to(0)
+            self.headings.append(_Heading(0, None, nontask=bool(_NONTASK_SECTION.match(body))))
+            return
+        # attribute lines of a Kế hoạch block
+        am = _ATTR.match(body)
+        if am:
+            self.apply_attribute(blk, am)
+            return
+        if blk.rank < 9:
+            self.pop_to(blk.rank)
+        if blk.label and (is_caps_heading(body) or blk.rank <= 1 and len(body) < 200 and not body.endswith(".")):
+            self.headings.append(_Heading(blk.rank, None, nontask=bool(_NONTASK_SECTION.match(body.lstrip()))))
+            return
+        start = blk.start
+        tm = _TASK_LABEL.match(body)
+        if tm:
+            start = blk.start + tm.end()
+            self.group = _Group(blk.rank, [])
+            if start >= blk.end:
+                return
+        if self.in_nontask_section():
+            return
+        # an agency heading ("3. Sở Y tế:", "2. Sở Nông nghiệp và Môi trường")
+        head = self.agency_heading(blk)
+        if head is not None:
+            self.headings.append(head)
+            return
+        # a topic heading ("4. Về giải ngân vốn đầu tư công:")
+        if blk.label and body.endswith(":") and len(body) < 200:
+            # an intro sentence with an owner gives its owner to the items below
+            asg = find_assignment(t, blk.start, blk.end - 1)
+            self.headings.append(_Heading(blk.rank, asg.owner if asg else None, asg.co_owners if asg else []))
+            return
+        if blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body) and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper() and not _has_deadline_words(body):
+            # short numbered title without a final stop ("1. Về dữ liệu", "4.1. Kinh phí thực hiện")
+            self.headings.append(_Heading(blk.rank, None, nontask=bool(_NONTASK_SECTION.match(body))))
+            return
+        if not tm:
+            pm = _TOPIC_PREFIX.match(body)
+            if pm and blk.label and not _ATTR.match(body) and _looks_topic(body[: pm.end()]):
+                start = blk.start + pm.end()
+        self.visit_content(blk, start)
+
+    def agency_heading(self, blk: Block) -> _Heading | None:
+        t = self.t
+        body = blk.text.rstrip()
+        if not blk.label and not body.endswith(":"):
+            return None
+        core_end = blk.end - 1 if body.endswith(":") else blk.end
+        if core_end - blk.start > 220 or "." in t[blk.start:core_end].rstrip("."):
+            return None
+        ag = scan_agency(t, blk.start, core_end, allow_semicolon=True)
+        if ag is None:
+            return None
+        rest = t[ag.end:core_end].strip(" ,;.")
+        if rest and not re.fullmatch(r"(?:tỉnh|thành phố|Thành phố)?\s*[\w\s,;]{0,0}", rest):
+            return None
+        return _Heading(blk.rank, owner_text(ag))
+
+    # -- tables ------------------------------------------------------------
+    def visit_row(self, blk: Block) -> None:
+        t = self.t
+        cells = [t[a:b] for a, b in blk.cells]
+        low = [c.lower() for c in cells]
+        if any("nhiệm vụ" in c or "nội dung" in c for c in low) and any("chủ trì" in c or "thực hiện" in c for c in low):
+            cols: dict[str, int] = {}
+            for i, c in enumerate(low):
+                if "nhiệm vụ" in c or "nội dung" in c:
+                    cols.setdefault("task", i)
+                elif "phối hợp" in c:
+                    cols.setdefault("co", i)
+                elif "chủ trì" in c or "thực hiện" in c:
+                    cols.setdefault("lead", i)
+                elif "thời" in c or "hạn" in c or "tiến độ" in c:
+                    cols.setdefault("time", i)
+            self.table_cols = cols
+            return
+        cols = self.table_cols
+        if not cols or "task" not in cols or len(cells) <= cols["task"]:
+            return
+        if not cells[cols["task"]].strip():
+            return
+        owner = None
+        if "lead" in cols and cols["lead"] < len(cells):
+            a, b = blk.cells[cols["lead"]]
+            ag = scan_agency(t, a, b, allow_semicolon=True)
+            owner = owner_text(ag) if ag and ag.end >= b - 2 else (t[a:b].strip() or None)
+        co: list[str] = []
+        if "co" in cols and cols["co"] < len(cells):
+            a, b = blk.cells[cols["co"]]
+            co = split_agency_list(t, a, b) or [x.strip() for x in re.split(r"[;,]", t[a:b]) if x.strip()]
+        dspan = blk.cells[cols["time"]] if "time" in cols and cols["time"] < len(cells) else blk.cells[cols["task"]]
+        ta, tb = blk.cells[cols["task"]]
+        task = _Task(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9)
+        task.hit = _pick(t, dspan[0], dspan[1], self.issued)
+        task.deadline_span = dspan
+        self.tasks.append(task)
+
+    # -- Kế hoạch attribute lines ------------------------------------------------
+    def apply_attribute(self, blk: Block, am: re.Match) -> None:
+        t = self.t
+        g = self.group
+        if g is None:
+            # an attribute line right after a content item applies to the last task
+            if self.tasks:
+                g = _Group(blk.rank - 1, [self.tasks[-1]])
+            else:
+                return
+        a = blk.start + am.end()
+        b = blk.end
+        if am.group("lead"):
+            if a >= b:
+                return  # "b) Cơ quan thực hiện:" followed by its own lines
+            ag = scan_agency(t, a, b, allow_semicolon=False)
+            owner = owner_text(ag) if ag else t[a:b].strip(" .;")
+            co = []
+            # "Cơ quan thực hiện: A; B; C" -> A leads, the rest coordinate
+            if ag is not None:
+                rest = t[ag.end:b]
+                if re.match(r"\s*[;,]\s*", rest):
+                    co = split_agency_list(t, ag.end, b)
+            for task in g.tasks:
+                task.owner = owner
+                if co:
+                    task.co_owners = co
+                task.reasons.append("plan_block_owner")
+        elif am.group("co"):
+            co = split_agency_list(t, a, b) or [x.strip(" .") for x in re.split(r"[;,]", t[a:b]) if x.strip(" .")]
+            for task in g.tasks:
+                task.co_owners = co
+        elif am.group("time"):
+            hit = _pick(t, a, b, self.issued)
+            for task in g.tasks:
+                if task.hit is None or (hit is not None and getattr(task.hit, "deadline", None) is None):
+                    task.hit = hit
+                    task.deadline_span = (a, b)
+                    task.reasons.append("plan_block_time")
+
+    # -- content -------------------------------------------------------------
+    def visit_content(self, blk: Block, start: int) -> None:
+        t = self.t
+        inh = self.inherited()
+        sents = sentences(t, start, blk.end)
+        item_tasks: list[_Task] = []
+        group = self.group if self.group and blk.rank > self.group.rank else None
+        if self.group and blk.rank <= self.group.rank and not _TASK_LABEL.match(blk.text):
+            self.group = None
+        for k, (a, b) in enumerate(sents):
+            sent = t[a:b]
+            nt = is_nontask(sent)
+            if nt:
+                continue
+            asg = find_assignment(t, a, b)
+            carried = False
+            if asg is None and re.match(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\b", sent) and self.last_owner:
+                asg = Assignment(self.last_owner, None, coordinators_in(t, a, b), "carried_over", False, a)
+                carried = True
+            if asg is None and inh is not None and (k == 0 or not item_tasks or _starts_action(sent)):
+                if k > 0 and item_tasks:
+                    # a later sentence of the same item: a new task only when it is one
+                    if not _starts_action(sent):
+                        item_tasks[-1].end = b
+                        continue
+                asg = Assignment(inh.owner, None, coordinators_in(t, a, b), "agency_heading", False, a)
+            if asg is None and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
+                asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
+            if asg is None:
+                if item_tasks and k > 0:
+                    item_tasks[-1].end = b
+                continue
+            if asg.owner and _is_issuer(asg.owner) and asg.rule.startswith("subject"):
+                continue
+            conf = 0.9 if asg.explicit else (0.8 if asg.rule in ("agency_heading", "table_row") else 0.7)
+            reasons = [asg.rule]
+            if carried:
+                reasons.append("owner_carried_over")
+            for task in self.split_by_deadlines(a, b, asg, conf, reasons):
+                item_tasks.append(task)
+                self.tasks.append(task)
+                if group is not None:
+                    group.tasks.append(task)
+                elif self.group is not None and self.group.rank == blk.rank:
+                    self.group.tasks.append(task)
+            if asg.owner:
+                self.last_owner = asg.owner
+
+    def split_by_deadlines(self, a: int, b: int, asg: Assignment, conf: float, reasons: list[str]) -> list[_Task]:
+        """One task per clause group when several clauses carry their own deadline."""
+        t = self.t
+        parts = clauses(t, a, b)
+        hits = []
+        if len(parts) > 1:
+            for ca, cb in parts:
+                h = _pick(t, ca, cb, self.issued)
+                if h is not None and (getattr(h, "deadline", None) is not None or getattr(h, "recurrence", None)):
+                    hits.append((ca, cb, h))
+        if len(hits) >= 2:
+            out = []
+            for ca, cb, h in hits:
+                task = _Task(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), reasons + ["split_by_deadline"], conf)
+                task.hit = h
+                task.deadline_span = (ca, cb)
+                out.append(task)
+            return out
+        task = _Task(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), list(reasons), conf)
+        task.hit = _pick(t, a, b, self.issued)
+        task.deadline_span = (a, b)
+        return [task]
+
+
+def _starts_action(sent: str) -> bool:
+    """A sentence that opens with an action verb (a new instruction)."""
+    w = sent.split(" ", 2)
+    if len(w) < 2:
+        return False
+    first = (w[0] + " " + w[1]).lower()
+    from .owners import _VERB_BIGRAMS, _STOP_SINGLE
+    return first in _VERB_BIGRAMS or w[0].lower() in {"rà", "tổ", "xây", "triển", "tăng", "thực", "tiếp", "chỉ", "khẩn", "chủ", "đẩy"} and first in _VERB_BIGRAMS
+
+
+def _has_deadline_words(body: str) -> bool:
+    return bool(re.search(r"\d{1,2}/\d{1,2}|trước ngày|hoàn thành|thường xuyên", body))
+
+
+def _looks_topic(prefix: str) -> bool:
+    """A topic prefix ("Về an sinh xã hội:", "Công tác tuyên truyền, trang trí:")."""
+    p = prefix.rstrip(": ")
+    if p.startswith(("Về ", "Đối với ")):
+        return True
+    words = p.split()
+    return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
+
+
+_ISSUER = re.compile(r"^(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND tỉnh|Thủ tướng|Chính phủ|Tỉnh ủy|HĐND tỉnh|Ban Thường vụ)$")
+
+
+def _is_issuer(owner: str) -> bool:
+    return bool(_ISSUER.match(owner.strip()))
+
+
+def _pick(t: str, a: int, b: int, issued: date):
+    try:
+        return _deadlines.pick_deadline(t[a:b], issued)
+    except Exception:  # a deadline bug must not lose the task
+        return None
+
+
+def _finish(task: _Task, t: str, norm, issued: date, registry) -> dict:
+    hit = task.hit
+    dl = getattr(hit, "deadline", None) if hit is not None else None
+    rec = getattr(hit, "recurrence", None) if hit is not None else None
+    dtext = getattr(hit, "text", None) if hit is not None else None
+    urgent = bool(getattr(hit, "urgent", False)) if hit is not None else False
+    if not urgent and _URGENT.search(t[task.start:task.end]):
+        urgent = True
+    reasons = list(dict.fromkeys(task.reasons))
+    if hit is not None and getattr(hit, "kind", None):
+        reasons.append(f"deadline:{hit.kind}")
+    unit = resolve_unit(task.owner, registry) if task.owner else None
+    conf = task.confidence
+    if task.owner is None:
+        conf -= 0.3
+        reasons.append("no_owner")
+    elif unit is None:
+        conf -= 0.15
+        reasons.append("owner_not_in_registry")
+    action = _action(t, task)
+    return {
+        "owner": task.owner,
+        "unit": unit,
+        "co_owners": [c for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
+        "action": action,
+        "deadline": dl.isoformat() if dl else None,
+        "deadline_text": dtext,
+        "recurrence": rec,
+        "urgent": urgent,
+        "start": norm.to_original(task.start),
+        "end": norm.to_original(task.end),
+        "confidence": round(max(0.05, min(1.0, conf)), 2),
+        "reasons": reasons,
+    }
+
+
+_ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?")
+
+
+def _action(t: str, task: _Task) -> str:
+    a = max(task.start, min(task.action_start, task.end))
+    s = t[a:task.end]
+    s = _ACTION_LEAD.sub("", s).strip()
+    if not s:
+        s = t[task.start:task.end].strip()
+    s = re.sub(r"\s+", " ", s)
+    if len(s) > 160:
+        cut = s.rfind(" ", 0, 157)
+        s = s[: cut if cut > 40 else 157].rstrip(" ,;") + "…"
+    s = s.rstrip(" .;,")
+    return s[:1].upper() + s[1:] if s else s

@@ -1,0 +1,105 @@
+"""Header facts of a directive: number and code, kind, title, issuer, signer, date.
+
+Vietnamese administrative documents follow a fixed layout (Nghị định 30/2020/NĐ-CP):
+the issuing body top left, "Số: 15/TB-UBND" under it, "<Place>, ngày 12 tháng 01 năm
+2022" top right, the kind in capitals ("CHỈ THỊ") followed by the subject, and the
+signature block ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH / <name>") at the end.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_NUMBER = re.compile(r"\bSố\s*:?\s*(\d{1,6}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9&]*){0,3})")
+_PLACE_DATE = re.compile(
+    r"(?m)^[ \t]*[A-ZĐÂĂÊÔƠƯ][^\n,]{1,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_NEWS_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+# Kind words as they are written in the title line, and the code of the number.
+_KIND_WORDS = [
+    ("THÔNG BÁO", "thong_bao_ket_luan"), ("CHỈ THỊ", "chi_thi"), ("KẾ HOẠCH", "ke_hoach"),
+    ("QUYẾT ĐỊNH", "quyet_dinh"), ("CÔNG ĐIỆN", "cong_van"), ("CÔNG VĂN", "cong_van"),
+]
+_CODE_KINDS = {"TB": "thong_bao_ket_luan", "CT": "chi_thi", "KH": "ke_hoach", "QĐ": "quyet_dinh",
+               "CĐ": "cong_van"}
+_SIGNER_TITLES = re.compile(
+    r"(?m)^[ \t]*((?:TM\.|KT\.|TL\.|Q\.)?[ \t]*(?:CHỦ TỊCH|PHÓ CHỦ TỊCH|CHÁNH VĂN PHÒNG|PHÓ CHÁNH VĂN PHÒNG|"
+    r"THỦ TƯỚNG|PHÓ THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|PHÓ GIÁM ĐỐC|BỘ TRƯỞNG, CHỦ NHIỆM|CHỦ NHIỆM|"
+    r"ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)[^\n]*)$")
+_NATIONAL_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
+
+
+def _first_lines(text: str, n: int = 40) -> list[str]:
+    return [ln.strip() for ln in text.split("\n", n)[:n]]
+
+
+def parse_header(text: str, issued: date | None = None) -> dict:
+    """Document facts; absent facts are None. `issued` (when given) wins."""
+    head = text[:4000]
+    number = code = kind = title = issuer = signer = None
+    m = _NUMBER.search(head)
+    if m:
+        code = f"{m.group(1)}/{m.group(2)}"
+        number = m.group(1)
+        prefix = m.group(2).split("-")[0]
+        kind = _CODE_KINDS.get(prefix)
+        if kind is None and "-" not in m.group(2) or prefix in ("UBND", "VPCP", "VP", "BNV", "BTC"):
+            kind = kind or ("cong_van" if "-" in m.group(2) else None)
+    found = None
+    md = _PLACE_DATE.search(head)
+    if md:
+        found = _safe_date(int(md.group(3)), int(md.group(2)), int(md.group(1)))
+    lines = _first_lines(head)
+    for i, ln in enumerate(lines):
+        upper = ln.upper()
+        for word, k in _KIND_WORDS:
+            if ln.startswith(word) and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n"):
+                if ln == word or ln.isupper():
+                    kind = k if not (kind and word == "THÔNG BÁO" and kind != k and kind != "thong_bao_ket_luan") else kind
+                    rest = ln[len(word):].strip(" :")
+                    title = rest or next((x for x in lines[i + 1:i + 4] if x), None)
+                    break
+        if title:
+            break
+    if kind is None:
+        kind = "cong_van" if re.search(r"(?m)^\s*Kính gửi", head) else ("news" if not m else None)
+    # issuer: the lines before the national motto, or the first non-empty line
+    org: list[str] = []
+    for ln in lines:
+        if not ln:
+            if org:
+                continue
+            continue
+        if _NATIONAL_MOTTO.search(ln) or ln.startswith("Số") or _PLACE_DATE.match(ln):
+            break
+        org.append(ln)
+        if len(org) >= 3:
+            break
+    if org and m:
+        issuer = " ".join(org)
+    tail = text[-1500:]
+    sm = list(_SIGNER_TITLES.finditer(tail))
+    if sm:
+        signer = " ".join(x.group(1).strip() for x in sm[-2:]) if len(sm) > 1 and sm[-1].start() - sm[-2].end() < 40 else sm[-1].group(1).strip()
+    if found is None and kind == "news":
+        mn = _NEWS_DATE.search(head[:600])
+        if mn:
+            found = _safe_date(int(mn.group(3)), int(mn.group(2)), int(mn.group(1)))
+    if issued is not None:
+        found = issued
+    return {
+        "number": number,
+        "code": code,
+        "kind": kind,
+        "title": title,
+        "issuer": issuer,
+        "signer": signer,
+        "issued": found.isoformat() if found else None,
+    }
+
+
+def _safe_date(y: int, mth: int, d: int) -> date | None:
+    try:
+        return date(y, mth, d)
+    except ValueError:
+        return None

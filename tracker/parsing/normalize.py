@@ -1,0 +1,74 @@
+"""Text normalisation that keeps a map back to the original offsets.
+
+Clerks paste text from Word, PDFs and web pages: it arrives with no-break spaces,
+curly quotes, Windows line ends and sometimes decomposed (NFD) Vietnamese letters.
+The parser works on a cleaned copy, but every span it reports must point into the
+text the caller gave, so `normalize` returns the cleaned text together with a
+function that maps a cleaned offset back to an original offset.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+# One-to-one replacements: they never change the length of the text.
+_CHAR_MAP = {
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+    "\u2002": " ", "\u2003": " ", "\u3000": " ", "\t": " ", "\f": " ", "\v": " ",
+    "\u200b": " ", "\ufeff": " ",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2018": "'", "\u2019": "'", "\u201a": "'",
+    "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u2028": "\n", "\u2029": "\n", "\x85": "\n",
+    "\r": "\n",
+}
+_TRANSLATE = str.maketrans(_CHAR_MAP)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Cleaned text plus the original offset of each cleaned character."""
+
+    text: str
+    original: str
+    _offsets: tuple[int, ...] | None  # None: identity map
+
+    def to_original(self, i: int) -> int:
+        """Map an offset in the cleaned text to an offset in the original text."""
+        if self._offsets is None:
+            return max(0, min(i, len(self.original)))
+        if i <= 0:
+            return 0
+        if i >= len(self._offsets):
+            return len(self.original)
+        return self._offsets[i]
+
+
+def normalize(text: str) -> Normalized:
+    """Return the NFC, space- and quote-normalised text with an offset map.
+
+    A CRLF pair becomes " \\n" (two characters for two), so line structure is kept
+    without shifting offsets. Only NFC composition can change the length; then the
+    map is built cluster by cluster (a base character and its combining marks).
+    """
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        cleaned = text.replace("\r\n", " \n").translate(_TRANSLATE)
+        return Normalized(cleaned, text, None)
+    out: list[str] = []
+    offsets: list[int] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        cluster = unicodedata.normalize("NFC", text[i:j])
+        for k, ch in enumerate(cluster):
+            out.append(ch)
+            # the first composed character starts at the cluster; any extra
+            # characters (rare) map inside it
+            offsets.append(i if k == 0 else min(j, i + k))
+        i = j
+    offsets.append(n)
+    cleaned = "".join(out).replace("\r\n", " \n").translate(_TRANSLATE)
+    return Normalized(cleaned, text, tuple(offsets))

@@ -1,0 +1,291 @@
+"""Agency noun phrases: who must act, and who coordinates.
+
+Vietnamese directives name agencies with a small set of head nouns ("Sở", "UBND",
+"Công an", "Ban Quản lý", "các sở, ban, ngành", ...) followed by a proper name whose
+words are capitalised ("Sở Nông nghiệp và Môi trường", "UBND huyện Năm Căn") or by
+the administrative vocabulary of groups ("UBND các huyện, thị xã, thành phố"). The
+phrase ends at the first word that can be neither: in practice the verb ("chủ trì",
+"tổ chức", "tăng cường", ...). People are mapped to the agency they head
+("Giám đốc Sở Y tế" -> "Sở Y tế", "Chủ tịch UBND các huyện" -> "UBND các huyện").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Head nouns that open an agency name (matched case-sensitively: capitalised).
+_HEADS = [
+    "Ủy ban nhân dân", "Uỷ ban nhân dân", "UBND", "Ủy ban Mặt trận Tổ quốc", "Ủy ban MTTQ", "UBMTTQ",
+    "Ủy ban", "Uỷ ban", "MTTQ", "Mặt trận Tổ quốc",
+    "Sở", "Ban Quản lý", "BQL", "Ban Chỉ đạo", "Ban Chỉ huy", "Ban", "Bộ Chỉ huy", "BCH", "Bộ đội",
+    "Bộ", "Công an", "Cục", "Chi cục", "Tổng cục", "Văn phòng", "Thanh tra", "Kho bạc", "KBNN",
+    "Ngân hàng", "Đài", "Báo", "Liên đoàn", "Hiệp hội", "Hội", "Tập đoàn", "Tổng công ty",
+    "Công ty", "Trung tâm", "Viện", "Học viện", "Trường", "Bệnh viện", "Bảo hiểm xã hội", "BHXH",
+    "Thuế", "Hải quan", "Tỉnh đoàn", "Thành đoàn", "Đoàn", "Quân khu", "Cảng vụ", "Tòa án", "Viện kiểm sát",
+    "Chính phủ", "Tỉnh ủy", "Tỉnh uỷ", "Thành ủy", "Thành uỷ", "Đảng ủy", "Đảng uỷ", "HĐND",
+    "Hội đồng nhân dân", "Thường trực", "Tổ công tác", "Nhà đầu tư", "Chủ đầu tư", "Cơ quan",
+    "Đơn vị", "Lực lượng", "Bộ Tư lệnh", "Vụ", "Tỉnh", "Thành phố", "Tổ", "Hợp tác xã",
+    "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
+]
+# Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
+_GROUP_NOUNS = [
+    "sở", "Sở", "bộ", "Bộ", "cơ quan", "đơn vị", "địa phương", "cấp", "ngành", "chủ đầu tư",
+    "tổ chức", "doanh nghiệp", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
+    "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
+    "ủy ban", "Ủy ban", "UBND", "đồng chí", "Đài", "Báo", "ngân hàng", "tập đoàn", "quân khu",
+    "công ty", "trung tâm", "đơn vị sự nghiệp",
+]
+# People who stand for the body they lead.
+_PERSON_HEADS = [
+    "Thủ trưởng", "Giám đốc", "Phó Giám đốc", "Tổng Giám đốc", "Chủ tịch", "Phó Chủ tịch", "Bộ trưởng",
+    "Chánh Văn phòng", "Chánh Thanh tra", "Trưởng Ban", "Trưởng ban", "Người đứng đầu", "người đứng đầu",
+    "Chỉ huy trưởng", "Cục trưởng", "Chi cục trưởng", "Tư lệnh", "Viện trưởng", "Hiệu trưởng", "Tổng Cục trưởng",
+    "Bí thư", "Thủ trưởng các", "lãnh đạo", "Lãnh đạo",
+]
+
+# Lower-case words that may sit inside an agency name.
+_NAME_WORDS = set("""
+các cấp ngành ban sở tỉnh thành phố huyện xã phường thị trấn đặc khu quận địa phương đơn vị cơ quan
+liên quan có chuyên môn trực thuộc thuộc nhà nước nhân dân hội chính trị trường nông thôn quân sự
+biên phòng quốc việt nam chi nhánh khu vực ngang đoàn thể sự nghiệp công lập hành chính khác
+cấp tỉnh cấp xã cấp huyện tế quản lý kinh tế chế xuất công nghiệp cụm kinh doanh hạ tầng
+viễn thông trên địa bàn bàn thành viên giáo dục nghề nghiệp lý đầu tư chủ thầu doanh nghiệp tổ chức
+dân tộc tôn giáo nội vụ chính dựng vụ hóa thao lịch pháp nghệ học dục tạo an tra phòng bạc hàng huy đội
+bộ lệnh thuế quan điện lực nước cấp sạch truyền hình phát thanh mặt trận cửa khẩu
+""".split())
+# Single words that end a name: modal and aspect words, prepositions, one-syllable verbs.
+_STOP_SINGLE = set("""
+là có được cần phải sẽ đã đang vẫn cũng với về trong tại để cho đối từ đến trước sau khi nếu như vào bằng do
+của mà thì nhằm nhưng hoặc ngay sớm gửi lập trình làm mở chịu xem giao cử ra kịp tiếp chủ phối tổ
+""".split())
+# Two-syllable verbs that end a name ("Sở Y tế tăng cường ...").
+_VERB_BIGRAMS = set(x.strip() for x in """
+chủ trì, phối hợp, tổ chức, triển khai, tăng cường, thực hiện, rà soát, xây dựng, theo dõi, hướng dẫn,
+chỉ đạo, tham mưu, khẩn trương, tập trung, chủ động, tiếp tục, đẩy mạnh, đẩy nhanh, nghiên cứu, kiểm tra,
+bố trí, báo cáo, tổng hợp, hoàn thành, hoàn thiện, quyết liệt, ban hành, đề xuất, quản lý, giải quyết,
+bảo đảm, đảm bảo, xử lý, thường xuyên, duy trì, vận động, tuyên truyền, phát huy, nâng cao, cung cấp,
+thẩm định, chuẩn bị, đôn đốc, kêu gọi, yêu cầu, đề nghị, cập nhật, lựa chọn, hỗ trợ, tạo điều, khắc phục,
+ưu tiên, tích cực, ngăn chặn, nghiêm túc, rút ngắn, chấp hành, trao đổi, thăm hỏi, phấn đấu, sử dụng,
+chú trọng, lưu ý, tuần tra, giám sát, ký kết, thông báo, trang trí, căn cứ, là cơ, có trách, được giao,
+đánh giá, điều chỉnh, điều tiết, phân bổ, phân công, bàn giao, giải ngân, thanh toán, công khai, công bố,
+phổ biến, quán triệt, tăng tốc, tháo gỡ, xúc tiến, thu hút, đào tạo, bồi dưỡng, số hóa, kết nối, vận hành,
+khai thác, thu gom, khơi thông, sắp xếp, bổ sung, sửa đổi, thống nhất, thống kê, thanh tra, mở rộng,
+tổng kết, sơ kết, lập danh, khảo sát, xác định, xác minh, phê duyệt, tiếp nhận, trình cấp, kiện toàn,
+""".replace("\n", " ").split(",") if x.strip())
+
+_HEAD_RE = re.compile(
+    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:"
+    + "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True))
+    + r")(?=[\s,.;:)]|$)")
+_GROUP_RE = re.compile(
+    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))[Cc]ác\s+(?:"
+    + "|".join(re.escape(h) for h in sorted(_GROUP_NOUNS, key=len, reverse=True))
+    + r")(?=[\s,.;:)]|$)")
+_PERSON_RE = re.compile(
+    r"(?:(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+)?(?:(?:[Cc]ác\s+)?(?:"
+    + "|".join(re.escape(h) for h in sorted(_PERSON_HEADS, key=len, reverse=True))
+    + r"))\s+(?:các\s+)?")
+_WORD_RE = re.compile(r"[^\s,;:.()\"]+|[,;:.()\"]")
+_TRAIL_JUNK = re.compile(r"[\s,;:.\-–]+$")
+_ABBREV = re.compile(r"[A-ZĐ]{2,}|&")
+
+
+@dataclass(frozen=True)
+class Agency:
+    """An agency phrase found in a text."""
+
+    start: int
+    end: int
+    text: str          # as written (the head person stripped)
+    group: bool        # a collective owner ("các sở, ban, ngành")
+
+
+def _is_cap(word: str) -> bool:
+    return bool(word) and (word[0].isupper() or word[0].isdigit())
+
+
+def _starts_head(s: str, pos: int) -> int | None:
+    """End of an agency head noun starting exactly at pos, else None."""
+    m = _GROUP_RE.match(s, pos) or _HEAD_RE.match(s, pos)
+    return m.end() if m else None
+
+
+def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: bool = False) -> Agency | None:
+    """The agency phrase that starts at `pos` (a head noun must start there).
+
+    The phrase extends over capitalised words, abbreviations and administrative
+    vocabulary; a comma continues it when the next word cannot open a new agency
+    and still belongs to the name ("Sở Văn hóa, Thể thao và Du lịch", "UBND các huyện,
+    thị xã, thành phố", "UBND các huyện Vĩnh Linh, Gio Linh").
+    """
+    limit = len(s) if limit is None else min(limit, len(s))
+    pos = _skip_person(s, pos, limit)
+    head_end = _starts_head(s, pos)
+    if head_end is None or head_end > limit:
+        return None
+    group = s[pos:pos + 3].lower() == "các"
+    end = head_end
+    i = head_end
+    words = 0
+    after_comma = False
+    prev_cap = True
+    while i < limit and words < 30:
+        m = _WORD_RE.search(s, i, limit)
+        if not m:
+            break
+        gap = s[i:m.start()]
+        if "\n" in gap:
+            break
+        w = m.group(0)
+        if w in ",;":
+            if w == ";" and not allow_semicolon:
+                break
+            nxt = _WORD_RE.search(s, m.end(), limit)
+            if not nxt or "\n" in s[m.end():nxt.start()]:
+                break
+            nw = nxt.group(0)
+            if _starts_head(s, nxt.start()) is not None and not (w == "," and _continues_group(s, nxt.start(), group)):
+                if w == ";" and allow_semicolon:
+                    i = nxt.start(); after_comma = True; continue
+                break
+            if _is_cap(nw) and not _is_predicate(s, nxt.start(), limit):
+                i = m.end(); after_comma = True; continue
+            if nw.lower() in _COMMA_GROUP_WORDS:
+                i = m.end(); after_comma = True; continue
+            break
+        if w in ".:()\"":
+            # "TP. Hồ Chí Minh" style abbreviation dots are rare; stop at punctuation.
+            if w == "(":
+                close = s.find(")", m.end(), min(limit, m.end() + 40))
+                if close != -1 and _ABBREV.search(s[m.end():close]) and "\n" not in s[m.end():close]:
+                    end = close + 1; i = close + 1; continue
+            break
+        lw = w.lower()
+        nxt = _WORD_RE.search(s, m.end(), limit)
+        nw = nxt.group(0) if nxt and "\n" not in s[m.end():nxt.start()] else ""
+        if w == "và":
+            if _is_cap(nw) and _starts_head(s, nxt.start()) is None and not _is_predicate(s, nxt.start(), limit):
+                i = m.end(); prev_cap = False; continue
+            break
+        if w == "-" or w == "–":
+            if _is_cap(nw):
+                i = m.end(); continue
+            break
+        if _is_cap(w):
+            if words > 0 and (lw in _STOP_SINGLE or f"{lw} {nw.lower()}" in _VERB_BIGRAMS):
+                break
+            end = m.end(); i = m.end(); words += 1; after_comma = False; prev_cap = True; continue
+        if after_comma and lw in _COMMA_GROUP_WORDS:
+            end = m.end(); i = m.end(); words += 1; after_comma = False; continue
+        if lw in _STOP_SINGLE or f"{lw} {nw.lower()}" in _VERB_BIGRAMS:
+            break
+        if prev_cap or lw in _NAME_WORDS or _ABBREV.search(w) or any(ch.isdigit() for ch in w):
+            end = m.end(); i = m.end(); words += 1; after_comma = False; prev_cap = False; continue
+        break
+    text = _TRAIL_JUNK.sub("", s[pos:end])
+    if not text:
+        return None
+    return Agency(pos, pos + len(text), text, group or text.lower().startswith("các "))
+
+
+def _is_predicate(s: str, pos: int, limit: int) -> bool:
+    """Does a verb (one word or a two-word verb) start at pos?"""
+    m = _WORD_RE.match(s, pos, limit)
+    if not m:
+        return False
+    w = m.group(0).lower()
+    if w in _STOP_SINGLE:
+        return True
+    n = _WORD_RE.search(s, m.end(), limit)
+    return bool(n) and f"{w} {n.group(0).lower()}" in _VERB_BIGRAMS
+
+
+_COMMA_GROUP_WORDS = {"ban", "ngành", "thị", "thành", "phường", "xã", "huyện", "đặc", "địa", "đơn", "cơ", "đoàn",
+                      "quận", "các", "tỉnh", "khu", "cụm", "hội", "đoàn thể", "bộ", "cấp"}
+
+
+def _continues_group(s: str, pos: int, group: bool) -> bool:
+    """After a comma inside a group phrase, "các ngành" / "ban" continue the same group."""
+    if not group:
+        return False
+    return bool(re.match(r"(?:các\s+)?(?:ban|ngành|cấp|đoàn thể|địa phương|thị xã|thành phố|phường|xã|đặc khu)\b", s[pos:pos + 20]))
+
+
+def _skip_person(s: str, pos: int, limit: int) -> int:
+    """Skip "Giám đốc", "Chủ tịch", "đồng chí" ... in front of an agency."""
+    for _ in range(3):
+        m = _PERSON_RE.match(s, pos, limit)
+        if not m:
+            return pos
+        nxt = m.end()
+        # "Thủ trưởng các sở" -> "các sở"; "Giám đốc Sở Y tế" -> "Sở Y tế"
+        if s[pos:m.end()].rstrip().endswith("các"):
+            nxt = m.end() - len("các ") if s[m.end() - 4:m.end()] == "các " else m.end()
+            if _GROUP_RE.match(s, nxt) is None and _starts_head(s, nxt) is None:
+                return pos
+        elif _starts_head(s, nxt) is None and _PERSON_RE.match(s, nxt, limit) is None:
+            return pos
+        pos = nxt
+    return pos
+
+
+def find_agencies(s: str, start: int = 0, end: int | None = None) -> list[Agency]:
+    """Every agency phrase in s[start:end], left to right, not overlapping."""
+    end = len(s) if end is None else end
+    out: list[Agency] = []
+    i = start
+    for m in _CANDIDATE_RE.finditer(s, start, end):
+        if m.start() < i:
+            continue
+        a = scan_agency(s, m.start(), end)
+        if a is not None:
+            out.append(a)
+            i = a.end
+    return out
+
+
+_CANDIDATE_RE = re.compile(
+    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:[Cc]ác\s|đồng chí\s|Đồng chí\s|"
+    + "|".join(re.escape(h) for h in sorted(set(_HEADS + _PERSON_HEADS), key=len, reverse=True))
+    + r")")
+
+
+def split_agency_list(s: str, start: int, end: int) -> list[str]:
+    """Agencies of a coordination list ("Sở TT&TT, Công an tỉnh và UBND các huyện").
+
+    A comma or "và" starts a new entry only when an agency head follows; otherwise
+    the words still belong to the previous entry (shared head nouns).
+    """
+    out: list[str] = []
+    i = start
+    while i < end:
+        while i < end and s[i] in " ,;":
+            i += 1
+        if s.startswith("và ", i):
+            i += 3
+            continue
+        a = scan_agency(s, i, end)
+        if a is None:
+            # an unknown coordinating body: take the words up to the next separator
+            m = re.compile(r"[^,;]+").match(s, i, end)
+            if not m:
+                break
+            piece = m.group(0).strip()
+            piece = re.split(r"\s+(?:để|nhằm|trong|thực hiện|tổ chức|triển khai|xây dựng|rà soát|theo dõi|tham mưu)\s", piece)[0]
+            if piece and len(piece.split()) <= 12:
+                out.append(piece.rstrip(" ."))
+            break
+        out.append(a.text)
+        i = a.end
+        rest = s[i:end]
+        m = re.match(r"\s*(?:,|;|và\s)\s*", rest)
+        if not m:
+            break
+        i += m.end()
+    return [x for x in out if x]
+
+
+def strip_person(phrase: str) -> str:
+    """'Giám đốc Sở Y tế' -> 'Sở Y tế' (when an agency follows the person)."""
+    p = _skip_person(phrase, 0, len(phrase))
+    return phrase[p:] if p else phrase

@@ -1,0 +1,125 @@
+"""Unit registry: match an owner phrase to a known unit.
+
+A registry is a list of dicts with keys code, name, short, kind, aliases (the web
+app passes its database units in that shape, with "id" too). Matching ignores case,
+diacritics, punctuation and the spelling of common abbreviations (UBND = Ủy ban nhân
+dân, ...), and tolerates a trailing place name ("Sở Y tế tỉnh Cà Mau").
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterable
+
+DEMO_UNITS_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_units.yaml"
+
+# Spelled-out forms, applied (on folded text) before comparing names.
+_EXPANSIONS = [
+    (r"\bubnd\b", "uy ban nhan dan"),
+    (r"\bhdnd\b", "hoi dong nhan dan"),
+    (r"\bmttq\b", "mat tran to quoc"),
+    (r"\bbch\b", "bo chi huy"),
+    (r"\bbql\b", "ban quan ly"),
+    (r"\bkt\b", "khu kinh te"),
+    (r"\bqs\b", "quan su"),
+    (r"\bvp\b", "van phong"),
+]
+_EXPANSION_RES = [(re.compile(a), b) for a, b in _EXPANSIONS]
+_PLACE_TAIL = re.compile(r"\s+(tinh|thanh pho)(\s+.*)?$")
+
+
+def fold(s: str) -> str:
+    """Lower-case, strip diacritics (đ -> d), drop punctuation, squeeze spaces."""
+    s = unicodedata.normalize("NFD", s or "").lower().replace("đ", "d")
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = re.sub(r"[&\-]", " ", s)
+    s = re.sub(r"[^\w\s]", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _keys(name: str) -> set[str]:
+    """Comparable forms of one name."""
+    f = fold(name)
+    if not f:
+        return set()
+    expanded = f
+    for rx, rep in _EXPANSION_RES:
+        expanded = rx.sub(rep, expanded)
+    keys = {f, expanded, f.replace(" ", ""), expanded.replace(" ", "")}
+    return {k for k in keys if k}
+
+
+class Registry:
+    """An index of units by every comparable form of their names."""
+
+    def __init__(self, units: Iterable[dict]):
+        self.units = [u for u in units if isinstance(u, dict) and u.get("name")]
+        self._index: dict[str, dict] = {}
+        for unit in self.units:
+            names = [unit.get("name"), unit.get("short"), unit.get("code")]
+            names += list(unit.get("aliases") or [])
+            for nm in names:
+                if isinstance(nm, str):
+                    for k in _keys(nm):
+                        self._index.setdefault(k, unit)
+
+    def lookup(self, owner_text: str) -> dict | None:
+        """The unit the phrase names, or None."""
+        if not owner_text:
+            return None
+        candidates = [owner_text]
+        # "Giám đốc Sở Y tế" style heads are stripped by the owner grammar; here we
+        # only drop a trailing place qualifier ("Sở Y tế tỉnh Cà Mau").
+        for cand in candidates:
+            for k in _keys(cand):
+                if k in self._index:
+                    return self._index[k]
+        f = fold(owner_text)
+        for rx, rep in _EXPANSION_RES:
+            f = rx.sub(rep, f)
+        m = _PLACE_TAIL.search(f)
+        if m and m.start() > 0:
+            base = f[: m.start()]
+            for k in (base, base + " tinh", base.replace(" ", "")):
+                if k in self._index:
+                    return self._index[k]
+        return None
+
+
+def load_yaml_units(path: Path = DEMO_UNITS_PATH) -> list[dict]:
+    """Units of a registry YAML file (format of tracker/data/demo_units.yaml)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(data.get("units") or [])
+
+
+@functools.lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """The built-in demo registry, loaded once."""
+    try:
+        return Registry(load_yaml_units())
+    except (OSError, ImportError, ValueError):
+        return Registry([])
+
+
+def as_registry(units) -> Registry:
+    """Accept None (built-in registry), a Registry, or a list of unit dicts."""
+    if units is None:
+        return default_registry()
+    if isinstance(units, Registry):
+        return units
+    return Registry(units)
+
+
+def resolve_unit(owner_text: str | None, registry=None) -> dict | None:
+    """{"code", "name"} (plus "id" when the registry has ids) of the owner's unit."""
+    unit = as_registry(registry).lookup(owner_text or "")
+    if unit is None:
+        return None
+    out = {"code": unit.get("code"), "name": unit.get("name")}
+    if unit.get("id") is not None:
+        out["id"] = unit["id"]
+    return out

@@ -1,0 +1,168 @@
+"""What is a task: assignment triggers, owners of a sentence, non-task filters.
+
+A sentence is a task when an agency is told to act: "Giao X ...", "Yêu cầu X ...",
+"Đề nghị X ...", "X chủ trì ...", "X có trách nhiệm ...", "X được giao ...", an agency
+subject followed by an action verb, or any action item under an agency heading.
+It is not a task when it reports (statistics, achievements, praise), when it is a
+proposal addressed to the issuing authority, a statement of the speaker body's own
+intentions ("Tỉnh ủy sẽ ..."), or closing / conditional boilerplate.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .owners import Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
+
+# "Giao", "Yêu cầu", "Đề nghị" ... directly before the owner.
+_TRIGGER = re.compile(
+    r"(?:^|(?<=[\s,:;]))(?P<verb>[Gg]iao(?:\s+cho)?|[Yy]êu cầu|[Đđ]ề nghị|[Cc]hỉ đạo|[Pp]hân công|[Dd]ặn dò|[Ll]ưu ý)"
+    r"(?:\s*,\s*|\s*:\s*|\s+)")
+_STARTERS = re.compile(
+    r"^(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
+    r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
+    r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
+    r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150})\s*[,:]\s*)+")
+_CARRY = re.compile(r"^(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*")
+_COORD = re.compile(r"(?:chủ trì,?\s*)?phối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
+_RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao|là cơ quan|là đơn vị|cần|phải|khẩn trương|"
+                          r"tiếp tục|chủ động|tập trung|phối hợp|theo chức năng|căn cứ|trong phạm vi)")
+
+# Non-task patterns.
+_BOILERPLATE = re.compile(
+    r"(?:thực hiện (?:nghiêm túc |nghiêm |tốt )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?\s*\.?/?\.?\s*$"
+    r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
+    r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
+    r"|^Nơi nhận|^Kính gửi|^Lưu:|triển khai thực hiện (?:nghiêm túc )?(?:Chỉ thị|Kế hoạch|Công văn) này\s*\.?/?\.?\s*$"
+    r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị)\b[^.]*(?:số|ngày)\s"
+    r"|ban hành kèm theo|Quyết định này)", re.I)
+_PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|ghi nhận", re.I)
+_REPORTING = re.compile(r"\b(?:đã|ước đạt|đạt được|tăng \d|giảm \d|chiếm khoảng|theo báo cáo|đạt \d)")
+_PROPOSAL_TO_TOP = re.compile(
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
+    r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|Ủy ban nhân dân thành phố|các bộ|Bộ)\b")
+_SPEAKER_INTENT = re.compile(r"^\s*(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!cơ quan|đơn vị))")
+_PERSON_REQUESTER = re.compile(
+    r"(?:Thủ tướng|Phó Thủ tướng|Chủ tịch|Phó Chủ tịch|Bí thư|Giám đốc|Đồng chí|đồng chí|Trưởng ban|Bộ trưởng)\b")
+
+
+@dataclass
+class Assignment:
+    """Who is told to act in one sentence, and how we know."""
+
+    owner: str | None
+    owner_start: int | None
+    co_owners: list[str] = field(default_factory=list)
+    rule: str = ""
+    explicit: bool = False
+    action_start: int = 0
+
+
+def is_boilerplate(sentence: str) -> bool:
+    return bool(_BOILERPLATE.search(sentence))
+
+
+def owner_text(agency: Agency) -> str:
+    """The owner as the text names it, heads of the body mapped to the body."""
+    t = agency.text
+    t = re.sub(r"^(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+", "", t)
+    t = re.sub(r"^Bộ trưởng,\s*Thủ trưởng\s+", "Các Bộ, ", t)
+    return t
+
+
+def find_assignment(s: str, a: int, b: int) -> Assignment | None:
+    """The assignment stated in sentence s[a:b], or None when it states none.
+
+    Tried in order: a trigger verb followed by an agency; an agency subject (after
+    any opening adverbial) followed by a predicate; an agency followed by
+    "được giao" / "có trách nhiệm" / "chủ trì" anywhere in the sentence.
+    """
+    sent = s[a:b]
+    # 1. trigger + agency ("Giao Sở Y tế ...", "Chủ tịch UBND tỉnh yêu cầu Công an tỉnh ...")
+    for m in _TRIGGER.finditer(s, a, b):
+        verb = m.group("verb").lower()
+        before = s[a:m.start()]
+        if verb.startswith("đề nghị") and re.search(r"(?:theo|trên cơ sở|của)\s*$", before, re.I):
+            continue
+        if re.search(r"\b(?:theo|của|được)\s*$", before) and verb != "giao":
+            continue
+        if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
+            continue
+        ag = scan_agency(s, m.end(), b)
+        if ag is None:
+            continue
+        if verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b) and _subordinate_speaker(before):
+            return None
+        if _PROPOSAL_TO_TOP.match(s, m.start(), b) and verb.startswith("đề nghị") and m.start() > a:
+            return None
+        return _with_coordinators(s, ag, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
+    # 2. subject + predicate, after an opening adverbial
+    p = a
+    st = _STARTERS.match(s, a, b)
+    if st:
+        p = st.end()
+    ag = scan_agency(s, p, b)
+    if ag is not None:
+        rest = s[ag.end:min(b, ag.end + 40)]
+        if _SPEAKER_INTENT.match(rest):
+            return None
+        if rest.strip().startswith((":",)):
+            return None
+        if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
+            return _with_coordinators(s, ag, b, rule="subject", explicit=True)
+    # 3. "... X được giao ...", "X có trách nhiệm"
+    for ag in find_agencies(s, a, b):
+        rest = s[ag.end:min(b, ag.end + 30)]
+        if re.match(r"\s*(?:,\s*)?(?:được giao|có trách nhiệm|chủ trì)\b", rest):
+            return _with_coordinators(s, ag, b, rule="responsible", explicit=True)
+    return None
+
+
+def _subordinate_speaker(before: str) -> bool:
+    """A department head or representative speaking (not the chair)."""
+    return bool(re.search(r"(?:Giám đốc|đại diện|Đại diện|Thủ trưởng|lãnh đạo|Lãnh đạo|Trưởng|các đại biểu|Sở|Cục|Bộ)", before))
+
+
+def _next_word(s: str, i: int, b: int) -> int:
+    while i < b and s[i] in " ,":
+        i += 1
+    return i
+
+
+def _lower_start(rest: str) -> bool:
+    r = rest.lstrip(" ,")
+    return bool(r) and r[0].islower() and not r.startswith(("và ", "của ", "tỉnh", "trong ", "tại ", "về ", "với ", "theo ", "đã ", "sẽ "))
+
+
+def _with_coordinators(s: str, ag: Agency, b: int, rule: str, explicit: bool) -> Assignment:
+    co: list[str] = []
+    action_start = ag.end
+    m = re.match(r"\s*,?\s*(?:chủ trì|là cơ quan chủ trì)\s*,?\s*", s[ag.end:b])
+    if m:
+        action_start = ag.end + m.end()
+    cm = _COORD.match(s, action_start, b) or _COORD.match(s, _next_word(s, ag.end, b), b)
+    if cm:
+        co = split_agency_list(s, cm.end(), b)
+        # the action starts after the last coordinating agency
+        if co:
+            last = s.find(co[-1], cm.end(), b)
+            if last != -1:
+                action_start = last + len(co[-1])
+    return Assignment(owner_text(ag), ag.start, co, rule, explicit, action_start)
+
+
+def coordinators_in(s: str, a: int, b: int) -> list[str]:
+    """Agencies after "phối hợp với" anywhere in the span."""
+    m = re.search(r"phối hợp(?:\s+chặt chẽ)?\s+(?:với|cùng)\s+", s[a:b])
+    if not m:
+        return []
+    return split_agency_list(s, a + m.end(), b)
+
+
+def is_nontask(sentence: str) -> str | None:
+    """Rule name when the sentence is context rather than an assignment."""
+    if is_boilerplate(sentence):
+        return "boilerplate"
+    if _PRAISE.search(sentence[:160]):
+        return "praise"
+    return None
