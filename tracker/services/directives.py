@@ -20,6 +20,8 @@ from tracker.services import NotFound
 from tracker.services import ServiceError
 from tracker.services import permissions
 from tracker.services.clock import utc_now
+from tracker.services.search import search_text_for_directive
+from tracker.services.search import search_text_for_task
 from tracker.services.tasks import record
 from tracker.services.units import expand_group
 from tracker.services.units import registry_for_parser
@@ -138,6 +140,7 @@ def create_draft(session: Session, user: User, *, text: str, issued=None, number
     )
     if directive.kind not in DIRECTIVE_KINDS:
         directive.kind = "other"
+    directive.search_text = search_text_for_directive(directive)
     session.add(directive)
     session.flush()
     session.add(AuditEvent(actor_id=user.id, channel=channel, entity="directive", entity_id=directive.id,
@@ -170,6 +173,7 @@ def save_draft(session: Session, user: User, directive: Directive, tasks: list[d
     if directive.kind not in DIRECTIVE_KINDS:
         raise ServiceError("Loại văn bản không hợp lệ", code="invalid_kind", status=422)
     directive.draft_tasks = [dict(t) for t in tasks[:MAX_TASKS]]
+    directive.search_text = search_text_for_directive(directive)
     directive.version += 1
     session.add(directive)
     session.flush()
@@ -247,6 +251,7 @@ def publish(session: Session, user: User, directive: Directive, tasks: list[dict
             )
             if task.deadline_text:
                 task.deadline_text = task.deadline_text[:512]
+            task.search_text = search_text_for_task(task.action, directive, lead.name)
             session.add(task)
             session.flush()
             for cid in item["co_unit_ids"]:
@@ -256,6 +261,7 @@ def publish(session: Session, user: User, directive: Directive, tasks: list[dict
             created.append(task)
     directive.state = PUBLISHED
     directive.published_at = stamp
+    directive.search_text = search_text_for_directive(directive)
     directive.version += 1
     session.add(directive)
     session.add(AuditEvent(actor_id=user.id, channel=channel, entity="directive", entity_id=directive.id,

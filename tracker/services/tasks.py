@@ -195,7 +195,7 @@ def open_next_occurrence(session: Session, task: Task, actor: User | None, chann
         directive_id=task.directive_id, lead_unit_id=task.lead_unit_id, owner_text=task.owner_text,
         co_owner_texts=list(task.co_owner_texts), action=task.action, source_start=task.source_start,
         source_end=task.source_end, deadline=nxt, deadline_text=task.deadline_text,
-        recurrence=task.recurrence, series_id=series, urgent=task.urgent,
+        recurrence=task.recurrence, series_id=series, urgent=task.urgent, search_text=task.search_text,
         created_at=utc_now(now), updated_at=utc_now(now),
     )
     session.add(new)

@@ -1,0 +1,146 @@
+"""Diacritic- and case-insensitive search over tasks and directives, on SQLite and PostgreSQL.
+
+Neither database folds Vietnamese diacritics by itself (SQLite has no `unaccent`, and
+PostgreSQL's needs an extension), so the folding happens in Python when a row is written:
+`Task.search_text` and `Directive.search_text` hold a normalised copy of the searchable
+text, and a query is normalised the same way before it becomes `LIKE` clauses.
+
+Normalisation (`normalize`):
+- `fold` (lower case, no diacritics, đ -> d): "Sở Tài chính" -> "so tai chinh";
+- punctuation becomes a word break, so "15/CT-UBND" is the words "15 ct ubnd";
+- a Roman numeral after a word that counts things (quý, đợt, phần, giai đoạn, khóa, ...)
+  becomes Arabic: "quý I" and "quy 1" are both "quy 1";
+- the stored text starts with a space, so a term can be matched at a word start.
+
+Matching: every term of the query must occur at the start of a word (`% term%`), so "1"
+does not match "2021"; a quoted "phrase" is one term, and a count such as "quy 1" is
+one term matched as whole words (so it finds neither "quý 12" nor "quý ... số 15").
+LIKE wildcards are escaped.
+"""
+import re
+
+from sqlalchemy import and_
+from sqlalchemy import true
+
+from tracker.models import Directive
+from tracker.models import Task
+from tracker.services.text import fold
+
+# Words after which a Roman numeral is a count ("quý II", "đợt III", "giai đoạn IV").
+_COUNTING_WORDS = ("quy", "dot", "phan", "giai doan", "khoa", "chuong", "muc", "ky", "lan", "nhom", "phu luc")
+_ROMAN = {
+    "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+    "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15, "xvi": 16, "xvii": 17, "xviii": 18,
+    "xix": 19, "xx": 20,
+}
+_ROMAN_AFTER_COUNTER = re.compile(
+    r"\b(" + "|".join(w.replace(" ", r"\s") for w in _COUNTING_WORDS) + r")\s(" + "|".join(
+        sorted(_ROMAN, key=len, reverse=True)) + r")\b"
+)
+_COUNTED = re.compile(r"\b(" + "|".join(w.replace(" ", r"\s") for w in _COUNTING_WORDS) + r")\s\d+\b")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_QUOTED = re.compile(r'"([^"]*)"')
+LIKE_ESCAPE = "\\"
+MAX_TERMS = 12
+MAX_QUERY_CHARS = 200
+
+
+def normalize(text: str | None) -> str:
+    """The searchable form of a text: folded, punctuation-free, Roman counts as numbers."""
+    words = _NON_WORD.sub(" ", fold(text)).strip()
+    return _ROMAN_AFTER_COUNTER.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}", words)
+
+
+def _stored(*parts: str | None) -> str:
+    """Stored form: the normalised parts joined, with a leading and trailing space."""
+    body = " ".join(p for p in (normalize(part) for part in parts) if p)
+    return f" {body} "
+
+
+def search_text_for_directive(directive) -> str:
+    """What a directive is found by: its number, code and title."""
+    return _stored(getattr(directive, "number", None), getattr(directive, "code", None),
+                   getattr(directive, "title", None))
+
+
+def search_text_for_task(action: str | None, directive, owner: str | None = None) -> str:
+    """What a task is found by: its action, its directive's number, code and title and,
+    when given, the lead unit as written or registered (`owner`)."""
+    parts = [action, owner]
+    if directive is not None:
+        parts += [getattr(directive, "number", None), getattr(directive, "code", None),
+                  getattr(directive, "title", None)]
+    return _stored(*parts)
+
+
+def query_terms(q: str | None) -> list[str]:
+    """The normalised terms of a user query; a quoted phrase stays one term.
+
+    A term ending in a space must end at a word end."""
+    if not q:
+        return []
+    q = q[:MAX_QUERY_CHARS]
+    terms = [normalize(p) for p in _QUOTED.findall(q)]
+    rest = normalize(_QUOTED.sub(" ", q))
+    # "quy 1" is one term matched as whole words, so it does not find "quy 12" or "quy ... 15"
+    terms += [m.group(0) + " " for m in _COUNTED.finditer(rest)]
+    terms += _COUNTED.sub(" ", rest).split()
+    seen, out = set(), []
+    for term in terms:
+        if term and term not in seen:
+            seen.add(term)
+            out.append(term)
+    return out[:MAX_TERMS]
+
+
+def escape_like(term: str) -> str:
+    return term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace(
+        "_", LIKE_ESCAPE + "_")
+
+
+def _clause(column, q: str | None):
+    terms = query_terms(q)
+    if not terms:
+        return true()
+    return and_(*(column.like(f"% {escape_like(term)}%", escape=LIKE_ESCAPE) for term in terms))
+
+
+def task_search_clause(q: str | None):
+    """WHERE clause over Task.search_text: every term of `q` must match (TRUE for an empty query)."""
+    return _clause(Task.search_text, q)
+
+
+def directive_search_clause(q: str | None):
+    """WHERE clause over Directive.search_text: every term of `q` must match."""
+    return _clause(Directive.search_text, q)
+
+
+def backfill(session, batch: int = 2000) -> int:
+    """Fill search_text where it is missing (rows written by older code or bulk loaders).
+
+    Works in batches so a large table is not loaded at once; returns the number of rows
+    filled. Does not commit."""
+    from sqlalchemy import select
+    from sqlalchemy import update
+
+    filled = 0
+    for d in session.execute(select(Directive).where(Directive.search_text.is_(None))).scalars():
+        d.search_text = search_text_for_directive(d)
+        filled += 1
+    session.flush()
+    directives = {}
+    while True:
+        rows = session.execute(
+            select(Task.id, Task.action, Task.owner_text, Task.directive_id)
+            .where(Task.search_text.is_(None)).limit(batch)
+        ).all()
+        if not rows:
+            break
+        values = []
+        for task_id, action, owner, directive_id in rows:
+            if directive_id not in directives:
+                directives[directive_id] = session.get(Directive, directive_id)
+            values.append({"id": task_id, "search_text": search_text_for_task(action, directives[directive_id], owner)})
+        session.execute(update(Task), values)
+        filled += len(rows)
+    return filled
