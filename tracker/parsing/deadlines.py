@@ -1,0 +1,908 @@
+"""Vietnamese deadline grammar: find and resolve the timing of a task.
+
+The grammar works in two layers:
+
+1. *Time expressions* (``_CORES``): the bare calendar phrases of Vietnamese
+   administrative writing, each with a resolver: ``ngày 15/02/2022``,
+   ``15 tháng 3 năm 2022``, ``tháng 3/2022``, ``cuối tháng 2/2022``, ``quý II năm 2023``,
+   ``6 tháng đầu năm``, ``năm 2022``, ``Tết Nguyên đán Nhâm Dần``,
+   ``ngày 25 tháng Chạp``, ``05 ngày làm việc``, recurrences
+   (``trước ngày 20 hằng tháng``), urgency (``ngay``, ``khẩn trương``) and
+   ongoing work (``thường xuyên``).
+2. *Position*: a calendar phrase is a deadline only in a deadline position.
+   Vietnamese marks that position with an operator right before the phrase
+   (``trước``, ``chậm nhất``, ``hạn chót``, ``không muộn hơn``, ``trong``,
+   ``đến hết``, ``vào``), by putting the phrase in a time slot
+   (``Thời gian hoàn thành: quý II năm 2024``, the last cell of a table row), or
+   by attaching it to a meeting (``tại cuộc họp giao ban tháng 9/2024``). The same
+   phrase is *not* a deadline after ``đến``/``tính đến`` (data cut-off),
+   ``từ``/``kể từ``/``sau`` (start), ``dịp``/``lúc`` (an occasion or a clock time of
+   an event), after a document number (``Nghị quyết số 128/NQ-CP ngày 11/10/2021``),
+   or as a bare qualifier of a noun (``vốn đầu tư công năm 2022``).
+
+Everything is a compiled regular expression plus calendar arithmetic; no
+regex has nested unbounded repetition, so run time is linear in the text.
+Input is expected in NFC (see tracker.parsing.normalize).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import date
+from datetime import timedelta
+
+from tracker.vncalendar import add_working_days
+from tracker.vncalendar import lunar_to_solar
+from tracker.vncalendar import solar_to_lunar
+from tracker.vncalendar import tet
+from tracker.vncalendar import year_from_name
+from tracker.vncalendar.lunar import CAN
+from tracker.vncalendar.lunar import CHI
+from tracker.vncalendar.lunar import last_day_of_lunar_year
+
+__all__ = ["DeadlineHit", "find_deadlines", "pick_deadline", "resolve_recurrence_first"]
+
+
+@dataclass(frozen=True)
+class DeadlineHit:
+    """One temporal phrase of a task and what it resolves to."""
+
+    start: int  # char offset of the phrase within the text passed in
+    end: int
+    text: str  # == text[start:end]: the shortest phrase carrying the timing, with its operator
+    deadline: date | None  # None if unresolvable / urgency / ongoing / recurrence without a day
+    recurrence: str | None  # daily | weekly | weekly:N | monthly | monthly:D | quarterly | quarterly:D | yearly | yearly:MM-DD
+    urgent: bool  # ngay, khẩn trương, gấp, hỏa tốc
+    ongoing: bool  # thường xuyên
+    kind: str  # rule name, shown to the reviewer as the reason
+
+
+# ---------------------------------------------------------------------------
+# Vocabulary
+# ---------------------------------------------------------------------------
+
+_F = re.IGNORECASE | re.VERBOSE
+
+_CANCHI = r"(?:%s)\s+(?:%s)" % (
+    "|".join(CAN + ("Kỉ", "Quí")),
+    "|".join(CHI + ("Tí", "Tị", "Mẹo")),
+)
+_NUM_WORDS = {
+    "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+    "chín": 9, "mười": 10, "mười lăm": 15, "hai mươi": 20, "ba mươi": 30,
+}
+_NUM = r"(?:\d{1,3}|mười\s+lăm|hai\s+mươi|ba\s+mươi|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)"
+_CLOCK = r"""(?:\d{1,2}\s*(?:giờ|h|g)(?:\s*\d{1,2}(?:\s*phút)?)?|\d{1,2}:\d{2})(?:\s+(?:sáng|trưa|chiều|tối))?"""
+_YEAR = r"(?:19|20)\d{2}"
+_WEEKDAY = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
+_WEEKDAY_NUMBER = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6,
+                   "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_EACH = r"(?:hằng|hàng)"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_LUNAR_MONTH_NAMES = {"giêng": 1, "chạp": 12, "một": 11}
+_DOC_TAIL = (r"(?:\s+(?:văn\s+bản|công\s+văn|thông\s+báo|chỉ\s+thị|quyết\s+định|kế\s+hoạch|"
+             r"công\s+điện|thông\s+tư|nghị\s+quyết|nghị\s+định|kết\s+luận))?(?:\s+này)?")
+
+
+def _to_int(word: str) -> int | None:
+    word = " ".join(word.lower().split())
+    if word.isdigit():
+        return int(word)
+    return _NUM_WORDS.get(word)
+
+
+# ---------------------------------------------------------------------------
+# Calendar helpers
+# ---------------------------------------------------------------------------
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _month_end(y: int, m: int) -> date | None:
+    if not 1 <= m <= 12 or not 1 <= y <= 9999:
+        return None
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _plausible_year(y: int, issued: date) -> bool:
+    return abs(y - issued.year) <= 30
+
+
+def _next_day_month(day: int, month: int, on_or_after: date) -> date | None:
+    """The first day/month on or after a date (29/02 waits for a leap year)."""
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    for y in range(on_or_after.year, on_or_after.year + 9):
+        d = _safe_date(y, month, day)
+        if d is not None and d >= on_or_after:
+            return d
+    return None
+
+
+def _next_month_end(month: int, on_or_after: date) -> date | None:
+    end = _month_end(on_or_after.year, month)
+    if end is None:
+        return None
+    return end if end >= on_or_after else _month_end(on_or_after.year + 1, month)
+
+
+def _add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _quarter_end(q: int, y: int) -> date:
+    return _month_end(y, 3 * q)  # type: ignore[return-value]
+
+
+def resolve_recurrence_first(recurrence: str, on_or_after: date) -> date | None:
+    """First occurrence of a recurrence string on or after a date.
+
+    monthly:20 -> next 20th (a day past the month's end means its last day);
+    quarterly:15 -> 15th of Mar/Jun/Sep/Dec; yearly:12-15; weekly:N -> next
+    weekday N (1 = Monday ... 7 = Sunday); daily -> that day. Plain monthly /
+    quarterly / yearly / weekly, or an unknown string, -> None.
+    """
+    kind, _, arg = recurrence.partition(":")
+    try:
+        if kind == "daily":
+            return on_or_after
+        if not arg:
+            return None
+        if kind == "weekly":
+            n = int(arg)
+            if not 1 <= n <= 7:
+                return None
+            return on_or_after + timedelta(days=(n - 1 - on_or_after.weekday()) % 7)
+        if kind in ("monthly", "quarterly"):
+            day = int(arg)
+            if not 1 <= day <= 31:
+                return None
+            y, m = on_or_after.year, on_or_after.month
+            for _ in range(15):
+                if kind == "monthly" or m % 3 == 0:
+                    d = date(y, m, min(day, calendar.monthrange(y, m)[1]))
+                    if d >= on_or_after:
+                        return d
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            return None
+        if kind == "yearly":
+            mm, _, dd = arg.partition("-")
+            return _next_day_month(int(dd), int(mm), on_or_after)
+    except ValueError:
+        return None
+    return None
+
+
+def _lunar_year_of(g: re.Match, group: str, issued: date) -> int | None:
+    """Lunar year named by a Can Chi name or a number in `group`, else None."""
+    raw = g.group(group)
+    if not raw:
+        return None
+    if raw.isdigit():
+        return int(raw)
+    return year_from_name(" ".join(raw.split()), issued.year)
+
+
+def _lunar_date(day: int, month: int, lunar_year: int) -> date | None:
+    """Gregorian date of a lunar day; "30 Chạp" in a 29-day month is the year's last day."""
+    try:
+        return lunar_to_solar(day, month, lunar_year)
+    except ValueError:
+        if month == 12 and day == 30:
+            return last_day_of_lunar_year(lunar_year)
+        return None
+
+
+def _next_tet_eve(issued: date) -> date:
+    """The day before the first Tết strictly after the issue date."""
+    first = tet(issued.year)
+    if first <= issued:
+        first = tet(issued.year + 1)
+    return first - timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------
+# Core time expressions. Each resolver returns (deadline, recurrence, kind) or
+# None to drop the match. Named groups used by the positional logic:
+#   clock  a clock time before the date ("17 giờ ngày ...")
+#   ngay   the word "ngày" before the date
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Core:
+    name: str
+    regex: re.Pattern
+    needs_position: bool  # must be in a deadline position (operator / time slot / meeting)
+    rank: int  # tie-break between overlapping matches: higher wins
+
+
+_DATE_NUMERIC = re.compile(r"""
+    (?<![\w/.,:-])
+    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
+    (?:(?P<ngay>ngày)\s+)?
+    (?P<d>\d{1,2})\s?(?P<sep>[/.-])\s?(?P<m>\d{1,2})
+    (?:\s?(?P=sep)\s?(?P<y>\d{4}))?
+    (?![\w%]|\s?[/.,:-]\s?\d)
+""", _F)
+
+_DATE_LONG = re.compile(r"""
+    (?<![\w/])
+    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
+    (?:(?P<ngay>ngày)\s+)?
+    (?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})
+    (?:\s*,?\s*năm\s+(?P<y>\d{4}))?
+    (?![\w/])
+""", _F)
+
+_DATE_DAY_ONLY = re.compile(r"""
+    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
+    (?P<ngay>ngày)\s+(?P<d>\d{1,2})
+    (?!\s*[/.-]\s*\d|\s+(?:tháng|hằng|hàng|mỗi|của|đến|tới|và)\b|\d|\s*%)
+""", _F)
+
+_DATE_LUNAR = re.compile(r"""
+    (?:(?P<ngay>ngày|mùng|mồng)\s+)
+    (?P<d>\d{1,2})\s+tháng\s+
+    (?P<lm>Chạp|Giêng|Một\b|\d{1,2}(?=\s*\(?\s*âm\s+lịch))
+    (?:\s*\(?\s*âm\s+lịch\s*\)?)?
+    (?:\s*,?\s+(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|(?:âm\s+lịch\s+)?\d{4}))?
+""", _F)
+
+_TODAY = re.compile(r"""
+    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
+    (?:(?:ngày\s+)?hôm\s+nay|trong\s+(?:cùng\s+)?ngày(?:\s+hôm\s+nay)?|cùng\s+ngày|(?P<tomorrow>ngày\s+mai))
+    (?!\s*(?:\d|làm\s+việc|lễ|tết|nghỉ|thứ|này|đó|hôm\s+qua|mai\b))
+""", _F)
+
+_MONTH = re.compile(r"""
+    (?<![\w/])
+    (?:(?P<part>đầu|giữa|cuối)\s+)?
+    tháng\s+(?:(?P<m>\d{1,2})(?:\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4}))?(?![\w/]|\s*[/.-]\s*\d)
+              |(?P<rel>này|sau|tới)\b)
+""", _F)
+
+_QUARTER = re.compile(r"""
+    (?<![\w/])
+    (?:(?P<part>đầu|giữa|cuối)\s+)?
+    quý\s+(?:(?P<q>IV|I{1,3}|[1-4])\b(?:\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4}))?(?![\w/])
+             |(?P<rel>này|sau|tới)\b)
+    (?P<cont>\s+và\s+(?:các|những)\s+năm\s+tiếp\s+theo)?
+""", _F)
+
+_PART_OF_YEAR = re.compile(r"""
+    (?<![\w/])
+    (?P<n>\d{1,2}|ba|sáu|chín)\s+tháng\s+(?P<part>đầu|cuối)\s+năm
+    (?:\s+(?P<y>\d{4}))?
+    (?P<open>\s+và\s+(?:những|các)\s+tháng\s+đầu\s+năm(?:\s+\d{4})?)?
+""", _F)
+
+_YEAR_RE = re.compile(r"""
+    (?<![\w/])
+    năm\s+(?:(?P<y>\d{4})(?![\w/]|\s*[-–]\s*\d)|(?P<rel>nay)\b)
+    (?P<cont>\s+và\s+(?:các|những)\s+năm\s+tiếp\s+theo)?
+""", _F)
+
+_RELATIVE = re.compile(r"""
+    (?P<op>trong|chậm\s+nhất(?:\s+(?:sau|trong|là))?|không\s+quá|sau)\s+
+    (?:(?:thời\s+hạn|vòng|thời\s+gian)\s+)?
+    (?P<n>""" + _NUM + r""")\s+
+    (?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng)(?!\s+(?:đầu|cuối|tới|qua|trước)\b)
+    (?P<tail>\s*,?\s*(?:kể\s+|tính\s+)?từ\s+(?:ngày|khi)\s+
+        (?P<ref>(?:ký|ban\s+hành|nhận(?:\s+được)?|có\s+hiệu\s+lực)(?:\s+ban\s+hành)?""" + _DOC_TAIL + r"""))?
+""", _F)
+
+_TET = re.compile(r"""
+    Tết(?:\s+(?:Nguyên\s+[đĐ]án|âm\s+lịch|cổ\s+truyền))?
+    (?:\s+(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4}))?
+    (?P<more>\s+và\s+Tết\s+(?:Nguyên\s+[đĐ]án\s+|âm\s+lịch\s+)?(?:năm\s+)?(?:""" + _CANCHI + r"""|\d{4}))?
+    (?![\w])
+""", _F)
+
+_TET_SOLAR = re.compile(r"""
+    Tết\s+[Dd]ương\s+lịch(?:\s+(?:năm\s+)?(?P<y>\d{4}))?
+    (?P<more>\s+và\s+Tết\s+(?:Nguyên\s+[đĐ]án\s+|âm\s+lịch\s+)?(?:năm\s+)?(?:""" + _CANCHI + r"""|\d{4}))?
+""", _F)
+
+_MONTHLY = re.compile(r"""
+    (?:(?:định\s+kỳ\s+)?""" + _EACH + r"""\s+tháng\s*,?\s*\(?\s*
+        (?P<op1>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?|hạn\s+chót)\s+ngày\s+(?P<d1>\d{1,2})
+        (?!\s*[/.-]\s*\d|\s+tháng|\d)(?:\s*\))?
+    |(?P<op2>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?|hạn\s+chót)\s+ngày\s+(?P<d2>\d{1,2})\s*,?\s+
+        (?:""" + _EACH + r"""|mỗi|của\s+(?:""" + _EACH + r"""|mỗi))\s+tháng)
+""", _F)
+
+_QUARTERLY = re.compile(r"""
+    (?:(?:định\s+kỳ\s+)?(?:""" + _EACH + r"""|mỗi)\s+quý\s*,?\s*)?
+    (?:(?P<paren>\()\s*)?
+    (?P<op>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?)\s+ngày\s+(?P<d>\d{1,2})\s+
+    (?:của\s+)?tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý
+    (?(paren)\s*\))
+""", _F)
+
+_YEARLY = re.compile(r"""
+    (?:(?:định\s+kỳ\s+)?""" + _EACH + r"""\s+năm\s*,?\s*
+        (?P<op1>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?)\s+ngày\s+
+        (?:(?P<d1>\d{1,2})\s?[/.-]\s?(?P<m1>\d{1,2})|(?P<d1b>\d{1,2})\s+tháng\s+(?P<m1b>\d{1,2}))(?![\w/]|\s?[/.-]\s?\d)
+    |(?P<op2>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?)\s+ngày\s+
+        (?:(?P<d2>\d{1,2})\s?[/.-]\s?(?P<m2>\d{1,2})|(?P<d2b>\d{1,2})\s+tháng\s+(?P<m2b>\d{1,2}))\s*,?\s+
+        (?:""" + _EACH + r"""|mỗi)\s+năm)
+""", _F)
+
+_WEEKLY = re.compile(r"""
+    (?:(?:định\s+kỳ\s+)?(?:""" + _EACH + r"""|mỗi)\s+tuần\s*,?\s*(?:\(\s*)?(?:vào\s+|trước\s+)?
+        (?:""" + _CLOCK + r"""\s*,?\s*)?(?:(?:sáng|chiều)\s+)?(?:ngày\s+)?(?P<wd1>""" + _WEEKDAY + r""")
+    |(?:(?:trước|vào|chậm\s+nhất)\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?(?:(?:sáng|chiều)\s+)?(?:ngày\s+)?
+        (?P<wd2>""" + _WEEKDAY + r""")\s+(?:""" + _EACH + r"""|mỗi)\s+tuần)
+""", _F)
+
+_PLAIN_PERIODIC = re.compile(r"""
+    (?:(?:định\s+kỳ|báo\s+cáo)\s+)?(?:""" + _EACH + r""")\s+(?P<p>ngày|tuần|tháng|quý|năm)(?![\w])
+    |định\s+kỳ\s+(?P<p2>ngày|tuần|tháng|quý|năm)(?![\w])
+""", _F)
+
+_UNSPECIFIED_PERIODIC = re.compile(r"(?:theo\s+)?định\s+kỳ\s+hoặc\s+đột\s+xuất", _F)
+
+_URGENT = re.compile(r"""
+    (?<![\w])(?:khẩn\s+trương|hỏa\s+tốc|hoả\s+tốc|gấp(?!\s+(?:đôi|ba|\d|nhiều|rút\s+nhiều)|\w)|gấp\s+rút
+    |ngay(?:\s+lập\s+tức)?(?!\s+(?:cả|tại|từ|sau|khi|lúc|trước|bên|cạnh|đầu|trên|dưới|giữa|trong|ngắn|thẳng)\b|\w))
+""", _F)
+
+_ONGOING = re.compile(r"(?<![\w])thường\s+xuyên(?![\w])", _F)
+
+_SOON = re.compile(r"""
+    (?<![\w])(?:(?:trong\s+)?thời\s+gian\s+(?:tới|sớm\s+nhất)|càng\s+sớm\s+càng\s+tốt|sớm\s+nhất\s+có\s+thể)(?![\w])
+""", _F)
+
+_AFTER_EVENT = re.compile(r"""
+    (?<![\w])sau\s+khi\s+[^.;:\n|]{1,200}?\s(?:được\s+)?(?:ban\s+hành|phê\s+duyệt|có\s+hiệu\s+lực|thông\s+qua)(?![\w])
+""", _F)
+
+_MEETING_BEFORE = re.compile(r"""
+    (?<![\w])trước\s+(?:kỳ|phiên)\s+họp(?:\s+[^\s,.;:()|]+){1,6}?(?=\s*(?:[,.;:()|\n]|$|\s(?:để|và|theo|của|nhằm)\b))
+""", _F)
+
+_SEASON = re.compile(r"(?<![\w])(?P<part>cuối|đầu|giữa)\s+năm(?:\s+(?P<y>\d{4}))?(?![\w/])", _F)
+
+_TIME_LABEL = re.compile(r"""
+    (?:thời\s+gian|thời\s+hạn|tiến\s+độ)(?:\s+(?:thực\s+hiện|hoàn\s+thành|triển\s+khai|xong))*\s*:\s*
+    (?P<cell>[^\n|:]+?)\s*\.?\s*(?=\n|\||$)
+""", _F)
+
+
+# Left context: what stands right before a core. Matched against a short window
+# that ends where the core starts. Search finds the leftmost start, so longer
+# operators ("tính đến hết") win over their tails ("đến hết").
+_OPERATOR_LEFT = re.compile(r"""
+    (?:^|(?<=[\s(|:;,"'“]))
+    (?P<verb>(?:hoàn\s+thành|xong)(?:\s+xong)?\s+)?
+    (?:
+      (?P<latest>chậm\s+nhất(?:\s+là)?(?:\s+(?:trước|vào|trong|đến\s+hết))?)
+    | (?P<cutoff>tính\s+(?:đến|tới)(?:\s+hết)?|(?:đến|tới)(?!\s+hết)|kể\s+từ|tính\s+từ|từ|sau|lúc|(?:trong\s+)?dịp|giai\s+đoạn)
+    | (?P<before>hạn\s+chót(?:\s+là)?(?:\s+(?:vào|trước))?|không\s+muộn\s+hơn|trước)
+    | (?P<until>(?:đến|tới)\s+hết|hết)
+    | (?P<within>(?:ngay\s+)?trong(?:\s+thời\s+hạn)?(?:\s+vòng)?(?:\s+khoảng)?)
+    | (?P<at>vào)
+    )\s+$
+""", _F)
+
+_CELL_START_LEFT = re.compile(r"""
+    (?:^|[\n|:])\s*(?:[-+•*]\s*)?(?:[a-zđ]\)\s*)?$
+    |(?:thời\s+gian|thời\s+hạn|tiến\s+độ)(?:\s+(?:thực\s+hiện|hoàn\s+thành|triển\s+khai|xong))*\s*:?\s*$
+""", _F)
+
+_DOC_NUMBER_LEFT = re.compile(r"""
+    (?:\bsố\s+[\w./&-]+|[\w.&-]*\d[\w.&-]*/[\w./&-]+)\s*,?\s*(?:của\s+[^,;.]{1,60}\s+)?(?:ban\s+hành\s+)?$
+""", _F)
+
+_MEETING_LEFT = re.compile(r"""
+    (?P<op>tại|trước|trong|trình)\s+(?:cuộc\s+họp|phiên\s+họp|buổi\s+làm\s+việc|kỳ\s+họp|hội\s+nghị)
+    [^,.;:()|\n]{0,80}$
+""", _F)
+
+_PARTICIPLE_LEFT = re.compile(r"(?:được\s+giao|giao|đã|được|đã\s+được|của)\s+$", _F)
+_COMPLETION_VERB_LEFT = re.compile(r"""
+    (?<![\w])(?P<verb>hoàn\s+thành|xong|thông\s+xe(?:\s+kỹ\s+thuật)?|khánh\s+thành|bàn\s+giao|
+      đưa\s+vào\s+(?:sử\s+dụng|khai\s+thác|vận\s+hành)|vận\s+hành(?:\s+thương\s+mại)?)\s+$
+""", _F)
+_NOUN_BEFORE_VERB = re.compile(r"(?:khối\s+lượng|kế\s+hoạch|mục\s+tiêu|dự\s+kiến|đã|được|sẽ)\s+$", _F)
+
+# Nouns after which "hằng năm/tháng/ngày" qualifies the noun ("Nghị quyết hằng
+# năm", "ngân sách hằng năm", "dự báo hằng ngày") instead of scheduling the task.
+_NOUN_QUALIFIED_PERIODIC = re.compile(r"""
+    (?:nghị\s+quyết|quyết\s+định|ngân\s+sách|dự\s+toán|chi\s+thường\s+xuyên|dự\s+báo|bản\s+tin|
+       sinh\s+hoạt|cuộc\s+sống|đời\s+sống|thu\s+nhập|tăng\s+trưởng|bình\s+quân|trung\s+bình|
+       sản\s+lượng|lượng\s+mưa|nhiệt\s+độ|thói\s+quen|nhu\s+cầu|lễ\s+hội|sự\s+kiện)
+    (?:\s+[^\s,.;:]+){0,3}\s+$
+""", _F)
+_FORECAST_LEFT = re.compile(r"dự\s+báo[^.;:\n]{0,60}$", _F)
+
+_ONGOING_NOUN_LEFT = re.compile(r"""
+    (?:chi|kinh\s+phí|nhiệm\s+vụ|ngân\s+sách|dự\s+toán|công\s+việc|hoạt\s+động|cập\s+nhật|việc|
+       một\s+cách|kịp\s+thời|,)\s*$
+""", _F)
+_ONGOING_NEXT_BAD = re.compile(r"\s*(?:[,.;:)]|$|về\b|và\b|hơn\b|nữa\b)", _F)
+
+
+def _left(text: str, pos: int, width: int = 48) -> str:
+    return text[max(0, pos - width):pos]
+
+
+# ---------------------------------------------------------------------------
+# Candidates
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Cand:
+    start: int
+    end: int
+    deadline: date | None
+    recurrence: str | None
+    kind: str
+    urgent: bool = False
+    ongoing: bool = False
+    rank: int = 0  # overlap tie-break
+
+
+@dataclass(frozen=True)
+class _Position:
+    start: int  # where the hit text starts (operator included, "vào" maybe not)
+    kind: str  # before | latest | until | within | at | cell | meeting | completion | none | excluded
+    op: str  # the operator text, lower case
+
+
+def _position(text: str, core_start: int, include_vao: bool) -> _Position:
+    """Classify what precedes a core and where the hit text should start."""
+    window = _left(text, core_start)
+    m = _OPERATOR_LEFT.search(window)
+    base = core_start - len(window)
+    if m:
+        group = next(g for g in ("latest", "cutoff", "before", "until", "within", "at") if m.group(g))
+        op_start = base + m.start(group)
+        op_text = " ".join(m.group(group).lower().split())
+        if group == "cutoff":
+            return _Position(core_start, "excluded", op_text)
+        if group == "before" and _RANGE_COMMA_LEFT.search(_left(text, op_start, 4) + text[op_start:core_start]):
+            return _Position(core_start, "excluded", op_text)
+        start = op_start
+        if group == "at" and not include_vao:
+            start = core_start
+        if m.group("verb") and _CELL_START_LEFT.search(_left(text, base + m.start("verb"), 60)) \
+                and text[base + m.start("verb")].isupper():
+            start = base + m.start("verb")
+        return _Position(start, group, op_text)
+    if _CELL_START_LEFT.search(_left(text, core_start, 60)):
+        return _Position(core_start, "cell", "")
+    return _Position(core_start, "none", "")
+
+
+_RANGE_COMMA_LEFT = re.compile(r"trước\s*,", re.I)
+
+
+def _in_meeting(text: str, core_start: int) -> int | None:
+    """Start of "tại/trước cuộc họp ..." when the core is the time of a meeting."""
+    window = _left(text, core_start, 120)
+    m = _MEETING_LEFT.search(window)
+    if not m:
+        return None
+    start = core_start - len(window) + m.start("op")
+    if m.group("op").lower() == "trình":  # "trình kỳ họp ... tháng 7": the time, not the verb
+        return core_start
+    return start
+
+
+def _is_doc_date(text: str, start: int) -> bool:
+    return bool(_DOC_NUMBER_LEFT.search(_left(text, start, 90)))
+
+
+def _dated_core(text: str, m: re.Match, issued: date, deadline: date | None, kind: str,
+                allow_bare: bool = False, past_ok: bool = True) -> _Cand | None:
+    """Place a date-like core in its position; None if it is not a deadline there."""
+    core_start = m.start()
+    if _is_doc_date(text, core_start):
+        return None
+    include_vao = bool(m.groupdict().get("ngay")) and not m.groupdict().get("clock")
+    pos = _position(text, core_start, include_vao)
+    if pos.kind == "excluded":
+        return None
+    if pos.kind == "none":
+        meeting = _in_meeting(text, core_start)
+        if meeting is not None:
+            if deadline is not None and deadline < issued:
+                return None  # a meeting that already took place
+            return _Cand(meeting, m.end(), deadline, None, "event")
+        if not allow_bare:
+            return None
+        return _Cand(core_start, m.end(), deadline, None, kind)
+    if pos.kind == "at" and deadline is not None and deadline < issued:
+        return None  # "vào ngày 15/11" before the issue date is history, not a deadline
+    if not past_ok and deadline is not None and deadline < issued:
+        return None
+    return _Cand(pos.start, m.end(), deadline, None, kind)
+
+
+def _scan_dates(text: str, issued: date) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _DATE_NUMERIC.finditer(text):
+        d, mo, y = int(m["d"]), int(m["m"]), m["y"]
+        if not m["ngay"] and not y and m["sep"] != "/":
+            continue  # "7.5", "5-10" need "ngày" or a year to be a date
+        if _left(text, m.start(), 4).rstrip().endswith(("-", "–")) and not m["ngay"]:
+            continue  # "16-22/11/2025": a period
+        if y:
+            yi = int(y)
+            if not _plausible_year(yi, issued):
+                continue
+            deadline = _safe_date(yi, mo, d)
+        else:
+            deadline = _next_day_month(d, mo, issued)
+        if deadline is None:
+            continue
+        c = _dated_core(text, m, issued, deadline, "date_dmy" if y else "date_dm")
+        if c:
+            out.append(replace(c, rank=5))
+    for m in _DATE_LONG.finditer(text):
+        d, mo, y = int(m["d"]), int(m["m"]), m["y"]
+        if not m["ngay"] and not y:
+            continue  # "30 tháng 6" alone may be a duration ("30 tháng")
+        if y:
+            if not _plausible_year(int(y), issued):
+                continue
+            deadline = _safe_date(int(y), mo, d)
+        else:
+            deadline = _next_day_month(d, mo, issued)
+        if deadline is None:
+            continue
+        c = _dated_core(text, m, issued, deadline, "date_long" if y else "date_long_dm")
+        if c:
+            out.append(replace(c, rank=5))
+    for m in _DATE_DAY_ONLY.finditer(text):
+        d = int(m["d"])
+        if not 1 <= d <= 31:
+            continue
+        deadline = resolve_recurrence_first(f"monthly:{d}", issued)
+        c = _dated_core(text, m, issued, deadline, "day_of_month")
+        if c and _position(text, m.start(), True).kind in ("before", "latest", "until"):
+            out.append(replace(c, rank=1))
+    for m in _DATE_LUNAR.finditer(text):
+        d = int(m["d"])
+        raw_month = m["lm"].lower()
+        month = _LUNAR_MONTH_NAMES.get(raw_month) or int(raw_month)
+        ly = _lunar_year_of(m, "yn", issued) if m["yn"] else None
+        if m["yn"] and m["yn"][-4:].isdigit():
+            ly = int(m["yn"][-4:])
+        if ly is None:
+            current = solar_to_lunar(issued)[2]
+            deadline = _lunar_date(d, month, current)
+            if deadline is not None and deadline < issued:
+                deadline = _lunar_date(d, month, current + 1)
+        else:
+            deadline = _lunar_date(d, month, ly)
+        if deadline is None:
+            continue
+        c = _dated_core(text, m, issued, deadline, "lunar_date")
+        if c:
+            out.append(replace(c, rank=6))
+    for m in _TODAY.finditer(text):
+        deadline = issued + timedelta(days=1) if m["tomorrow"] else issued
+        lower = m.group(0).lower()
+        if lower.startswith("trong") or m["clock"]:
+            pos = _position(text, m.start(), True)
+            if pos.kind == "excluded":
+                continue
+            start = pos.start if pos.kind not in ("none", "cell") else m.start()
+            if pos.kind == "none" and not lower.startswith("trong"):
+                continue
+            out.append(_Cand(start, m.end(), deadline, None, "today", urgent=False, rank=3))
+        else:
+            pos = _position(text, m.start(), True)
+            if pos.kind in ("before", "latest", "within", "until"):
+                out.append(_Cand(pos.start, m.end(), deadline, None, "today", rank=3))
+    return out
+
+
+def _scan_periods(text: str, issued: date) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _MONTH.finditer(text):
+        part = (m["part"] or "").lower()
+        if m["rel"]:
+            rel = m["rel"].lower()
+            base = issued if rel == "này" else _add_months(issued.replace(day=1), 1)
+            y, mo = base.year, base.month
+        else:
+            mo = int(m["m"])
+            if not 1 <= mo <= 12:
+                continue
+            if m["y"]:
+                y = int(m["y"])
+                if not _plausible_year(y, issued):
+                    continue
+            else:
+                end = _next_month_end(mo, issued)
+                if end is None:
+                    continue
+                y = end.year
+        end = _month_end(y, mo)
+        if end is None:
+            continue
+        deadline = {"đầu": end.replace(day=10), "giữa": end.replace(day=20)}.get(part, end)
+        kind = {"đầu": "month_early", "giữa": "month_mid", "cuối": "month_end"}.get(part, "month")
+        c = _dated_core(text, m, issued, deadline, kind, allow_bare=bool(part))
+        if c:
+            out.append(replace(c, rank=4))
+    for m in _QUARTER.finditer(text):
+        if m["rel"]:
+            q = (issued.month - 1) // 3 + 1 + (0 if m["rel"].lower() == "này" else 1)
+            y = issued.year + (q - 1) // 4
+            q = (q - 1) % 4 + 1
+        else:
+            q = _ROMAN[m["q"].lower()]
+            if m["y"]:
+                y = int(m["y"])
+                if not _plausible_year(y, issued):
+                    continue
+            else:
+                y = issued.year if _quarter_end(q, issued.year) >= issued else issued.year + 1
+        deadline = _quarter_end(q, y)
+        if (m["part"] or "").lower() == "đầu":
+            deadline = date(y, 3 * q - 2, 10)
+        c = _dated_core(text, m, issued, deadline, "quarter", allow_bare=bool(m["part"]))
+        if c:
+            out.append(replace(c, rank=4))
+    for m in _PART_OF_YEAR.finditer(text):
+        n = _to_int(m["n"]) or 0
+        part = m["part"].lower()
+        y = int(m["y"]) if m["y"] else issued.year
+        if not _plausible_year(y, issued):
+            continue
+        if m["open"]:
+            deadline, kind = None, "open_period"
+        elif part == "cuối":
+            deadline, kind = date(y, 12, 31), "part_of_year"
+        elif 1 <= n <= 12:
+            deadline, kind = _month_end(y, n), "part_of_year"
+        else:
+            continue
+        c = _dated_core(text, m, issued, deadline, kind)
+        if c:
+            out.append(replace(c, rank=6))
+    for m in _YEAR_RE.finditer(text):
+        y = issued.year if m["rel"] else int(m["y"])
+        if not _plausible_year(y, issued):
+            continue
+        c = _year_cand(text, m, issued, date(y, 12, 31))
+        if c:
+            out.append(c)
+    for m in _RELATIVE.finditer(text):
+        n = _to_int(m["n"])
+        if n is None or n > 400:
+            continue
+        unit = " ".join(m["unit"].lower().split())
+        if m["tail"] is None and _FROM_OTHER.match(text, m.end()):
+            out.append(_Cand(m.start(), m.end(), None, None, "relative_unanchored", rank=3))
+            continue
+        if unit == "ngày làm việc":
+            deadline, kind = add_working_days(issued, n), "working_days"
+        elif unit == "ngày":
+            deadline, kind = issued + timedelta(days=n), "calendar_days"
+        elif unit == "tuần":
+            deadline, kind = issued + timedelta(weeks=n), "weeks"
+        else:
+            deadline, kind = _add_months(issued, n), "months"
+        out.append(_Cand(m.start(), m.end(), deadline, None, kind, rank=3))
+    return out
+
+
+_FROM_OTHER = re.compile(r"\s*,?\s*(?:kể\s+|tính\s+)?từ\s+(?:ngày|khi)\b", re.I)
+
+
+def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | None:
+    """A year is a deadline only after trong/đến hết/chậm nhất, in a time slot,
+    or right after a completion verb ("hoàn thành năm 2025")."""
+    pos = _position(text, m.start(), False)
+    if pos.kind in ("within", "until", "latest"):
+        op_left = _left(text, pos.start, 30)
+        if pos.kind == "within" and _PARTICIPLE_LEFT.search(op_left):
+            return None  # "các nhiệm vụ được giao trong năm 2025"
+        return _Cand(pos.start, m.end(), deadline, None, "year", rank=2)
+    if pos.kind == "cell":
+        return _Cand(pos.start, m.end(), deadline, None, "year", rank=2)
+    if pos.kind == "none":
+        v = _COMPLETION_VERB_LEFT.search(_left(text, m.start(), 40))
+        if v:
+            verb_start = m.start() - len(_left(text, m.start(), 40)) + v.start("verb")
+            if _NOUN_BEFORE_VERB.search(_left(text, verb_start, 20)):
+                return None  # "khối lượng hoàn thành năm 2021", "có kế hoạch hoàn thành năm 2025"
+            if m.end() < len(text) and not _CLAUSE_END.match(text, m.end()):
+                return None
+            return _Cand(verb_start, m.end(), deadline, None, "year_completion", rank=2)
+    return None
+
+
+_CLAUSE_END = re.compile(r"\s*(?:[.;,)\n|]|$|và\b|để\b|góp\b|theo\b|bảo\b)", re.I)
+
+
+def _scan_lunar_holidays(text: str, issued: date) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _TET_SOLAR.finditer(text):
+        y = int(m["y"]) if m["y"] else (issued.year + 1)
+        pos = _position(text, m.start(), False)
+        named = bool(m["y"])
+        if pos.kind == "before" or (pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named):
+            start = pos.start if pos.kind == "before" else _left_op_start(text, m.start())
+            out.append(_Cand(start, m.end(), date(y, 1, 1) - timedelta(days=1), None, "holiday_eve", rank=6))
+    for m in _TET.finditer(text):
+        after = text[m.end():m.end() + 2]
+        if after.startswith(" d") or after.startswith(" D"):
+            continue  # Tết dương lịch
+        named = bool(m["yn"])
+        pos = _position(text, m.start(), False)
+        if m["yn"]:
+            raw = " ".join(m["yn"].split())
+            ly = int(raw) if raw.isdigit() else year_from_name(raw, issued.year)
+            if ly is None:
+                continue
+            deadline = tet(ly) - timedelta(days=1)
+        else:
+            deadline = _next_tet_eve(issued)
+        if pos.kind == "before" or (pos.kind == "latest"):
+            out.append(_Cand(pos.start, m.end(), deadline, None, "lunar_tet", rank=6))
+        elif pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named:
+            out.append(_Cand(_left_op_start(text, m.start()), m.end(), deadline, None, "lunar_tet", rank=6))
+    return out
+
+
+def _left_op_start(text: str, core_start: int) -> int:
+    window = _left(text, core_start)
+    m = _OPERATOR_LEFT.search(window)
+    return core_start - len(window) + m.start("cutoff") if m and m.group("cutoff") else core_start
+
+
+def _scan_recurrences(text: str, issued: date) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _QUARTERLY.finditer(text):
+        d = int(m["d"])
+        if not 1 <= d <= 31:
+            continue
+        rec = f"quarterly:{d}"
+        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_quarterly", rank=8))
+    for m in _MONTHLY.finditer(text):
+        d = int(m["d1"] or m["d2"])
+        if not 1 <= d <= 31:
+            continue
+        rec = f"monthly:{d}"
+        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_monthly", rank=8))
+    for m in _YEARLY.finditer(text):
+        d = int(m["d1"] or m["d1b"] or m["d2"] or m["d2b"])
+        mo = int(m["m1"] or m["m1b"] or m["m2"] or m["m2b"])
+        if _safe_date(2024, mo, d) is None:
+            continue
+        rec = f"yearly:{mo:02d}-{d:02d}"
+        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_yearly", rank=8))
+    for m in _WEEKLY.finditer(text):
+        wd = (m["wd1"] or m["wd2"]).lower().split()
+        n = 7 if wd[0] == "chủ" else _WEEKDAY_NUMBER.get(wd[-1])
+        if n is None:
+            continue
+        rec = f"weekly:{n}"
+        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_weekly", rank=8))
+    for m in _PLAIN_PERIODIC.finditer(text):
+        period = (m["p"] or m["p2"]).lower()
+        left = _left(text, m.start(), 60)
+        if _NOUN_QUALIFIED_PERIODIC.search(left):
+            continue
+        if period == "ngày" and _FORECAST_LEFT.search(left):
+            continue
+        if m.group(0).lower().startswith("báo"):
+            start = m.start() + len(re.match(r"báo\s+cáo\s+", m.group(0), re.I).group(0))
+        else:
+            start = m.start()
+        rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[period]
+        out.append(_Cand(start, m.end(), None, rec, f"recurring_{rec}", rank=7))
+    for m in _UNSPECIFIED_PERIODIC.finditer(text):
+        out.append(_Cand(m.start(), m.end(), None, None, "periodic_unspecified", rank=7))
+    return out
+
+
+def _scan_markers(text: str, issued: date) -> list[_Cand]:
+    """Urgency, ongoing work and unresolvable references (deadline None)."""
+    out: list[_Cand] = []
+    for m in _URGENT.finditer(text):
+        out.append(_Cand(m.start(), m.end(), None, None, "urgent", urgent=True, rank=1))
+    for m in _ONGOING.finditer(text):
+        left = _left(text, m.start(), 20)
+        cell = bool(_CELL_START_LEFT.search(_left(text, m.start(), 60)))
+        if not cell:
+            if _ONGOING_NOUN_LEFT.search(left) or _ONGOING_NEXT_BAD.match(text, m.end()):
+                continue
+        out.append(_Cand(m.start(), m.end(), None, None, "ongoing", ongoing=True, rank=1))
+    for m in _SOON.finditer(text):
+        out.append(_Cand(m.start(), m.end(), None, None, "soon", rank=2))
+    for m in _AFTER_EVENT.finditer(text):
+        out.append(_Cand(m.start(), m.end(), None, None, "after_event", rank=2))
+    for m in _MEETING_BEFORE.finditer(text):
+        out.append(_Cand(m.start(), m.end(), None, None, "event_unresolved", rank=2))
+    for m in _SEASON.finditer(text):
+        meeting = _in_meeting(text, m.start())
+        if meeting is not None and meeting != m.start():
+            out.append(_Cand(meeting, m.end(), None, None, "event_unresolved", rank=3))
+    return out
+
+
+def _select(cands: list[_Cand]) -> list[_Cand]:
+    """Non-overlapping candidates, longest first (then by rank), in text order."""
+    chosen: list[_Cand] = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), -c.rank, c.start)):
+        if c.end <= c.start:
+            continue
+        if all(c.end <= o.start or c.start >= o.end for o in chosen):
+            chosen.append(c)
+    return sorted(chosen, key=lambda c: c.start)
+
+
+def _apply_time_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
+    """A time slot ("Thời gian thực hiện: ...") with no date is one phrase: the whole slot."""
+    for m in _TIME_LABEL.finditer(text):
+        s, e = m.start("cell"), m.end("cell")
+        inside = [c for c in cands if c.start >= s and c.end <= e]
+        if any(c.deadline is not None or c.recurrence is not None for c in inside):
+            continue
+        if any(c.start < e and c.end > s and not (c.start >= s and c.end <= e) for c in cands):
+            continue
+        cands = [c for c in cands if c not in inside]
+        cands.append(_Cand(s, e, None, None, inside[0].kind if inside else "time_slot",
+                           urgent=any(c.urgent for c in inside),
+                           ongoing=any(c.ongoing for c in inside), rank=9))
+    return cands
+
+
+def find_deadlines(text: str, issued: date) -> list[DeadlineHit]:
+    """All temporal deadline phrases in a sentence/segment, in text order, distractors excluded."""
+    if not text:
+        return []
+    cands = (_scan_dates(text, issued) + _scan_periods(text, issued)
+             + _scan_lunar_holidays(text, issued) + _scan_recurrences(text, issued)
+             + _scan_markers(text, issued))
+    chosen = _apply_time_cells(text, _select(cands))
+    hits = []
+    for c in sorted(chosen, key=lambda c: c.start):
+        start, end = c.start, c.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        hits.append(DeadlineHit(start, end, text[start:end], c.deadline, c.recurrence,
+                                c.urgent, c.ongoing, c.kind))
+    return hits
+
+
+_UNRESOLVED_INFORMATIVE = {"event_unresolved", "after_event", "soon", "periodic_unspecified",
+                           "open_period", "relative_unanchored", "time_slot"}
+
+
+def pick_deadline(text: str, issued: date) -> DeadlineHit | None:
+    """The single deadline of a task segment.
+
+    Order of preference: the last phrase with a date or a recurrence (the
+    closing "báo cáo ... trước ngày X" of a sentence carries its deadline; an
+    explicit date beats "ngay"/"khẩn trương"); else the first unresolvable but
+    informative phrase (a meeting, "sau khi ... ban hành", "trong thời gian tới");
+    else the first urgency or ongoing marker.
+    """
+    hits = find_deadlines(text, issued)
+    if not hits:
+        return None
+    timed = [h for h in hits if h.deadline is not None or h.recurrence is not None]
+    if timed:
+        return timed[-1]
+    informative = [h for h in hits if h.kind in _UNRESOLVED_INFORMATIVE]
+    if informative:
+        return informative[0]
+    return hits[0]
