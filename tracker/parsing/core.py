@@ -201,10 +201,21 @@ class _Walker:
         ag = scan_agency(t, blk.start, core_end, allow_semicolon=True)
         if ag is None:
             return None
-        rest = t[ag.end:core_end].strip(" ,;.")
-        if rest and not re.fullmatch(r"(?:tỉnh|thành phố|Thành phố)?\s*[\w\s,;]{0,0}", rest):
+        end = ag.end
+        # further agencies joined by "và" / "," / ";" belong to the same heading
+        while True:
+            m = re.compile(r"\s*(?:,|;|và)\s*").match(t, end, core_end)
+            if not m:
+                break
+            nxt = scan_agency(t, m.end(), core_end, allow_semicolon=True)
+            if nxt is None:
+                break
+            end = nxt.end
+        rest = t[end:core_end].strip(" ,;.")
+        if rest:
             return None
-        return _Heading(blk.rank, owner_text(ag))
+        owner = owner_text(ag) if end == ag.end else t[blk.start:end]
+        return _Heading(blk.rank, owner)
 
     # -- tables ------------------------------------------------------------
     def visit_row(self, blk: Block) -> None:
@@ -288,6 +299,8 @@ class _Walker:
     # -- content -------------------------------------------------------------
     def visit_content(self, blk: Block, start: int) -> None:
         t = self.t
+        if self.visit_inline_plan_item(blk, start):
+            return
         inh = self.inherited()
         sents = sentences(t, start, blk.end)
         item_tasks: list[_Task] = []
@@ -333,6 +346,37 @@ class _Walker:
             if asg.owner:
                 self.last_owner = asg.owner
 
+    def visit_inline_plan_item(self, blk: Block, start: int) -> bool:
+        """ "Task. Chủ trì: X; phối hợp: Y. Thời gian hoàn thành: Z." as one task."""
+        t = self.t
+        marks = list(_INLINE_ATTR.finditer(t, start, blk.end))
+        if not any(m.group("key").lower().endswith("chủ trì") for m in marks):
+            return False
+        owner, co, hit, dspan = None, [], None, None
+        first = marks[0].start()
+        for i, m in enumerate(marks):
+            a = m.end()
+            b = marks[i + 1].start() if i + 1 < len(marks) else blk.end
+            key = m.group("key").lower()
+            if key.endswith("chủ trì"):
+                ag = scan_agency(t, a, b, allow_semicolon=True)
+                owner = t[a:b].strip(" .;") if ag is None else t[a:max(ag.end, _last_agency_end(t, a, b))].strip(" .;")
+            elif key.endswith("phối hợp"):
+                co = split_agency_list(t, a, b) or [x.strip(" .") for x in re.split(r"[;,]", t[a:b]) if x.strip(" .")]
+            else:
+                hit = _pick(t, a, b, self.issued)
+                dspan = (a, b)
+        task = _Task(owner, co, start, blk.end, start, ["plan_item_attributes"], 0.9)
+        if hit is None:
+            hit = _pick(t, start, first, self.issued)
+            dspan = (start, first)
+        task.hit = hit
+        task.deadline_span = dspan
+        self.tasks.append(task)
+        if owner:
+            self.last_owner = owner
+        return True
+
     def split_by_deadlines(self, a: int, b: int, asg: Assignment, conf: float, reasons: list[str]) -> list[_Task]:
         """One task per clause group when several clauses carry their own deadline."""
         t = self.t
@@ -355,6 +399,11 @@ class _Walker:
         task.hit = _pick(t, a, b, self.issued)
         task.deadline_span = (a, b)
         return [task]
+
+
+def _last_agency_end(t: str, a: int, b: int) -> int:
+    found = find_agencies(t, a, b)
+    return found[-1].end if found else a
 
 
 def _starts_action(sent: str) -> bool:

@@ -24,7 +24,7 @@ _HEADS = [
     "Thuế", "Hải quan", "Tỉnh đoàn", "Thành đoàn", "Đoàn", "Quân khu", "Cảng vụ", "Tòa án", "Viện kiểm sát",
     "Chính phủ", "Tỉnh ủy", "Tỉnh uỷ", "Thành ủy", "Thành uỷ", "Đảng ủy", "Đảng uỷ", "HĐND",
     "Hội đồng nhân dân", "Thường trực", "Tổ công tác", "Nhà đầu tư", "Chủ đầu tư", "Cơ quan",
-    "Đơn vị", "Lực lượng", "Bộ Tư lệnh", "Vụ", "Tỉnh", "Thành phố", "Tổ", "Hợp tác xã",
+    "Đơn vị", "Lực lượng", "Bộ Tư lệnh", "Tỉnh", "Thành phố", "Hợp tác xã",
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
@@ -107,7 +107,18 @@ def _is_cap(word: str) -> bool:
 def _starts_head(s: str, pos: int) -> int | None:
     """End of an agency head noun starting exactly at pos, else None."""
     m = _GROUP_RE.match(s, pos) or _HEAD_RE.match(s, pos)
-    return m.end() if m else None
+    if not m:
+        return None
+    if _NOT_AGENCY.match(s, pos):
+        return None
+    return m.end()
+
+
+# Words that begin like a head noun but are not agencies ("Ban hành", "Hội nghị").
+_NOT_AGENCY = re.compile(
+    r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|Cơ quan thường trực|"
+    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử))\b",
+    re.I)
 
 
 def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: bool = False) -> Agency | None:

@@ -19,7 +19,7 @@ _TRIGGER = re.compile(
     r"(?:^|(?<=[\s,:;]))(?P<verb>[Gg]iao(?:\s+cho)?|[Yy]êu cầu|[Đđ]ề nghị|[Cc]hỉ đạo|[Pp]hân công|[Dd]ặn dò|[Ll]ưu ý)"
     r"(?:\s*,\s*|\s*:\s*|\s+)")
 _STARTERS = re.compile(
-    r"^(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
+    r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
     r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
     r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150})\s*[,:]\s*)+")
@@ -30,10 +30,12 @@ _RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|đư�
 
 # Non-task patterns.
 _BOILERPLATE = re.compile(
-    r"(?:thực hiện (?:nghiêm túc |nghiêm |tốt )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?\s*\.?/?\.?\s*$"
+    r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
+    r"|(?:thực hiện|thi hành) (?:nghiêm túc )?(?:Chỉ thị|Công điện) này\s*\.?/?\.?\s*$"
+    r"|chủ trì (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
     r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
-    r"|^Nơi nhận|^Kính gửi|^Lưu:|triển khai thực hiện (?:nghiêm túc )?(?:Chỉ thị|Kế hoạch|Công văn) này\s*\.?/?\.?\s*$"
+    r"|^Nơi nhận|^Kính gửi|^Lưu:|:\s*$"
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị)\b[^.]*(?:số|ngày)\s"
     r"|ban hành kèm theo|Quyết định này)", re.I)
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|ghi nhận", re.I)
@@ -88,6 +90,12 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             continue
         if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
             continue
+        if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not _CHAIR.search(before):
+            continue
+        if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo")) and not _CHAIR.search(before):
+            subj = _subject(s, a, m.start())
+            if subj is not None:
+                continue
         ag = scan_agency(s, m.end(), b)
         if ag is None:
             continue
@@ -101,7 +109,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
     st = _STARTERS.match(s, a, b)
     if st:
         p = st.end()
-    ag = scan_agency(s, p, b)
+    ag = scan_agency(s, p, b, allow_semicolon=True)
     if ag is not None:
         rest = s[ag.end:min(b, ag.end + 40)]
         if _SPEAKER_INTENT.match(rest):
@@ -116,6 +124,15 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if re.match(r"\s*(?:,\s*)?(?:được giao|có trách nhiệm|chủ trì)\b", rest):
             return _with_coordinators(s, ag, b, rule="responsible", explicit=True)
     return None
+
+
+_CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Trưởng Ban Chỉ đạo|Bộ trưởng|Lãnh đạo UBND|UBND tỉnh|Ủy ban nhân dân tỉnh)")
+
+
+def _subject(s: str, a: int, b: int):
+    """An agency at the start of s[a:b] (after an opening adverbial)."""
+    st = _STARTERS.match(s, a, b)
+    return scan_agency(s, st.end() if st else a, b, allow_semicolon=True)
 
 
 def _subordinate_speaker(before: str) -> bool:
