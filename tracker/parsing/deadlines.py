@@ -291,7 +291,7 @@ _YEAR_RE = re.compile(r"""
 """, _F)
 
 _RELATIVE = re.compile(r"""
-    (?P<op>trong|chậm\s+nhất(?:\s+(?:sau|trong|là))?|không\s+quá|sau)\s+
+    (?P<op>trong|chậm\s+nhất(?:\s+(?:sau|trong|là))?|không\s+quá)\s+
     (?:(?:thời\s+hạn|vòng|thời\s+gian)\s+)?
     (?P<n>""" + _NUM + r""")\s+
     (?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng)(?!\s+(?:đầu|cuối|tới|qua|trước)\b)
@@ -407,7 +407,7 @@ _MEETING_LEFT = re.compile(r"""
     [^,.;:()|\n]{0,80}$
 """, _F)
 
-_PARTICIPLE_LEFT = re.compile(r"(?:được\s+giao|giao|đã|được|đã\s+được|của)\s+$", _F)
+_PARTICIPLE_LEFT = re.compile(r"(?:được\s+giao|giao|đã|được|đã\s+được|của|nhiệm\s+vụ|chỉ\s+tiêu)\s+$", _F)
 _COMPLETION_VERB_LEFT = re.compile(r"""
     (?<![\w])(?P<verb>hoàn\s+thành|xong|thông\s+xe(?:\s+kỹ\s+thuật)?|khánh\s+thành|bàn\s+giao|
       đưa\s+vào\s+(?:sử\s+dụng|khai\s+thác|vận\s+hành)|vận\s+hành(?:\s+thương\s+mại)?)\s+$
@@ -422,7 +422,7 @@ _NOUN_QUALIFIED_PERIODIC = re.compile(r"""
        sản\s+lượng|lượng\s+mưa|nhiệt\s+độ|thói\s+quen|nhu\s+cầu|lễ\s+hội|sự\s+kiện)
     (?:\s+[^\s,.;:]+){0,3}\s+$
 """, _F)
-_FORECAST_LEFT = re.compile(r"dự\s+báo[^.;:\n]{0,60}$", _F)
+_FORECAST_LEFT = re.compile(r"dự\s+báo[^.;:\n]{0,110}$", _F)
 
 _ONGOING_NOUN_LEFT = re.compile(r"""
     (?:chi|kinh\s+phí|nhiệm\s+vụ|ngân\s+sách|dự\s+toán|công\s+việc|hoạt\s+động|cập\s+nhật|việc|
@@ -469,6 +469,8 @@ def _position(text: str, core_start: int, include_vao: bool) -> _Position:
         op_text = " ".join(m.group(group).lower().split())
         if group == "cutoff":
             return _Position(core_start, "excluded", op_text)
+        if group == "until" and _FROM_LEFT.search(_left(text, base + m.start(group), 40)):
+            return _Position(core_start, "excluded", op_text)  # "từ nay đến hết năm 2025": a period
         if group == "before" and _RANGE_COMMA_LEFT.search(_left(text, op_start, 4) + text[op_start:core_start]):
             return _Position(core_start, "excluded", op_text)
         start = op_start
@@ -483,6 +485,16 @@ def _position(text: str, core_start: int, include_vao: bool) -> _Position:
     return _Position(core_start, "none", "")
 
 
+_CELL_END = re.compile(r"\s*(?:[.;]\s*)?(?:$|\n|\|)")
+
+
+def _ends_cell(text: str, end: int) -> bool:
+    """A time slot holds only the phrase: "| Quý II năm 2026", "Thời gian: năm 2024."
+    (not a fronted adverbial such as "Năm 2020, ..." or "Ngày 11/9/2025, ...")."""
+    return bool(_CELL_END.match(text, end))
+
+
+_FROM_LEFT = re.compile(r"(?<![\w])từ\s+[^,.;:\n]{0,30}$", re.I)
 _RANGE_COMMA_LEFT = re.compile(r"trước\s*,", re.I)
 
 
@@ -502,16 +514,31 @@ def _is_doc_date(text: str, start: int) -> bool:
     return bool(_DOC_NUMBER_LEFT.search(_left(text, start, 90)))
 
 
+_TOPIC_CLAUSE = re.compile(r"""
+    (?:^|[.;:\n])\s*(?:[-+•*]\s*|\d+(?:\.\d+)*\.\s*|[a-zđ]\)\s*)*(?:đối\s+với|riêng|về)\s[^,.;:\n]*$
+""", _F)
+
+
+def _in_topic_phrase(text: str, start: int) -> bool:
+    """True inside a fronted topic ("Đối với các nhiệm vụ triển khai trong năm 2025, ...")."""
+    return bool(_TOPIC_CLAUSE.search(_left(text, start, 200)))
+
+
+_SELF_MARKED_KINDS = {"month_early", "month_mid", "month_end"}
+
+
 def _dated_core(text: str, m: re.Match, issued: date, deadline: date | None, kind: str,
                 allow_bare: bool = False, past_ok: bool = True) -> _Cand | None:
     """Place a date-like core in its position; None if it is not a deadline there."""
     core_start = m.start()
-    if _is_doc_date(text, core_start):
+    if _is_doc_date(text, core_start) or _in_topic_phrase(text, core_start):
         return None
     include_vao = bool(m.groupdict().get("ngay")) and not m.groupdict().get("clock")
     pos = _position(text, core_start, include_vao)
     if pos.kind == "excluded":
         return None
+    if pos.kind == "cell" and not _ends_cell(text, m.end()):
+        pos = _Position(core_start, "none", "")
     if pos.kind == "none":
         meeting = _in_meeting(text, core_start)
         if meeting is not None:
@@ -521,6 +548,8 @@ def _dated_core(text: str, m: re.Match, issued: date, deadline: date | None, kin
         if not allow_bare:
             return None
         return _Cand(core_start, m.end(), deadline, None, kind)
+    if kind in _SELF_MARKED_KINDS and pos.kind in ("within", "at"):
+        pos = _Position(core_start, "none", pos.op)  # "vào/trong khoảng cuối tháng 2": the phrase is "cuối tháng 2"
     if pos.kind == "at" and deadline is not None and deadline < issued:
         return None  # "vào ngày 15/11" before the issue date is history, not a deadline
     if not past_ok and deadline is not None and deadline < issued:
@@ -611,6 +640,8 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
 def _scan_periods(text: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _MONTH.finditer(text):
+        if _DAY_BEFORE_MONTH.search(_left(text, m.start(), 12)):
+            continue  # the month of a full date ("ngày 07 tháng 11 năm 2025")
         part = (m["part"] or "").lower()
         if m["rel"]:
             rel = m["rel"].lower()
@@ -634,7 +665,9 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
             continue
         deadline = {"đầu": end.replace(day=10), "giữa": end.replace(day=20)}.get(part, end)
         kind = {"đầu": "month_early", "giữa": "month_mid", "cuối": "month_end"}.get(part, "month")
-        c = _dated_core(text, m, issued, deadline, kind, allow_bare=bool(part))
+        if _PAST_RIGHT.match(text, m.end()):
+            continue  # "cuối tháng 10 vừa qua"
+        c = _dated_core(text, m, issued, deadline, kind, allow_bare=bool(part and m["y"]))
         if c:
             out.append(replace(c, rank=4))
     for m in _QUARTER.finditer(text):
@@ -700,12 +733,17 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
     return out
 
 
+_CLAUSE_START_LEFT = re.compile(r"(?:^|[.;:\n])\s*(?:[-+•*]\s*|\d+\.\s*|[a-zđ]\)\s*)?$", re.I)
+_DAY_BEFORE_MONTH = re.compile(r"\d\s+$")
+_PAST_RIGHT = re.compile(r"(?:\s+và\s+tháng\s+\d{1,2})?\s+(?:vừa\s+qua|qua|trước|năm\s+trước)\b", re.I)
 _FROM_OTHER = re.compile(r"\s*,?\s*(?:kể\s+|tính\s+)?từ\s+(?:ngày|khi)\b", re.I)
 
 
 def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | None:
     """A year is a deadline only after trong/đến hết/chậm nhất, in a time slot,
     or right after a completion verb ("hoàn thành năm 2025")."""
+    if _in_topic_phrase(text, m.start()):
+        return None
     pos = _position(text, m.start(), False)
     if pos.kind in ("within", "until", "latest"):
         op_left = _left(text, pos.start, 30)
@@ -713,6 +751,8 @@ def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | 
             return None  # "các nhiệm vụ được giao trong năm 2025"
         return _Cand(pos.start, m.end(), deadline, None, "year", rank=2)
     if pos.kind == "cell":
+        if not _ends_cell(text, m.end()):
+            return None
         return _Cand(pos.start, m.end(), deadline, None, "year", rank=2)
     if pos.kind == "none":
         v = _COMPLETION_VERB_LEFT.search(_left(text, m.start(), 40))
@@ -754,7 +794,7 @@ def _scan_lunar_holidays(text: str, issued: date) -> list[_Cand]:
             deadline = _next_tet_eve(issued)
         if pos.kind == "before" or (pos.kind == "latest"):
             out.append(_Cand(pos.start, m.end(), deadline, None, "lunar_tet", rank=6))
-        elif pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named:
+        elif pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named and deadline >= issued:
             out.append(_Cand(_left_op_start(text, m.start()), m.end(), deadline, None, "lunar_tet", rank=6))
     return out
 
@@ -795,7 +835,7 @@ def _scan_recurrences(text: str, issued: date) -> list[_Cand]:
         out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_weekly", rank=8))
     for m in _PLAIN_PERIODIC.finditer(text):
         period = (m["p"] or m["p2"]).lower()
-        left = _left(text, m.start(), 60)
+        left = _left(text, m.start(), 120)
         if _NOUN_QUALIFIED_PERIODIC.search(left):
             continue
         if period == "ngày" and _FORECAST_LEFT.search(left):
@@ -824,6 +864,8 @@ def _scan_markers(text: str, issued: date) -> list[_Cand]:
                 continue
         out.append(_Cand(m.start(), m.end(), None, None, "ongoing", ongoing=True, rank=1))
     for m in _SOON.finditer(text):
+        if _CLAUSE_START_LEFT.search(_left(text, m.start(), 12)) and text[m.end():m.end() + 1] == ",":
+            continue  # "Trong thời gian tới, Tỉnh tổ chức ...": a discourse adverbial
         out.append(_Cand(m.start(), m.end(), None, None, "soon", rank=2))
     for m in _AFTER_EVENT.finditer(text):
         out.append(_Cand(m.start(), m.end(), None, None, "after_event", rank=2))
