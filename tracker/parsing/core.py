@@ -36,10 +36,12 @@ _ATTR = re.compile(
     r"|(?P<time>Thời (?:gian|hạn)(?:\s+(?:thực hiện|hoàn thành|báo cáo))?|Tiến độ(?:\s+thực hiện)?)"
     r"|(?P<other>Sản phẩm|Kết quả đầu ra|Kinh phí|Nguồn kinh phí|Hình thức))\s*:\s*", re.I)
 _TASK_LABEL = re.compile(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
-_TOPIC_PREFIX = re.compile(r"^(?:(?:Về|Đối với)\s[^:.;]{2,150}|[^:.;]{2,90}):\s+(?=\S)")
+_TOPIC_PREFIX = re.compile(r"^(?:(?:Về|Đối với)\s[^:]{2,400}?|[^:.;]{2,90}):\s+(?=\S)")
 _INLINE_ATTR = re.compile(
     r"(?:^|[.;]\s*)(?P<key>Chủ trì|Cơ quan chủ trì|Đơn vị chủ trì|[Pp]hối hợp|Cơ quan phối hợp|Đơn vị phối hợp|"
     r"Thời gian(?: hoàn thành| thực hiện)?|Thời hạn(?: hoàn thành)?)\s*:\s*")
+_PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
+_END_PUNCT = re.compile(r"[.;!?]")
 _URGENT = re.compile(r"\b(?:ngay|khẩn trương|gấp|khẩn cấp|hỏa tốc|cấp bách)\b", re.I)
 
 
@@ -102,6 +104,8 @@ class _Walker:
         self.last_owner: str | None = None
         self.stopped = False
         self.in_addressees = False
+        self.pending: tuple[Block, int] | None = None   # a content block that gave no task
+        self.recent: list[_Task] = []                   # tasks of the last content block
 
     # -- structure -------------------------------------------------------
     def run(self) -> None:
@@ -145,6 +149,8 @@ class _Walker:
         if blk.cells is not None:
             self.visit_row(blk)
             return
+        if _PLACE_DATE_LINE.match(body):
+            return
         if blk.label is None and (is_caps_heading(body) and len(body) < 300):
             # a heading in capitals without a label (title lines, "QUYẾT ĐỊNH:")
             self.pop_to(0)
@@ -174,21 +180,45 @@ class _Walker:
         if head is not None:
             self.headings.append(head)
             return
-        # a topic heading ("4. Về giải ngân vốn đầu tư công:")
-        if blk.label and body.endswith(":") and len(body) < 200:
-            # an intro sentence with an owner gives its owner to the items below
-            asg = find_assignment(t, blk.start, blk.end - 1)
-            self.headings.append(_Heading(blk.rank, asg.owner if asg else None, asg.co_owners if asg else []))
-            return
+        # an intro that ends with ":" ("4. Về giải ngân vốn đầu tư công:", "Giao Sở Nội vụ:")
+        # gives its owner (if it names one) to the items below
+        if body.endswith(":") or self.is_bare_assignment(blk):
+            end = blk.end - 1 if body.endswith(":") else blk.end
+            asg = find_assignment(t, blk.start, end)
+            if blk.label or asg is not None:
+                self.headings.append(_Heading(self.child_rank(blk), asg.owner if asg else None,
+                                              asg.co_owners if asg else []))
+                return
         if blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body) and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper() and not _has_deadline_words(body):
             # short numbered title without a final stop ("1. Về dữ liệu", "4.1. Kinh phí thực hiện")
             self.headings.append(_Heading(blk.rank, None, nontask=bool(_NONTASK_SECTION.match(body))))
+            self.pending = (blk, blk.start)
             return
         if not tm:
             pm = _TOPIC_PREFIX.match(body)
             if pm and blk.label and not _ATTR.match(body) and _looks_topic(body[: pm.end()]):
                 start = blk.start + pm.end()
         self.visit_content(blk, start)
+
+    def child_rank(self, blk: Block) -> float:
+        """Rank of a heading made from this block: unlabeled intros nest in their context."""
+        if blk.label:
+            return blk.rank
+        return (self.headings[-1].rank if self.headings else 0) + 0.5
+
+    def is_bare_assignment(self, blk: Block) -> bool:
+        """ "Giao Sở Nội vụ", "Đề nghị Ủy ban MTTQ", "Các đơn vị cấp nước ... có trách nhiệm":
+        an owner with no action, introducing the lines below."""
+        t = self.t
+        body = blk.text.rstrip(" .")
+        if len(body) > 260 or _END_PUNCT.search(body[-1:]):
+            return False
+        asg = find_assignment(t, blk.start, blk.start + len(body))
+        if asg is None or asg.owner_start is None:
+            return False
+        ag_end = asg.owner_start + len(asg.owner or "")
+        tail = t[max(ag_end, asg.action_start):blk.start + len(body)].strip(" ,")
+        return not tail or bool(re.fullmatch(r"(?:có trách nhiệm|thực hiện(?: các| những)? (?:nhiệm vụ|nội dung)(?: sau| như sau)?|(?:tập trung )?(?:thực hiện|triển khai) (?:một số|các) (?:nhiệm vụ|nội dung)[^.]{0,60})", tail))
 
     def agency_heading(self, blk: Block) -> _Heading | None:
         t = self.t
@@ -260,10 +290,20 @@ class _Walker:
     def apply_attribute(self, blk: Block, am: re.Match) -> None:
         t = self.t
         g = self.group
-        if g is None:
-            # an attribute line right after a content item applies to the last task
-            if self.tasks:
-                g = _Group(blk.rank - 1, [self.tasks[-1]])
+        if g is None or not g.tasks:
+            if self.recent:
+                g = _Group(blk.rank - 1, self.recent)
+            elif self.pending is not None:
+                # a noun-phrase item ("a) Nghị định quy định ...") that the attribute
+                # lines below turn into a task
+                pblk, pstart = self.pending
+                task = _Task(None, [], pblk.line_start if pblk.label else pstart, pblk.end, pstart, ["plan_block"], 0.75)
+                task.hit = _pick(self.t, pstart, pblk.end, self.issued)
+                task.deadline_span = (pstart, pblk.end)
+                self.tasks.append(task)
+                self.recent = [task]
+                self.pending = None
+                g = _Group(blk.rank - 1, self.recent)
             else:
                 return
         a = blk.start + am.end()
@@ -298,6 +338,17 @@ class _Walker:
 
     # -- content -------------------------------------------------------------
     def visit_content(self, blk: Block, start: int) -> None:
+        before = len(self.tasks)
+        self._visit_content(blk, start)
+        made = self.tasks[before:]
+        if made:
+            self.recent = made
+            self.pending = None
+        else:
+            self.recent = []
+            self.pending = (blk, start)
+
+    def _visit_content(self, blk: Block, start: int) -> None:
         t = self.t
         if self.visit_inline_plan_item(blk, start):
             return
@@ -313,16 +364,15 @@ class _Walker:
             if nt:
                 continue
             asg = find_assignment(t, a, b)
+            if asg is not None and k > 0 and item_tasks and not asg.explicit:
+                asg = None
+            if asg is not None and _is_citizens(asg.owner):
+                continue
             carried = False
             if asg is None and re.match(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\b", sent) and self.last_owner:
                 asg = Assignment(self.last_owner, None, coordinators_in(t, a, b), "carried_over", False, a)
                 carried = True
-            if asg is None and inh is not None and (k == 0 or not item_tasks or _starts_action(sent)):
-                if k > 0 and item_tasks:
-                    # a later sentence of the same item: a new task only when it is one
-                    if not _starts_action(sent):
-                        item_tasks[-1].end = b
-                        continue
+            if asg is None and inh is not None and (k == 0 or not item_tasks):
                 asg = Assignment(inh.owner, None, coordinators_in(t, a, b), "agency_heading", False, a)
             if asg is None and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
                 asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
@@ -399,6 +449,14 @@ class _Walker:
         task.hit = _pick(t, a, b, self.issued)
         task.deadline_span = (a, b)
         return [task]
+
+
+_CITIZENS = re.compile(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")
+
+
+def _is_citizens(owner: str | None) -> bool:
+    """Obligations of citizens and households are not tasks of an agency."""
+    return bool(owner) and bool(_CITIZENS.search(owner))
 
 
 def _last_agency_end(t: str, a: int, b: int) -> int:

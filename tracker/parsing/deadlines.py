@@ -428,6 +428,7 @@ _ONGOING_NOUN_LEFT = re.compile(r"""
     (?:chi|kinh\s+phí|nhiệm\s+vụ|ngân\s+sách|dự\s+toán|công\s+việc|hoạt\s+động|cập\s+nhật|việc|
        một\s+cách|kịp\s+thời|,)\s*$
 """, _F)
+_SHORT_CELL_LEFT = re.compile(r"(?:^|[\n|:])\s*(?:[-+•*]\s*)?(?P<pre>(?:(?:thực\s+hiện|triển\s+khai|làm)\s+)?)$", re.I)
 _ONGOING_NEXT_BAD = re.compile(r"\s*(?:[,.;:)]|$|về\b|và\b|hơn\b|nữa\b)", _F)
 
 
@@ -858,11 +859,14 @@ def _scan_markers(text: str, issued: date) -> list[_Cand]:
         out.append(_Cand(m.start(), m.end(), None, None, "urgent", urgent=True, rank=1))
     for m in _ONGOING.finditer(text):
         left = _left(text, m.start(), 20)
-        cell = bool(_CELL_START_LEFT.search(_left(text, m.start(), 60)))
-        if not cell:
+        start = m.start()
+        short_cell = _SHORT_CELL_LEFT.search(_left(text, m.start(), 40)) if _ends_cell(text, m.end()) else None
+        if short_cell:
+            start = m.start() - len(_left(text, m.start(), 40)) + short_cell.start("pre")  # "Thực hiện thường xuyên"
+        elif not _CELL_START_LEFT.search(_left(text, m.start(), 60)):
             if _ONGOING_NOUN_LEFT.search(left) or _ONGOING_NEXT_BAD.match(text, m.end()):
                 continue
-        out.append(_Cand(m.start(), m.end(), None, None, "ongoing", ongoing=True, rank=1))
+        out.append(_Cand(start, m.end(), None, None, "ongoing", ongoing=True, rank=1))
     for m in _SOON.finditer(text):
         if _CLAUSE_START_LEFT.search(_left(text, m.start(), 12)) and text[m.end():m.end() + 1] == ",":
             continue  # "Trong thời gian tới, Tỉnh tổ chức ...": a discourse adverbial

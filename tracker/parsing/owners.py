@@ -84,7 +84,7 @@ _GROUP_RE = re.compile(
 _PERSON_RE = re.compile(
     r"(?:(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+)?(?:(?:[Cc]ác\s+)?(?:"
     + "|".join(re.escape(h) for h in sorted(_PERSON_HEADS, key=len, reverse=True))
-    + r"))\s+(?:các\s+)?")
+    + r"))(?=[\s,])\s*(?:các\s+)?")
 _WORD_RE = re.compile(r"[^\s,;:.()\"]+|[,;:.()\"]")
 _TRAIL_JUNK = re.compile(r"[\s,;:.\-–]+$")
 _ABBREV = re.compile(r"[A-ZĐ]{2,}|&")
@@ -196,7 +196,31 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     text = _TRAIL_JUNK.sub("", s[pos:end])
     if not text:
         return None
+    listed = _COLON_LIST.match(s, pos + len(text), limit)
+    if listed and re.search(r"(?:^|\s)[Cc]ác\s", " " + text):
+        named = _name_from_colon_list(text, listed.group(1))
+        if named:
+            return Agency(pos, listed.end(1), named, False)
     return Agency(pos, pos + len(text), text, group or text.lower().startswith("các "))
+
+
+# "Các Bộ, cơ quan: Tài chính, Xây dựng" / "UBND các tỉnh, thành phố: Tuyên Quang, Đồng Nai"
+_COLON_LIST = re.compile(r"\s*:\s*([A-ZĐÀ-Ỹ][^,:;\n]{1,60})")
+
+
+def _name_from_colon_list(text: str, items: str) -> str | None:
+    """The first listed body, named with the shared head noun ("Bộ Tài chính")."""
+    first = re.split(r"\s*,\s*", items.strip())[0].strip()
+    if not first:
+        return None
+    m = re.match(r"(?:(?P<pre>.*?)\s+)?[Cc]ác\s+(?P<cat>\w+)", text)
+    if not m:
+        return None
+    cat = m.group("cat")
+    pre = (m.group("pre") or "").strip()
+    if cat.lower() == "bộ":
+        return f"Bộ {first}"
+    return f"{pre} {cat} {first}".strip()
 
 
 def _is_predicate(s: str, pos: int, limit: int) -> bool:
@@ -222,8 +246,22 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
     return bool(re.match(r"(?:các\s+)?(?:ban|ngành|cấp|đoàn thể|địa phương|thị xã|thành phố|phường|xã|đặc khu)\b", s[pos:pos + 20]))
 
 
+_PERSON_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
+
+
 def _skip_person(s: str, pos: int, limit: int) -> int:
-    """Skip "Giám đốc", "Chủ tịch", "đồng chí" ... in front of an agency."""
+    """Skip "Giám đốc", "Chủ tịch", "đồng chí" ... in front of an agency.
+
+    A list of titles ("Bí thư, Chủ tịch UBND tỉnh") is skipped up to the last one.
+    """
+    for _ in range(4):
+        m = _PERSON_RE.match(s, pos, limit)
+        if m and _starts_head(s, m.end()) is None:
+            sep = _PERSON_LIST_SEP.match(s, m.end(), limit)
+            if sep and _PERSON_RE.match(s, sep.end(), limit):
+                pos = sep.end()
+                continue
+        break
     for _ in range(3):
         m = _PERSON_RE.match(s, pos, limit)
         if not m:
