@@ -263,3 +263,80 @@ def decide_extension(session: Session, user: User, request_id: int, *, approve: 
 
 def history(session: Session, task: Task) -> list[TaskEvent]:
     return list(session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.at, TaskEvent.id)).all())
+
+
+# --- Listing (pages and API share one query) -------------------------------------------
+
+def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int = 3, unit_id: int | None = None,
+               state: str | None = None, status: str | None = None, directive_id: int | None = None,
+               q: str | None = None, page: int = 1, per_page: int = 50, own_unit_only: bool = False):
+    """One page of the tasks `user` may see, sorted by deadline (none last), with the total.
+
+    Filtering, the deadline state and paging all run in SQL (deadline_state_sql /
+    state_filter_sql), so a page costs two queries whatever the table size. Returns
+    (rows, total) where each row is (task, deadline_state, lead_unit_name)."""
+    from sqlalchemy import func as sa_func
+
+    from tracker.deadline_state import STATES
+    from tracker.deadline_state import deadline_state_sql
+    from tracker.deadline_state import state_filter_sql
+    from tracker.models import Unit
+
+    conditions = []
+    visible = permissions.visible_tasks_clause(user)
+    if visible is not None:
+        conditions.append(visible)
+    if own_unit_only:
+        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
+    if unit_id is not None:
+        conditions.append(Task.lead_unit_id == unit_id)
+    if state:
+        if state not in STATES:
+            raise ServiceError(f"Trạng thái hạn '{state}' không hợp lệ", code="invalid_state", status=422)
+        conditions.append(state_filter_sql(Task, state, today, due_soon_days))
+    if status:
+        if status not in TASK_STATUSES:
+            raise ServiceError(f"Trạng thái '{status}' không hợp lệ", code="invalid_status", status=422)
+        conditions.append(Task.status == status)
+    if directive_id is not None:
+        conditions.append(Task.directive_id == directive_id)
+    if q and q.strip():
+        conditions.append(search_clause(q))
+    total = session.exec(select(sa_func.count()).select_from(Task).where(*conditions)).one()
+    state_col = deadline_state_sql(Task, today, due_soon_days).label("deadline_state")
+    stmt = (
+        select(Task, state_col, Unit.name)
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(*conditions)
+        .order_by(Task.deadline.is_(None), Task.deadline, Task.id)
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
+    )
+    rows = [tuple(r) for r in session.exec(stmt).all()]
+    return rows, total
+
+
+def search_clause(q: str):
+    """Diacritic-insensitive search over Task.search_text (tracker.services.search when present)."""
+    try:
+        from tracker.services.search import task_search_clause
+    except ImportError:  # pragma: no cover - before the search module existed
+        from tracker.services.text import fold
+
+        return Task.search_text.like(f"%{fold(q)}%")
+    return task_search_clause(q)
+
+
+def co_units_for(session: Session, task_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """Coordinating units of many tasks in one query: {task_id: [(unit_id, name), ...]}."""
+    from tracker.models import TaskCoUnit
+    from tracker.models import Unit
+
+    out: dict[int, list[tuple[int, str]]] = {tid: [] for tid in task_ids}
+    if not task_ids:
+        return out
+    rows = session.exec(select(TaskCoUnit.task_id, Unit.id, Unit.name).join(Unit, Unit.id == TaskCoUnit.unit_id)
+                        .where(TaskCoUnit.task_id.in_(task_ids)).order_by(Unit.name)).all()
+    for task_id, unit_id, name in rows:
+        out[task_id].append((unit_id, name))
+    return out
