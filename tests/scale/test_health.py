@@ -1,0 +1,58 @@
+"""/healthz reports the database and the worker's heartbeat; /healthz/ping is the trivial route."""
+import json
+import os
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+from sqlalchemy.exc import OperationalError
+
+
+def test_ping_is_trivial(client):
+    response = client.get("/healthz/ping")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_healthz_ok_without_worker_reports_unknown_scheduler(client, backend):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "ok"
+    assert body["database"]["backend"] == backend
+    assert body["database"]["latency_ms"] >= 0
+    assert body["scheduler"]["status"] == "unknown"
+
+
+def test_healthz_reads_worker_heartbeat_file(app, client):
+    path = os.path.join(app.instance_path, "worker-heartbeat.json")
+    fresh = datetime.now(timezone.utc) - timedelta(seconds=20)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"at": fresh.isoformat(), "pid": 4242}, fh)
+    body = client.get("/healthz").get_json()
+    assert body["scheduler"]["status"] == "ok"
+    assert body["scheduler"]["pid"] == 4242
+    assert 15 <= body["scheduler"]["age_seconds"] < 120
+
+    old = datetime.now(timezone.utc) - timedelta(minutes=30)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"at": old.isoformat()}, fh)
+    response = client.get("/healthz")
+    assert response.status_code == 200  # a stale worker does not take the web servers out
+    assert response.get_json()["scheduler"]["status"] == "stale"
+
+
+def test_healthz_503_when_database_is_down(app, client, monkeypatch):
+    engine = app.extensions["engine"]
+
+    def refuse(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(engine, "connect", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "error"
+    assert body["database"]["status"] == "error"
+    assert "connection refused" in body["database"]["error"]

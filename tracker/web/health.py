@@ -1,0 +1,127 @@
+"""Health checks for load balancers and operators: `GET /healthz` and `GET /healthz/ping`.
+
+`/healthz` answers 200 when the database answers `SELECT 1`, 503 otherwise, with JSON:
+
+    {"status": "ok"|"error",
+     "database": {"status": "ok"|"error", "backend": "postgresql", "latency_ms": 0.4, "error"?: "..."},
+     "scheduler": {"status": "ok"|"stale"|"unknown", "last_beat": ISO-8601|null, "age_seconds": n|null, ...}}
+
+The scheduler runs in the worker process (`flask --app app worker run`), never here, so this
+can only read what the worker leaves behind: a heartbeat. Where it comes from, first found:
+1. `tracker.followup.heartbeat.read_heartbeat(app)` when that module exists (the worker's own
+   reader: a DB row shared by every machine, a file, whatever the worker writes);
+2. the file `instance/worker-heartbeat.json` (`{"at": ISO-8601, "pid": n, ...}`), or its mtime
+   when the content is not JSON.
+Neither present: "unknown". The scheduler state never makes the endpoint fail: a web
+server without a worker still serves pages, and an orchestrator restarting web workers
+because the worker is down would only make things worse.
+
+`/healthz/ping` is the trivial route (no database, no template): the framework floor the
+benchmarks compare pages against.
+"""
+import importlib
+import json
+import os
+import time
+from datetime import datetime
+from datetime import timezone
+
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from sqlalchemy import text
+
+bp = Blueprint("health", __name__)
+
+HEARTBEAT_FILE = "worker-heartbeat.json"
+STALE_AFTER_SECONDS = 180  # the sweep runs every minute; three missed beats is a problem
+
+
+@bp.get("/healthz/ping")
+def ping():
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/healthz")
+def healthz():
+    database = database_state()
+    scheduler = scheduler_state()
+    ok = database["status"] == "ok"
+    body = {"status": "ok" if ok else "error", "database": database, "scheduler": scheduler}
+    response = jsonify(body)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def database_state() -> dict:
+    engine = current_app.extensions["engine"]
+    started = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "database down" here
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        return {"status": "error", "backend": engine.dialect.name,
+                "error": (reason[0] if reason else type(exc).__name__)[:200]}
+    latency = (time.perf_counter() - started) * 1000
+    return {"status": "ok", "backend": engine.dialect.name, "latency_ms": round(latency, 2)}
+
+
+def _read_heartbeat() -> dict | None:
+    """The latest heartbeat as {"at": aware datetime, ...extra}, or None."""
+    try:
+        module = importlib.import_module("tracker.followup.heartbeat")
+    except ModuleNotFoundError:
+        module = None
+    reader = getattr(module, "read_heartbeat", None)
+    if reader is not None:
+        beat = reader(current_app)
+        if beat:
+            return _normalize_beat(beat)
+    path = os.path.join(current_app.instance_path, HEARTBEAT_FILE)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = fh.read()
+        mtime = os.path.getmtime(path)
+    except OSError:
+        return None
+    try:
+        beat = json.loads(raw)
+        if not isinstance(beat, dict) or "at" not in beat:
+            raise ValueError
+    except ValueError:
+        beat = {"at": datetime.fromtimestamp(mtime, timezone.utc)}
+    return _normalize_beat(beat)
+
+
+def _normalize_beat(beat) -> dict | None:
+    if isinstance(beat, datetime):
+        beat = {"at": beat}
+    if not isinstance(beat, dict):
+        return None
+    at = beat.get("at")
+    if isinstance(at, str):
+        try:
+            at = datetime.fromisoformat(at)
+        except ValueError:
+            return None
+    if not isinstance(at, datetime):
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return {**beat, "at": at}
+
+
+def scheduler_state(now: datetime | None = None) -> dict:
+    try:
+        beat = _read_heartbeat()
+    except Exception as exc:  # noqa: BLE001 - a broken heartbeat reader must not break /healthz
+        return {"status": "unknown", "last_beat": None, "age_seconds": None, "error": str(exc)[:200]}
+    if beat is None:
+        return {"status": "unknown", "last_beat": None, "age_seconds": None}
+    now = now or datetime.now(timezone.utc)
+    age = max(0.0, (now - beat["at"]).total_seconds())
+    extra = {k: v for k, v in beat.items() if k != "at" and isinstance(v, (str, int, float, bool, type(None)))}
+    return {**extra, "status": "ok" if age <= STALE_AFTER_SECONDS else "stale",
+            "last_beat": beat["at"].astimezone(timezone.utc).isoformat(), "age_seconds": round(age, 1)}
