@@ -24,9 +24,9 @@ from .tasks import Assignment, coordinators_in, find_assignment, is_boilerplate,
 
 # Sections whose items are aims, targets, budget or assessment, not assignments.
 _NONTASK_SECTION = re.compile(
-    r"^(?:MỤC ĐÍCH|MỤC TIÊU|YÊU CẦU|QUAN ĐIỂM|ĐÁNH GIÁ|KẾT QUẢ|TÌNH HÌNH|BỐI CẢNH|CHỈ TIÊU|KINH PHÍ|NGUỒN KINH PHÍ|"
+    r"^(?:MỤC ĐÍCH|MỤC TIÊU|YÊU CẦU|QUAN ĐIỂM|ĐÁNH GIÁ|KẾT QUẢ|TÌNH HÌNH|BỐI CẢNH|CHỈ TIÊU|"
     r"PHẠM VI|ĐỐI TƯỢNG|CĂN CỨ|SỰ CẦN THIẾT|NGUYÊN TẮC|THỰC TRẠNG|Mục đích|Mục tiêu|Yêu cầu\b|Quan điểm|Đánh giá|"
-    r"Kết quả|Tình hình|Chỉ tiêu|Kinh phí thực hiện\s*$|Phạm vi|Đối tượng)")
+    r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng)")
 _STOP_SECTION = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
 _RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
 _ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?")
@@ -42,6 +42,7 @@ _INLINE_ATTR = re.compile(
     r"Thời gian(?: hoàn thành| thực hiện)?|Thời hạn(?: hoàn thành)?)\s*:\s*")
 _PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
 _END_PUNCT = re.compile(r"[.;!?]")
+_LIST_INTRO = re.compile(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
 _URGENT = re.compile(r"\b(?:ngay|khẩn trương|gấp|khẩn cấp|hỏa tốc|cấp bách)\b", re.I)
 
 
@@ -174,6 +175,8 @@ class _Walker:
             if start >= blk.end:
                 return
         if self.in_nontask_section():
+            # aims, targets, assessment: only an explicit assignment is a task there
+            self.visit_content(blk, start, explicit_only=True)
             return
         # an agency heading ("3. Sở Y tế:", "2. Sở Nông nghiệp và Môi trường")
         head = self.agency_heading(blk)
@@ -182,12 +185,16 @@ class _Walker:
             return
         # an intro that ends with ":" ("4. Về giải ngân vốn đầu tư công:", "Giao Sở Nội vụ:")
         # gives its owner (if it names one) to the items below
-        if body.endswith(":") or self.is_bare_assignment(blk):
+        bare = self.is_bare_assignment(blk)
+        if body.endswith(":") or bare:
             end = blk.end - 1 if body.endswith(":") else blk.end
             asg = find_assignment(t, blk.start, end)
-            if blk.label or asg is not None:
+            if blk.label or bare:
                 self.headings.append(_Heading(self.child_rank(blk), asg.owner if asg else None,
                                               asg.co_owners if asg else []))
+                return
+            if asg is None or _LIST_INTRO.search(body):
+                # "Chủ tịch UBND tỉnh yêu cầu ... thực hiện tốt các nhiệm vụ sau:"
                 return
         if blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body) and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper() and not _has_deadline_words(body):
             # short numbered title without a final stop ("1. Về dữ liệu", "4.1. Kinh phí thực hiện")
@@ -210,14 +217,17 @@ class _Walker:
         """ "Giao Sở Nội vụ", "Đề nghị Ủy ban MTTQ", "Các đơn vị cấp nước ... có trách nhiệm":
         an owner with no action, introducing the lines below."""
         t = self.t
-        body = blk.text.rstrip(" .")
-        if len(body) > 260 or _END_PUNCT.search(body[-1:]):
+        if len(blk.text) > 400 or _END_PUNCT.search(blk.text.rstrip()[-1:]):
             return False
+        body = blk.text.rstrip(" :")
         asg = find_assignment(t, blk.start, blk.start + len(body))
         if asg is None or asg.owner_start is None:
             return False
         ag_end = asg.owner_start + len(asg.owner or "")
-        tail = t[max(ag_end, asg.action_start):blk.start + len(body)].strip(" ,")
+        tail = t[max(ag_end, asg.action_start):blk.start + len(body)].strip(" ,;")
+        covered = find_agencies(t, max(ag_end, asg.action_start), blk.start + len(body))
+        if covered and covered[-1].end >= blk.start + len(body) - 1:
+            return True
         return not tail or bool(re.fullmatch(r"(?:có trách nhiệm|thực hiện(?: các| những)? (?:nhiệm vụ|nội dung)(?: sau| như sau)?|(?:tập trung )?(?:thực hiện|triển khai) (?:một số|các) (?:nhiệm vụ|nội dung)[^.]{0,60})", tail))
 
     def agency_heading(self, blk: Block) -> _Heading | None:
@@ -337,9 +347,9 @@ class _Walker:
                     task.reasons.append("plan_block_time")
 
     # -- content -------------------------------------------------------------
-    def visit_content(self, blk: Block, start: int) -> None:
+    def visit_content(self, blk: Block, start: int, explicit_only: bool = False) -> None:
         before = len(self.tasks)
-        self._visit_content(blk, start)
+        self._visit_content(blk, start, explicit_only)
         made = self.tasks[before:]
         if made:
             self.recent = made
@@ -348,11 +358,11 @@ class _Walker:
             self.recent = []
             self.pending = (blk, start)
 
-    def _visit_content(self, blk: Block, start: int) -> None:
+    def _visit_content(self, blk: Block, start: int, explicit_only: bool = False) -> None:
         t = self.t
-        if self.visit_inline_plan_item(blk, start):
+        if not explicit_only and self.visit_inline_plan_item(blk, start):
             return
-        inh = self.inherited()
+        inh = None if explicit_only else self.inherited()
         sents = sentences(t, start, blk.end)
         item_tasks: list[_Task] = []
         group = self.group if self.group and blk.rank > self.group.rank else None
@@ -369,12 +379,12 @@ class _Walker:
             if asg is not None and _is_citizens(asg.owner):
                 continue
             carried = False
-            if asg is None and re.match(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\b", sent) and self.last_owner:
+            if asg is None and not explicit_only and re.match(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\b", sent) and self.last_owner:
                 asg = Assignment(self.last_owner, None, coordinators_in(t, a, b), "carried_over", False, a)
                 carried = True
             if asg is None and inh is not None and (k == 0 or not item_tasks):
                 asg = Assignment(inh.owner, None, coordinators_in(t, a, b), "agency_heading", False, a)
-            if asg is None and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
+            if asg is None and not explicit_only and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
                 asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
             if asg is None:
                 if item_tasks and k > 0:

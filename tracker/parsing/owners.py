@@ -32,7 +32,7 @@ _GROUP_NOUNS = [
     "sở", "Sở", "bộ", "Bộ", "cơ quan", "đơn vị", "địa phương", "cấp", "ngành", "chủ đầu tư",
     "tổ chức", "doanh nghiệp", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
     "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
-    "ủy ban", "Ủy ban", "UBND", "đồng chí", "Đài", "Báo", "ngân hàng", "tập đoàn", "quân khu",
+    "ủy ban", "Ủy ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
     "công ty", "trung tâm", "đơn vị sự nghiệp",
 ]
 # People who stand for the body they lead.

@@ -38,7 +38,8 @@ _BOILERPLATE = re.compile(
     r"|^Nơi nhận|^Kính gửi|^Lưu:|:\s*$"
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị)\b[^.]*(?:số|ngày)\s"
     r"|ban hành kèm theo|Quyết định này)", re.I)
-_PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|ghi nhận", re.I)
+_PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
+                     r"^[^,;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được", re.I)
 _REPORTING = re.compile(r"\b(?:đã|ước đạt|đạt được|tăng \d|giảm \d|chiếm khoảng|theo báo cáo|đạt \d)")
 _PROPOSAL_TO_TOP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
