@@ -388,7 +388,20 @@ class _Walker:
                 asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
             if asg is None:
                 if item_tasks and k > 0:
-                    item_tasks[-1].end = b
+                    prev = item_tasks[-1]
+                    hit = _pick(t, a, b, self.issued)
+                    if _dated(hit) and not _TIME_SENTENCE.match(sent):
+                        # a later sentence with its own deadline is a task of the same owner
+                        task = _Task(prev.owner, [], a, b, a, ["same_item_sentence"], prev.confidence - 0.1)
+                        task.hit = hit
+                        task.deadline_span = (a, b)
+                        item_tasks.append(task)
+                        self.tasks.append(task)
+                        continue
+                    prev.end = b
+                    if _dated(hit) and not _dated(prev.hit):
+                        prev.hit = hit
+                        prev.deadline_span = (a, b)
                 continue
             if asg.owner and _is_issuer(asg.owner) and asg.rule.startswith("subject"):
                 continue
@@ -441,6 +454,8 @@ class _Walker:
         """One task per clause group when several clauses carry their own deadline."""
         t = self.t
         parts = clauses(t, a, b)
+        if len(parts) == 1:
+            parts = _report_clauses(t, a, b)
         hits = []
         if len(parts) > 1:
             for ca, cb in parts:
@@ -467,6 +482,28 @@ _CITIZENS = re.compile(r"cá nhân|hộ gia đình|người dân|Nhân dân|côn
 def _is_citizens(owner: str | None) -> bool:
     """Obligations of citizens and households are not tasks of an agency."""
     return bool(owner) and bool(_CITIZENS.search(owner))
+
+
+_REPORT_CLAUSE = re.compile(r",\s+(?=(?:tổng hợp,?\s+)?(?:báo cáo|gửi báo cáo|gửi kết quả)\b)")
+
+
+def _report_clauses(t: str, a: int, b: int) -> list[tuple[int, int]]:
+    """ "..., bàn giao trong năm 2025, báo cáo ... trước ngày 31/12": the closing report
+    is a clause of its own."""
+    out = []
+    p = a
+    for m in _REPORT_CLAUSE.finditer(t, a, b):
+        out.append((p, m.start()))
+        p = m.end()
+    out.append((p, b))
+    return [x for x in out if x[1] > x[0]]
+
+
+_TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ)\b")
+
+
+def _dated(hit) -> bool:
+    return hit is not None and (getattr(hit, "deadline", None) is not None or bool(getattr(hit, "recurrence", None)))
 
 
 def _last_agency_end(t: str, a: int, b: int) -> int:

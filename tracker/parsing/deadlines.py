@@ -373,7 +373,7 @@ _SEASON = re.compile(r"(?<![\w])(?P<part>cuối|đầu|giữa)\s+năm(?:\s+(?P<y
 
 _TIME_LABEL = re.compile(r"""
     (?:thời\s+gian|thời\s+hạn|tiến\s+độ)(?:\s+(?:thực\s+hiện|hoàn\s+thành|triển\s+khai|xong))*\s*:\s*
-    (?P<cell>[^\n|:]+?)\s*\.?\s*(?=\n|\||$)
+    (?P<cell>[^\s|:][^\n|:]*?)\s*\.?\s*(?=\n|\||$)
 """, _F)
 
 
