@@ -1,0 +1,279 @@
+"""Reminder policy: when a reminder is due and when a person may receive it.
+
+Pure domain code: no Flask, no Telegram, no database. The sweep (`sweep.py`) turns
+these rules into SQL; the sender uses `delivery_time` to keep messages out of the
+night and off weekends and public holidays.
+
+Times are wall-clock times in Asia/Ho_Chi_Minh (UTC+7, no daylight saving); the
+clock is always passed in, never read here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from tracker.vncalendar.holidays import add_working_days
+from tracker.vncalendar.holidays import is_working_day
+from tracker.vncalendar.holidays import working_days_between
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Notification kinds (the `kind` column of the outbox)
+BEFORE = "before"          # N days before the deadline (N in the user's lead days; 0 = due today)
+OVERDUE = "overdue"        # every working day after the deadline
+ESCALATION = "escalation"  # the unit head, once the task is N working days overdue
+DIGEST = "digest"          # the user's daily digest (only when non-empty)
+WEEKLY = "weekly"          # leaders' weekly summary of overdue tasks
+SNOOZE = "snooze"          # "Nhắc lại sau" chosen in Telegram
+KINDS = (BEFORE, OVERDUE, ESCALATION, DIGEST, WEEKLY, SNOOZE)
+KIND_LABELS = {
+    BEFORE: "Nhắc trước hạn",
+    OVERDUE: "Nhắc quá hạn",
+    ESCALATION: "Báo lãnh đạo đơn vị",
+    DIGEST: "Tổng hợp hằng ngày",
+    WEEKLY: "Tổng hợp tuần",
+    SNOOZE: "Nhắc lại",
+}
+
+# Task statuses that still need the lead unit's action. `cho_xac_nhan` (reported done,
+# awaiting the clerk) and `tam_dung` (paused) are not reminded; `hoan_thanh` is done.
+REMINDABLE_STATUSES = ("chua_thuc_hien", "dang_thuc_hien", "tra_lai")
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class PolicyError(ValueError):
+    """A setting that cannot be used; the message is Vietnamese and fit for a form."""
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """Service-wide settings (configuration), with the issue's defaults."""
+
+    lead_days: tuple[int, ...] = (3, 1, 0)
+    reminder_time: time = time(8, 0)
+    escalate_after_working_days: int = 3
+    weekly_summary_weekday: int = 0  # Monday
+    weekly_summary_time: time = time(8, 0)
+    digest_window_days: int = 7
+    max_lead_days: int = 30
+
+    @classmethod
+    def from_config(cls, config) -> "ReminderSettings":
+        """Read REMINDER_* keys from a mapping (Flask config); missing keys keep defaults."""
+        kwargs = {}
+        if config.get("REMINDER_LEAD_DAYS") is not None:
+            kwargs["lead_days"] = parse_lead_days(str(config["REMINDER_LEAD_DAYS"]))
+        if config.get("REMINDER_TIME"):
+            kwargs["reminder_time"] = parse_hhmm(str(config["REMINDER_TIME"]))
+        if config.get("REMINDER_ESCALATE_AFTER") is not None:
+            kwargs["escalate_after_working_days"] = int(config["REMINDER_ESCALATE_AFTER"])
+        if config.get("REMINDER_WEEKLY_TIME"):
+            kwargs["weekly_summary_time"] = parse_hhmm(str(config["REMINDER_WEEKLY_TIME"]))
+        if config.get("REMINDER_DIGEST_WINDOW_DAYS") is not None:
+            kwargs["digest_window_days"] = int(config["REMINDER_DIGEST_WINDOW_DAYS"])
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class UserPrefs:
+    """One person's reminder settings (the profile page; columns of `User`)."""
+
+    enabled: bool = True
+    digest_time: time = time(7, 30)
+    lead_days: tuple[int, ...] = (3, 1, 0)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+    skip_non_working_days: bool = True
+
+    @classmethod
+    def of(cls, user) -> "UserPrefs":
+        """Settings of a `User` row; a malformed stored value falls back to the default."""
+        default = cls()
+
+        def _time(value, fallback):
+            try:
+                return parse_hhmm(value)
+            except PolicyError:
+                return fallback
+
+        try:
+            lead = parse_lead_days(user.lead_days)
+        except PolicyError:
+            lead = default.lead_days
+        return cls(
+            enabled=bool(user.notify_enabled),
+            digest_time=_time(user.digest_time, default.digest_time),
+            lead_days=lead,
+            quiet_start=_time(user.quiet_start, default.quiet_start),
+            quiet_end=_time(user.quiet_end, default.quiet_end),
+            skip_non_working_days=bool(user.skip_non_working_days),
+        )
+
+
+@dataclass(frozen=True)
+class TaskDue:
+    """A task reminder due for one day."""
+
+    kind: str
+    occurrence: date
+    scheduled: datetime  # local wall-clock time the reminder becomes due
+    days: int = 0        # days left (BEFORE) or working days overdue (OVERDUE/ESCALATION)
+    extra: dict = field(default_factory=dict)
+
+
+def parse_hhmm(value: str) -> time:
+    """'07:30' -> time(7, 30); anything else -> PolicyError."""
+    m = _HHMM.match((value or "").strip())
+    if not m:
+        raise PolicyError(f"Giờ không hợp lệ: {value!r} (dạng HH:MM, ví dụ 07:30)")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def format_hhmm(t: time) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def parse_lead_days(value: str, max_days: int = 30) -> tuple[int, ...]:
+    """'3,1,0' -> (3, 1, 0): distinct, descending, each 0..max_days; '' means none."""
+    text = (value or "").replace(";", ",").replace(" ", "")
+    if not text:
+        return ()
+    out = set()
+    for part in text.split(","):
+        if not part:
+            continue
+        if not part.isdigit() or int(part) > max_days:
+            raise PolicyError(f"Số ngày nhắc trước hạn không hợp lệ: {part!r} (số từ 0 đến {max_days})")
+        out.add(int(part))
+    return tuple(sorted(out, reverse=True))
+
+
+def format_lead_days(days: tuple[int, ...]) -> str:
+    return ",".join(str(d) for d in days)
+
+
+def in_quiet_hours(t: time, start: time, end: time) -> bool:
+    """True if wall-clock `t` is inside [start, end); the window may wrap midnight.
+
+    start == end means no quiet hours at all.
+    """
+    if start == end:
+        return False
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end
+
+
+def may_deliver_at(prefs: UserPrefs, local: datetime, urgent: bool = False) -> bool:
+    """May this person receive a (non-)urgent message at local time `local`?
+
+    Urgent task messages pass quiet hours and non-working days; nothing passes a
+    switched-off setting.
+    """
+    if not prefs.enabled:
+        return False
+    if urgent:
+        return True
+    if in_quiet_hours(local.time().replace(second=0, microsecond=0), prefs.quiet_start, prefs.quiet_end):
+        return False
+    if prefs.skip_non_working_days and not is_working_day(local.date()):
+        return False
+    return True
+
+
+def delivery_time(prefs: UserPrefs, local: datetime, urgent: bool = False) -> datetime | None:
+    """The earliest local time >= `local` at which a message may be delivered.
+
+    None when reminders are switched off. Walks forward minute-free: to the end of the
+    quiet window, then to the next working day's end of quiet hours (or 00:00).
+    """
+    if not prefs.enabled:
+        return None
+    if may_deliver_at(prefs, local, urgent):
+        return local
+    candidate = local
+    for _ in range(40):  # at most a long Tết holiday plus weekends
+        t = candidate.timetz().replace(second=0, microsecond=0)
+        if in_quiet_hours(t.replace(tzinfo=None), prefs.quiet_start, prefs.quiet_end):
+            end = datetime.combine(candidate.date(), prefs.quiet_end, candidate.tzinfo)
+            if end <= candidate:
+                end += timedelta(days=1)
+            candidate = end
+        if prefs.skip_non_working_days and not is_working_day(candidate.date()):
+            nxt = candidate.date() + timedelta(days=1)
+            while not is_working_day(nxt):
+                nxt += timedelta(days=1)
+            candidate = datetime.combine(nxt, time(0, 0), candidate.tzinfo)
+            continue
+        if may_deliver_at(prefs, candidate, urgent):
+            return candidate
+    return None
+
+
+def task_reminders_for_day(
+    deadline: date | None,
+    today: date,
+    settings: ReminderSettings = ReminderSettings(),
+    lead_days: tuple[int, ...] | None = None,
+    is_head: bool = False,
+    urgent: bool = False,
+) -> list[TaskDue]:
+    """The task reminders a lead-unit member gets on `today` (before delivery rules).
+
+    BEFORE on each lead day (0 = the deadline itself); OVERDUE on every working day
+    after the deadline (every day for an urgent task); ESCALATION (heads only, the first working day on which the
+    task is `escalate_after_working_days` or more working days overdue; the sweep's
+    dedupe key keeps it to one per deadline).
+    """
+    if deadline is None:
+        return []
+    lead = settings.lead_days if lead_days is None else lead_days
+    at = datetime.combine(today, settings.reminder_time, VN_TZ)
+    out: list[TaskDue] = []
+    left = (deadline - today).days
+    if left >= 0 and left in lead:
+        out.append(TaskDue(BEFORE, today, at, left))
+    if left < 0 and (is_working_day(today) or urgent):
+        overdue = working_days_between(deadline, today)
+        out.append(TaskDue(OVERDUE, today, at, overdue))
+        if is_head and overdue >= settings.escalate_after_working_days:
+            out.append(TaskDue(ESCALATION, deadline, at, overdue))
+    return out
+
+
+def escalation_cutoff(today: date, settings: ReminderSettings = ReminderSettings()) -> date:
+    """Deadlines on or before this day are escalated on `today` (a working day)."""
+    return add_working_days(today, -settings.escalate_after_working_days)
+
+
+def weekly_summary_day(today: date, settings: ReminderSettings = ReminderSettings()) -> date | None:
+    """The day of `today`'s week the leaders' summary goes out: the configured weekday
+    (Monday), or the next working day of the same week when that one is a holiday."""
+    start = today - timedelta(days=today.weekday() - settings.weekly_summary_weekday) \
+        if today.weekday() >= settings.weekly_summary_weekday else None
+    if start is None:
+        return None
+    d = start
+    while d.weekday() < 5:
+        if is_working_day(d):
+            return d
+        d += timedelta(days=1)
+    return None
+
+
+def digest_due(prefs: UserPrefs, local: datetime) -> bool:
+    """Is the daily digest's time reached at `local` (and may it be delivered now)?"""
+    return local.time() >= prefs.digest_time and may_deliver_at(prefs, local)
+
+
+def local_now(now_utc: datetime) -> datetime:
+    if now_utc.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now_utc.astimezone(VN_TZ)

@@ -1,0 +1,413 @@
+"""The sender: delivers due outbox rows through python-telegram-bot.
+
+Row life cycle (`Notification.status`):
+    pending --claim--> claimed --just before the HTTP call--> sending --> sent
+                                                           \\-> pending (retry later) | failed | skipped
+A row is `sending` only while its one request is in flight, so after a crash the
+sender knows exactly which message may or may not have reached Telegram: at start-up
+it logs it and sends it again (the only possible duplicate). `claimed` rows of a dead
+sender were never sent and simply go back to `pending`. Rows are claimed one by one
+with a guarded UPDATE (and `FOR UPDATE SKIP LOCKED` on PostgreSQL), so several senders
+never claim the same row.
+
+Errors: network errors and 5xx retry with exponential backoff; 429 waits `retry_after`
+(the whole sender pauses); 403 (blocked, chat gone) deactivates the Telegram link and
+fails the row; other 400s fail the row. Pacing: ~30 messages/s overall, 1/s per chat.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time as _time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as timedelta (stack.md 2.1)
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+from sqlmodel import select  # noqa: E402
+
+from tracker.followup import content  # noqa: E402
+from tracker.followup import messages  # noqa: E402
+from tracker.followup import policy  # noqa: E402
+from tracker.models import Directive  # noqa: E402
+from tracker.models import Notification  # noqa: E402
+from tracker.models import Task  # noqa: E402
+from tracker.models import TelegramLink  # noqa: E402
+from tracker.models import Unit  # noqa: E402
+from tracker.models import User  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+TASK_KINDS = (policy.BEFORE, policy.OVERDUE, policy.ESCALATION, policy.SNOOZE)
+DAILY_KINDS = (policy.BEFORE, policy.OVERDUE, policy.DIGEST, policy.WEEKLY)
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    batch_size: int = 50
+    overall_rate: float = 30.0        # messages per second, all chats
+    per_chat_interval: float = 1.0    # seconds between two messages to one chat
+    max_attempts: int = 8
+    backoff_base: float = 5.0         # seconds; doubles per attempt
+    backoff_max: float = 3600.0
+    lease_seconds: float = 300.0      # a claimed/sending row older than this belongs to a dead sender
+    max_inline_wait: float = 30.0     # a longer 429 ends the pass instead of sleeping
+
+    @classmethod
+    def from_config(cls, config) -> "SenderSettings":
+        def get(key, default, cast=float):
+            value = config.get(key, os.environ.get(key))
+            return default if value in (None, "") else cast(value)
+
+        return cls(
+            batch_size=get("SENDER_BATCH_SIZE", cls.batch_size, int),
+            overall_rate=get("SENDER_RATE", cls.overall_rate),
+            per_chat_interval=get("SENDER_PER_CHAT_INTERVAL", cls.per_chat_interval),
+            max_attempts=get("SENDER_MAX_ATTEMPTS", cls.max_attempts, int),
+            backoff_base=get("SENDER_BACKOFF_BASE", cls.backoff_base),
+            lease_seconds=get("SENDER_LEASE_SECONDS", cls.lease_seconds),
+        )
+
+
+class RateLimiter:
+    """Spaces sends: at most `rate` per second overall and one per `per_chat` seconds per chat."""
+
+    def __init__(self, rate: float = 30.0, per_chat: float = 1.0, clock=_time.monotonic, sleep=asyncio.sleep):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.per_chat = per_chat
+        self.clock, self.sleep = clock, sleep
+        self._next_any = 0.0
+        self._next_chat: dict[int, float] = {}
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    async def acquire(self, chat_id: int) -> None:
+        start = max(self._next_any, self._next_chat.get(chat_id, 0.0), self._paused_until)
+        wait = start - self.clock()
+        if wait > 0:
+            await self.sleep(wait)
+        t = max(self.clock(), start)
+        self._next_any = t + self.interval
+        self._next_chat[chat_id] = t + self.per_chat
+        if len(self._next_chat) > 10000:  # forget chats that are long free again
+            self._next_chat = {c: v for c, v in self._next_chat.items() if v > t}
+
+
+def _utc(now: datetime | None) -> datetime:
+    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+
+def _real_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- database steps (synchronous; the async pass runs them in a thread) ---
+
+def recover_in_flight(engine: Engine, lease_seconds: float) -> dict[str, list[int]]:
+    """Return rows of a dead sender to the queue; log the one(s) that were in flight."""
+    cutoff = _real_now() - timedelta(seconds=lease_seconds)
+    with Session(engine) as s:
+        stale = s.exec(select(Notification).where(
+            Notification.status.in_(("claimed", "sending")), Notification.claimed_at <= cutoff)).all()
+        out = {"claimed": [], "sending": []}
+        for n in stale:
+            out[n.status].append(n.id)
+            if n.status == "sending":
+                log.warning("Thông báo #%s đang được gửi (tới người dùng #%s) khi tiến trình gửi trước dừng; "
+                            "không biết đã tới Telegram chưa, sẽ gửi lại (có thể trùng đúng tin này).",
+                            n.id, n.recipient_id)
+            s.execute(sa.update(Notification).where(Notification.id == n.id, Notification.status == n.status)
+                      .values(status="pending", claimed_at=None, next_attempt_at=None))
+        s.commit()
+    if out["claimed"]:
+        log.info("Trả %d thông báo đã nhận nhưng chưa gửi về hàng đợi", len(out["claimed"]))
+    return out
+
+
+def claim_batch(engine: Engine, now: datetime, limit: int) -> list[int]:
+    """Claim up to `limit` due rows for this sender (never a row another sender holds)."""
+    now = _utc(now)
+    with Session(engine) as s:
+        due = (select(Notification.id, Notification.recipient_id)
+               .where(Notification.status == "pending", Notification.due_at <= now,
+                      sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+               .order_by(Notification.due_at, Notification.id).limit(limit))
+        if engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        rows = list(s.exec(due).all())
+        claimed = []
+        stamp = _real_now()
+        for nid in _interleave(rows):
+            res = s.execute(sa.update(Notification)
+                            .where(Notification.id == nid, Notification.status == "pending")
+                            .values(status="claimed", claimed_at=stamp))
+            if res.rowcount == 1:
+                claimed.append(nid)
+        s.commit()
+    return claimed
+
+
+def _interleave(rows) -> list[int]:
+    """Ids of (id, recipient) rows ordered so one person's messages are spread over the
+    batch (the 1 message/s per chat limit then rarely makes the sender wait)."""
+    rank: dict[int, int] = defaultdict(int)
+    keyed = []
+    for i, (nid, recipient) in enumerate(rows):
+        keyed.append((rank[recipient], i, nid))
+        rank[recipient] += 1
+    return [nid for _, _, nid in sorted(keyed)]
+
+
+def release(engine: Engine, ids: list[int]) -> None:
+    if not ids:
+        return
+    with Session(engine) as s:
+        s.execute(sa.update(Notification).where(Notification.id.in_(ids), Notification.status == "claimed")
+                  .values(status="pending", claimed_at=None))
+        s.commit()
+
+
+@dataclass
+class Prepared:
+    id: int
+    chat_id: int
+    text: str
+    buttons: list | None
+
+
+def _finish(s: Session, n: Notification, status: str, error: str | None = None, **values) -> None:
+    n.status = status
+    n.last_error = error
+    for k, v in values.items():
+        setattr(n, k, v)
+    s.add(n)
+    s.commit()
+
+
+def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url: str) -> Prepared | None:
+    """Render a claimed row at send time and mark it `sending`; None if it is not to be sent now
+    (then it is skipped, or back to pending with the time it may be delivered)."""
+    now = _utc(now)
+    local = policy.local_now(now)
+    today = local.date()
+    with Session(engine, expire_on_commit=False) as s:
+        n = s.get(Notification, nid)
+        if n is None or n.status != "claimed":
+            return None
+        user = s.get(User, n.recipient_id)
+        link = s.exec(select(TelegramLink).where(TelegramLink.user_id == n.recipient_id,
+                                                 TelegramLink.active.is_(True))).first()
+        if user is None or not user.active:
+            _finish(s, n, "skipped", "Tài khoản người nhận không còn hoạt động")
+            return None
+        if link is None:
+            _finish(s, n, "skipped", "Người nhận chưa liên kết Telegram")
+            return None
+        if n.kind in DAILY_KINDS and n.occurrence is not None and n.occurrence < today and n.kind != policy.ESCALATION:
+            _finish(s, n, "skipped", "Đã qua ngày nhắc (có nhắc mới cho hôm nay)")
+            return None
+        task = s.get(Task, n.task_id) if n.task_id else None
+        urgent = bool(task and task.urgent)
+        prefs = policy.UserPrefs.of(user)
+        when = policy.delivery_time(prefs, local, urgent)
+        if when is None:
+            _finish(s, n, "skipped", "Người nhận đã tắt nhắc việc")
+            return None
+        if when > local:
+            _finish(s, n, "pending", None, claimed_at=None, next_attempt_at=when.astimezone(timezone.utc))
+            return None
+
+        buttons = None
+        if n.kind in TASK_KINDS:
+            if task is None:
+                _finish(s, n, "skipped", "Nhiệm vụ không còn tồn tại")
+                return None
+            reason = _stale_task_reason(n, task, today)
+            if reason:
+                _finish(s, n, "skipped", reason)
+                return None
+            directive = s.get(Directive, task.directive_id)
+            unit = s.get(Unit, task.lead_unit_id)
+            text = messages.task_message(
+                n.kind, task_id=task.id, action=task.action, directive_code=directive.code or directive.number or "",
+                directive_title=directive.title, deadline=task.deadline, status=task.status,
+                progress=task.progress, urgent=task.urgent, unit_name=unit.name if unit else "",
+                today=today, public_url=public_url)
+            if user.unit_id == task.lead_unit_id:
+                buttons = messages.task_buttons(task.id, task.version)
+        elif n.kind == policy.DIGEST:
+            digest = content.digest_for(s, user, today)
+            if digest.empty:
+                _finish(s, n, "skipped", "Không có nội dung (không gửi bản tổng hợp rỗng)")
+                return None
+            text = messages.digest_message(digest, today, public_url)
+        elif n.kind == policy.WEEKLY:
+            summary = content.weekly_summary(s, today)
+            if not summary.overdue_total:
+                _finish(s, n, "skipped", "Không có nhiệm vụ quá hạn")
+                return None
+            text = messages.weekly_message(summary, today, public_url)
+        else:
+            _finish(s, n, "failed", f"Loại thông báo không rõ: {n.kind}")
+            return None
+        n.status = "sending"
+        n.attempts += 1
+        n.claimed_at = _real_now()
+        n.payload = text
+        s.add(n)
+        s.commit()
+        return Prepared(n.id, link.chat_id, text, buttons)
+
+
+def _stale_task_reason(n: Notification, task: Task, today) -> str | None:
+    if task.status not in policy.REMINDABLE_STATUSES:
+        return f"Nhiệm vụ đã chuyển trạng thái ({task.status})"
+    if n.kind == policy.OVERDUE and (task.deadline is None or task.deadline >= today):
+        return "Nhiệm vụ đã được gia hạn"
+    if n.kind == policy.ESCALATION and task.deadline != n.occurrence:
+        return "Nhiệm vụ đã được gia hạn"
+    if n.kind == policy.BEFORE and (task.deadline is None or task.deadline < today):
+        return "Hạn của nhiệm vụ đã thay đổi"
+    return None
+
+
+def mark_sent(engine: Engine, nid: int, now: datetime | None = None) -> None:
+    with Session(engine) as s:
+        s.execute(sa.update(Notification).where(Notification.id == nid)
+                  .values(status="sent", sent_at=_real_now(), last_error=None, next_attempt_at=None))
+        s.commit()
+
+
+def mark_retry(engine: Engine, nid: int, next_at: datetime, error: str, max_attempts: int) -> str:
+    with Session(engine) as s:
+        n = s.get(Notification, nid)
+        if n.attempts >= max_attempts:
+            n.status, n.last_error = "failed", f"Bỏ sau {n.attempts} lần thử: {error}"
+        else:
+            n.status, n.last_error, n.next_attempt_at, n.claimed_at = "pending", error, next_at, None
+        s.add(n)
+        s.commit()
+        return n.status
+
+
+def mark_failed(engine: Engine, nid: int, error: str, deactivate_chat: int | None = None) -> None:
+    with Session(engine) as s:
+        s.execute(sa.update(Notification).where(Notification.id == nid).values(status="failed", last_error=error))
+        if deactivate_chat is not None:
+            s.execute(sa.update(TelegramLink).where(TelegramLink.chat_id == deactivate_chat)
+                      .values(active=False, deactivated_reason=error[:255]))
+        s.commit()
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+
+
+def keyboard(buttons):
+    if not buttons:
+        return None
+    from telegram import InlineKeyboardButton
+    from telegram import InlineKeyboardMarkup
+
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in buttons])
+
+
+async def send_pass(engine: Engine, bot, *, now: datetime | None = None, public_url: str = "",
+                    settings: SenderSettings = SenderSettings(), limiter: RateLimiter | None = None,
+                    max_batches: int | None = None) -> dict[str, int]:
+    """Send every due row (batch after batch) and return counts by outcome."""
+    from telegram import LinkPreviewOptions
+    from telegram.constants import ParseMode
+    from telegram.error import BadRequest
+    from telegram.error import Forbidden
+    from telegram.error import InvalidToken
+    from telegram.error import NetworkError
+    from telegram.error import RetryAfter
+
+    limiter = limiter or RateLimiter(settings.overall_rate, settings.per_chat_interval)
+    stats = defaultdict(int)
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        ids = await asyncio.to_thread(claim_batch, engine, now or _real_now(), settings.batch_size)
+        if not ids:
+            break
+        remaining = list(ids)
+        stop = False
+        for nid in ids:
+            remaining.remove(nid)
+            prepared = await asyncio.to_thread(prepare_and_mark_sending, engine, nid, now or _real_now(), public_url)
+            if prepared is None:
+                stats["not_sent_now"] += 1
+                continue
+            await limiter.acquire(prepared.chat_id)
+            try:
+                await bot.send_message(chat_id=prepared.chat_id, text=prepared.text, parse_mode=ParseMode.HTML,
+                                       reply_markup=keyboard(prepared.buttons),
+                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                log.warning("Telegram yêu cầu chờ %.0f giây (429)", wait)
+                limiter.pause(wait)
+                await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=wait),
+                                        f"429: chờ {wait:.0f} giây", settings.max_attempts + 1)
+                stats["retry_after"] += 1
+                if wait > settings.max_inline_wait:
+                    stop = True
+                    break
+                continue
+            except Forbidden as exc:
+                log.warning("Chat %s chặn bot hoặc không còn (403): ngừng liên kết", prepared.chat_id)
+                await asyncio.to_thread(mark_failed, engine, nid, f"403: {exc.message}", prepared.chat_id)
+                stats["failed"] += 1
+                continue
+            except BadRequest as exc:
+                log.error("Telegram từ chối thông báo #%s: %s", nid, exc.message)
+                await asyncio.to_thread(mark_failed, engine, nid, f"400: {exc.message}")
+                stats["failed"] += 1
+                continue
+            except InvalidToken as exc:
+                log.error("TELEGRAM_BOT_TOKEN bị từ chối: %s", exc.message)
+                await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(minutes=5),
+                                        "Token bị từ chối", settings.max_attempts + 1)
+                stop = True
+                break
+            except NetworkError as exc:  # timeouts, connection errors, 5xx
+                attempts = await asyncio.to_thread(_attempts, engine, nid)
+                delay = min(settings.backoff_base * (2 ** max(attempts - 1, 0)), settings.backoff_max)
+                status = await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=delay),
+                                                 f"Lỗi mạng/máy chủ: {exc.message}", settings.max_attempts)
+                log.warning("Gửi thông báo #%s lỗi (%s); %s", nid, exc.message,
+                            f"thử lại sau {delay:.0f} giây" if status == "pending" else "bỏ")
+                stats["retry" if status == "pending" else "failed"] += 1
+                continue
+            await asyncio.to_thread(mark_sent, engine, nid)
+            stats["sent"] += 1
+        if stop:
+            await asyncio.to_thread(release, engine, remaining)
+            break
+    return dict(stats)
+
+
+def _attempts(engine: Engine, nid: int) -> int:
+    with Session(engine) as s:
+        n = s.get(Notification, nid)
+        return n.attempts if n else 0
+
+
+def outbox_counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as s:
+        rows = s.exec(select(Notification.status, sa.func.count()).group_by(Notification.status)).all()
+    return {status: count for status, count in rows}
