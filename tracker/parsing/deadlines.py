@@ -216,18 +216,8 @@ def _next_tet_eve(issued: date) -> date:
 #   ngay   the word "ngày" before the date
 # ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Core:
-    name: str
-    regex: re.Pattern
-    needs_position: bool  # must be in a deadline position (operator / time slot / meeting)
-    rank: int  # tie-break between overlapping matches: higher wins
-
-
 _DATE_NUMERIC = re.compile(r"""
     (?<![\w/.,:-])
-    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
-    (?:(?P<ngay>ngày)\s+)?
     (?P<d>\d{1,2})\s?(?P<sep>[/.-])\s?(?P<m>\d{1,2})
     (?:\s?(?P=sep)\s?(?P<y>\d{4}))?
     (?![\w%]|\s?[/.,:-]\s?\d)
@@ -235,18 +225,22 @@ _DATE_NUMERIC = re.compile(r"""
 
 _DATE_LONG = re.compile(r"""
     (?<![\w/])
-    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
-    (?:(?P<ngay>ngày)\s+)?
     (?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})
     (?:\s*,?\s*năm\s+(?P<y>\d{4}))?
     (?![\w/])
 """, _F)
 
 _DATE_DAY_ONLY = re.compile(r"""
-    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
-    (?P<ngay>ngày)\s+(?P<d>\d{1,2})
+    (?<![\w])[Nn]gày\s+(?P<d>\d{1,2})
     (?!\s*[/.-]\s*\d|\s+(?:tháng|hằng|hàng|mỗi|của|đến|tới|và)\b|\d|\s*%)
+""", re.VERBOSE)
+
+# What may stand before a date: a clock time and/or the word "ngày" ("trước 17 giờ ngày 30/6").
+_DATE_PREFIX_LEFT = re.compile(r"""
+    (?:(?<![\w:])(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
+    (?:(?<![\w])(?P<ngay>ngày)\s+)?$
 """, _F)
+_CLOCK_LEFT = re.compile(r"(?<![\w:])(?P<clock>" + _CLOCK + r")\s*,?\s*$", _F)
 
 _DATE_LUNAR = re.compile(r"""
     (?:(?P<ngay>ngày|mùng|mồng)\s+)
@@ -257,10 +251,10 @@ _DATE_LUNAR = re.compile(r"""
 """, _F)
 
 _TODAY = re.compile(r"""
-    (?:(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
-    (?:(?:ngày\s+)?hôm\s+nay|trong\s+(?:cùng\s+)?ngày(?:\s+hôm\s+nay)?|cùng\s+ngày|(?P<tomorrow>ngày\s+mai))
-    (?!\s*(?:\d|làm\s+việc|lễ|tết|nghỉ|thứ|này|đó|hôm\s+qua|mai\b))
-""", _F)
+    (?<![\w])
+    (?:(?:[Nn]gày\s+)?[Hh]ôm\s+nay|[Tt]rong\s+(?:cùng\s+)?ngày(?:\s+hôm\s+nay)?|[Cc]ùng\s+ngày|(?P<tomorrow>[Nn]gày\s+mai))
+    (?!\s*(?:\d|làm\s+việc|lễ|[Tt]ết|nghỉ|thứ|này|đó|hôm\s+qua|mai\b))
+""", re.VERBOSE)
 
 _MONTH = re.compile(r"""
     (?<![\w/])
@@ -311,42 +305,32 @@ _TET_SOLAR = re.compile(r"""
     (?P<more>\s+và\s+Tết\s+(?:Nguyên\s+[đĐ]án\s+|âm\s+lịch\s+)?(?:năm\s+)?(?:""" + _CANCHI + r"""|\d{4}))?
 """, _F)
 
-_MONTHLY = re.compile(r"""
-    (?:(?:định\s+kỳ\s+)?""" + _EACH + r"""\s+tháng\s*,?\s*\(?\s*
-        (?P<op1>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?|hạn\s+chót)\s+ngày\s+(?P<d1>\d{1,2})
-        (?!\s*[/.-]\s*\d|\s+tháng|\d)(?:\s*\))?
-    |(?P<op2>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?|hạn\s+chót)\s+ngày\s+(?P<d2>\d{1,2})\s*,?\s+
-        (?:""" + _EACH + r"""|mỗi|của\s+(?:""" + _EACH + r"""|mỗi))\s+tháng)
-""", _F)
+_PERIOD_ANCHOR = re.compile(
+    r"(?<![\w])(?P<each>[Hh]ằng|[Hh]àng|[Mm]ỗi|HẰNG|HÀNG|MỖI)\s+(?P<p>ngày|tuần|tháng|quý|năm)(?![\w])")
+_PERIODIC_NO_EACH = re.compile(r"(?<![\w])[Đđ]ịnh\s+kỳ\s+(?P<p>ngày|tuần|tháng|quý|năm)(?![\w])")
+_END_OF_QUARTER = re.compile(r"(?<![\w])tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý(?![\w])")
 
-_QUARTERLY = re.compile(r"""
-    (?:(?:định\s+kỳ\s+)?(?:""" + _EACH + r"""|mỗi)\s+quý\s*,?\s*)?
-    (?:(?P<paren>\()\s*)?
-    (?P<op>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?)\s+ngày\s+(?P<d>\d{1,2})\s+
-    (?:của\s+)?tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý
-    (?(paren)\s*\))
-""", _F)
-
-_YEARLY = re.compile(r"""
-    (?:(?:định\s+kỳ\s+)?""" + _EACH + r"""\s+năm\s*,?\s*
-        (?P<op1>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?)\s+ngày\s+
-        (?:(?P<d1>\d{1,2})\s?[/.-]\s?(?P<m1>\d{1,2})|(?P<d1b>\d{1,2})\s+tháng\s+(?P<m1b>\d{1,2}))(?![\w/]|\s?[/.-]\s?\d)
-    |(?P<op2>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?)\s+ngày\s+
-        (?:(?P<d2>\d{1,2})\s?[/.-]\s?(?P<m2>\d{1,2})|(?P<d2b>\d{1,2})\s+tháng\s+(?P<m2b>\d{1,2}))\s*,?\s+
-        (?:""" + _EACH + r"""|mỗi)\s+năm)
-""", _F)
-
-_WEEKLY = re.compile(r"""
-    (?:(?:định\s+kỳ\s+)?(?:""" + _EACH + r"""|mỗi)\s+tuần\s*,?\s*(?:\(\s*)?(?:vào\s+|trước\s+)?
-        (?:""" + _CLOCK + r"""\s*,?\s*)?(?:(?:sáng|chiều)\s+)?(?:ngày\s+)?(?P<wd1>""" + _WEEKDAY + r""")
-    |(?:(?:trước|vào|chậm\s+nhất)\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?(?:(?:sáng|chiều)\s+)?(?:ngày\s+)?
-        (?P<wd2>""" + _WEEKDAY + r""")\s+(?:""" + _EACH + r"""|mỗi)\s+tuần)
-""", _F)
-
-_PLAIN_PERIODIC = re.compile(r"""
-    (?:(?:định\s+kỳ|báo\s+cáo)\s+)?(?:""" + _EACH + r""")\s+(?P<p>ngày|tuần|tháng|quý|năm)(?![\w])
-    |định\s+kỳ\s+(?P<p2>ngày|tuần|tháng|quý|năm)(?![\w])
-""", _F)
+_REC_OP = r"(?P<op>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?|hạn\s+chót)"
+_DM = r"(?:(?P<d>\d{1,2})\s?[/.-]\s?(?P<m>\d{1,2})|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2}))"
+_DEFINITELY_PERIODIC_LEFT = re.compile(r"(?<![\w])định\s+kỳ\s+$", _F)
+# "hằng tháng, trước ngày 20" / "trước ngày 20 hằng tháng"
+_MONTH_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})
+    (?!\s*[/.-]\s*\d|\s+tháng|\d)(?(paren)\s*\))""", _F)
+_MONTH_DAY_LEFT = re.compile(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+(?P<d>\d{1,2})\s*,?\s+(?:của\s+)?$", _F)
+# "hằng năm trước ngày 15/12" / "trước ngày 25/12 hàng năm"
+_YEAR_DAY_RIGHT = re.compile(r"\s*,?\s*" + _REC_OP + r"\s+ngày\s+" + _DM + r"(?![\w/]|\s?[/.-]\s?\d)", _F)
+_YEAR_DAY_LEFT = re.compile(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+" + _DM + r"\s*,?\s+$", _F)
+# "hằng quý (trước ngày 15 của tháng cuối quý)"
+_QUARTER_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})\s+
+    (?:của\s+)?tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý(?(paren)\s*\))""", _F)
+_QUARTER_DAY_LEFT = re.compile(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+(?P<d>\d{1,2})\s+(?:của\s+)?$", _F)
+# "thứ Sáu hằng tuần" / "hằng tuần vào thứ Hai"
+_WEEKDAY_RIGHT = re.compile(r"""\s*,?\s*(?:\(\s*)?(?:vào\s+|trước\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?
+    (?:(?:sáng|chiều)\s+)?(?:ngày\s+)?(?P<wd>""" + _WEEKDAY + r""")(?![\w])""", _F)
+_WEEKDAY_LEFT = re.compile(r"""(?<![\w])(?:(?:trước|vào|chậm\s+nhất)\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?
+    (?:(?:sáng|chiều)\s+)?(?:ngày\s+)?(?P<wd>""" + _WEEKDAY + r""")\s+$""", _F)
+# "trước 16 giờ hằng ngày"
+_DAILY_CLOCK_LEFT = re.compile(r"(?<![\w])(?:(?:trước|vào|lúc)\s+)?" + _CLOCK + r"\s*,?\s*$", _F)
 
 _UNSPECIFIED_PERIODIC = re.compile(r"(?:theo\s+)?định\s+kỳ\s+hoặc\s+đột\s+xuất", _F)
 
@@ -528,59 +512,70 @@ def _in_topic_phrase(text: str, start: int) -> bool:
 _SELF_MARKED_KINDS = {"month_early", "month_mid", "month_end"}
 
 
-def _dated_core(text: str, m: re.Match, issued: date, deadline: date | None, kind: str,
-                allow_bare: bool = False, past_ok: bool = True) -> _Cand | None:
-    """Place a date-like core in its position; None if it is not a deadline there."""
-    core_start = m.start()
-    if _is_doc_date(text, core_start) or _in_topic_phrase(text, core_start):
+def _dated_core(text: str, start: int, end: int, issued: date, deadline: date | None, kind: str, *,
+                include_vao: bool = False, allow_bare: bool = False) -> _Cand | None:
+    """Place a date-like core text[start:end] in its position; None if it is not a deadline there."""
+    if _is_doc_date(text, start) or _in_topic_phrase(text, start):
         return None
-    include_vao = bool(m.groupdict().get("ngay")) and not m.groupdict().get("clock")
-    pos = _position(text, core_start, include_vao)
+    pos = _position(text, start, include_vao)
     if pos.kind == "excluded":
         return None
-    if pos.kind == "cell" and not _ends_cell(text, m.end()):
-        pos = _Position(core_start, "none", "")
+    if pos.kind == "cell" and not _ends_cell(text, end):
+        pos = _Position(start, "none", "")
     if pos.kind == "none":
-        meeting = _in_meeting(text, core_start)
+        meeting = _in_meeting(text, start)
         if meeting is not None:
             if deadline is not None and deadline < issued:
                 return None  # a meeting that already took place
-            return _Cand(meeting, m.end(), deadline, None, "event")
+            return _Cand(meeting, end, deadline, None, "event")
         if not allow_bare:
             return None
-        return _Cand(core_start, m.end(), deadline, None, kind)
+        return _Cand(start, end, deadline, None, kind)
     if kind in _SELF_MARKED_KINDS and pos.kind in ("within", "at"):
-        pos = _Position(core_start, "none", pos.op)  # "vào/trong khoảng cuối tháng 2": the phrase is "cuối tháng 2"
+        pos = _Position(start, "none", pos.op)  # "vào/trong khoảng cuối tháng 2": the phrase is "cuối tháng 2"
     if pos.kind == "at" and deadline is not None and deadline < issued:
         return None  # "vào ngày 15/11" before the issue date is history, not a deadline
-    if not past_ok and deadline is not None and deadline < issued:
-        return None
-    return _Cand(pos.start, m.end(), deadline, None, kind)
+    return _Cand(pos.start, end, deadline, None, kind)
+
+
+def _date_prefix(text: str, core_start: int) -> tuple[int, bool, bool]:
+    """(start, has "ngày", has a clock time) of the prefix before a date core."""
+    window = _left(text, core_start, 32)
+    m = _DATE_PREFIX_LEFT.search(window)
+    if not m or m.start() == len(window):
+        return core_start, False, False
+    return core_start - len(window) + m.start(), bool(m["ngay"]), bool(m["clock"])
+
+
+def _place_date(text: str, m: re.Match, issued: date, deadline: date, kind: str, rank: int) -> _Cand | None:
+    start, ngay, clock = _date_prefix(text, m.start())
+    c = _dated_core(text, start, m.end(), issued, deadline, kind, include_vao=ngay and not clock)
+    return replace(c, rank=rank) if c else None
 
 
 def _scan_dates(text: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _DATE_NUMERIC.finditer(text):
         d, mo, y = int(m["d"]), int(m["m"]), m["y"]
-        if not m["ngay"] and not y and m["sep"] != "/":
+        _, ngay, _ = _date_prefix(text, m.start())
+        if not ngay and not y and m["sep"] != "/":
             continue  # "7.5", "5-10" need "ngày" or a year to be a date
-        if _left(text, m.start(), 4).rstrip().endswith(("-", "–")) and not m["ngay"]:
+        if not ngay and _left(text, m.start(), 4).rstrip().endswith(("-", "–")):
             continue  # "16-22/11/2025": a period
         if y:
-            yi = int(y)
-            if not _plausible_year(yi, issued):
+            if not _plausible_year(int(y), issued):
                 continue
-            deadline = _safe_date(yi, mo, d)
+            deadline = _safe_date(int(y), mo, d)
         else:
             deadline = _next_day_month(d, mo, issued)
-        if deadline is None:
-            continue
-        c = _dated_core(text, m, issued, deadline, "date_dmy" if y else "date_dm")
-        if c:
-            out.append(replace(c, rank=5))
+        if deadline is not None:
+            c = _place_date(text, m, issued, deadline, "date_dmy" if y else "date_dm", 5)
+            if c:
+                out.append(c)
     for m in _DATE_LONG.finditer(text):
         d, mo, y = int(m["d"]), int(m["m"]), m["y"]
-        if not m["ngay"] and not y:
+        _, ngay, _ = _date_prefix(text, m.start())
+        if not ngay and not y:
             continue  # "30 tháng 6" alone may be a duration ("30 tháng")
         if y:
             if not _plausible_year(int(y), issued):
@@ -588,18 +583,21 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
             deadline = _safe_date(int(y), mo, d)
         else:
             deadline = _next_day_month(d, mo, issued)
-        if deadline is None:
-            continue
-        c = _dated_core(text, m, issued, deadline, "date_long" if y else "date_long_dm")
-        if c:
-            out.append(replace(c, rank=5))
+        if deadline is not None:
+            c = _place_date(text, m, issued, deadline, "date_long" if y else "date_long_dm", 5)
+            if c:
+                out.append(c)
     for m in _DATE_DAY_ONLY.finditer(text):
         d = int(m["d"])
         if not 1 <= d <= 31:
             continue
-        deadline = resolve_recurrence_first(f"monthly:{d}", issued)
-        c = _dated_core(text, m, issued, deadline, "day_of_month")
-        if c and _position(text, m.start(), True).kind in ("before", "latest", "until"):
+        clock = _CLOCK_LEFT.search(_left(text, m.start(), 24))
+        start = m.start() - len(_left(text, m.start(), 24)) + clock.start() if clock else m.start()
+        if _position(text, start, True).kind not in ("before", "latest", "until"):
+            continue
+        c = _dated_core(text, start, m.end(), issued, resolve_recurrence_first(f"monthly:{d}", issued),
+                        "day_of_month", include_vao=True)
+        if c:
             out.append(replace(c, rank=1))
     for m in _DATE_LUNAR.finditer(text):
         d = int(m["d"])
@@ -617,24 +615,22 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
             deadline = _lunar_date(d, month, ly)
         if deadline is None:
             continue
-        c = _dated_core(text, m, issued, deadline, "lunar_date")
+        c = _dated_core(text, m.start(), m.end(), issued, deadline, "lunar_date", include_vao=True)
         if c:
             out.append(replace(c, rank=6))
     for m in _TODAY.finditer(text):
         deadline = issued + timedelta(days=1) if m["tomorrow"] else issued
-        lower = m.group(0).lower()
-        if lower.startswith("trong") or m["clock"]:
-            pos = _position(text, m.start(), True)
-            if pos.kind == "excluded":
-                continue
-            start = pos.start if pos.kind not in ("none", "cell") else m.start()
-            if pos.kind == "none" and not lower.startswith("trong"):
-                continue
-            out.append(_Cand(start, m.end(), deadline, None, "today", urgent=False, rank=3))
-        else:
-            pos = _position(text, m.start(), True)
-            if pos.kind in ("before", "latest", "within", "until"):
-                out.append(_Cand(pos.start, m.end(), deadline, None, "today", rank=3))
+        window = _left(text, m.start(), 24)
+        clock = _CLOCK_LEFT.search(window)
+        start = m.start() - len(window) + clock.start() if clock else m.start()
+        within = m.group(0).lower().startswith("trong")
+        pos = _position(text, start, True)
+        if pos.kind == "excluded":
+            continue
+        if pos.kind in ("before", "latest", "within", "until", "at"):
+            out.append(_Cand(pos.start, m.end(), deadline, None, "today", rank=3))
+        elif within:
+            out.append(_Cand(start, m.end(), deadline, None, "today", rank=3))
     return out
 
 
@@ -668,7 +664,7 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
         kind = {"đầu": "month_early", "giữa": "month_mid", "cuối": "month_end"}.get(part, "month")
         if _PAST_RIGHT.match(text, m.end()):
             continue  # "cuối tháng 10 vừa qua"
-        c = _dated_core(text, m, issued, deadline, kind, allow_bare=bool(part and m["y"]))
+        c = _dated_core(text, m.start(), m.end(), issued, deadline, kind, allow_bare=bool(part and m["y"]))
         if c:
             out.append(replace(c, rank=4))
     for m in _QUARTER.finditer(text):
@@ -687,7 +683,7 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
         deadline = _quarter_end(q, y)
         if (m["part"] or "").lower() == "đầu":
             deadline = date(y, 3 * q - 2, 10)
-        c = _dated_core(text, m, issued, deadline, "quarter", allow_bare=bool(m["part"]))
+        c = _dated_core(text, m.start(), m.end(), issued, deadline, "quarter", allow_bare=bool(m["part"]))
         if c:
             out.append(replace(c, rank=4))
     for m in _PART_OF_YEAR.finditer(text):
@@ -704,7 +700,7 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
             deadline, kind = _month_end(y, n), "part_of_year"
         else:
             continue
-        c = _dated_core(text, m, issued, deadline, kind)
+        c = _dated_core(text, m.start(), m.end(), issued, deadline, kind)
         if c:
             out.append(replace(c, rank=6))
     for m in _YEAR_RE.finditer(text):
@@ -806,47 +802,80 @@ def _left_op_start(text: str, core_start: int) -> int:
     return core_start - len(window) + m.start("cutoff") if m and m.group("cutoff") else core_start
 
 
+def _weekday_number(raw: str) -> int | None:
+    words = raw.lower().split()
+    return 7 if words[0] == "chủ" else _WEEKDAY_NUMBER.get(words[-1])
+
+
 def _scan_recurrences(text: str, issued: date) -> list[_Cand]:
+    """Recurring deadlines, anchored on "hằng/hàng/mỗi + period" (or "tháng cuối quý")."""
     out: list[_Cand] = []
-    for m in _QUARTERLY.finditer(text):
-        d = int(m["d"])
-        if not 1 <= d <= 31:
-            continue
-        rec = f"quarterly:{d}"
-        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_quarterly", rank=8))
-    for m in _MONTHLY.finditer(text):
-        d = int(m["d1"] or m["d2"])
-        if not 1 <= d <= 31:
-            continue
-        rec = f"monthly:{d}"
-        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_monthly", rank=8))
-    for m in _YEARLY.finditer(text):
-        d = int(m["d1"] or m["d1b"] or m["d2"] or m["d2b"])
-        mo = int(m["m1"] or m["m1b"] or m["m2"] or m["m2b"])
-        if _safe_date(2024, mo, d) is None:
-            continue
-        rec = f"yearly:{mo:02d}-{d:02d}"
-        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_yearly", rank=8))
-    for m in _WEEKLY.finditer(text):
-        wd = (m["wd1"] or m["wd2"]).lower().split()
-        n = 7 if wd[0] == "chủ" else _WEEKDAY_NUMBER.get(wd[-1])
-        if n is None:
-            continue
-        rec = f"weekly:{n}"
-        out.append(_Cand(m.start(), m.end(), resolve_recurrence_first(rec, issued), rec, "recurring_weekly", rank=8))
-    for m in _PLAIN_PERIODIC.finditer(text):
-        period = (m["p"] or m["p2"]).lower()
-        left = _left(text, m.start(), 120)
-        if _NOUN_QUALIFIED_PERIODIC.search(left):
-            continue
-        if period == "ngày" and _FORECAST_LEFT.search(left):
-            continue
-        if m.group(0).lower().startswith("báo"):
-            start = m.start() + len(re.match(r"báo\s+cáo\s+", m.group(0), re.I).group(0))
-        else:
-            start = m.start()
+
+    def add(start: int, end: int, rec: str, kind: str, rank: int = 8) -> None:
+        out.append(_Cand(start, end, resolve_recurrence_first(rec, issued), rec, kind, rank=rank))
+
+    for a in _PERIOD_ANCHOR.finditer(text):
+        period, each = a["p"].lower(), a["each"].lower()
+        window = _left(text, a.start(), 60)
+        base = a.start() - len(window)
+        pre = _DEFINITELY_PERIODIC_LEFT.search(window)
+        start = base + pre.start() if pre else a.start()
+        if period == "tháng":
+            r = _MONTH_DAY_RIGHT.match(text, a.end())
+            if r and 1 <= int(r["d"]) <= 31:
+                add(start, r.end(), f"monthly:{int(r['d'])}", "recurring_monthly")
+                continue
+            lm = _MONTH_DAY_LEFT.search(window)
+            if lm and 1 <= int(lm["d"]) <= 31:
+                add(base + lm.start(), a.end(), f"monthly:{int(lm['d'])}", "recurring_monthly")
+                continue
+        elif period == "năm":
+            r = _YEAR_DAY_RIGHT.match(text, a.end()) or _YEAR_DAY_LEFT.search(window)
+            if r:
+                d, mo = int(r["d"] or r["d2"]), int(r["m"] or r["m2"])
+                if _safe_date(2024, mo, d) is not None:
+                    if r.re is _YEAR_DAY_RIGHT:
+                        add(start, r.end(), f"yearly:{mo:02d}-{d:02d}", "recurring_yearly")
+                    else:
+                        add(base + r.start(), a.end(), f"yearly:{mo:02d}-{d:02d}", "recurring_yearly")
+                    continue
+        elif period == "tuần":
+            r = _WEEKDAY_RIGHT.match(text, a.end())
+            lw = None if r else _WEEKDAY_LEFT.search(window)
+            n = _weekday_number((r or lw)["wd"]) if (r or lw) else None
+            if n is not None:
+                if r:
+                    add(start, r.end(), f"weekly:{n}", "recurring_weekly")
+                else:
+                    add(base + lw.start(), a.end(), f"weekly:{n}", "recurring_weekly")
+                continue
+        elif period == "quý":
+            r = _QUARTER_DAY_RIGHT.match(text, a.end())
+            if r and 1 <= int(r["d"]) <= 31:
+                add(start, r.end(), f"quarterly:{int(r['d'])}", "recurring_quarterly")
+                continue
+        # a period without a day: "hằng tuần", "định kỳ hằng tháng"
+        if each == "mỗi" and not pre:
+            continue  # "mỗi tháng đạt 20%" is a rate, not a schedule
+        long_left = _left(text, a.start(), 120)
+        if _NOUN_QUALIFIED_PERIODIC.search(long_left):
+            continue  # "Nghị quyết hằng năm", "ngân sách hằng năm"
+        if period == "ngày" and _FORECAST_LEFT.search(long_left):
+            continue  # "dự báo ... hằng ngày"
+        if period == "ngày" and not pre:
+            clock = _DAILY_CLOCK_LEFT.search(window)
+            if clock:
+                start = base + clock.start()
         rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[period]
-        out.append(_Cand(start, m.end(), None, rec, f"recurring_{rec}", rank=7))
+        out.append(_Cand(start, a.end(), None, rec, f"recurring_{rec}", rank=7))
+    for a in _PERIODIC_NO_EACH.finditer(text):
+        rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[a["p"].lower()]
+        out.append(_Cand(a.start(), a.end(), None, rec, f"recurring_{rec}", rank=6))
+    for a in _END_OF_QUARTER.finditer(text):
+        window = _left(text, a.start(), 50)
+        lq = _QUARTER_DAY_LEFT.search(window)
+        if lq and 1 <= int(lq["d"]) <= 31:
+            add(a.start() - len(window) + lq.start(), a.end(), f"quarterly:{int(lq['d'])}", "recurring_quarterly", 7)
     for m in _UNSPECIFIED_PERIODIC.finditer(text):
         out.append(_Cand(m.start(), m.end(), None, None, "periodic_unspecified", rank=7))
     return out
