@@ -403,7 +403,7 @@ class _Walker:
                         prev.hit = hit
                         prev.deadline_span = (a, b)
                 continue
-            if asg.owner and _is_issuer(asg.owner) and asg.rule.startswith("subject"):
+            if asg.owner and _is_issuer(asg.owner) and (asg.rule.startswith("subject") or asg.rule == "responsible"):
                 continue
             conf = 0.9 if asg.explicit else (0.8 if asg.rule in ("agency_heading", "table_row") else 0.7)
             reasons = [asg.rule]
@@ -534,7 +534,8 @@ def _looks_topic(prefix: str) -> bool:
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
 
 
-_ISSUER = re.compile(r"^(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND tỉnh|Thủ tướng|Chính phủ|Tỉnh ủy|HĐND tỉnh|Ban Thường vụ)$")
+_ISSUER = re.compile(r"^(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND tỉnh|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|HĐND tỉnh|Ban Thường vụ|"
+                     r"Văn phòng Chính phủ)$")
 
 
 def _is_issuer(owner: str) -> bool:

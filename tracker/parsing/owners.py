@@ -33,7 +33,7 @@ _GROUP_NOUNS = [
     "tổ chức", "doanh nghiệp", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
     "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
     "ủy ban", "Ủy ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
-    "công ty", "trung tâm", "đơn vị sự nghiệp",
+    "công ty", "trung tâm", "đơn vị sự nghiệp", "Tập đoàn", "Tổng công ty", "Hội", "Sở, ban, ngành", "Bộ, ngành",
 ]
 # People who stand for the body they lead.
 _PERSON_HEADS = [
@@ -130,8 +130,13 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     thị xã, thành phố", "UBND các huyện Vĩnh Linh, Gio Linh").
     """
     limit = len(s) if limit is None else min(limit, len(s))
+    start = pos
     pos = _skip_person(s, pos, limit)
     head_end = _starts_head(s, pos)
+    if head_end is None and pos > start:
+        # "Thủ trưởng cơ quan ngang Bộ, cơ quan thuộc Chính phủ"
+        m = re.compile(r"(?:cơ quan|đơn vị)(?=\s)").match(s, pos, limit)
+        head_end = m.end() if m else None
     if head_end is None or head_end > limit:
         return None
     group = s[pos:pos + 3].lower() == "các"
@@ -200,12 +205,23 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     if listed and re.search(r"(?:^|\s)[Cc]ác\s", " " + text):
         named = _name_from_colon_list(text, listed.group(1))
         if named:
-            return Agency(pos, listed.end(1), named, False)
+            return Agency(pos, _list_end(s, listed.start(1), limit), named, False)
     return Agency(pos, pos + len(text), text, group or text.lower().startswith("các "))
 
 
 # "Các Bộ, cơ quan: Tài chính, Xây dựng" / "UBND các tỉnh, thành phố: Tuyên Quang, Đồng Nai"
 _COLON_LIST = re.compile(r"\s*:\s*([A-ZĐÀ-Ỹ][^,:;\n]{1,60})")
+
+
+def _list_end(s: str, pos: int, limit: int) -> int:
+    """End of a listed-names run ("Tuyên Quang, Đồng Nai, Hồ Chí Minh"): the first verb."""
+    end = pos
+    for m in _WORD_RE.finditer(s, pos, min(limit, pos + 400)):
+        w = m.group(0)
+        if w in ".;:\n" or _is_predicate(s, m.start(), limit):
+            break
+        end = m.end()
+    return end
 
 
 def _name_from_colon_list(text: str, items: str) -> str | None:
@@ -216,7 +232,7 @@ def _name_from_colon_list(text: str, items: str) -> str | None:
     m = re.match(r"(?:(?P<pre>.*?)\s+)?[Cc]ác\s+(?P<cat>\w+)", text)
     if not m:
         return None
-    cat = m.group("cat")
+    cat = re.split(r"\s*,\s*", text[m.start("cat"):])[0].strip()
     pre = (m.group("pre") or "").strip()
     if cat.lower() == "bộ":
         return f"Bộ {first}"

@@ -32,7 +32,7 @@ _RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|đư�
 _BOILERPLATE = re.compile(
     r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
     r"|(?:thực hiện|thi hành) (?:nghiêm túc )?(?:Chỉ thị|Công điện) này\s*\.?/?\.?\s*$"
-    r"|chủ trì (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
+    r"|(?:chủ trì|tổ chức|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo|lễ)"
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
     r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:|:\s*$"
@@ -99,6 +99,12 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
                 continue
         ag = scan_agency(s, m.end(), b)
         if ag is None:
+            # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
+            fm = _FOR_AGENCY.match(s, a, m.start())
+            if fm and not verb.startswith("chỉ đạo"):
+                ag2 = scan_agency(s, fm.end(), m.start())
+                if ag2 is not None:
+                    return _with_coordinators(s, ag2, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
             continue
         if verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b) and _subordinate_speaker(before):
             return None
@@ -112,13 +118,25 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         p = st.end()
     ag = scan_agency(s, p, b, allow_semicolon=True)
     if ag is not None:
-        rest = s[ag.end:min(b, ag.end + 40)]
+        rest = s[joint_end(s, ag, b):min(b, joint_end(s, ag, b) + 40)]
         if _SPEAKER_INTENT.match(rest):
             return None
         if rest.strip().startswith((":",)):
             return None
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
             return _with_coordinators(s, ag, b, rule="subject", explicit=True)
+    # 2b. the subject after an opening phrase that the starters do not know
+    #     ("Trên cơ sở đề nghị của các Bộ, cơ quan liên quan, Bộ Tài chính khẩn trương ...")
+    for cm in (_COMMA.finditer(s, a, min(b, a + 260)) if _OPENER.match(s, a, b) else ()):
+        ag = scan_agency(s, cm.end(), b, allow_semicolon=True)
+        if ag is None:
+            continue
+        end = joint_end(s, ag, b)
+        rest = s[end:min(b, end + 40)]
+        if _SPEAKER_INTENT.match(rest):
+            continue
+        if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, end, b), b):
+            return _with_coordinators(s, ag, b, rule="subject_after_phrase", explicit=True)
     # 3. "... X được giao ...", "X có trách nhiệm"
     for ag in find_agencies(s, a, b):
         rest = s[ag.end:min(b, ag.end + 30)]
@@ -134,6 +152,28 @@ def _subject(s: str, a: int, b: int):
     """An agency at the start of s[a:b] (after an opening adverbial)."""
     st = _STARTERS.match(s, a, b)
     return scan_agency(s, st.end() if st else a, b, allow_semicolon=True)
+
+
+_COMMA = re.compile(r",\s+")
+_FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
+# Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
+_OPENER = re.compile(r"(?:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
+                     r"Trước|Ngoài|Bên cạnh|Cùng|Về|Tại|Thông qua|Dựa trên|Riêng|Đặc biệt)\b")
+_JOIN = re.compile(r"\s*(?:,|;|và)\s*")
+
+
+def joint_end(s: str, ag: Agency, b: int) -> int:
+    """End of a joint subject: agencies joined by "," / ";" / "và" after the first."""
+    end = ag.end
+    for _ in range(8):
+        m = _JOIN.match(s, end, b)
+        if not m:
+            break
+        nxt = scan_agency(s, m.end(), b, allow_semicolon=True)
+        if nxt is None:
+            break
+        end = nxt.end
+    return end
 
 
 def _subordinate_speaker(before: str) -> bool:
