@@ -30,7 +30,7 @@ _HEADS = [
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
     "sở", "Sở", "bộ", "Bộ", "cơ quan", "đơn vị", "địa phương", "cấp", "ngành", "chủ đầu tư",
-    "tổ chức", "doanh nghiệp", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
+    "tổ chức", "doanh nghiệp", "chủ rừng", "chủ dự án", "chủ cơ sở", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
     "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
     "ủy ban", "Ủy ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
     "công ty", "trung tâm", "đơn vị sự nghiệp", "Tập đoàn", "Tổng công ty", "Hội", "Sở, ban, ngành", "Bộ, ngành",
@@ -135,7 +135,7 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     head_end = _starts_head(s, pos)
     if head_end is None and pos > start:
         # "Thủ trưởng cơ quan ngang Bộ, cơ quan thuộc Chính phủ"
-        m = re.compile(r"(?:cơ quan|đơn vị)(?=\s)").match(s, pos, limit)
+        m = _LOWER_BODY.match(s, pos, limit)
         head_end = m.end() if m else None
     if head_end is None or head_end > limit:
         return None
@@ -182,6 +182,8 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
         if w == "và":
             if _is_cap(nw) and _starts_head(s, nxt.start()) is None and not _is_predicate(s, nxt.start(), limit):
                 i = m.end(); prev_cap = False; continue
+            if nw.lower() in ("đặc", "phường", "xã", "thị", "thành", "ngành", "đoàn") and "," in s[pos:m.start()]:
+                i = m.end(); after_comma = True; continue
             break
         if w == "-" or w == "–":
             if _is_cap(nw):
@@ -263,6 +265,7 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
 
 
 _PERSON_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
+_LOWER_BODY = re.compile(r"(?:cơ quan|đơn vị)(?=\s)")
 
 
 def _skip_person(s: str, pos: int, limit: int) -> int:
@@ -288,7 +291,7 @@ def _skip_person(s: str, pos: int, limit: int) -> int:
             nxt = m.end() - len("các ") if s[m.end() - 4:m.end()] == "các " else m.end()
             if _GROUP_RE.match(s, nxt) is None and _starts_head(s, nxt) is None:
                 return pos
-        elif _starts_head(s, nxt) is None and _PERSON_RE.match(s, nxt, limit) is None:
+        elif _starts_head(s, nxt) is None and _PERSON_RE.match(s, nxt, limit) is None and not _LOWER_BODY.match(s, nxt, limit):
             return pos
         pos = nxt
     return pos

@@ -39,12 +39,13 @@ _BOILERPLATE = re.compile(
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị)\b[^.]*(?:số|ngày)\s"
     r"|ban hành kèm theo|Quyết định này)", re.I)
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
-                     r"^[^,;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được", re.I)
+                     r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
+                     r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu", re.I)
 _REPORTING = re.compile(r"\b(?:đã|ước đạt|đạt được|tăng \d|giảm \d|chiếm khoảng|theo báo cáo|đạt \d)")
 _PROPOSAL_TO_TOP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|Ủy ban nhân dân thành phố|các bộ|Bộ)\b")
-_SPEAKER_INTENT = re.compile(r"^\s*(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!cơ quan|đơn vị))")
+_SPEAKER_INTENT = re.compile(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!cơ quan|đơn vị))")
 _PERSON_REQUESTER = re.compile(
     r"(?:Thủ tướng|Phó Thủ tướng|Chủ tịch|Phó Chủ tịch|Bí thư|Giám đốc|Đồng chí|đồng chí|Trưởng ban|Bộ trưởng)\b")
 
@@ -70,6 +71,7 @@ def owner_text(agency: Agency) -> str:
     t = agency.text
     t = re.sub(r"^(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+", "", t)
     t = re.sub(r"^Bộ trưởng,\s*Thủ trưởng\s+", "Các Bộ, ", t)
+    t = re.sub(r"(,\s*)(?:Thủ trưởng|Giám đốc|Chủ tịch|Người đứng đầu|người đứng đầu)\s+", r"\1", t)
     return t
 
 
@@ -117,8 +119,16 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
     if st:
         p = st.end()
     ag = scan_agency(s, p, b, allow_semicolon=True)
+    if ag is None:
+        fm = _FOR_AGENCY.match(s, a, b)
+        if fm:
+            ag = scan_agency(s, fm.end(), b, allow_semicolon=True)
     if ag is not None:
-        rest = s[joint_end(s, ag, b):min(b, joint_end(s, ag, b) + 40)]
+        end = joint_end(s, ag, b)
+        q = _OF_QUALIFIER.match(s, end, b)
+        if q:
+            end = q.end()
+        rest = s[end:min(b, end + 40)]
         if _SPEAKER_INTENT.match(rest):
             return None
         if rest.strip().startswith((":",)):
@@ -145,7 +155,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
     return None
 
 
-_CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Trưởng Ban Chỉ đạo|Bộ trưởng|Lãnh đạo UBND|UBND tỉnh|Ủy ban nhân dân tỉnh)")
+_CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|Ủy ban nhân dân tỉnh)")
 
 
 def _subject(s: str, a: int, b: int):
@@ -157,8 +167,9 @@ def _subject(s: str, a: int, b: int):
 _COMMA = re.compile(r",\s+")
 _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
-_OPENER = re.compile(r"(?:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
+_OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
                      r"Trước|Ngoài|Bên cạnh|Cùng|Về|Tại|Thông qua|Dựa trên|Riêng|Đặc biệt)\b")
+_OF_QUALIFIER = re.compile(r"\s*của\s+[^,;.]{1,40}?(?=\s+(?:phải|cần|có trách nhiệm|khẩn trương|chủ động|tiếp tục)\b)")
 _JOIN = re.compile(r"\s*(?:,|;|và)\s*")
 
 
