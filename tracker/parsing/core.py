@@ -107,11 +107,24 @@ class _Walker:
         self.in_addressees = False
         self.pending: tuple[Block, int] | None = None   # a content block that gave no task
         self.recent: list[_Task] = []                   # tasks of the last content block
+        self.intro: tuple[_Task, int] | None = None     # an intro task, dropped if its list names owners
 
     # -- structure -------------------------------------------------------
     def run(self) -> None:
         for blk in blocks(self.t):
+            if self.intro is not None and blk.label and blk.rank <= 1:
+                self.close_intro()
             self.visit(blk)
+        self.close_intro()
+
+    def close_intro(self) -> None:
+        if self.intro is None:
+            return
+        task, count = self.intro
+        self.intro = None
+        later = self.tasks[count:]
+        if any(x.owner and x.owner != task.owner for x in later) and task in self.tasks:
+            self.tasks.remove(task)
 
     def inherited(self) -> _Heading | None:
         for h in reversed(self.headings):
@@ -193,8 +206,15 @@ class _Walker:
                 self.headings.append(_Heading(self.child_rank(blk), asg.owner if asg else None,
                                               asg.co_owners if asg else []))
                 return
-            if asg is None or _LIST_INTRO.search(body):
-                # "Chủ tịch UBND tỉnh yêu cầu ... thực hiện tốt các nhiệm vụ sau:"
+            if asg is None:
+                return
+            if _LIST_INTRO.search(body) and not self.in_nontask_section():
+                # "Chủ tịch UBND tỉnh yêu cầu X ... các nhiệm vụ sau:" is a task only
+                # when the list under it names no owner of its own
+                before = len(self.tasks)
+                self.visit_content(blk, start)
+                if len(self.tasks) > before:
+                    self.intro = (self.tasks[-1], len(self.tasks))
                 return
         if blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body) and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper() and not _has_deadline_words(body):
             # short numbered title without a final stop ("1. Về dữ liệu", "4.1. Kinh phí thực hiện")

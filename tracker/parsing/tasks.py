@@ -35,7 +35,7 @@ _BOILERPLATE = re.compile(
     r"|(?:chủ trì|tổ chức|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo|lễ)"
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
     r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
-    r"|^Nơi nhận|^Kính gửi|^Lưu:|:\s*$"
+    r"|^Nơi nhận|^Kính gửi|^Lưu:"
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị)\b[^.]*(?:số|ngày)\s"
     r"|ban hành kèm theo|Quyết định này)", re.I)
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
