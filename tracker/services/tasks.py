@@ -269,7 +269,8 @@ def history(session: Session, task: Task) -> list[TaskEvent]:
 
 def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int = 3, unit_id: int | None = None,
                state: str | None = None, status: str | None = None, directive_id: int | None = None,
-               q: str | None = None, page: int = 1, per_page: int = 50, own_unit_only: bool = False):
+               q: str | None = None, page: int = 1, per_page: int = 50, own_unit_only: bool = False,
+               coordinated_only: bool = False, pending_extension: bool = False):
     """One page of the tasks `user` may see, sorted by deadline (none last), with the total.
 
     Filtering, the deadline state and paging all run in SQL (deadline_state_sql /
@@ -288,6 +289,12 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
         conditions.append(visible)
     if own_unit_only:
         conditions.append(Task.lead_unit_id == (user.unit_id or -1))
+    if coordinated_only:
+        from tracker.models import TaskCoUnit
+
+        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
+    if pending_extension:
+        conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
     if unit_id is not None:
         conditions.append(Task.lead_unit_id == unit_id)
     if state:
@@ -340,3 +347,57 @@ def co_units_for(session: Session, task_ids: list[int]) -> dict[int, list[tuple[
     for task_id, unit_id, name in rows:
         out[task_id].append((unit_id, name))
     return out
+
+
+# --- Evidence files ----------------------------------------------------------------------
+
+def add_attachment(session: Session, user: User, task_id: int, *, filename: str, data: bytes, upload_dir: str,
+                   max_bytes: int, channel: str = "web", now: datetime | None = None):
+    """Store an evidence file under `upload_dir` with a generated name and record it. Does not commit.
+
+    Returns the Attachment; its file is on disk already, so a caller that rolls back
+    should call `discard_attachment_file`."""
+    import os
+    import secrets
+
+    from tracker.models import Attachment
+    from tracker.services.imports import evidence_kind
+
+    task = get_task_for(session, user, task_id)
+    if not permissions.can_add_note(session, user, task):
+        raise Forbidden("Bạn không có quyền gửi minh chứng cho nhiệm vụ này")
+    if len(data) > max_bytes:
+        raise ServiceError(f"Tệp minh chứng quá lớn (tối đa {max_bytes // (1024 * 1024)} MB)", code="too_large", status=413)
+    kind, content_type = evidence_kind(filename, data)
+    original = os.path.basename((filename or "").replace("\\", "/")).strip()[:200] or "minh-chung"
+    stored = secrets.token_hex(16)
+    os.makedirs(upload_dir, exist_ok=True)
+    path = os.path.join(upload_dir, stored)
+    with open(path, "xb") as fh:
+        fh.write(data)
+    attachment = Attachment(task_id=task.id, uploaded_by_id=user.id, original_name=original, stored_name=stored,
+                            content_type=content_type, size=len(data), created_at=utc_now(now))
+    session.add(attachment)
+    record(session, task, user, channel, "attachment", None, original, None, now)
+    session.flush()
+    return attachment
+
+
+def discard_attachment_file(upload_dir: str, attachment) -> None:
+    import os
+
+    try:
+        os.remove(os.path.join(upload_dir, attachment.stored_name))
+    except OSError:
+        pass
+
+
+def get_attachment_for(session: Session, user: User, attachment_id: int):
+    """An attachment of a task the user may see; 404 otherwise."""
+    from tracker.models import Attachment
+
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("Không tìm thấy tệp")
+    get_task_for(session, user, attachment.task_id)
+    return attachment

@@ -110,6 +110,11 @@ def init_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if app.config.get("TRACKER_ENV") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
+    # Werkzeug keeps a non-file form field to 500 kB by default; a pasted directive may be
+    # 2 MB of UTF-8, and a review form has a dozen fields per task.
+    app.config["MAX_FORM_MEMORY_SIZE"] = max(app.config.get("MAX_FORM_MEMORY_SIZE") or 0,
+                                             3 * app.config.get("MAX_DIRECTIVE_BYTES", 2 * 1024 * 1024))
+    app.config["MAX_FORM_PARTS"] = max(app.config.get("MAX_FORM_PARTS") or 0, 30_000)
     if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=12)
     csrf.init_app(app)
@@ -167,6 +172,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
+        if app.testing and not app.config.get("SHOW_ERROR_PAGES"):
+            raise exc  # tests see the traceback
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)
 
@@ -182,8 +189,10 @@ def init_app(app: Flask) -> None:
         unit_kind_label=lambda k: UNIT_KIND_LABELS.get(k, k or ""),
     )
 
+    app.jinja_env.globals.update(DEADLINE_LABELS=deadline_state.LABELS, TASK_STATUSES=TASK_STATUSES,
+                                 DIRECTIVE_KINDS=DIRECTIVE_KINDS, ROLE_LABELS=ROLE_LABELS,
+                                 url_map_endpoints=app.view_functions)
+
     @app.context_processor
     def _globals():
-        return {"current_user": g.get("user"), "DEADLINE_LABELS": deadline_state.LABELS,
-                "TASK_STATUSES": TASK_STATUSES, "DIRECTIVE_KINDS": DIRECTIVE_KINDS, "ROLE_LABELS": ROLE_LABELS,
-                "url_map_endpoints": app.view_functions}
+        return {"current_user": g.get("user")}

@@ -1,0 +1,424 @@
+"""Directive pages: list and search, import (paste or upload), the review page, detail.
+
+The review page edits the draft's proposed tasks as one form: each row is
+`tasks-<i>-<field>`; buttons carry an `op` (save, publish, add, add_selection,
+delete:<i>, split:<i>). The form is rebuilt from what was posted on every round trip,
+so a refused save or publish shows the clerk's edits with the reasons, and nothing is
+written. Publishing goes through `directives.publish` in one transaction.
+"""
+import math
+from datetime import date
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from markupsafe import Markup
+from markupsafe import escape
+from sqlmodel import func
+from sqlmodel import select
+
+from tracker.db import get_session
+from tracker.models import DIRECTIVE_KINDS
+from tracker.models import DRAFT
+from tracker.models import RECURRENCE_PATTERN
+from tracker.models import Directive
+from tracker.models import Unit
+from tracker.services import Conflict
+from tracker.services import ServiceError
+from tracker.services import directives as directive_service
+from tracker.services import tasks as task_service
+from tracker.services.clock import local_today
+from tracker.services.directives import parse_iso_date
+from tracker.services.imports import extract_directive_text
+from tracker.services.text import fold
+from tracker.web.auth import current_user
+from tracker.web.auth import login_required
+from tracker.web.auth import role_required
+
+bp = Blueprint("directives", __name__)
+
+PER_PAGE = 25
+ROW_FIELDS = ("unit", "co", "action", "deadline", "deadline_text", "recurrence", "owner", "co_owners", "start",
+              "end", "reasons", "urgent", "confidence")
+REASON_LABELS = {
+    "trigger:giao": "có từ “giao”", "deadline:date_dmy": "có ngày hạn dạng DD/MM/YYYY",
+    "owner_not_in_registry": "đơn vị chưa có trong danh mục",
+}
+
+
+def _directive_search(q: str):
+    try:
+        from tracker.services.search import directive_search_clause
+    except ImportError:  # pragma: no cover
+        return Directive.search_text.like(f"%{fold(q)}%")
+    return directive_search_clause(q)
+
+
+@bp.get("/directives")
+@login_required
+def index():
+    session = get_session()
+    user = current_user()
+    q = (request.args.get("q") or "").strip()[:200]
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    conditions = []
+    if user.role not in ("clerk", "admin"):
+        conditions.append(Directive.state != DRAFT)
+    if q:
+        conditions.append(_directive_search(q))
+    total = session.exec(select(func.count()).select_from(Directive).where(*conditions)).one()
+    directives = session.exec(select(Directive).where(*conditions)
+                              .order_by(Directive.issued_date.desc().nulls_last(), Directive.id.desc())
+                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    pages = max(1, math.ceil(total / PER_PAGE))
+    args = {"q": q} if q else {}
+    return render_template("directives/index.html", directives=directives, q=q, total=total, page=page,
+                           pages=pages, args=args)
+
+
+# --- import ---------------------------------------------------------------------------
+
+@bp.route("/directives/new", methods=["GET", "POST"])
+@role_required("clerk", "admin")
+def new():
+    form = {"text": "", "number": "", "kind": "", "issued": ""}
+    if request.method == "GET":
+        return render_template("directives/new.html", form=form, error=None,
+                               max_mb=current_app.config["MAX_DIRECTIVE_BYTES"] // (1024 * 1024))
+    form = {k: (request.form.get(k) or "") for k in form}
+    session = get_session()
+    try:
+        text = form["text"]
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            limit = current_app.config["MAX_UPLOAD_BYTES"]
+            data = upload.read(limit + 1)
+            if len(data) > limit:
+                raise ServiceError(f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB)", code="too_large", status=413)
+            text = extract_directive_text(upload.filename, data)
+        directive_service.validate_text(text, current_app.config["MAX_DIRECTIVE_BYTES"])
+        directive = directive_service.create_draft(
+            session, current_user(), text=text, issued=form["issued"] or None, number=form["number"] or None,
+            kind=form["kind"] or None)
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        if len(form["text"]) > 200_000:
+            form["text"] = ""  # do not echo megabytes back
+        return render_template("directives/new.html", form=form, error=exc.message,
+                               max_mb=current_app.config["MAX_DIRECTIVE_BYTES"] // (1024 * 1024)), exc.status
+    flash(f"Đã phân tích văn bản: {len(directive.draft_tasks)} nhiệm vụ đề xuất. Vui lòng rà soát trước khi ban hành.",
+          "success")
+    return redirect(url_for("directives.review", directive_id=directive.id))
+
+
+# --- review ---------------------------------------------------------------------------
+
+def _units():
+    return get_session().exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+
+
+class UnitLookup:
+    """Resolve what the clerk typed in a unit field (name, code, short name or alias, any diacritics)."""
+
+    def __init__(self, units):
+        self.by_id = {u.id: u for u in units}
+        self.by_key: dict[str, Unit] = {}
+        for u in units:
+            for key in [u.name, u.code, u.short_name, *(u.aliases or [])]:
+                if key:
+                    self.by_key.setdefault(fold(key), u)
+
+    def find(self, text: str) -> Unit | None:
+        return self.by_key.get(fold(text)) if text and text.strip() else None
+
+    def name(self, unit_id) -> str:
+        unit = self.by_id.get(unit_id) if unit_id is not None else None
+        return unit.name if unit else ""
+
+
+def _row_from_draft(task: dict, lookup: UnitLookup) -> dict:
+    return {
+        "unit": lookup.name(task.get("unit_id")),
+        "co": "; ".join(lookup.name(cid) for cid in (task.get("co_unit_ids") or []) if lookup.name(cid)),
+        "action": task.get("action") or "",
+        "deadline": task.get("deadline") or "",
+        "deadline_text": task.get("deadline_text") or "",
+        "recurrence": task.get("recurrence") or "",
+        "owner": task.get("owner") or "",
+        "co_owners": "; ".join(task.get("co_owners") or []),
+        "start": "" if task.get("start") is None else str(task.get("start")),
+        "end": "" if task.get("end") is None else str(task.get("end")),
+        "reasons": "\n".join(task.get("reasons") or []),
+        "urgent": "1" if task.get("urgent") else "",
+        "confidence": "" if task.get("confidence") is None else str(task.get("confidence")),
+    }
+
+
+def _rows_from_form() -> list[dict]:
+    count = int(request.form.get("row_count") or 0)
+    rows = []
+    for i in range(min(count, directive_service.MAX_TASKS)):
+        rows.append({f: (request.form.get(f"tasks-{i}-{f}") or "") for f in ROW_FIELDS})
+    return rows
+
+
+def _int_or_none(value: str):
+    return int(value) if value and value.strip().lstrip("-").isdigit() else None
+
+
+def _draft_from_rows(rows: list[dict], lookup: UnitLookup) -> tuple[list[dict], dict[int, list[str]]]:
+    """Rows as typed -> draft task dicts, plus per-row errors (1-based) for what cannot be saved."""
+    tasks, errors = [], {}
+    for i, row in enumerate(rows, 1):
+        errs = []
+        unit = lookup.find(row["unit"])
+        if row["unit"].strip() and unit is None:
+            errs.append(f"không tìm thấy đơn vị “{row['unit'].strip()}” trong danh mục")
+        co_ids = []
+        for name in [n.strip() for n in row["co"].replace(",", ";").split(";") if n.strip()]:
+            co = lookup.find(name)
+            if co is None:
+                errs.append(f"không tìm thấy đơn vị phối hợp “{name}”")
+            elif co.id not in co_ids and (unit is None or co.id != unit.id):
+                co_ids.append(co.id)
+        deadline = None
+        if row["deadline"].strip():
+            try:
+                deadline = parse_iso_date(row["deadline"], "hạn")
+            except ServiceError as exc:
+                errs.append(exc.message)
+        recurrence = row["recurrence"].strip() or None
+        if recurrence and not RECURRENCE_PATTERN.fullmatch(recurrence):
+            errs.append(f"chu kỳ “{recurrence}” không hợp lệ (ví dụ: monthly:20, weekly:5, quarterly)")
+        if len(row["action"]) > 5000:
+            errs.append("nội dung quá dài (tối đa 5000 ký tự)")
+        if errs:
+            errors[i] = errs
+        try:
+            confidence = float(row["confidence"]) if row["confidence"] else None
+        except ValueError:
+            confidence = None
+        tasks.append({
+            "owner": row["owner"].strip() or None,
+            "unit_id": unit.id if unit else None,
+            "co_owners": [n.strip() for n in row["co_owners"].split(";") if n.strip()],
+            "co_unit_ids": co_ids,
+            "action": row["action"].strip(),
+            "deadline": deadline.isoformat() if deadline else None,
+            "deadline_text": row["deadline_text"].strip() or None,
+            "recurrence": recurrence,
+            "urgent": bool(row["urgent"]),
+            "start": _int_or_none(row["start"]),
+            "end": _int_or_none(row["end"]),
+            "confidence": confidence,
+            "reasons": [r for r in row["reasons"].splitlines() if r.strip()],
+        })
+    return tasks, errors
+
+
+def highlight_source(text: str, spans: list[tuple[int | None, int | None]]) -> Markup:
+    """The source text, escaped, with each task's span in a <mark> (overlapping spans share marks).
+
+    The first mark of task n carries id="src-n" and data-n, which the stylesheet shows as a label;
+    generated content is not part of the text, so selection offsets stay source offsets."""
+    n = len(text)
+    cuts = {0, n}
+    clean = []
+    for idx, (start, end) in enumerate(spans, 1):
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n:
+            clean.append((idx, start, end))
+            cuts.update((start, end))
+    points = sorted(cuts)
+    out = []
+    started = set()
+    for a, b in zip(points, points[1:]):
+        covering = [idx for idx, s, e in clean if s <= a and b <= e]
+        piece = escape(text[a:b])
+        if not covering:
+            out.append(piece)
+            continue
+        first = [idx for idx in covering if idx not in started]
+        started.update(first)
+        attrs = ""
+        if first:
+            attrs = Markup(' id="src-{}" data-n="{}"').format(first[0], ",".join(str(i) for i in first))
+        out.append(Markup('<mark data-tasks="{}"{}>{}</mark>').format(
+            " ".join(str(i) for i in covering), attrs, piece))
+    return Markup("").join(out)
+
+
+def _header_from_form() -> dict:
+    return {k: (request.form.get(k) or "").strip() for k in ("number", "code", "kind", "title", "issuer", "signer", "issued")}
+
+
+def _header_from_directive(d: Directive) -> dict:
+    return {"number": d.number or "", "code": d.code or "", "kind": d.kind, "title": d.title or "",
+            "issuer": d.issuer or "", "signer": d.signer or "",
+            "issued": d.issued_date.isoformat() if d.issued_date else ""}
+
+
+def _warnings(rows: list[dict], issued: str) -> dict[int, list[str]]:
+    """Soft warnings the clerk may keep: a deadline before the issued date, a task without a deadline."""
+    out: dict[int, list[str]] = {}
+    try:
+        issued_date = parse_iso_date(issued) if issued else None
+    except ServiceError:
+        issued_date = None
+    for i, row in enumerate(rows, 1):
+        try:
+            deadline = parse_iso_date(row["deadline"]) if row["deadline"].strip() else None
+        except ServiceError:
+            continue
+        if deadline and issued_date and deadline < issued_date:
+            out.setdefault(i, []).append(
+                f"Hạn {deadline.strftime('%d/%m/%Y')} trước ngày ban hành {issued_date.strftime('%d/%m/%Y')} — "
+                "có thể văn bản gõ nhầm. Sửa lại, hoặc giữ nguyên nếu đúng như văn bản.")
+    return out
+
+
+def _render_review(directive: Directive, header: dict, rows: list[dict], *, errors=None, error=None, status=200):
+    spans = [(_int_or_none(r["start"]), _int_or_none(r["end"])) for r in rows]
+    units = _units()
+    return render_template(
+        "directives/review.html", directive=directive, header=header, rows=rows, units=units,
+        source=highlight_source(directive.source_text, spans), errors=errors or {}, error=error,
+        warnings=_warnings(rows, header.get("issued", "")), kinds=DIRECTIVE_KINDS, reason_labels=REASON_LABELS,
+    ), status
+
+
+def _draft_for_clerk(directive_id: int) -> Directive:
+    directive = directive_service.get_directive(get_session(), directive_id)
+    if directive.state != DRAFT:
+        flash("Văn bản đã được ban hành.", "info")
+        abort(redirect(url_for("directives.detail", directive_id=directive.id)))
+    return directive
+
+
+@bp.get("/directives/<int:directive_id>/review")
+@role_required("clerk", "admin")
+def review(directive_id: int):
+    directive = _draft_for_clerk(directive_id)
+    lookup = UnitLookup(_units())
+    rows = [_row_from_draft(t, lookup) for t in directive.draft_tasks]
+    return _render_review(directive, _header_from_directive(directive), rows)
+
+
+@bp.post("/directives/<int:directive_id>/review")
+@role_required("clerk", "admin")
+def review_post(directive_id: int):
+    session = get_session()
+    directive = _draft_for_clerk(directive_id)
+    header = _header_from_form()
+    rows = _rows_from_form()
+    op = request.form.get("op") or "save"
+
+    # Row operations only change the form; nothing is stored until save or publish.
+    if op.startswith(("delete:", "split:")):
+        kind, _, index = op.partition(":")
+        i = _int_or_none(index)
+        if i is not None and 0 <= i < len(rows):
+            if kind == "delete":
+                rows.pop(i)
+            else:
+                rows.insert(i + 1, dict(rows[i], reasons="tách từ nhiệm vụ " + str(i + 1)))
+        return _render_review(directive, header, rows)
+    if op in ("add", "add_selection"):
+        new_row = {f: "" for f in ROW_FIELDS}
+        if op == "add_selection":
+            start, end = _int_or_none(request.form.get("new_start", "")), _int_or_none(request.form.get("new_end", ""))
+            if start is not None and end is not None and 0 <= start < end <= len(directive.source_text):
+                new_row.update(start=str(start), end=str(end),
+                               action=directive.source_text[start:end].strip())
+        new_row["reasons"] = "thêm thủ công"
+        rows.append(new_row)
+        return _render_review(directive, header, rows)
+    if op not in ("save", "publish"):
+        abort(400)
+
+    version = _int_or_none(request.form.get("version", ""))
+    if version != directive.version:
+        return _render_review(directive, header, rows, status=409,
+                              error="Bản nháp vừa được người khác sửa; thay đổi của bạn CHƯA được lưu. "
+                                    "Hãy mở lại trang rà soát để xem bản mới nhất.")
+    lookup = UnitLookup(_units())
+    tasks, errors = _draft_from_rows(rows, lookup)
+    try:
+        if header["issued"]:
+            parse_iso_date(header["issued"], "ngày ban hành")
+        if header["kind"] not in DIRECTIVE_KINDS:
+            raise ServiceError("Loại văn bản không hợp lệ", code="invalid_kind", status=422)
+    except ServiceError as exc:
+        return _render_review(directive, header, rows, errors=errors, error=exc.message, status=422)
+    if errors:
+        return _render_review(directive, header, rows, errors=errors, status=422,
+                              error="Chưa lưu: có dòng cần sửa (xem các ô báo đỏ).")
+    try:
+        directive_service.save_draft(session, current_user(), directive, tasks,
+                                     issued=header["issued"] or None,
+                                     **{k: header[k] for k in ("number", "code", "kind", "title", "issuer", "signer")})
+        if op == "publish":
+            created = directive_service.publish(session, current_user(), directive)
+        session.commit()
+    except directive_service.DraftInvalid as exc:
+        session.rollback()
+        return _render_review(directive, header, rows, errors=exc.errors, status=422,
+                              error="Chưa ban hành: có nhiệm vụ cần sửa (xem các ô báo đỏ). Không nhiệm vụ nào được tạo.")
+    except ServiceError as exc:
+        session.rollback()
+        return _render_review(directive, header, rows, error=exc.message, status=exc.status)
+    if op == "publish":
+        flash(f"Đã ban hành: {len(created)} nhiệm vụ đã được giao cho các đơn vị.", "success")
+        return redirect(url_for("directives.detail", directive_id=directive.id))
+    flash("Đã lưu bản nháp. Bạn có thể quay lại rà soát tiếp bất cứ lúc nào.", "success")
+    return redirect(url_for("directives.review", directive_id=directive.id))
+
+
+@bp.post("/directives/<int:directive_id>/delete")
+@role_required("clerk", "admin")
+def delete_draft(directive_id: int):
+    session = get_session()
+    directive = _draft_for_clerk(directive_id)
+    from tracker.models import AuditEvent
+
+    session.add(AuditEvent(actor_id=current_user().id, channel="web", entity="directive", entity_id=directive.id,
+                           action="delete_draft", old_value=directive.code or directive.title[:100]))
+    session.delete(directive)
+    session.commit()
+    flash("Đã xoá bản nháp.", "success")
+    return redirect(url_for("directives.index"))
+
+
+# --- detail ---------------------------------------------------------------------------
+
+@bp.get("/directives/<int:directive_id>")
+@login_required
+def detail(directive_id: int):
+    session = get_session()
+    user = current_user()
+    directive = directive_service.get_directive(session, directive_id)
+    if directive.state == DRAFT:
+        if user.role in ("clerk", "admin"):
+            return redirect(url_for("directives.review", directive_id=directive.id))
+        abort(404)
+    rows, total = task_service.list_tasks(session, user, today=local_today(),
+                                          due_soon_days=int(current_app.config.get("DUE_SOON_DAYS", 3)),
+                                          directive_id=directive.id, per_page=directive_service.MAX_TASKS * 10)
+    co = task_service.co_units_for(session, [t.id for t, _, _ in rows])
+    spans = sorted({(t.source_start, t.source_end) for t, _, _ in rows if t.source_start is not None},
+                   key=lambda s: s[0])
+    return render_template("directives/detail.html", directive=directive, rows=rows, co=co, total=total,
+                           codes={directive.id: directive.code}, source=highlight_source(directive.source_text, spans),
+                           today=local_today())
+
+
+def today_iso() -> str:
+    return date.today().isoformat()

@@ -1,0 +1,323 @@
+"""Task pages: my unit's tasks, all tasks, task detail with history, and the workflow forms.
+
+Every change goes through tracker.services.tasks (the same rules as the API and the
+bot). A refused change re-renders the task page with the reason and the matching status
+(409 for a stale version); nothing is written in that case.
+"""
+import math
+from datetime import date
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import send_file
+from flask import url_for
+from sqlmodel import select
+
+from tracker.db import get_session
+from tracker.deadline_state import STATES
+from tracker.deadline_state import deadline_state
+from tracker.models import TASK_STATUSES
+from tracker.models import Attachment
+from tracker.models import Directive
+from tracker.models import ExtensionRequest
+from tracker.models import Task
+from tracker.models import Unit
+from tracker.models import User
+from tracker.services import ServiceError
+from tracker.services import permissions
+from tracker.services import tasks as task_service
+from tracker.services.clock import local_today
+from tracker.services.directives import parse_iso_date
+from tracker.web.auth import current_user
+from tracker.web.auth import login_required
+from tracker.web.auth import role_required
+
+bp = Blueprint("tasks", __name__)
+
+PER_PAGE = 30
+STATE_OPTIONS = [(s, s) for s in STATES]
+
+
+def _due_soon() -> int:
+    return int(current_app.config.get("DUE_SOON_DAYS", 3))
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _listing(template: str, query: dict, **context):
+    session = get_session()
+    user = current_user()
+    page = _page_arg()
+    state = request.args.get("state") or None
+    if state not in STATES:
+        state = None
+    status = request.args.get("status") or None
+    if status not in TASK_STATUSES:
+        status = None
+    q = (request.args.get("q") or "").strip()[:200]
+    rows, total = task_service.list_tasks(
+        session, user, today=local_today(), due_soon_days=_due_soon(), state=state, status=status, q=q or None,
+        page=page, per_page=PER_PAGE, **query)
+    co = task_service.co_units_for(session, [t.id for t, _, _ in rows])
+    directive_ids = {t.directive_id for t, _, _ in rows}
+    codes = dict(session.exec(select(Directive.id, Directive.code).where(Directive.id.in_(directive_ids))).all()) \
+        if directive_ids else {}
+    pages = max(1, math.ceil(total / PER_PAGE))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(template, rows=rows, co=co, codes=codes, total=total, page=page, pages=pages,
+                           state=state, status=status, q=q, args=args, today=local_today(), **context)
+
+
+@bp.get("/tasks/mine")
+@role_required("staff", "head")
+def mine():
+    user = current_user()
+    if user.unit_id is None:
+        abort(403)
+    scope = request.args.get("scope") or "lead"
+    if scope not in ("lead", "co", "all"):
+        scope = "lead"
+    query = {"own_unit_only": scope == "lead", "coordinated_only": scope == "co"}
+    unit = get_session().get(Unit, user.unit_id)
+    return _listing("tasks/mine.html", query, unit=unit, scope=scope)
+
+
+@bp.get("/tasks")
+@role_required("clerk", "leader", "admin")
+def index():
+    session = get_session()
+    unit_id = _int_or_none(request.args.get("unit"))
+    directive_id = _int_or_none(request.args.get("directive"))
+    pending_ext = request.args.get("ext") == "pending"
+    units = session.exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    query = {"unit_id": unit_id, "directive_id": directive_id, "pending_extension": pending_ext}
+    return _listing("tasks/index.html", query, units=units, **query)
+
+
+def _detail_context(task: Task) -> dict:
+    session = get_session()
+    user = current_user()
+    today = local_today()
+    directive = session.get(Directive, task.directive_id)
+    lead = session.get(Unit, task.lead_unit_id)
+    co_units = task_service.co_units_for(session, [task.id])[task.id]
+    events = task_service.history(session, task)
+    requests_ = session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id)
+                             .order_by(ExtensionRequest.created_at.desc())).all()
+    attachments = session.exec(select(Attachment).where(Attachment.task_id == task.id)
+                               .order_by(Attachment.created_at)).all()
+    actor_ids = {e.actor_id for e in events} | {r.requested_by_id for r in requests_} | \
+        {r.decided_by_id for r in requests_} | {a.uploaded_by_id for a in attachments}
+    actor_ids.discard(None)
+    names = {u.id: u.display_name for u in session.exec(select(User).where(User.id.in_(actor_ids))).all()} \
+        if actor_ids else {}
+    series_root = task.series_id or task.id
+    occurrences = []
+    if task.recurrence:
+        occurrences = session.exec(select(Task).where((Task.id == series_root) | (Task.series_id == series_root))
+                                   .order_by(Task.deadline)).all()
+    pending = next((r for r in requests_ if r.status == "pending"), None)
+    is_lead = permissions.is_lead(user, task)
+    return {
+        "task": task, "directive": directive, "lead": lead, "co_units": co_units, "events": events,
+        "ext_requests": requests_, "attachments": attachments, "names": names, "occurrences": occurrences,
+        "state": deadline_state(task.deadline, task.status, task.completed_on, today, _due_soon()),
+        "today": today, "pending_request": pending,
+        "can_update": is_lead and task.status != "hoan_thanh",
+        "can_note": permissions.can_add_note(session, user, task),
+        "can_confirm": permissions.can_confirm(user) and task.status == "cho_xac_nhan",
+        "can_request_extension": is_lead and task.status != "hoan_thanh" and pending is None,
+        "can_decide": permissions.can_decide_extension(user) and pending is not None,
+        "lead_statuses": [(s, TASK_STATUSES[s]) for s in task_service.LEAD_SETTABLE],
+        "source_span": (directive.source_text[task.source_start:task.source_end]
+                        if directive and task.source_start is not None and task.source_end is not None else ""),
+        "max_upload_mb": current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+    }
+
+
+def _render_detail(task: Task, error: str | None = None, status: int = 200, form: dict | None = None):
+    context = _detail_context(task)
+    return render_template("tasks/detail.html", error=error, form=form or {}, **context), status
+
+
+def _load(task_id: int) -> Task:
+    return task_service.get_task_for(get_session(), current_user(), task_id)
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def detail(task_id: int):
+    return _render_detail(_load(task_id))
+
+
+def _refused(task_id: int, exc: ServiceError):
+    """Roll back, reload the task as it is in the database, and show why."""
+    session = get_session()
+    session.rollback()
+    session.expire_all()
+    task = _load(task_id)
+    message = exc.message
+    if exc.status == 409 and exc.code == "conflict":
+        message = ("Nhiệm vụ vừa được người khác cập nhật trước bạn; thay đổi của bạn CHƯA được lưu. "
+                   "Trang đã tải lại dữ liệu mới nhất, vui lòng kiểm tra và gửi lại.")
+    return _render_detail(task, error=message, status=exc.status, form=request.form.to_dict())
+
+
+def _form_version() -> int | None:
+    value = _int_or_none(request.form.get("version"))
+    if value is None:
+        raise ServiceError("Thiếu phiên bản của biểu mẫu; vui lòng tải lại trang", code="version_required", status=400)
+    return value
+
+
+@bp.post("/tasks/<int:task_id>/update")
+@login_required
+def update(task_id: int):
+    session = get_session()
+    user = current_user()
+    upload_dir = current_app.config["UPLOAD_FOLDER"]
+    attachment = None
+    try:
+        task = _load(task_id)
+        version = _form_version()
+        status = request.form.get("state") or None
+        if status == task.status:
+            status = None
+        progress_raw = (request.form.get("progress") or "").strip()
+        progress = None
+        if progress_raw:
+            try:
+                progress = int(progress_raw)
+            except ValueError:
+                raise ServiceError("Tiến độ phải là số nguyên từ 0 đến 100", code="invalid_progress", status=422) from None
+            if progress == task.progress:
+                progress = None
+        note = request.form.get("note") or None
+        upload = request.files.get("evidence")
+        if upload is not None and upload.filename:
+            data = upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+            attachment = task_service.add_attachment(
+                session, user, task.id, filename=upload.filename, data=data, upload_dir=upload_dir,
+                max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+        if status is not None or progress is not None or (note and note.strip()) or attachment is None:
+            task_service.update_task(session, user, task_id, version=version, status=status, progress=progress,
+                                     note=note)
+        elif attachment is not None and task.version != version:
+            raise task_service.Conflict("stale")
+        session.commit()
+    except ServiceError as exc:
+        if attachment is not None:
+            task_service.discard_attachment_file(upload_dir, attachment)
+        return _refused(task_id, exc)
+    except Exception:
+        if attachment is not None:
+            task_service.discard_attachment_file(upload_dir, attachment)
+        raise
+    flash("Đã cập nhật nhiệm vụ." if status != "cho_xac_nhan" else
+          "Đã báo hoàn thành; nhiệm vụ chờ Văn phòng xác nhận.", "success")
+    return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/confirm")
+@role_required("clerk", "admin")
+def confirm(task_id: int):
+    session = get_session()
+    try:
+        _load(task_id)
+        task_service.confirm_completion(session, current_user(), task_id, version=_form_version())
+        session.commit()
+    except ServiceError as exc:
+        return _refused(task_id, exc)
+    flash("Đã xác nhận hoàn thành.", "success")
+    return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/return")
+@role_required("clerk", "admin")
+def return_task(task_id: int):
+    session = get_session()
+    try:
+        _load(task_id)
+        task_service.return_completion(session, current_user(), task_id, reason=request.form.get("reason", ""),
+                                       version=_form_version())
+        session.commit()
+    except ServiceError as exc:
+        return _refused(task_id, exc)
+    flash("Đã trả lại nhiệm vụ cho đơn vị.", "success")
+    return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/extension")
+@login_required
+def request_extension(task_id: int):
+    session = get_session()
+    try:
+        _load(task_id)
+        new_date = parse_iso_date(request.form.get("new_date"), "hạn mới")
+        if new_date is None:
+            raise ServiceError("Cần chọn hạn mới", code="invalid_date", status=422)
+        task_service.request_extension(session, current_user(), task_id, new_date=new_date,
+                                       reason=request.form.get("reason", ""))
+        session.commit()
+    except ServiceError as exc:
+        return _refused(task_id, exc)
+    flash("Đã gửi đề nghị gia hạn.", "success")
+    return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+@bp.post("/extensions/<int:request_id>/decide")
+@role_required("clerk", "leader", "admin")
+def decide_extension(request_id: int):
+    session = get_session()
+    req = session.get(ExtensionRequest, request_id)
+    if req is None:
+        abort(404)
+    task_id = req.task_id
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        return _refused(task_id, ServiceError("Quyết định không hợp lệ", status=400))
+    try:
+        task_service.decide_extension(session, current_user(), request_id, approve=decision == "approve",
+                                      note=request.form.get("note"))
+        session.commit()
+    except ServiceError as exc:
+        return _refused(task_id, exc)
+    flash("Đã duyệt gia hạn." if decision == "approve" else "Đã từ chối gia hạn.", "success")
+    return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    import os
+
+    attachment_row = task_service.get_attachment_for(get_session(), current_user(), attachment_id)
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], attachment_row.stored_name)
+    if not os.path.isfile(path):
+        abort(404)
+    response = send_file(path, mimetype=attachment_row.content_type.split(";")[0], as_attachment=True,
+                         download_name=attachment_row.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def deadline_for_display(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
