@@ -1,0 +1,119 @@
+"""Lists cost a fixed number of SQL queries, whatever the number of tasks (no query per row).
+
+Each page is requested with 10 tasks and again with 200 (more than a page), and the
+number of statements the database saw (a `before_cursor_execute` listener) must be the
+same. A page that is not built yet is skipped, not passed.
+"""
+from contextlib import contextmanager
+from datetime import date
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from tracker.models import TaskEvent
+from tracker.services import accounts
+
+TODAY = date.today()
+
+
+@contextmanager
+def counting(engine):
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def province(session, make_unit, make_user, make_task):
+    """Two units and a clerk; `grow(n)` adds n tasks of unit A in mixed states with co-units and history."""
+    a = make_unit(name="Sở Tài chính", code="STC")
+    b = make_unit(name="Sở Y tế", code="SYT")
+    c = make_unit(name="UBND xã Tân Phú", kind="commune", code="XTP")
+    clerk = make_user("vanphong", role="clerk")
+    staff = make_user("stc.canbo", role="staff", unit=a)
+    made = {"n": 0}
+
+    def grow(n):
+        for _ in range(n):
+            i = made["n"]
+            made["n"] += 1
+            status = ("chua_thuc_hien", "dang_thuc_hien", "cho_xac_nhan", "hoan_thanh", "tra_lai")[i % 5]
+            deadline = None if i % 7 == 0 else TODAY + timedelta(days=(i % 40) - 20)
+            task = make_task(a, action=f"Rà soát thủ tục hành chính đợt {i}", deadline=deadline, status=status,
+                             completed_on=TODAY if status == "hoan_thanh" else None,
+                             co_units=(b, c) if i % 2 else (b,))
+            session.add(TaskEvent(task_id=task.id, actor_id=staff.id, kind="note", note="Đang thực hiện"))
+        session.commit()
+
+    return {"a": a, "clerk": clerk, "staff": staff, "grow": grow}
+
+
+def _route_exists(app, rule: str) -> bool:
+    return any(r.rule == rule for r in app.url_map.iter_rules())
+
+
+def _count(app, client, url, headers=None):
+    engine = app.extensions["engine"]
+    client.get(url, headers=headers)  # warm-up: first-request work (caches, lazy loads) is not per row
+    with counting(engine) as statements:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:300])
+    return len(statements)
+
+
+def test_task_list_page_queries_do_not_grow(app, client, login, province):
+    if not _route_exists(app, "/tasks"):
+        pytest.skip("task list page not built yet")
+    login(province["clerk"])
+    url = f"/tasks?unit={province['a'].id}"
+    province["grow"](10)
+    small = _count(app, client, url)
+    province["grow"](190)
+    large = _count(app, client, url)
+    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
+    assert small <= 15
+
+
+def test_unit_staff_task_list_queries_do_not_grow(app, client, login, province):
+    if not _route_exists(app, "/tasks/mine"):
+        pytest.skip("my-unit page not built yet")
+    login(province["staff"])
+    province["grow"](10)
+    small = _count(app, client, "/tasks/mine")
+    province["grow"](190)
+    large = _count(app, client, "/tasks/mine")
+    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
+
+
+def test_api_task_list_queries_do_not_grow(app, client, session, province):
+    if not _route_exists(app, "/api/v1/tasks"):
+        pytest.skip("API not built yet")
+    token = accounts.issue_api_token(session, province["clerk"], "test")
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/tasks?unit={province['a'].id}&per_page=100"
+    province["grow"](10)
+    small = _count(app, client, url, headers)
+    province["grow"](190)
+    large = _count(app, client, url, headers)
+    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
+    assert small <= 15
+
+
+def test_dashboard_queries_do_not_grow(app, client, login, province):
+    if not _route_exists(app, "/dashboard"):
+        pytest.skip("dashboard not built yet")
+    login(province["clerk"])
+    province["grow"](10)
+    small = _count(app, client, "/dashboard")
+    province["grow"](190)
+    large = _count(app, client, "/dashboard")
+    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
