@@ -421,6 +421,83 @@ def _left(text: str, pos: int, width: int = 48) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Fast scanning. Python's regex engine only skips ahead quickly when a pattern
+# starts with a literal; patterns that start with optional words or a
+# lookbehind are tried at every character. Each full pattern therefore gets a
+# cheap literal *anchor*; the full pattern is only tried in a small window
+# around each anchor hit.
+# ---------------------------------------------------------------------------
+
+_ANCHORS: dict[int, tuple[tuple[re.Pattern, ...], int]] = {}
+
+
+def _anchor(full: re.Pattern, back: int, *anchors: str) -> re.Pattern:
+    """Register the anchors of a full pattern. Anchors are lower-case patterns
+    starting with a literal (fast to scan for); `back` = how far before an
+    anchor hit a match of the full pattern may start."""
+    _ANCHORS[id(full)] = (tuple(re.compile(a) for a in anchors), back)
+    return full
+
+
+def _lower(text: str) -> str:
+    """Lower-cased text with the same length (offsets stay valid)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _finditer(full: re.Pattern, text: str, low: str, ahead: int = 160):
+    """Like full.finditer(text), but only tried near anchor hits in `low`: a
+    match must start at most `back` characters before its anchor hit and not
+    after the hit's end."""
+    anchors, back = _ANCHORS[id(full)]
+    if len(anchors) == 1:
+        hits = [(a.start(), a.end()) for a in anchors[0].finditer(low)]
+    else:
+        hits = sorted({(a.start(), a.end()) for pattern in anchors for a in pattern.finditer(low)})
+    last_end = 0
+    for hit_start, hit_end in hits:
+        if hit_start < last_end:
+            continue
+        endpos = min(len(text), hit_end + ahead)
+        if back == 0:
+            m = full.match(text, hit_start, endpos)
+        else:
+            m = full.search(text, max(last_end, hit_start - back), endpos)
+        if m is None or m.start() > hit_end:
+            continue
+        last_end = m.end()
+        yield m
+
+
+# Anchors of the scanning patterns (see _finditer).
+_anchor(_DATE_NUMERIC, 6, r"/", r"-[12][09]\d\d", r"\.[12][09]\d\d", r"ngày\s")
+_anchor(_DATE_LONG, 4, r"tháng\s+\d")
+_anchor(_DATE_DAY_ONLY, 0, r"ngày\s+\d")
+_anchor(_DATE_LUNAR, 30, r"tháng\s+chạp", r"tháng\s+giêng", r"tháng\s+một", r"âm\s+lịch")
+_anchor(_TODAY, 8, r"hôm\s+nay", r"ngày\s+mai", r"cùng\s+ngày", r"trong\s+ngày")
+_anchor(_MONTH, 8, r"tháng\s")
+_anchor(_QUARTER, 8, r"quý\s")
+_anchor(_PART_OF_YEAR, 8, r"tháng\s+đầu\s+năm", r"tháng\s+cuối\s+năm")
+_anchor(_YEAR_RE, 0, r"năm\s+(?:\d|nay)")
+_anchor(_RELATIVE, 0, r"trong\s", r"chậm\s+nhất", r"không\s+quá")
+_anchor(_TET, 0, r"tết")
+_anchor(_TET_SOLAR, 0, r"tết\s+dương")
+_anchor(_UNSPECIFIED_PERIODIC, 40, r"đột\s+xuất")
+_anchor(_URGENT, 0, r"khẩn\s+trương", r"hỏa\s+tốc", r"hoả\s+tốc", r"gấp", r"ngay")
+_anchor(_ONGOING, 0, r"thường\s+xuyên")
+_anchor(_SOON, 8, r"thời\s+gian\s+(?:tới|sớm)", r"càng\s+sớm", r"sớm\s+nhất")
+_anchor(_AFTER_EVENT, 0, r"sau\s+khi")
+_anchor(_MEETING_BEFORE, 0, r"trước\s+(?:kỳ|phiên)")
+_anchor(_SEASON, 0, r"cuối\s+năm", r"đầu\s+năm", r"giữa\s+năm")
+_anchor(_TIME_LABEL, 0, r"thời\s+gian", r"thời\s+hạn", r"tiến\s+độ")
+_anchor(_PERIOD_ANCHOR, 0, r"hằng\s", r"hàng\s", r"mỗi\s")
+_anchor(_PERIODIC_NO_EACH, 0, r"định\s+kỳ")
+_anchor(_END_OF_QUARTER, 0, r"tháng\s+cuối")
+
+
+# ---------------------------------------------------------------------------
 # Candidates
 # ---------------------------------------------------------------------------
 
@@ -553,9 +630,9 @@ def _place_date(text: str, m: re.Match, issued: date, deadline: date, kind: str,
     return replace(c, rank=rank) if c else None
 
 
-def _scan_dates(text: str, issued: date) -> list[_Cand]:
+def _scan_dates(text: str, low: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
-    for m in _DATE_NUMERIC.finditer(text):
+    for m in _finditer(_DATE_NUMERIC, text, low):
         d, mo, y = int(m["d"]), int(m["m"]), m["y"]
         _, ngay, _ = _date_prefix(text, m.start())
         if not ngay and not y and m["sep"] != "/":
@@ -572,7 +649,7 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
             c = _place_date(text, m, issued, deadline, "date_dmy" if y else "date_dm", 5)
             if c:
                 out.append(c)
-    for m in _DATE_LONG.finditer(text):
+    for m in _finditer(_DATE_LONG, text, low):
         d, mo, y = int(m["d"]), int(m["m"]), m["y"]
         _, ngay, _ = _date_prefix(text, m.start())
         if not ngay and not y:
@@ -587,7 +664,7 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
             c = _place_date(text, m, issued, deadline, "date_long" if y else "date_long_dm", 5)
             if c:
                 out.append(c)
-    for m in _DATE_DAY_ONLY.finditer(text):
+    for m in _finditer(_DATE_DAY_ONLY, text, low):
         d = int(m["d"])
         if not 1 <= d <= 31:
             continue
@@ -599,7 +676,7 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
                         "day_of_month", include_vao=True)
         if c:
             out.append(replace(c, rank=1))
-    for m in _DATE_LUNAR.finditer(text):
+    for m in _finditer(_DATE_LUNAR, text, low):
         d = int(m["d"])
         raw_month = m["lm"].lower()
         month = _LUNAR_MONTH_NAMES.get(raw_month) or int(raw_month)
@@ -618,7 +695,7 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), m.end(), issued, deadline, "lunar_date", include_vao=True)
         if c:
             out.append(replace(c, rank=6))
-    for m in _TODAY.finditer(text):
+    for m in _finditer(_TODAY, text, low):
         deadline = issued + timedelta(days=1) if m["tomorrow"] else issued
         window = _left(text, m.start(), 24)
         clock = _CLOCK_LEFT.search(window)
@@ -634,9 +711,9 @@ def _scan_dates(text: str, issued: date) -> list[_Cand]:
     return out
 
 
-def _scan_periods(text: str, issued: date) -> list[_Cand]:
+def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
-    for m in _MONTH.finditer(text):
+    for m in _finditer(_MONTH, text, low):
         if _DAY_BEFORE_MONTH.search(_left(text, m.start(), 12)):
             continue  # the month of a full date ("ngày 07 tháng 11 năm 2025")
         part = (m["part"] or "").lower()
@@ -667,7 +744,7 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), m.end(), issued, deadline, kind, allow_bare=bool(part and m["y"]))
         if c:
             out.append(replace(c, rank=4))
-    for m in _QUARTER.finditer(text):
+    for m in _finditer(_QUARTER, text, low):
         if m["rel"]:
             q = (issued.month - 1) // 3 + 1 + (0 if m["rel"].lower() == "này" else 1)
             y = issued.year + (q - 1) // 4
@@ -686,7 +763,7 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), m.end(), issued, deadline, "quarter", allow_bare=bool(m["part"]))
         if c:
             out.append(replace(c, rank=4))
-    for m in _PART_OF_YEAR.finditer(text):
+    for m in _finditer(_PART_OF_YEAR, text, low):
         n = _to_int(m["n"]) or 0
         part = m["part"].lower()
         y = int(m["y"]) if m["y"] else issued.year
@@ -703,14 +780,14 @@ def _scan_periods(text: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), m.end(), issued, deadline, kind)
         if c:
             out.append(replace(c, rank=6))
-    for m in _YEAR_RE.finditer(text):
+    for m in _finditer(_YEAR_RE, text, low):
         y = issued.year if m["rel"] else int(m["y"])
         if not _plausible_year(y, issued):
             continue
         c = _year_cand(text, m, issued, date(y, 12, 31))
         if c:
             out.append(c)
-    for m in _RELATIVE.finditer(text):
+    for m in _finditer(_RELATIVE, text, low):
         n = _to_int(m["n"])
         if n is None or n > 400:
             continue
@@ -766,16 +843,16 @@ def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | 
 _CLAUSE_END = re.compile(r"\s*(?:[.;,)\n|]|$|và\b|để\b|góp\b|theo\b|bảo\b)", re.I)
 
 
-def _scan_lunar_holidays(text: str, issued: date) -> list[_Cand]:
+def _scan_lunar_holidays(text: str, low: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
-    for m in _TET_SOLAR.finditer(text):
+    for m in _finditer(_TET_SOLAR, text, low):
         y = int(m["y"]) if m["y"] else (issued.year + 1)
         pos = _position(text, m.start(), False)
         named = bool(m["y"])
         if pos.kind == "before" or (pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named):
             start = pos.start if pos.kind == "before" else _left_op_start(text, m.start())
             out.append(_Cand(start, m.end(), date(y, 1, 1) - timedelta(days=1), None, "holiday_eve", rank=6))
-    for m in _TET.finditer(text):
+    for m in _finditer(_TET, text, low):
         after = text[m.end():m.end() + 2]
         if after.startswith(" d") or after.startswith(" D"):
             continue  # Tết dương lịch
@@ -807,14 +884,14 @@ def _weekday_number(raw: str) -> int | None:
     return 7 if words[0] == "chủ" else _WEEKDAY_NUMBER.get(words[-1])
 
 
-def _scan_recurrences(text: str, issued: date) -> list[_Cand]:
+def _scan_recurrences(text: str, low: str, issued: date) -> list[_Cand]:
     """Recurring deadlines, anchored on "hằng/hàng/mỗi + period" (or "tháng cuối quý")."""
     out: list[_Cand] = []
 
     def add(start: int, end: int, rec: str, kind: str, rank: int = 8) -> None:
         out.append(_Cand(start, end, resolve_recurrence_first(rec, issued), rec, kind, rank=rank))
 
-    for a in _PERIOD_ANCHOR.finditer(text):
+    for a in _finditer(_PERIOD_ANCHOR, text, low):
         period, each = a["p"].lower(), a["each"].lower()
         window = _left(text, a.start(), 60)
         base = a.start() - len(window)
@@ -868,25 +945,25 @@ def _scan_recurrences(text: str, issued: date) -> list[_Cand]:
                 start = base + clock.start()
         rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[period]
         out.append(_Cand(start, a.end(), None, rec, f"recurring_{rec}", rank=7))
-    for a in _PERIODIC_NO_EACH.finditer(text):
+    for a in _finditer(_PERIODIC_NO_EACH, text, low):
         rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[a["p"].lower()]
         out.append(_Cand(a.start(), a.end(), None, rec, f"recurring_{rec}", rank=6))
-    for a in _END_OF_QUARTER.finditer(text):
+    for a in _finditer(_END_OF_QUARTER, text, low):
         window = _left(text, a.start(), 50)
         lq = _QUARTER_DAY_LEFT.search(window)
         if lq and 1 <= int(lq["d"]) <= 31:
             add(a.start() - len(window) + lq.start(), a.end(), f"quarterly:{int(lq['d'])}", "recurring_quarterly", 7)
-    for m in _UNSPECIFIED_PERIODIC.finditer(text):
+    for m in _finditer(_UNSPECIFIED_PERIODIC, text, low):
         out.append(_Cand(m.start(), m.end(), None, None, "periodic_unspecified", rank=7))
     return out
 
 
-def _scan_markers(text: str, issued: date) -> list[_Cand]:
+def _scan_markers(text: str, low: str, issued: date) -> list[_Cand]:
     """Urgency, ongoing work and unresolvable references (deadline None)."""
     out: list[_Cand] = []
-    for m in _URGENT.finditer(text):
+    for m in _finditer(_URGENT, text, low):
         out.append(_Cand(m.start(), m.end(), None, None, "urgent", urgent=True, rank=1))
-    for m in _ONGOING.finditer(text):
+    for m in _finditer(_ONGOING, text, low):
         left = _left(text, m.start(), 20)
         start = m.start()
         short_cell = _SHORT_CELL_LEFT.search(_left(text, m.start(), 40)) if _ends_cell(text, m.end()) else None
@@ -896,15 +973,15 @@ def _scan_markers(text: str, issued: date) -> list[_Cand]:
             if _ONGOING_NOUN_LEFT.search(left) or _ONGOING_NEXT_BAD.match(text, m.end()):
                 continue
         out.append(_Cand(start, m.end(), None, None, "ongoing", ongoing=True, rank=1))
-    for m in _SOON.finditer(text):
+    for m in _finditer(_SOON, text, low):
         if _CLAUSE_START_LEFT.search(_left(text, m.start(), 12)) and text[m.end():m.end() + 1] == ",":
             continue  # "Trong thời gian tới, Tỉnh tổ chức ...": a discourse adverbial
         out.append(_Cand(m.start(), m.end(), None, None, "soon", rank=2))
-    for m in _AFTER_EVENT.finditer(text):
+    for m in _finditer(_AFTER_EVENT, text, low, 260):
         out.append(_Cand(m.start(), m.end(), None, None, "after_event", rank=2))
-    for m in _MEETING_BEFORE.finditer(text):
+    for m in _finditer(_MEETING_BEFORE, text, low):
         out.append(_Cand(m.start(), m.end(), None, None, "event_unresolved", rank=2))
-    for m in _SEASON.finditer(text):
+    for m in _finditer(_SEASON, text, low):
         meeting = _in_meeting(text, m.start())
         if meeting is not None and meeting != m.start():
             out.append(_Cand(meeting, m.end(), None, None, "event_unresolved", rank=3))
@@ -922,9 +999,9 @@ def _select(cands: list[_Cand]) -> list[_Cand]:
     return sorted(chosen, key=lambda c: c.start)
 
 
-def _apply_time_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
+def _apply_time_cells(text: str, low: str, cands: list[_Cand]) -> list[_Cand]:
     """A time slot ("Thời gian thực hiện: ...") with no date is one phrase: the whole slot."""
-    for m in _TIME_LABEL.finditer(text):
+    for m in _finditer(_TIME_LABEL, text, low):
         s, e = m.start("cell"), m.end("cell")
         inside = [c for c in cands if c.start >= s and c.end <= e]
         if any(c.deadline is not None or c.recurrence is not None for c in inside):
@@ -942,10 +1019,11 @@ def find_deadlines(text: str, issued: date) -> list[DeadlineHit]:
     """All temporal deadline phrases in a sentence/segment, in text order, distractors excluded."""
     if not text:
         return []
-    cands = (_scan_dates(text, issued) + _scan_periods(text, issued)
-             + _scan_lunar_holidays(text, issued) + _scan_recurrences(text, issued)
-             + _scan_markers(text, issued))
-    chosen = _apply_time_cells(text, _select(cands))
+    low = _lower(text)
+    cands = (_scan_dates(text, low, issued) + _scan_periods(text, low, issued)
+             + _scan_lunar_holidays(text, low, issued) + _scan_recurrences(text, low, issued)
+             + _scan_markers(text, low, issued))
+    chosen = _apply_time_cells(text, low, _select(cands))
     hits = []
     for c in sorted(chosen, key=lambda c: c.start):
         start, end = c.start, c.end
