@@ -13,6 +13,7 @@ from datetime import date
 _NUMBER = re.compile(r"\bSố\s*:?\s*(\d{1,6}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9&]*){0,3})")
 _PLACE_DATE = re.compile(
     r"(?m)^[ \t]*[A-ZĐÂĂÊÔƠƯ][^\n,]{1,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_SUBJECT_LINE = re.compile(r"\b[Vv]/[Vv]\s*:?\s*([^\n]{3,300})")
 _NEWS_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 # Kind words as they are written in the title line, and the code of the number.
@@ -42,9 +43,8 @@ def parse_header(text: str, issued: date | None = None) -> dict:
         code = f"{m.group(1)}/{m.group(2)}"
         number = m.group(1)
         prefix = m.group(2).split("-")[0]
-        kind = _CODE_KINDS.get(prefix)
-        if kind is None and "-" not in m.group(2) or prefix in ("UBND", "VPCP", "VP", "BNV", "BTC"):
-            kind = kind or ("cong_van" if "-" in m.group(2) else None)
+        # "15/TB-UBND" names its kind; "156/UBND-KT" (issuer first) is a công văn
+        kind = _CODE_KINDS.get(prefix) or ("cong_van" if "-" in m.group(2) else None)
     found = None
     md = _PLACE_DATE.search(head)
     if md:
@@ -55,12 +55,16 @@ def parse_header(text: str, issued: date | None = None) -> dict:
         for word, k in _KIND_WORDS:
             if ln.startswith(word) and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n"):
                 if ln == word or ln.isupper():
-                    kind = k if not (kind and word == "THÔNG BÁO" and kind != k and kind != "thong_bao_ket_luan") else kind
+                    kind = kind if (kind and word == "THÔNG BÁO") else k
                     rest = ln[len(word):].strip(" :")
                     title = rest or next((x for x in lines[i + 1:i + 4] if x), None)
                     break
         if title:
             break
+    if title is None:
+        mv = _SUBJECT_LINE.search(head)
+        if mv:
+            title = mv.group(1).strip()
     if kind is None:
         kind = "cong_van" if re.search(r"(?m)^\s*Kính gửi", head) else ("news" if not m else None)
     # issuer: the lines before the national motto, or the first non-empty line

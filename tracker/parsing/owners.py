@@ -71,6 +71,7 @@ chú trọng, lưu ý, tuần tra, giám sát, ký kết, thông báo, trang tr�
 phổ biến, quán triệt, tăng tốc, tháo gỡ, xúc tiến, thu hút, đào tạo, bồi dưỡng, số hóa, kết nối, vận hành,
 khai thác, thu gom, khơi thông, sắp xếp, bổ sung, sửa đổi, thống nhất, thống kê, thanh tra, mở rộng,
 tổng kết, sơ kết, lập danh, khảo sát, xác định, xác minh, phê duyệt, tiếp nhận, trình cấp, kiện toàn,
+trực tiếp, quan tâm, nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
 """.replace("\n", " ").split(",") if x.strip())
 
 _HEAD_RE = re.compile(

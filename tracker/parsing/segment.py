@@ -138,10 +138,7 @@ def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [c for c in out if c[1] > c[0]]
 
 
-_CAPS_LINE = re.compile(r"^[^a-zà-ỹđ]*$")
-
-
 def is_caps_heading(body: str) -> bool:
     """A line in capitals ("II. NHIỆM VỤ TRỌNG TÂM")."""
     letters = [ch for ch in body if ch.isalpha()]
-    return len(letters) >= 4 and not any(ch.islower() for ch in letters)
+    return len(letters) >= 4 and " " in body.strip() and not any(ch.islower() for ch in letters)
