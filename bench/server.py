@@ -174,20 +174,41 @@ def request(method: str, url: str, headers: dict | None = None, body: bytes | No
 
 
 def login_cookie(base: str, login: str, password: str) -> str:
-    """Log in through the form (CSRF token from the page) and return the Cookie header value."""
-    import httpx
+    """Log in through the form (CSRF token from the page) and return the Cookie header value.
 
-    _check_local(base)
-    with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
-        page = client.get("/login")
-        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        data = {"login": login, "password": password}
+    Cookies are carried by hand: in production mode the session cookie is `Secure`, which
+    cookie jars rightly refuse to send over plain HTTP, even to 127.0.0.1."""
+    jar: dict[str, str] = {}
+
+    def remember(resp):
+        for header, value in resp.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                jar[name.strip()] = rest.split(";", 1)[0]
+
+    parts = _check_local(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("GET", "/login")
+        resp = conn.getresponse()
+        page = resp.read().decode("utf-8", "replace")
+        remember(resp)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        form = {"login": login, "password": password}
         if match:
-            data["csrf_token"] = match.group(1)
-        resp = client.post("/login", data=data)
-        if resp.status_code not in (302, 303):
-            raise RuntimeError(f"login as {login} failed: HTTP {resp.status_code}")
-        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+            form["csrf_token"] = match.group(1)
+        body = urllib.parse.urlencode(form).encode()
+        conn.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
+        resp = conn.getresponse()
+        resp.read()
+        remember(resp)
+        if resp.status not in (302, 303):
+            raise RuntimeError(f"login as {login} failed: HTTP {resp.status}")
+    finally:
+        conn.close()
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 @dataclass
