@@ -38,7 +38,7 @@ class FakeTelegram:
         self._chat_failures: dict[int, tuple[int, str]] = {}
         self.send_delay = send_delay
         self.webhook: dict | None = None
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _QuietServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -236,6 +236,11 @@ class FakeTelegram:
                 f.write(json.dumps(call, ensure_ascii=False) + "\n")
 
     log_path: str | None = None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):  # a client that hung up (killed sender, stopped poller)
+        pass
 
 
 _DESCRIPTIONS = {

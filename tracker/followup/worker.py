@@ -1,0 +1,228 @@
+"""The worker: the ONE process that sweeps, sends and runs the Telegram bot.
+
+`flask --app app worker run` holds a lock for its whole life, so a second worker
+started by mistake waits instead of sending twice: a session advisory lock on
+PostgreSQL, an `flock` on `instance/worker.lock` on SQLite. Then, in one asyncio loop:
+- an APScheduler `AsyncIOScheduler` (the scheduler PTB's JobQueue wraps; used directly
+  so it also runs without a bot token) runs the sweep every minute and the sender
+  every few seconds; nothing is persisted in APScheduler: the database is the truth;
+- the bot polls for updates (TELEGRAM_MODE=polling) or registers the webhook of the
+  web process (TELEGRAM_MODE=webhook).
+Without TELEGRAM_BOT_TOKEN it still sweeps: reminders wait in the outbox (dry run).
+"""
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import signal
+import time
+from datetime import datetime
+from datetime import timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from tracker.followup import policy
+from tracker.followup import sender
+from tracker.followup.sweep import sweep
+
+log = logging.getLogger("tracker.worker")
+
+ADVISORY_LOCK_KEY = 0x44545F57  # "DT_W": one worker per database
+
+
+def setting(app, key: str, default=None):
+    """A worker setting from the app config, else the environment, else the default."""
+    value = app.config.get(key)
+    if value in (None, ""):
+        value = os.environ.get(key)
+    return default if value in (None, "") else value
+
+
+def make_clock(app):
+    """Real UTC time, or (for demos and tests) FOLLOWUP_CLOCK_START + elapsed time."""
+    start = setting(app, "FOLLOWUP_CLOCK_START")
+    if not start:
+        return lambda: datetime.now(timezone.utc)
+    base = parse_now(start)
+    t0 = time.monotonic()
+    return lambda: base + (datetime.fromtimestamp(time.monotonic() - t0, timezone.utc)
+                           - datetime.fromtimestamp(0, timezone.utc))
+
+
+def parse_now(value: str) -> datetime:
+    """ISO-8601; a value without offset is Vietnam time."""
+    dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=policy.VN_TZ)
+    return dt.astimezone(timezone.utc)
+
+
+class WorkerLock:
+    """Held for the worker's life; `acquire` waits (polling) while another worker holds it."""
+
+    def __init__(self, engine, instance_path: str, poll: float = 5.0):
+        self.engine, self.poll = engine, poll
+        self.path = Path(instance_path) / "worker.lock"
+        self._conn = None
+        self._file = None
+
+    def try_acquire(self) -> bool:
+        if self.engine.dialect.name == "postgresql":
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            got = self._conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}).scalar()
+            self._conn.commit()
+            return bool(got)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._file is None:
+            self._file = open(self.path, "a+")
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(str(os.getpid()))
+        self._file.flush()
+        return True
+
+    def acquire(self, stop: "callable | None" = None) -> bool:
+        announced = False
+        while not self.try_acquire():
+            if not announced:
+                where = "khoá advisory PostgreSQL" if self.engine.dialect.name == "postgresql" else f"tệp khoá {self.path}"
+                log.warning("Một worker khác đang chạy (%s); worker này chờ để không gửi trùng.", where)
+                announced = True
+            if stop is not None and stop():
+                return False
+            time.sleep(self.poll)
+        log.info("Worker đã nhận khoá (pid %s)", os.getpid())
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+                self._conn.commit()
+            finally:
+                self._conn.close()
+                self._conn = None
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def startup_line(app) -> str:
+    if not app.config.get("TELEGRAM_BOT_TOKEN"):
+        return ("Chưa đặt TELEGRAM_BOT_TOKEN: chạy thử — nhắc việc được ghi vào hàng đợi nhưng không gửi "
+                "(xem trang /admin/outbox).")
+    return f"Telegram: chế độ {app.config.get('TELEGRAM_MODE', 'polling')}, API {app.config['TELEGRAM_API_URL']}"
+
+
+def run_sweep(app, clock) -> dict:
+    engine = app.extensions["engine"]
+    with Session(engine) as s:
+        return sweep(s, clock(), policy.ReminderSettings.from_config(app.config))
+
+
+async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
+    """The worker's main loop (after the lock is held). Returns when stop_event is set."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    engine = app.extensions["engine"]
+    clock = make_clock(app)
+    settings = sender.SenderSettings.from_config(app.config)
+    stop_event = stop_event or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop_event.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread
+            pass
+
+    token = app.config.get("TELEGRAM_BOT_TOKEN")
+    mode = app.config.get("TELEGRAM_MODE") or "polling"
+    application = None
+    if token:
+        from bots.telegram import build_application
+
+        application = build_application(token, app.config["TELEGRAM_API_URL"], engine, clock=clock,
+                                        settings=policy.ReminderSettings.from_config(app.config),
+                                        updater=(mode == "polling"))
+        await application.initialize()
+        await application.start()
+        if mode == "polling":
+            await application.updater.start_polling(poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
+                                                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
+        else:
+            url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
+            await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
+            log.info("Đã đăng ký webhook %s", url)
+        recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds)
+        log.info("Khôi phục sau khởi động: %s", {k: len(v) for k, v in recovered.items()})
+
+    limiter = sender.RateLimiter(settings.overall_rate, settings.per_chat_interval)
+
+    async def sweep_job():
+        try:
+            await asyncio.to_thread(run_sweep, app, clock)
+        except Exception:  # noqa: BLE001 - a failed sweep is retried next minute
+            log.exception("Quét nhắc việc lỗi")
+
+    async def send_job():
+        if application is None:
+            return
+        try:
+            stats = await sender.send_pass(engine, application.bot, now=clock(),
+                                           public_url=app.config["PUBLIC_URL"], settings=settings, limiter=limiter)
+            if stats:
+                log.info("Gửi: %s", stats)
+        except Exception:  # noqa: BLE001
+            log.exception("Gửi nhắc việc lỗi")
+
+    scheduler = AsyncIOScheduler(timezone=policy.VN_TZ,
+                                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    sweep_every = float(setting(app, "SWEEP_INTERVAL_SECONDS", 60))
+    send_every = float(setting(app, "SEND_INTERVAL_SECONDS", 5))
+    now = datetime.now(policy.VN_TZ)
+    scheduler.add_job(sweep_job, "interval", seconds=sweep_every, id="sweep", next_run_time=now)
+    scheduler.add_job(send_job, "interval", seconds=send_every, id="send", next_run_time=now)
+    scheduler.start()
+    log.info("Worker chạy: quét mỗi %.0f giây, gửi mỗi %.0f giây", sweep_every, send_every)
+    try:
+        await stop_event.wait()
+    finally:
+        log.info("Worker dừng")
+        scheduler.shutdown(wait=False)
+        if application is not None:
+            if application.updater and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
+
+def main(app) -> None:
+    """`flask worker run`: wait for the lock, then run until SIGTERM/SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    log.info(startup_line(app))
+    lock = WorkerLock(app.extensions["engine"], app.instance_path, float(setting(app, "WORKER_LOCK_POLL", 5)))
+    stopping = {"flag": False}
+
+    def _stop(*_):
+        stopping["flag"] = True
+
+    old = signal.signal(signal.SIGTERM, _stop)
+    if not lock.acquire(stop=lambda: stopping["flag"]):
+        return
+    signal.signal(signal.SIGTERM, old)
+    try:
+        asyncio.run(run_worker(app))
+    finally:
+        lock.release()
