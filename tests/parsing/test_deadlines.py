@@ -82,6 +82,22 @@ DATED = [
 ]
 
 
+DATED += [
+    ("- Thời gian thực hiện: Từ tháng 01/2026 đến tháng 6/2026.", "Từ tháng 01/2026 đến tháng 6/2026", date(2026, 6, 30)),
+    ("hoàn thành trước mùng 10 Tết.", "trước mùng 10 Tết", date(2026, 2, 26)),  # 10 Giêng 2025 is past
+    ("báo cáo trước 16h30' ngày 15/4/2025.", "trước 16h30' ngày 15/4/2025", date(2025, 4, 15)),
+    ("hạn cuối cùng là ngày 20/4/2025.", "hạn cuối cùng là ngày 20/4/2025", date(2025, 4, 20)),
+    ("hoàn thành trước cuối năm 2026.", "trước cuối năm 2026", date(2026, 12, 31)),
+    ("phải được hoàn thành trong năm 2025.", "trong năm 2025", date(2025, 12, 31)),
+    ("Thời hạn hoàn thành: 30/6/2025.", "30/6/2025", date(2025, 6, 30)),
+    ("báo cáo trong tháng này.", "trong tháng này", date(2025, 3, 31)),
+    ("hoàn thành trong quý này.", "trong quý này", date(2025, 3, 31)),
+    ("hoàn thành trong năm nay.", "trong năm nay", date(2025, 12, 31)),
+    ("chậm nhất sau 10 ngày kể từ ngày nhận được văn bản.", "chậm nhất sau 10 ngày kể từ ngày nhận được văn bản", date(2025, 3, 20)),
+    ("báo cáo trong 02 tuần.", "trong 02 tuần", date(2025, 3, 24)),
+]
+
+
 @pytest.mark.parametrize("text, phrase, deadline", DATED)
 def test_dated_phrase(text, phrase, deadline):
     hit = pick(text)
@@ -126,6 +142,9 @@ RECURRING = [
     ("định kỳ hằng tháng báo cáo UBND tỉnh.", "định kỳ hằng tháng", "monthly", None),
     ("báo cáo kết quả thực hiện hằng năm theo quy định.", "hằng năm", "yearly", None),
     ("báo cáo hằng quý.", "hằng quý", "quarterly", None),
+    ("báo cáo ngày 20 hằng tháng.", "ngày 20 hằng tháng", "monthly:20", date(2025, 3, 20)),
+    ("báo cáo trước ngày 15 tháng cuối quý.", "trước ngày 15 tháng cuối quý", "quarterly:15", date(2025, 3, 15)),
+    ("cập nhật trước 16 giờ hằng ngày.", "trước 16 giờ hằng ngày", "daily", None),
 ]
 
 
@@ -189,7 +208,7 @@ def test_markers(text, phrase, urgent, ongoing):
     ("Thời gian thực hiện sau khi Chiến lược tiêu chuẩn quốc gia được ban hành.",
      "sau khi Chiến lược tiêu chuẩn quốc gia được ban hành"),
     ("kiểm tra theo định kỳ hoặc đột xuất đối với các tổ chức.", "theo định kỳ hoặc đột xuất"),
-    ("thực hiện các nhiệm vụ trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026 theo tinh thần",
+    ("thực hiện các nhiệm vụ, giải pháp trên các lĩnh vực trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026 theo",
      "trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026"),
 ])
 def test_unresolvable_keeps_text(text, phrase):
@@ -262,6 +281,11 @@ DISTRACTORS = [
     "hỗ trợ 1.500 hộ với tổng kinh phí 7.5 tỷ đồng.",
     "Giá trị sản xuất đạt 3/5 kế hoạch.",
     "tháng 6 năm 2025 đã tổ chức",
+    "tiếp tục được xử lý trong năm 2025 và chuyển sang năm 2026",
+    "các dự án đã hoàn thành trong năm 2024 phải quyết toán",
+    "được giao trong tháng 12 năm 2025",
+    "từ ngày 20/10 đến ngày 26/10/2025, khu vực ven biển chịu ảnh hưởng triều cường",
+    "xử lý dứt điểm ngay tại công trường, triển khai ngay từ giai đoạn đầu",
 ]
 
 
@@ -307,22 +331,39 @@ def _check_invariants(text, issued):
     assert picked is None or picked in hits
 
 
+def _cpu_seconds(fn, repeat=5):
+    """Best-of-n CPU time: robust to other processes sharing the machine."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        fn()
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def test_long_punctuation_line_is_fast():
     text = "./-:,;|()" * 11_500  # ~100 kB
-    started = time.perf_counter()
-    find_deadlines(text, ISSUED)
-    assert time.perf_counter() - started < 1.0
+    assert _cpu_seconds(lambda: find_deadlines(text, ISSUED), repeat=2) < 1.0
+
+
+def test_long_repetitive_inputs_are_fast():
+    for text in ("trước ngày " * 8000, "1/1/1 " * 15000, "sau khi " * 10000, "Thời gian: " * 8000):
+        assert _cpu_seconds(lambda: find_deadlines(text, ISSUED), repeat=1) < 2.0
 
 
 def test_throughput_under_5ms_per_1000_words():
-    sentence = ("Giao Sở Kế hoạch và Đầu tư chủ trì, phối hợp với Sở Tài chính rà soát kế hoạch vốn năm 2025 "
-                "theo Nghị quyết số 128/NQ-CP ngày 11/10/2021, tăng 7,5%, hoàn thành trước ngày 15/02/2026; "
-                "báo cáo UBND tỉnh trước ngày 20 hằng tháng. ")
-    text = sentence * 40
+    paragraph = (
+        "Giao Sở Kế hoạch và Đầu tư chủ trì, phối hợp với Sở Tài chính và các đơn vị liên quan rà soát kế hoạch "
+        "vốn đầu tư công năm 2025 theo Nghị quyết số 128/NQ-CP ngày 11/10/2021 của Chính phủ, bảo đảm tỷ lệ giải "
+        "ngân tăng 7,5% so với cùng kỳ; tham mưu UBND tỉnh điều chuyển vốn của các dự án chậm tiến độ, hoàn thành "
+        "trước ngày 15/02/2026. Các sở, ban, ngành thường xuyên theo dõi, đôn đốc các chủ đầu tư đẩy nhanh tiến "
+        "độ thi công, kịp thời tháo gỡ khó khăn, vướng mắc cho doanh nghiệp và người dân trên địa bàn tỉnh; định "
+        "kỳ tổng hợp, báo cáo UBND tỉnh kết quả thực hiện trước ngày 20 hằng tháng. UBND các xã, phường tăng "
+        "cường công tác tuyên truyền, vận động Nhân dân chấp hành tốt các quy định của pháp luật về đất đai, "
+        "xây dựng, môi trường; chủ động phối hợp với các cơ quan chức năng xử lý nghiêm các trường hợp vi phạm.\n"
+    )
+    text = paragraph * 12
     words = len(text.split())
     find_deadlines(text, ISSUED)  # warm up
-    started = time.perf_counter()
-    for _ in range(5):
-        find_deadlines(text, ISSUED)
-    per_1000_words = (time.perf_counter() - started) / 5 / words * 1000
+    per_1000_words = _cpu_seconds(lambda: find_deadlines(text, ISSUED)) / words * 1000
     assert per_1000_words < 0.005

@@ -74,7 +74,7 @@ _NUM_WORDS = {
     "chín": 9, "mười": 10, "mười lăm": 15, "hai mươi": 20, "ba mươi": 30,
 }
 _NUM = r"(?:\d{1,3}|mười\s+lăm|hai\s+mươi|ba\s+mươi|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)"
-_CLOCK = r"""(?:\d{1,2}\s*(?:giờ|h|g)(?:\s*\d{1,2}(?:\s*phút)?)?|\d{1,2}:\d{2})(?:\s+(?:sáng|trưa|chiều|tối))?"""
+_CLOCK = r"""(?:\d{1,2}\s*(?:giờ|h|g)(?:\s*\d{1,2}(?:\s*phút|['’])?)?|\d{1,2}:\d{2})(?:\s+(?:sáng|trưa|chiều|tối))?"""
 _YEAR = r"(?:19|20)\d{2}"
 _WEEKDAY = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
 _WEEKDAY_NUMBER = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6,
@@ -300,6 +300,10 @@ _TET = re.compile(r"""
     (?![\w])
 """, _F)
 
+_TET_DAY = re.compile(r"""
+    (?:mùng|mồng)\s+(?P<d>\d{1,2})\s+Tết(?:\s+(?:Nguyên\s+[đĐ]án\s+)?(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4}))?(?![\w])
+""", _F)
+
 _TET_SOLAR = re.compile(r"""
     Tết\s+[Dd]ương\s+lịch(?:\s+(?:năm\s+)?(?P<y>\d{4}))?
     (?P<more>\s+và\s+Tết\s+(?:Nguyên\s+[đĐ]án\s+|âm\s+lịch\s+)?(?:năm\s+)?(?:""" + _CANCHI + r"""|\d{4}))?
@@ -316,10 +320,10 @@ _DEFINITELY_PERIODIC_LEFT = re.compile(r"(?<![\w])định\s+kỳ\s+$", _F)
 # "hằng tháng, trước ngày 20" / "trước ngày 20 hằng tháng"
 _MONTH_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})
     (?!\s*[/.-]\s*\d|\s+tháng|\d)(?(paren)\s*\))""", _F)
-_MONTH_DAY_LEFT = re.compile(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+(?P<d>\d{1,2})\s*,?\s+(?:của\s+)?$", _F)
+_MONTH_DAY_LEFT = re.compile(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+(?P<d>\d{1,2})\s*,?\s+(?:của\s+)?$", _F)
 # "hằng năm trước ngày 15/12" / "trước ngày 25/12 hàng năm"
 _YEAR_DAY_RIGHT = re.compile(r"\s*,?\s*" + _REC_OP + r"\s+ngày\s+" + _DM + r"(?![\w/]|\s?[/.-]\s?\d)", _F)
-_YEAR_DAY_LEFT = re.compile(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+" + _DM + r"\s*,?\s+$", _F)
+_YEAR_DAY_LEFT = re.compile(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+" + _DM + r"\s*,?\s+$", _F)
 # "hằng quý (trước ngày 15 của tháng cuối quý)"
 _QUARTER_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})\s+
     (?:của\s+)?tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý(?(paren)\s*\))""", _F)
@@ -370,7 +374,7 @@ _OPERATOR_LEFT = re.compile(r"""
     (?:
       (?P<latest>chậm\s+nhất(?:\s+là)?(?:\s+(?:trước|vào|trong|đến\s+hết))?)
     | (?P<cutoff>tính\s+(?:đến|tới)(?:\s+hết)?|(?:đến|tới)(?!\s+hết)|kể\s+từ|tính\s+từ|từ|sau|lúc|(?:trong\s+)?dịp|giai\s+đoạn)
-    | (?P<before>hạn\s+chót(?:\s+là)?(?:\s+(?:vào|trước))?|không\s+muộn\s+hơn|trước)
+    | (?P<before>(?:hạn\s+chót|hạn\s+cuối(?:\s+cùng)?)(?:\s+là)?(?:\s+(?:vào|trước))?|không\s+muộn\s+hơn|trước)
     | (?P<until>(?:đến|tới)\s+hết|hết)
     | (?P<within>(?:ngay\s+)?trong(?:\s+thời\s+hạn)?(?:\s+vòng)?(?:\s+khoảng)?)
     | (?P<at>vào)
@@ -391,7 +395,9 @@ _MEETING_LEFT = re.compile(r"""
     [^,.;:()|\n]{0,80}$
 """, _F)
 
-_PARTICIPLE_LEFT = re.compile(r"(?:được\s+giao|giao|đã|được|đã\s+được|của|nhiệm\s+vụ|chỉ\s+tiêu)\s+$", _F)
+_PARTICIPLE_LEFT = re.compile(r"""
+    (?:(?<!phải\s)(?<!cần\s)(?:được|đã|đang)(?:\s+[^\s,.;:()]+){0,2}|giao|của|nhiệm\s+vụ|chỉ\s+tiêu)\s+$
+""", _F)
 _COMPLETION_VERB_LEFT = re.compile(r"""
     (?<![\w])(?P<verb>hoàn\s+thành|xong|thông\s+xe(?:\s+kỹ\s+thuật)?|khánh\s+thành|bàn\s+giao|
       đưa\s+vào\s+(?:sử\s+dụng|khai\s+thác|vận\s+hành)|vận\s+hành(?:\s+thương\s+mại)?)\s+$
@@ -484,6 +490,7 @@ _anchor(_YEAR_RE, 0, r"năm\s+(?:\d|nay)")
 _anchor(_RELATIVE, 0, r"trong\s", r"chậm\s+nhất", r"không\s+quá")
 _anchor(_TET, 0, r"tết")
 _anchor(_TET_SOLAR, 0, r"tết\s+dương")
+_anchor(_TET_DAY, 0, r"mùng\s+\d", r"mồng\s+\d")
 _anchor(_UNSPECIFIED_PERIODIC, 40, r"đột\s+xuất")
 _anchor(_URGENT, 0, r"khẩn\s+trương", r"hỏa\s+tốc", r"hoả\s+tốc", r"gấp", r"ngay")
 _anchor(_ONGOING, 0, r"thường\s+xuyên")
@@ -530,6 +537,11 @@ def _position(text: str, core_start: int, include_vao: bool) -> _Position:
         op_start = base + m.start(group)
         op_text = " ".join(m.group(group).lower().split())
         if group == "cutoff":
+            if op_text in ("đến", "tới"):
+                rng = _CELL_RANGE_LEFT.search(_left(text, base + m.start(group), 70))
+                if rng:  # "Thời gian thực hiện: từ tháng 01/2026 đến tháng 6/2026": due at the end
+                    return _Position(base + m.start(group) - len(_left(text, base + m.start(group), 70))
+                                     + rng.start("from"), "cell_range", op_text)
             return _Position(core_start, "excluded", op_text)
         if group == "until" and _FROM_LEFT.search(_left(text, base + m.start(group), 40)):
             return _Position(core_start, "excluded", op_text)  # "từ nay đến hết năm 2025": a period
@@ -556,6 +568,10 @@ def _ends_cell(text: str, end: int) -> bool:
     return bool(_CELL_END.match(text, end))
 
 
+_CELL_RANGE_LEFT = re.compile(r"""
+    (?:(?:^|[\n|:])\s*(?:[-+•*]\s*)?|(?:thời\s+gian|thời\s+hạn)(?:\s+(?:thực\s+hiện|hoàn\s+thành))*\s*:?\s*)
+    (?P<from>từ\s+[^\n|:;]{1,40}?\s+)$
+""", _F)
 _FROM_LEFT = re.compile(r"(?<![\w])từ\s+[^,.;:\n]{0,30}$", re.I)
 _RANGE_COMMA_LEFT = re.compile(r"trước\s*,", re.I)
 
@@ -597,6 +613,8 @@ def _dated_core(text: str, start: int, end: int, issued: date, deadline: date | 
     pos = _position(text, start, include_vao)
     if pos.kind == "excluded":
         return None
+    if pos.kind == "cell_range" and not _ends_cell(text, end):
+        return None
     if pos.kind == "cell" and not _ends_cell(text, end):
         pos = _Position(start, "none", "")
     if pos.kind == "none":
@@ -612,6 +630,8 @@ def _dated_core(text: str, start: int, end: int, issued: date, deadline: date | 
         pos = _Position(start, "none", pos.op)  # "vào/trong khoảng cuối tháng 2": the phrase is "cuối tháng 2"
     if pos.kind == "at" and deadline is not None and deadline < issued:
         return None  # "vào ngày 15/11" before the issue date is history, not a deadline
+    if pos.kind == "within" and _PARTICIPLE_LEFT.search(_left(text, pos.start, 30)):
+        return None  # "được xử lý trong tháng 12": qualifies a noun, not the task
     return _Cand(pos.start, end, deadline, None, kind)
 
 
@@ -819,6 +839,8 @@ def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | 
     if _in_topic_phrase(text, m.start()):
         return None
     pos = _position(text, m.start(), False)
+    if pos.kind == "cell_range":
+        return _Cand(pos.start, m.end(), deadline, None, "year", rank=2) if _ends_cell(text, m.end()) else None
     if pos.kind in ("within", "until", "latest"):
         op_left = _left(text, pos.start, 30)
         if pos.kind == "within" and _PARTICIPLE_LEFT.search(op_left):
@@ -870,6 +892,30 @@ def _scan_lunar_holidays(text: str, low: str, issued: date) -> list[_Cand]:
             out.append(_Cand(pos.start, m.end(), deadline, None, "lunar_tet", rank=6))
         elif pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named and deadline >= issued:
             out.append(_Cand(_left_op_start(text, m.start()), m.end(), deadline, None, "lunar_tet", rank=6))
+    return out
+
+
+def _scan_tet_days(text: str, low: str, issued: date) -> list[_Cand]:
+    """"mùng 10 Tết": lunar day N of month 1 (of the named year, else the next one)."""
+    out: list[_Cand] = []
+    for m in _finditer(_TET_DAY, text, low):
+        d = int(m["d"])
+        if not 1 <= d <= 30:
+            continue
+        if m["yn"]:
+            raw = " ".join(m["yn"].split())
+            ly = int(raw) if raw.isdigit() else year_from_name(raw, issued.year)
+            deadline = _lunar_date(d, 1, ly) if ly else None
+        else:
+            ly = solar_to_lunar(issued)[2]
+            deadline = _lunar_date(d, 1, ly)
+            if deadline is not None and deadline < issued:
+                deadline = _lunar_date(d, 1, ly + 1)
+        if deadline is None:
+            continue
+        c = _dated_core(text, m.start(), m.end(), issued, deadline, "lunar_tet_day", include_vao=True)
+        if c:
+            out.append(replace(c, rank=7))
     return out
 
 
@@ -985,6 +1031,14 @@ def _scan_markers(text: str, low: str, issued: date) -> list[_Cand]:
         meeting = _in_meeting(text, m.start())
         if meeting is not None and meeting != m.start():
             out.append(_Cand(meeting, m.end(), None, None, "event_unresolved", rank=3))
+            continue
+        if m["part"].lower() != "cuối":
+            continue
+        y = int(m["y"]) if m["y"] else issued.year
+        pos = _position(text, m.start(), False)
+        if pos.kind in ("before", "latest", "until") and _plausible_year(y, issued) \
+                and not _in_topic_phrase(text, m.start()):
+            out.append(_Cand(pos.start, m.end(), date(y, 12, 31), None, "year_end", rank=2))
     return out
 
 
@@ -1021,7 +1075,8 @@ def find_deadlines(text: str, issued: date) -> list[DeadlineHit]:
         return []
     low = _lower(text)
     cands = (_scan_dates(text, low, issued) + _scan_periods(text, low, issued)
-             + _scan_lunar_holidays(text, low, issued) + _scan_recurrences(text, low, issued)
+             + _scan_lunar_holidays(text, low, issued) + _scan_tet_days(text, low, issued)
+             + _scan_recurrences(text, low, issued)
              + _scan_markers(text, low, issued))
     chosen = _apply_time_cells(text, low, _select(cands))
     hits = []
