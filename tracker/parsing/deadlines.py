@@ -568,6 +568,7 @@ def _ends_cell(text: str, end: int) -> bool:
     return bool(_CELL_END.match(text, end))
 
 
+_PAST_TENSE_LEFT = re.compile(r"(?<![\w])đã\s[^.;\n]*$", _F)
 _CELL_RANGE_LEFT = re.compile(r"""
     (?:(?:^|[\n|:])\s*(?:[-+•*]\s*)?|(?:thời\s+gian|thời\s+hạn)(?:\s+(?:thực\s+hiện|hoàn\s+thành))*\s*:?\s*)
     (?P<from>từ\s+[^\n|:;]{1,40}?\s+)$
@@ -630,6 +631,8 @@ def _dated_core(text: str, start: int, end: int, issued: date, deadline: date | 
         pos = _Position(start, "none", pos.op)  # "vào/trong khoảng cuối tháng 2": the phrase is "cuối tháng 2"
     if pos.kind == "at" and deadline is not None and deadline < issued:
         return None  # "vào ngày 15/11" before the issue date is history, not a deadline
+    if deadline is not None and deadline < issued and _PAST_TENSE_LEFT.search(_left(text, pos.start, 240)):
+        return None  # "UBND tỉnh đã chỉ đạo ... trước ngày 30/10": an earlier, expired deadline
     if pos.kind == "within" and _PARTICIPLE_LEFT.search(_left(text, pos.start, 30)):
         return None  # "được xử lý trong tháng 12": qualifies a noun, not the task
     return _Cand(pos.start, end, deadline, None, kind)
