@@ -473,8 +473,8 @@ class _Walker:
     def split_by_deadlines(self, a: int, b: int, asg: Assignment, conf: float, reasons: list[str]) -> list[_Task]:
         """One task per clause group when several clauses carry their own deadline."""
         t = self.t
-        parts = clauses(t, a, b)
-        if len(parts) == 1:
+        parts = clauses(t, a, b) if len(_TIME_CUE.findall(t, a, b)) >= 2 else [(a, b)]
+        if len(parts) == 1 and len(_TIME_CUE.findall(t, a, b)) >= 2:
             parts = _report_clauses(t, a, b)
         hits = []
         if len(parts) > 1:
@@ -517,6 +517,10 @@ def _report_clauses(t: str, a: int, b: int) -> list[tuple[int, int]]:
         p = m.end()
     out.append((p, b))
     return [x for x in out if x[1] > x[0]]
+
+
+# Cheap pre-check: a clause split needs at least two timing cues in the sentence.
+_TIME_CUE = re.compile(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|ngày làm việc")
 
 
 _TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ)\b")

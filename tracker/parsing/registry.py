@@ -57,6 +57,7 @@ class Registry:
     def __init__(self, units: Iterable[dict]):
         self.units = [u for u in units if isinstance(u, dict) and u.get("name")]
         self._index: dict[str, dict] = {}
+        self._cache: dict[str, dict | None] = {}
         for unit in self.units:
             names = [unit.get("name"), unit.get("short"), unit.get("code")]
             names += list(unit.get("aliases") or [])
@@ -69,6 +70,14 @@ class Registry:
         """The unit the phrase names, or None."""
         if not owner_text:
             return None
+        if owner_text in self._cache:
+            return self._cache[owner_text]
+        unit = self._lookup(owner_text)
+        if len(self._cache) < 10_000:
+            self._cache[owner_text] = unit
+        return unit
+
+    def _lookup(self, owner_text: str) -> dict | None:
         candidates = [owner_text]
         # "Giám đốc Sở Y tế" style heads are stripped by the owner grammar; here we
         # only drop a trailing place qualifier ("Sở Y tế tỉnh Cà Mau").

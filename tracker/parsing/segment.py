@@ -140,5 +140,6 @@ def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def is_caps_heading(body: str) -> bool:
     """A line in capitals ("II. NHIỆM VỤ TRỌNG TÂM")."""
-    letters = [ch for ch in body if ch.isalpha()]
-    return len(letters) >= 4 and " " in body.strip() and not any(ch.islower() for ch in letters)
+    if any(ch.islower() for ch in body):
+        return False
+    return " " in body.strip() and sum(ch.isalpha() for ch in body) >= 4
