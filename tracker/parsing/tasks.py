@@ -16,7 +16,7 @@ from .owners import Agency, _is_predicate, find_agencies, scan_agency, split_age
 
 # "Giao", "Yêu cầu", "Đề nghị" ... directly before the owner.
 _TRIGGER = re.compile(
-    r"(?:^|(?<=[\s,:;]))(?P<verb>[Gg]iao(?:\s+cho)?|[Yy]êu cầu|[Đđ]ề nghị|[Cc]hỉ đạo|[Pp]hân công|[Dd]ặn dò|[Ll]ưu ý)"
+    r"(?:^|(?<=[\s,:;]))(?<!Ngoại )(?<!bàn )(?<!Bàn )(?<!chuyển )(?<!được )(?P<verb>[Gg]iao(?:\s+cho)?|[Yy]êu cầu|[Đđ]ề nghị|[Cc]hỉ đạo|[Pp]hân công|[Dd]ặn dò|[Ll]ưu ý)"
     r"(?:\s*,\s*|\s*:\s*|\s+)")
 _STARTERS = re.compile(
     r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
@@ -99,6 +99,15 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             subj = _subject(s, a, m.start())
             if subj is not None:
                 continue
+        st = _STARTERS.match(s, a, m.start())
+        at_start = m.start() == a or (st is not None and st.end() == m.start())
+        if not at_start:
+            # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
+            # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
+            if not (_CHAIR.search(before) or find_agencies(s, a, m.start())):
+                continue
+            if re.search(r"\bđã\b", before):
+                continue  # a report of what was asked before
         ag = scan_agency(s, m.end(), b)
         if ag is None:
             # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
