@@ -95,6 +95,17 @@ DATED += [
     ("hoàn thành trong năm nay.", "trong năm nay", date(2025, 12, 31)),
     ("chậm nhất sau 10 ngày kể từ ngày nhận được văn bản.", "chậm nhất sau 10 ngày kể từ ngày nhận được văn bản", date(2025, 3, 20)),
     ("báo cáo trong 02 tuần.", "trong 02 tuần", date(2025, 3, 24)),
+    ("báo cáo kết quả chậm nhất đến ngày 30/4/2025.", "chậm nhất đến ngày 30/4/2025", date(2025, 4, 30)),
+    ("gửi về Sở Nội vụ trước thứ Sáu, ngày 14/3/2025.", "trước thứ Sáu, ngày 14/3/2025", date(2025, 3, 14)),
+    ("xử lý dứt điểm trong vòng 24 giờ.", "trong vòng 24 giờ", date(2025, 3, 11)),
+    ("Thời gian thực hiện: Quý IV/2025 - Quý I/2026", "Quý IV/2025 - Quý I/2026", date(2026, 3, 31)),
+    ("báo cáo UBND tỉnh (qua Sở Nội vụ) trước ngày 30/4/2025 để Sở Nội vụ tổng hợp, báo cáo Bộ Nội vụ trước ngày 05/5/2025.",
+     "trước ngày 30/4/2025", date(2025, 4, 30)),
+    ("giải ngân hết số vốn để đầu tư hạ tầng, báo cáo Thủ tướng Chính phủ kết quả thực hiện trong Quý I năm 2026.",
+     "trong Quý I năm 2026", date(2026, 3, 31)),
+    ("5. Về điều chuyển số vốn không giải ngân trong năm 2025 (1.500 tỷ đồng): UBND tỉnh báo cáo trong Quý I năm 2026.",
+     "trong Quý I năm 2026", date(2026, 3, 31)),
+    ("hoàn thành trước ngày 15 tháng 12 năm 2025 và định kỳ hằng năm.", "trước ngày 15 tháng 12 năm 2025", date(2025, 12, 15)),
 ]
 
 
@@ -145,6 +156,7 @@ RECURRING = [
     ("báo cáo ngày 20 hằng tháng.", "ngày 20 hằng tháng", "monthly:20", date(2025, 3, 20)),
     ("báo cáo trước ngày 15 tháng cuối quý.", "trước ngày 15 tháng cuối quý", "quarterly:15", date(2025, 3, 15)),
     ("cập nhật trước 16 giờ hằng ngày.", "trước 16 giờ hằng ngày", "daily", None),
+    ("tổ chức tổng kết trong tháng 12 hằng năm.", "trong tháng 12 hằng năm", "yearly:12-31", date(2025, 12, 31)),
 ]
 
 

@@ -238,6 +238,7 @@ _DATE_DAY_ONLY = re.compile(r"""
 # What may stand before a date: a clock time and/or the word "ngày" ("trước 17 giờ ngày 30/6").
 _DATE_PREFIX_LEFT = re.compile(r"""
     (?:(?<![\w:])(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
+    (?:(?<![\w])""" + _WEEKDAY + r"""\s*,?\s*)?
     (?:(?<![\w])(?P<ngay>ngày)\s+)?$
 """, _F)
 _CLOCK_LEFT = re.compile(r"(?<![\w:])(?P<clock>" + _CLOCK + r")\s*,?\s*$", _F)
@@ -288,7 +289,7 @@ _RELATIVE = re.compile(r"""
     (?P<op>trong|chậm\s+nhất(?:\s+(?:sau|trong|là))?|không\s+quá)\s+
     (?:(?:thời\s+hạn|vòng|thời\s+gian)\s+)?
     (?P<n>""" + _NUM + r""")\s+
-    (?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng)(?!\s+(?:đầu|cuối|tới|qua|trước)\b)
+    (?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng|giờ)(?!\s+(?:đầu|cuối|tới|qua|trước)\b)
     (?P<tail>\s*,?\s*(?:kể\s+|tính\s+)?từ\s+(?:ngày|khi)\s+
         (?P<ref>(?:ký|ban\s+hành|nhận(?:\s+được)?|có\s+hiệu\s+lực)(?:\s+ban\s+hành)?""" + _DOC_TAIL + r"""))?
 """, _F)
@@ -328,6 +329,8 @@ _YEAR_DAY_LEFT = re.compile(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+" + _DM +
 _QUARTER_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})\s+
     (?:của\s+)?tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý(?(paren)\s*\))""", _F)
 _QUARTER_DAY_LEFT = re.compile(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+(?P<d>\d{1,2})\s+(?:của\s+)?$", _F)
+# "trong tháng 12 hằng năm": yearly, due at the month's end
+_MONTH_EACH_YEAR_LEFT = re.compile(r"(?<![\w])(?:(?:trong|vào|trước\s+hết|đến\s+hết)\s+)?tháng\s+(?P<m>\d{1,2})\s*,?\s+$", _F)
 # "thứ Sáu hằng tuần" / "hằng tuần vào thứ Hai"
 _WEEKDAY_RIGHT = re.compile(r"""\s*,?\s*(?:\(\s*)?(?:vào\s+|trước\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?
     (?:(?:sáng|chiều)\s+)?(?:ngày\s+)?(?P<wd>""" + _WEEKDAY + r""")(?![\w])""", _F)
@@ -372,7 +375,7 @@ _OPERATOR_LEFT = re.compile(r"""
     (?:^|(?<=[\s(|:;,"'“]))
     (?P<verb>(?:hoàn\s+thành|xong)(?:\s+xong)?\s+)?
     (?:
-      (?P<latest>chậm\s+nhất(?:\s+là)?(?:\s+(?:trước|vào|trong|đến\s+hết))?)
+      (?P<latest>chậm\s+nhất(?:\s+là)?(?:\s+(?:trước|vào|trong|(?:đến|tới)(?:\s+hết)?))?)
     | (?P<cutoff>tính\s+(?:đến|tới)(?:\s+hết)?|(?:đến|tới)(?!\s+hết)|kể\s+từ|tính\s+từ|từ|sau|lúc|(?:trong\s+)?dịp|giai\s+đoạn)
     | (?P<before>(?:hạn\s+chót|hạn\s+cuối(?:\s+cùng)?)(?:\s+là)?(?:\s+(?:vào|trước))?|không\s+muộn\s+hơn|trước)
     | (?P<until>(?:đến|tới)\s+hết|hết)
@@ -556,6 +559,9 @@ def _position(text: str, core_start: int, include_vao: bool) -> _Position:
         return _Position(start, group, op_text)
     if _CELL_START_LEFT.search(_left(text, core_start, 60)):
         return _Position(core_start, "cell", "")
+    dash = _CELL_DASH_RANGE_LEFT.search(_left(text, core_start, 70))
+    if dash:  # "Thời gian: Quý IV/2025 - Quý I/2026": due at the end of the range
+        return _Position(core_start - len(_left(text, core_start, 70)) + dash.start("from"), "cell_range", "-")
     return _Position(core_start, "none", "")
 
 
@@ -572,6 +578,10 @@ _PAST_TENSE_LEFT = re.compile(r"(?<![\w])đã\s[^.;\n]*$", _F)
 _CELL_RANGE_LEFT = re.compile(r"""
     (?:(?:^|[\n|:])\s*(?:[-+•*]\s*)?|(?:thời\s+gian|thời\s+hạn)(?:\s+(?:thực\s+hiện|hoàn\s+thành))*\s*:?\s*)
     (?P<from>từ\s+[^\n|:;]{1,40}?\s+)$
+""", _F)
+_CELL_DASH_RANGE_LEFT = re.compile(r"""
+    (?:(?:^|[\n|:])\s*(?:[-+•*]\s*)?|(?:thời\s+gian|thời\s+hạn)(?:\s+(?:thực\s+hiện|hoàn\s+thành))*\s*:?\s*)
+    (?P<from>(?:từ\s+)?(?:(?:đầu|giữa|cuối)\s+)?(?:tháng|quý|năm|ngày)\s[^\n|:;]{1,30}?\s*[-–]\s*)$
 """, _F)
 _FROM_LEFT = re.compile(r"(?<![\w])từ\s+[^,.;:\n]{0,30}$", re.I)
 _RANGE_COMMA_LEFT = re.compile(r"trước\s*,", re.I)
@@ -598,9 +608,18 @@ _TOPIC_CLAUSE = re.compile(r"""
 """, _F)
 
 
+_TOPIC_HEADING_LEFT = re.compile(r"""
+    (?:^|[.;\n])\s*(?:[-+•*]\s*|\d+(?:\.\d+)*\.\s*|[a-zđ]\)\s*)*(?:về|đối\s+với)\s[^.;:\n]*$
+""", _F)
+_COLON_AHEAD = re.compile(r"[^.;\n]*:")
+
+
 def _in_topic_phrase(text: str, start: int) -> bool:
-    """True inside a fronted topic ("Đối với các nhiệm vụ triển khai trong năm 2025, ...")."""
-    return bool(_TOPIC_CLAUSE.search(_left(text, start, 200)))
+    """True inside a fronted topic: "Đối với các nhiệm vụ triển khai trong năm 2025, ..."
+    or an item heading "5. Về điều chuyển số vốn dư, không giải ngân trong năm 2025 ...: ..."."""
+    if _TOPIC_CLAUSE.search(_left(text, start, 200)):
+        return True
+    return bool(_TOPIC_HEADING_LEFT.search(_left(text, start, 300))) and bool(_COLON_AHEAD.match(text, start))
 
 
 _SELF_MARKED_KINDS = {"month_early", "month_mid", "month_end"}
@@ -824,6 +843,8 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
             deadline, kind = issued + timedelta(days=n), "calendar_days"
         elif unit == "tuần":
             deadline, kind = issued + timedelta(weeks=n), "weeks"
+        elif unit == "giờ":
+            deadline, kind = issued + timedelta(days=-(-n // 24)), "hours"  # "trong 24 giờ": by the next day
         else:
             deadline, kind = _add_months(issued, n), "months"
         out.append(_Cand(m.start(), m.end(), deadline, None, kind, rank=3))
@@ -956,6 +977,14 @@ def _scan_recurrences(text: str, low: str, issued: date) -> list[_Cand]:
                 add(base + lm.start(), a.end(), f"monthly:{int(lm['d'])}", "recurring_monthly")
                 continue
         elif period == "năm":
+            month_left = _MONTH_EACH_YEAR_LEFT.search(window)
+            if month_left and _YEAR_DAY_LEFT.search(window):
+                month_left = None  # "trước ngày 10 tháng 12 hằng năm": the day is given
+            if month_left and 1 <= int(month_left["m"]) <= 12:
+                mo = int(month_left["m"])
+                last = 28 if mo == 2 else calendar.monthrange(2025, mo)[1]
+                add(base + month_left.start(), a.end(), f"yearly:{mo:02d}-{last:02d}", "recurring_yearly")
+                continue
             r = _YEAR_DAY_RIGHT.match(text, a.end()) or _YEAR_DAY_LEFT.search(window)
             if r:
                 d, mo = int(r["d"] or r["d2"]), int(r["m"] or r["m2"])
@@ -1094,6 +1123,19 @@ def find_deadlines(text: str, issued: date) -> list[DeadlineHit]:
     return hits
 
 
+# "để Sở Nội vụ tổng hợp, báo cáo ..." (another actor): to the end of the clause;
+# "để đầu tư ..., báo cáo ..." (same actor): only up to the next comma.
+_PURPOSE_LEFT = re.compile(r"""
+    (?<![\w])(?:để|nhằm)\s+(?:(?:Sở|Bộ|UBND|Ủy\s+ban|Văn\s+phòng|Thủ\s+tướng|Chính\s+phủ|cơ\s+quan|các)\b[^.;\n]*
+                            |[^,.;\n]*)$
+""", re.VERBOSE)
+
+
+def _in_purpose_clause(text: str, pos: int) -> bool:
+    """True after "để ..." in the same clause: "... để Sở X tổng hợp, báo cáo Bộ trước ngày 05/12"."""
+    return bool(_PURPOSE_LEFT.search(_left(text, pos, 200)))
+
+
 _UNRESOLVED_INFORMATIVE = {"event_unresolved", "after_event", "soon", "periodic_unspecified",
                            "open_period", "relative_unanchored", "time_slot"}
 
@@ -1101,18 +1143,27 @@ _UNRESOLVED_INFORMATIVE = {"event_unresolved", "after_event", "soon", "periodic_
 def pick_deadline(text: str, issued: date) -> DeadlineHit | None:
     """The single deadline of a task segment.
 
-    Order of preference: the last phrase with a date or a recurrence (the
-    closing "báo cáo ... trước ngày X" of a sentence carries its deadline; an
-    explicit date beats "ngay"/"khẩn trương"); else the first unresolvable but
-    informative phrase (a meeting, "sau khi ... ban hành", "trong thời gian tới");
-    else the first urgency or ongoing marker.
+    Order of preference:
+    1. the last phrase with a date (the closing "báo cáo ... trước ngày X" of a
+       sentence carries its deadline; an explicit date beats "ngay"/"khẩn
+       trương" and a recurrence without a day), skipping dates inside a purpose
+       clause ("... trước ngày 30/11 để Sở Nội vụ tổng hợp, báo cáo Bộ trước
+       ngày 05/12": the second date is someone else's);
+    2. the last recurrence without a day ("định kỳ hằng tháng");
+    3. the first unresolvable but informative phrase (a meeting, "sau khi ...
+       ban hành", "trong thời gian tới");
+    4. the first urgency or ongoing marker.
     """
     hits = find_deadlines(text, issued)
     if not hits:
         return None
-    timed = [h for h in hits if h.deadline is not None or h.recurrence is not None]
-    if timed:
-        return timed[-1]
+    dated = [h for h in hits if h.deadline is not None]
+    own = [h for h in dated if not _in_purpose_clause(text, h.start)]
+    if own or dated:
+        return (own or dated)[-1]
+    recurring = [h for h in hits if h.recurrence is not None]
+    if recurring:
+        return recurring[-1]
     informative = [h for h in hits if h.kind in _UNRESOLVED_INFORMATIVE]
     if informative:
         return informative[0]
