@@ -31,9 +31,13 @@ from datetime import timezone
 
 import pytest
 from sqlmodel import select
+from werkzeug.security import generate_password_hash
+
+from tests.conftest import PASSWORD
 
 from tracker.models import Directive
 from tracker.models import Task
+from tracker.models import User
 from tracker.services import tasks as task_service
 from tracker.services.clock import VN_TZ
 from tracker.services.search import search_text_for_directive
@@ -67,19 +71,34 @@ class Province:
     directives: dict
 
 
+_HASHES = {}
+
+
+def fast_user(session, login, role, unit=None, password=PASSWORD):
+    """A user row with the password hashed once per run (scrypt is slow, and every test
+    here needs five accounts)."""
+    if password not in _HASHES:
+        _HASHES[password] = generate_password_hash(password)
+    user = User(login=login, role=role, password_hash=_HASHES[password], display_name=login,
+                unit_id=unit.id if unit is not None else None)
+    session.add(user)
+    session.commit()
+    return user
+
+
 @pytest.fixture
-def province(session, make_unit, make_user, make_task):
+def province(session, make_unit, make_task):
     units = {
         "A": make_unit("Sở Tài chính"),
         "B": make_unit("Sở Y tế"),
         "C": make_unit("UBND huyện Hòa Bình", kind="district"),
     }
     users = {
-        "clerk": make_user("vanphong", role="clerk"),
-        "leader": make_user("lanhdao", role="leader"),
-        "A": make_user("canbo.tc", role="staff", unit=units["A"]),
-        "B": make_user("canbo.yt", role="staff", unit=units["B"]),
-        "C": make_user("canbo.hb", role="staff", unit=units["C"]),
+        "clerk": fast_user(session, "vanphong", "clerk"),
+        "leader": fast_user(session, "lanhdao", "leader"),
+        "A": fast_user(session, "canbo.tc", "staff", units["A"]),
+        "B": fast_user(session, "canbo.yt", "staff", units["B"]),
+        "C": fast_user(session, "canbo.hb", "staff", units["C"]),
     }
     d1 = Directive(code="45/TB-UBND", number="45", kind="thong_bao_ket_luan", signer="Nguyễn Văn An",
                    title="Thông báo kết luận của Chủ tịch UBND tỉnh về giải ngân vốn đầu tư công quý II",
