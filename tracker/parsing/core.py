@@ -20,7 +20,7 @@ from .normalize import normalize
 from .owners import find_agencies, scan_agency, split_agency_list
 from .registry import as_registry, resolve_unit
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
-from .tasks import Assignment, coordinators_in, find_assignment, is_boilerplate, is_nontask, owner_text
+from .tasks import Assignment, coordinators_in, find_assignment, is_boilerplate, is_nontask, joint_end, owner_text
 
 # Sections whose items are aims, targets, budget or assessment, not assignments.
 _NONTASK_SECTION = re.compile(
@@ -222,10 +222,29 @@ class _Walker:
             self.pending = (blk, blk.start)
             return
         if not tm:
+            inline = self.inline_agency_heading(blk)
+            if inline is not None:
+                # "2. Sở Y tế: chủ trì, phối hợp với ..." - a heading and its item on one line
+                self.headings.append(_Heading(blk.rank, inline[0]))
+                self.visit_content(blk, inline[1])
+                return
             pm = _TOPIC_PREFIX.match(body)
             if pm and blk.label and not _ATTR.match(body) and _looks_topic(body[: pm.end()]):
                 start = blk.start + pm.end()
         self.visit_content(blk, start)
+
+    def inline_agency_heading(self, blk: Block) -> tuple[str, int] | None:
+        """(owner, content start) for "Sở Y tế: <content>" lines."""
+        t = self.t
+        ag = scan_agency(t, blk.start, blk.end, allow_semicolon=True)
+        if ag is None:
+            return None
+        end = joint_end(t, ag, blk.end)
+        m = re.compile(r"\s*:\s+(?=\S)").match(t, end, blk.end)
+        if not m:
+            return None
+        owner = owner_text(ag) if end == ag.end else t[blk.start:end]
+        return owner, m.end()
 
     def child_rank(self, blk: Block) -> float:
         """Rank of a heading made from this block: unlabeled intros nest in their context."""
@@ -396,7 +415,7 @@ class _Walker:
             asg = find_assignment(t, a, b)
             if asg is not None and k > 0 and item_tasks and not asg.explicit:
                 asg = None
-            if asg is not None and _is_citizens(asg.owner):
+            if asg is not None and (_is_citizens(asg.owner) or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b))):
                 continue
             carried = False
             if asg is None and not explicit_only and re.match(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\b", sent) and self.last_owner:
@@ -410,7 +429,7 @@ class _Walker:
                 if item_tasks and k > 0:
                     prev = item_tasks[-1]
                     hit = _pick(t, a, b, self.issued)
-                    if _dated(hit) and not _TIME_SENTENCE.match(sent):
+                    if _dated(hit) and not _TIME_SENTENCE.match(sent) and (_dated(prev.hit) or _NEW_CASE.match(sent)):
                         # a later sentence with its own deadline is a task of the same owner
                         task = _Task(prev.owner, [], a, b, a, ["same_item_sentence"], prev.confidence - 0.1)
                         task.hit = hit
@@ -422,6 +441,8 @@ class _Walker:
                     if _dated(hit) and not _dated(prev.hit):
                         prev.hit = hit
                         prev.deadline_span = (a, b)
+                continue
+            if _CLOSING.search(sent) and asg.owner and _GENERIC_OWNER.match(asg.owner):
                 continue
             if asg.owner and _is_issuer(asg.owner) and (asg.rule.startswith("subject") or asg.rule == "responsible"):
                 continue
@@ -497,6 +518,8 @@ class _Walker:
 
 
 _CITIZENS = re.compile(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")
+# "Các tổ chức, cá nhân và hộ gia đình ... có trách nhiệm": a duty of everybody
+_CITIZEN_SUBJECT = re.compile(r"[^.;:]{0,60}?\b(?:cá nhân|hộ gia đình|người dân)\b[^.;:]{0,120}?\b(?:có trách nhiệm|phải|cần)\b")
 
 
 def _is_citizens(owner: str | None) -> bool:
@@ -523,6 +546,10 @@ def _report_clauses(t: str, a: int, b: int) -> list[tuple[int, int]]:
 _TIME_CUE = re.compile(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|ngày làm việc")
 
 
+# A later sentence that opens a case of its own ("Đối với nội dung vượt thẩm quyền, ...").
+_CLOSING = re.compile(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung[^.;]{0,80}(?:này|nêu trên|trên)\s*\.?(?:/\.)?\s*$)")
+_GENERIC_OWNER = re.compile(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
+_NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi)\b")
 _TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ)\b")
 
 
@@ -617,6 +644,11 @@ _ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:chủ trì|phối hợp)\s
 
 def _action(t: str, task: _Task) -> str:
     a = max(task.start, min(task.action_start, task.end))
+    if task.co_owners and re.match(r"\s*(?:[Cc]hủ trì|[Pp]hối hợp|[Tt]iếp tục chủ trì)", t[a:a + 30]):
+        # "Chủ trì, phối hợp với A, B tổ chức ..." -> the action starts after B
+        last = t.find(task.co_owners[-1], a, task.end)
+        if last != -1 and last - a < 400:
+            a = last + len(task.co_owners[-1])
     s = t[a:task.end]
     s = _ACTION_LEAD.sub("", s).strip()
     if not s:
