@@ -22,7 +22,7 @@ def test_healthz_ok_without_worker_reports_unknown_scheduler(client, backend):
     assert body["database"]["status"] == "ok"
     assert body["database"]["backend"] == backend
     assert body["database"]["latency_ms"] >= 0
-    assert body["scheduler"]["status"] == "unknown"
+    assert body["scheduler"]["status"] == "stopped"  # no heartbeat and nobody holds the worker lock
 
 
 def test_healthz_reads_worker_heartbeat_file(app, client):
@@ -56,3 +56,21 @@ def test_healthz_503_when_database_is_down(app, client, monkeypatch):
     assert body["status"] == "error"
     assert body["database"]["status"] == "error"
     assert "connection refused" in body["database"]["error"]
+
+
+def test_healthz_sees_a_worker_holding_its_lock(app, client, backend):
+    """The worker's lock (PostgreSQL advisory lock, or flock on instance/worker.lock) means "running"."""
+    from tracker.followup.worker import ADVISORY_LOCK_KEY
+    from tracker.followup.worker import WorkerLock
+    from tracker.web import health
+
+    assert health.ADVISORY_LOCK_KEY == ADVISORY_LOCK_KEY
+    lock = WorkerLock(app.extensions["engine"], app.instance_path, poll=0.1)
+    assert lock.try_acquire()
+    try:
+        body = client.get("/healthz").get_json()
+        assert body["scheduler"]["status"] == "running"
+        assert body["scheduler"]["lock_held"] is True
+    finally:
+        lock.release()
+    assert client.get("/healthz").get_json()["scheduler"]["status"] == "stopped"

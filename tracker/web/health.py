@@ -4,7 +4,7 @@
 
     {"status": "ok"|"error",
      "database": {"status": "ok"|"error", "backend": "postgresql", "latency_ms": 0.4, "error"?: "..."},
-     "scheduler": {"status": "ok"|"stale"|"unknown", "last_beat": ISO-8601|null, "age_seconds": n|null, ...}}
+     "scheduler": {"status": "ok"|"stale"|"running"|"stopped"|"unknown", "last_beat": ISO-8601|null, ...}}
 
 The scheduler runs in the worker process (`flask --app app worker run`), never here, so this
 can only read what the worker leaves behind: a heartbeat. Where it comes from, first found:
@@ -12,7 +12,11 @@ can only read what the worker leaves behind: a heartbeat. Where it comes from, f
    reader: a DB row shared by every machine, a file, whatever the worker writes);
 2. the file `instance/worker-heartbeat.json` (`{"at": ISO-8601, "pid": n, ...}`), or its mtime
    when the content is not JSON.
-Neither present: "unknown". The scheduler state never makes the endpoint fail: a web
+Without a heartbeat, the worker's lock tells whether a worker is alive at all (it holds
+it for its whole life): the PostgreSQL advisory lock, seen in `pg_locks` from any machine,
+or the `flock` on `instance/worker.lock` (SQLite, one machine), seen in /proc/locks:
+"running" (a worker holds it), "stopped" (nobody does), else "unknown".
+The scheduler state never makes the endpoint fail: a web
 server without a worker still serves pages, and an orchestrator restarting web workers
 because the worker is down would only make things worse.
 
@@ -34,6 +38,10 @@ from sqlalchemy import text
 bp = Blueprint("health", __name__)
 
 HEARTBEAT_FILE = "worker-heartbeat.json"
+LOCK_FILE = "worker.lock"
+# tracker.followup.worker.ADVISORY_LOCK_KEY, repeated so web workers need not import the
+# worker (and the Telegram library with it); tests/scale/test_health.py checks they agree.
+ADVISORY_LOCK_KEY = 0x44545F57
 STALE_AFTER_SECONDS = 180  # the sweep runs every minute; three missed beats is a problem
 
 
@@ -119,9 +127,37 @@ def scheduler_state(now: datetime | None = None) -> dict:
     except Exception as exc:  # noqa: BLE001 - a broken heartbeat reader must not break /healthz
         return {"status": "unknown", "last_beat": None, "age_seconds": None, "error": str(exc)[:200]}
     if beat is None:
-        return {"status": "unknown", "last_beat": None, "age_seconds": None}
+        held = worker_lock_held()
+        status = {True: "running", False: "stopped", None: "unknown"}[held]
+        return {"status": status, "last_beat": None, "age_seconds": None, "lock_held": held}
     now = now or datetime.now(timezone.utc)
     age = max(0.0, (now - beat["at"]).total_seconds())
     extra = {k: v for k, v in beat.items() if k != "at" and isinstance(v, (str, int, float, bool, type(None)))}
     return {**extra, "status": "ok" if age <= STALE_AFTER_SECONDS else "stale",
             "last_beat": beat["at"].astimezone(timezone.utc).isoformat(), "age_seconds": round(age, 1)}
+
+
+def worker_lock_held() -> bool | None:
+    """Whether some worker holds the one-worker lock; None when it cannot be told."""
+    engine = current_app.extensions["engine"]
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                return bool(conn.execute(text(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database() "
+                    "AND l.classid = :hi AND l.objid = :lo AND l.objsubid = 1"),
+                    {"hi": ADVISORY_LOCK_KEY >> 32, "lo": ADVISORY_LOCK_KEY & 0xFFFFFFFF}).scalar())
+        path = os.path.join(current_app.instance_path, LOCK_FILE)
+        if not os.path.exists(path):
+            return False
+        inode = os.stat(path).st_ino
+        with open("/proc/locks", encoding="ascii") as fh:
+            for line in fh:
+                # "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" -> major:minor:inode
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+                    return True
+        return False
+    except Exception:  # noqa: BLE001 - no /proc, no permission: say "unknown", never fail
+        return None
