@@ -1,10 +1,13 @@
 """Vietnamese deadline grammar: find and resolve the timing of a task.
 
+Public API: DeadlineHit, find_deadlines(text, issued), pick_deadline(text,
+issued), resolve_recurrence_first(recurrence, on_or_after).
+
 The grammar works in two layers:
 
-1. *Time expressions* (``_CORES``): the bare calendar phrases of Vietnamese
-   administrative writing, each with a resolver: ``ngày 15/02/2022``,
-   ``15 tháng 3 năm 2022``, ``tháng 3/2022``, ``cuối tháng 2/2022``, ``quý II năm 2023``,
+1. *Time expressions*: the calendar phrases of Vietnamese administrative
+   writing, each with a resolver: ``ngày 15/02/2022``, ``15 tháng 3 năm 2022``,
+   ``tháng 3/2022``, ``cuối tháng 2/2022``, ``quý II năm 2023``,
    ``6 tháng đầu năm``, ``năm 2022``, ``Tết Nguyên đán Nhâm Dần``,
    ``ngày 25 tháng Chạp``, ``05 ngày làm việc``, recurrences
    (``trước ngày 20 hằng tháng``), urgency (``ngay``, ``khẩn trương``) and
@@ -16,13 +19,25 @@ The grammar works in two layers:
    (``Thời gian hoàn thành: quý II năm 2024``, the last cell of a table row), or
    by attaching it to a meeting (``tại cuộc họp giao ban tháng 9/2024``). The same
    phrase is *not* a deadline after ``đến``/``tính đến`` (data cut-off),
-   ``từ``/``kể từ``/``sau`` (start), ``dịp``/``lúc`` (an occasion or a clock time of
+   ``từ``/``kể từ`` (start), ``dịp``/``lúc`` (an occasion or the clock time of
    an event), after a document number (``Nghị quyết số 128/NQ-CP ngày 11/10/2021``),
-   or as a bare qualifier of a noun (``vốn đầu tư công năm 2022``).
+   inside a fronted topic (``Đối với các nhiệm vụ triển khai trong năm 2025, ...``),
+   as a bare qualifier of a noun (``vốn đầu tư công năm 2022``,
+   ``các nhiệm vụ được giao trong năm 2025``), or when an already expired date is
+   reported in the past tense (``đã chỉ đạo ... trước ngày 30/10``).
 
-Everything is a compiled regular expression plus calendar arithmetic; no
-regex has nested unbounded repetition, so run time is linear in the text.
-Input is expected in NFC (see tracker.parsing.normalize).
+Resolution follows the corpus rules (shared/corpus/README.md): a date without a
+year is the next such date on or after the issue date; a month, quarter or year
+is due on its last day; ``đầu``/``giữa tháng`` on day 10/20; working days skip
+weekends and Vietnamese holidays (tracker.vncalendar); lunar dates use the
+Vietnamese (UTC+7) calendar; a recurrence with a day is due at its first
+occurrence on or after the issue date, one without a day has no date.
+
+Everything is compiled regular expressions plus calendar arithmetic. Each
+scanning pattern has literal anchors (see _finditer), so the text is scanned
+quickly and the full patterns only run near candidate words; no pattern has
+nested unbounded repetition. Input is expected in NFC (see
+tracker.parsing.normalize); offsets refer to the text passed in.
 """
 from __future__ import annotations
 
@@ -75,13 +90,11 @@ _NUM_WORDS = {
 }
 _NUM = r"(?:\d{1,3}|mười\s+lăm|hai\s+mươi|ba\s+mươi|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)"
 _CLOCK = r"""(?:\d{1,2}\s*(?:giờ|h|g)(?:\s*\d{1,2}(?:\s*phút|['’])?)?|\d{1,2}:\d{2})(?:\s+(?:sáng|trưa|chiều|tối))?"""
-_YEAR = r"(?:19|20)\d{2}"
 _WEEKDAY = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
 _WEEKDAY_NUMBER = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6,
                    "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
-_EACH = r"(?:hằng|hàng)"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_LUNAR_MONTH_NAMES = {"giêng": 1, "chạp": 12, "một": 11}
+_LUNAR_MONTH_NAMES = {"giêng": 1, "chạp": 12}  # "tháng Một" is left out: also read as January
 _DOC_TAIL = (r"(?:\s+(?:văn\s+bản|công\s+văn|thông\s+báo|chỉ\s+thị|quyết\s+định|kế\s+hoạch|"
              r"công\s+điện|thông\s+tư|nghị\s+quyết|nghị\s+định|kết\s+luận))?(?:\s+này)?")
 
@@ -210,10 +223,10 @@ def _next_tet_eve(issued: date) -> date:
 
 
 # ---------------------------------------------------------------------------
-# Core time expressions. Each resolver returns (deadline, recurrence, kind) or
-# None to drop the match. Named groups used by the positional logic:
-#   clock  a clock time before the date ("17 giờ ngày ...")
-#   ngay   the word "ngày" before the date
+# Time expressions (the "cores"). A core says *when*; whether it is a deadline
+# is decided from its left context (_position). Date cores start at the
+# digits: a clock time or the word "ngày" before them is read from the left
+# window (_DATE_PREFIX_LEFT).
 # ---------------------------------------------------------------------------
 
 _DATE_NUMERIC = re.compile(r"""
@@ -246,7 +259,7 @@ _CLOCK_LEFT = re.compile(r"(?<![\w:])(?P<clock>" + _CLOCK + r")\s*,?\s*$", _F)
 _DATE_LUNAR = re.compile(r"""
     (?:(?P<ngay>ngày|mùng|mồng)\s+)
     (?P<d>\d{1,2})\s+tháng\s+
-    (?P<lm>Chạp|Giêng|Một\b|\d{1,2}(?=\s*\(?\s*âm\s+lịch))
+    (?P<lm>Chạp|Giêng|\d{1,2}(?=\s*\(?\s*âm\s+lịch))
     (?:\s*\(?\s*âm\s+lịch\s*\)?)?
     (?:\s*,?\s+(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|(?:âm\s+lịch\s+)?\d{4}))?
 """, _F)
@@ -484,7 +497,7 @@ def _finditer(full: re.Pattern, text: str, low: str, ahead: int = 160):
 _anchor(_DATE_NUMERIC, 6, r"/", r"-[12][09]\d\d", r"\.[12][09]\d\d", r"ngày\s")
 _anchor(_DATE_LONG, 4, r"tháng\s+\d")
 _anchor(_DATE_DAY_ONLY, 0, r"ngày\s+\d")
-_anchor(_DATE_LUNAR, 30, r"tháng\s+chạp", r"tháng\s+giêng", r"tháng\s+một", r"âm\s+lịch")
+_anchor(_DATE_LUNAR, 30, r"tháng\s+chạp", r"tháng\s+giêng", r"âm\s+lịch")
 _anchor(_TODAY, 8, r"hôm\s+nay", r"ngày\s+mai", r"cùng\s+ngày", r"trong\s+ngày")
 _anchor(_MONTH, 8, r"tháng\s")
 _anchor(_QUARTER, 8, r"quý\s")
@@ -526,7 +539,7 @@ class _Cand:
 @dataclass(frozen=True)
 class _Position:
     start: int  # where the hit text starts (operator included, "vào" maybe not)
-    kind: str  # before | latest | until | within | at | cell | meeting | completion | none | excluded
+    kind: str  # before | latest | until | within | at | cell | cell_range | none | excluded
     op: str  # the operator text, lower case
 
 
