@@ -175,6 +175,9 @@ class _Walker:
         if am:
             self.apply_attribute(blk, am)
             return
+        # a non-attribute block ends the run of lines that attributes attach to
+        self.recent = []
+        self.pending = None
         if blk.rank < 9:
             self.pop_to(blk.rank)
         if blk.label and (is_caps_heading(body) or blk.rank <= 1 and len(body) < 200 and not body.endswith(".")):
