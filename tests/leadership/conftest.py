@@ -7,6 +7,7 @@ Sở Tài chính (unit A)
   a2 deadline 10/06, reported ON the deadline day      -> hoàn thành đúng hạn
   a3 deadline 10/06, reported 11/06, confirmed         -> hoàn thành quá hạn
   a4 deadline 01/06, reported 30/05, RETURNED 31/05    -> chưa hoàn thành, quá hạn (14 days)
+     (coordinated by Sở Y tế and UBND huyện Hòa Bình)
   a5 deadline 20/06, reported 14/06, not confirmed yet -> chưa hoàn thành, trong hạn
   a6 deadline 01/06, extension to 30/06 APPROVED       -> chưa hoàn thành, trong hạn
   a7 no deadline                                       -> không có hạn
@@ -112,9 +113,9 @@ def province(session, make_unit, make_task):
     session.commit()
     tasks = {}
 
-    def task(key, unit, action, deadline=None, directive=d1, status="chua_thuc_hien", recurrence=None):
+    def task(key, unit, action, deadline=None, directive=d1, status="chua_thuc_hien", recurrence=None, co=()):
         t = make_task(units[unit], action=action, deadline=deadline, directive=directive, status=status,
-                      recurrence=recurrence)
+                      recurrence=recurrence, co_units=[units[c] for c in co])
         t.search_text = search_text_for_task(action, directive, units[unit].name)
         session.add(t)
         session.commit()
@@ -145,7 +146,7 @@ def province(session, make_unit, make_task):
     report("a2", date(2025, 6, 10)); confirm("a2", date(2025, 6, 12))
     task("a3", "A", "Tổng hợp đề xuất điều chỉnh kế hoạch vốn", date(2025, 6, 10))
     report("a3", date(2025, 6, 11)); confirm("a3", date(2025, 6, 11))
-    task("a4", "A", "Hoàn thiện dự thảo quy chế phối hợp", date(2025, 6, 1))
+    task("a4", "A", "Hoàn thiện dự thảo quy chế phối hợp", date(2025, 6, 1), co=("C", "B"))
     report("a4", date(2025, 5, 30))
     task_service.return_completion(session, users["clerk"], tasks["a4"].id, reason="Thiếu phụ lục",
                                    now=at(date(2025, 5, 31)))
