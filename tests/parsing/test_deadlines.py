@@ -106,6 +106,11 @@ DATED += [
     ("5. Về điều chuyển số vốn không giải ngân trong năm 2025 (1.500 tỷ đồng): UBND tỉnh báo cáo trong Quý I năm 2026.",
      "trong Quý I năm 2026", date(2026, 3, 31)),
     ("hoàn thành trước ngày 15 tháng 12 năm 2025 và định kỳ hằng năm.", "trước ngày 15 tháng 12 năm 2025", date(2025, 12, 15)),
+    ("hoàn thành việc chi trả trước Tết Nguyên đán Ất Tỵ 2025.", "trước Tết Nguyên đán Ất Tỵ 2025", date(2025, 1, 28)),
+    ("trong thời hạn 05 ngày làm việc kể từ ngày nhận được Công văn này.",
+     "trong thời hạn 05 ngày làm việc kể từ ngày nhận được Công văn này", date(2025, 3, 17)),
+    ("- Thời gian thực hiện: 2026.", "2026", date(2026, 12, 31)),
+    ("báo cáo trước 17 giờ 00 phút, ngày 25/3/2025 (thứ Ba).", "trước 17 giờ 00 phút, ngày 25/3/2025", date(2025, 3, 25)),
 ]
 
 
@@ -157,6 +162,9 @@ RECURRING = [
     ("báo cáo trước ngày 15 tháng cuối quý.", "trước ngày 15 tháng cuối quý", "quarterly:15", date(2025, 3, 15)),
     ("cập nhật trước 16 giờ hằng ngày.", "trước 16 giờ hằng ngày", "daily", None),
     ("tổ chức tổng kết trong tháng 12 hằng năm.", "trong tháng 12 hằng năm", "yearly:12-31", date(2025, 12, 31)),
+    ("báo cáo hằng tháng (trước ngày 25).", "hằng tháng (trước ngày 25)", "monthly:25", date(2025, 3, 25)),
+    ("báo cáo 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12).", "hằng năm (trước ngày 15/12)", "yearly:12-15",
+     date(2025, 12, 15)),
 ]
 
 
@@ -212,6 +220,8 @@ def test_markers(text, phrase, urgent, ongoing):
 
 
 @pytest.mark.parametrize("text, phrase", [
+    ("Trong thời hạn 15 ngày làm việc kể từ ngày nhận được hồ sơ hợp lệ, cơ quan giải quyết.",
+     "Trong thời hạn 15 ngày làm việc"),  # counted from an event the text does not date
     ("trình HĐND tỉnh quyết định trước kỳ họp HĐND tỉnh cuối năm.", "trước kỳ họp HĐND tỉnh cuối năm"),
     ("Sở X | Trước kỳ họp HĐND tỉnh cuối năm 2026", "Trước kỳ họp HĐND tỉnh cuối năm 2026"),
     ("nghiên cứu chính sách trong thời gian tới, báo cáo cấp có thẩm quyền.", "trong thời gian tới"),

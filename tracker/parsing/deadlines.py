@@ -95,6 +95,8 @@ _WEEKDAY_NUMBER = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6
                    "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _LUNAR_MONTH_NAMES = {"giêng": 1, "chạp": 12}  # "tháng Một" is left out: also read as January
+_DOC_NAME = (r"\s+(?:văn\s+bản|công\s+văn|thông\s+báo|chỉ\s+thị|quyết\s+định|kế\s+hoạch|"
+             r"công\s+điện|thông\s+tư|nghị\s+quyết|nghị\s+định|kết\s+luận)(?:\s+này)?")
 _DOC_TAIL = (r"(?:\s+(?:văn\s+bản|công\s+văn|thông\s+báo|chỉ\s+thị|quyết\s+định|kế\s+hoạch|"
              r"công\s+điện|thông\s+tư|nghị\s+quyết|nghị\s+định|kết\s+luận))?(?:\s+này)?")
 
@@ -304,12 +306,13 @@ _RELATIVE = re.compile(r"""
     (?P<n>""" + _NUM + r""")\s+
     (?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng|giờ)(?!\s+(?:đầu|cuối|tới|qua|trước)\b)
     (?P<tail>\s*,?\s*(?:kể\s+|tính\s+)?từ\s+(?:ngày|khi)\s+
-        (?P<ref>(?:ký|ban\s+hành|nhận(?:\s+được)?|có\s+hiệu\s+lực)(?:\s+ban\s+hành)?""" + _DOC_TAIL + r"""))?
+        (?P<ref>(?:ký|ban\s+hành|có\s+hiệu\s+lực)(?:\s+ban\s+hành)?""" + _DOC_TAIL + r"""
+               |nhận(?:\s+được)?""" + _DOC_NAME + r"""))?
 """, _F)
 
 _TET = re.compile(r"""
     Tết(?:\s+(?:Nguyên\s+[đĐ]án|âm\s+lịch|cổ\s+truyền))?
-    (?:\s+(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4}))?
+    (?:\s+(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4})(?:\s+(?:năm\s+)?\d{4}(?![\w/]))?)?
     (?P<more>\s+và\s+Tết\s+(?:Nguyên\s+[đĐ]án\s+|âm\s+lịch\s+)?(?:năm\s+)?(?:""" + _CANCHI + r"""|\d{4}))?
     (?![\w])
 """, _F)
@@ -336,7 +339,8 @@ _MONTH_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r
     (?!\s*[/.-]\s*\d|\s+tháng|\d)(?(paren)\s*\))""", _F)
 _MONTH_DAY_LEFT = re.compile(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+(?P<d>\d{1,2})\s*,?\s+(?:của\s+)?$", _F)
 # "hằng năm trước ngày 15/12" / "trước ngày 25/12 hàng năm"
-_YEAR_DAY_RIGHT = re.compile(r"\s*,?\s*" + _REC_OP + r"\s+ngày\s+" + _DM + r"(?![\w/]|\s?[/.-]\s?\d)", _F)
+_YEAR_DAY_RIGHT = re.compile(r"\s*,?\s*(?:(?P<paren>\()\s*)?" + _REC_OP + r"\s+ngày\s+" + _DM
+                             + r"(?![\w/]|\s?[/.-]\s?\d)(?(paren)\s*\))", _F)
 _YEAR_DAY_LEFT = re.compile(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+" + _DM + r"\s*,?\s+$", _F)
 # "hằng quý (trước ngày 15 của tháng cuối quý)"
 _QUARTER_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})\s+
@@ -1098,6 +1102,9 @@ def _select(cands: list[_Cand]) -> list[_Cand]:
     return sorted(chosen, key=lambda c: c.start)
 
 
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
 def _apply_time_cells(text: str, low: str, cands: list[_Cand]) -> list[_Cand]:
     """A time slot ("Thời gian thực hiện: ...") with no date is one phrase: the whole slot."""
     for m in _finditer(_TIME_LABEL, text, low):
@@ -1108,6 +1115,9 @@ def _apply_time_cells(text: str, low: str, cands: list[_Cand]) -> list[_Cand]:
         if any(c.start < e and c.end > s and not (c.start >= s and c.end <= e) for c in cands):
             continue
         cands = [c for c in cands if c not in inside]
+        if _BARE_YEAR.fullmatch(text, s, e):  # "Thời gian thực hiện: 2026"
+            cands.append(_Cand(s, e, date(int(text[s:e]), 12, 31), None, "year", rank=9))
+            continue
         cands.append(_Cand(s, e, None, None, inside[0].kind if inside else "time_slot",
                            urgent=any(c.urgent for c in inside),
                            ongoing=any(c.ongoing for c in inside), rank=9))
