@@ -167,3 +167,52 @@ def test_fold():
 def test_find_agencies_in_order():
     s = "Sở Công Thương chủ trì, phối hợp với Sở Tài chính, Cục Quản lý thị trường tỉnh và các đơn vị liên quan"
     assert [a.text for a in find_agencies(s)] == ["Sở Công Thương", "Sở Tài chính", "Cục Quản lý thị trường tỉnh", "các đơn vị liên quan"]
+
+
+def test_agency_and_content_on_one_line():
+    t = only("2. Sở Y tế: Chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày 30/6/2022.")
+    assert t["owner"] == "Sở Y tế" and t["co_owners"] == ["Công an tỉnh"]
+    assert t["action"].startswith("Kiểm tra an toàn thực phẩm")
+    assert t["deadline"] == "2022-06-30"
+
+
+def test_bare_assignment_line_introduces_its_items():
+    text = "2. Giao Sở Nội vụ\n- Hướng dẫn, theo dõi tiến độ cập nhật dữ liệu.\n- Tham mưu đánh giá trách nhiệm người đứng đầu."
+    assert [t["owner"] for t in tasks(text)] == ["Sở Nội vụ", "Sở Nội vụ"]
+
+
+def test_intro_with_owner_is_a_task_when_its_list_names_nobody():
+    text = ("Đề nghị Thường trực Tỉnh ủy tập trung lãnh đạo thực hiện các nhiệm vụ trọng tâm sau:\n"
+            "1. Đổi mới tư duy, tầm nhìn phát triển.\n2. Chú trọng bảo vệ môi trường.")
+    assert [t["owner"] for t in tasks(text)] == ["Thường trực Tỉnh ủy"]
+
+
+def test_intro_is_dropped_when_its_list_names_owners():
+    text = ("Chủ tịch UBND tỉnh yêu cầu các cơ quan, đơn vị tập trung thực hiện tốt các nhiệm vụ sau:\n"
+            "1. Sở Y tế kiểm tra an toàn thực phẩm.\n2. Công an tỉnh tăng cường tuần tra.")
+    assert [t["owner"] for t in tasks(text)] == ["Sở Y tế", "Công an tỉnh"]
+
+
+def test_subject_after_a_fronted_phrase():
+    t = only("2. Trên cơ sở đề nghị của các Bộ, cơ quan liên quan, Bộ Tài chính khẩn trương rà soát, bố trí kinh phí.")
+    assert t["owner"] == "Bộ Tài chính"
+
+
+def test_trigger_inside_an_action_is_not_a_new_owner():
+    text = "1. Sở Y tế:\na) Thường xuyên kiểm tra chất lượng nước; nếu không đạt, phải yêu cầu các đơn vị khắc phục."
+    assert only(text)["owner"] == "Sở Y tế"
+
+
+def test_duties_of_citizens_are_no_tasks():
+    assert tasks("Các tổ chức, cá nhân và hộ gia đình khai thác nước dưới đất có trách nhiệm kê khai theo quy định.") == []
+
+
+def test_generic_closing_request_is_no_task():
+    assert tasks("Đề nghị các cơ quan, đơn vị khẩn trương triển khai, thực hiện./.") == []
+
+
+def test_later_sentence_with_its_own_deadline_is_its_own_task():
+    text = ("7. Giao Bộ Tài chính chủ trì xem xét, xử lý theo đúng quy định. Đối với nội dung vượt thẩm quyền, "
+            "đề xuất báo cáo cấp có thẩm quyền trước ngày 25 tháng 12 năm 2022.")
+    got = tasks(text)
+    assert [(t["owner"], t["deadline"]) for t in got] == [("Bộ Tài chính", None), ("Bộ Tài chính", "2022-12-25")]

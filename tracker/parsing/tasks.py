@@ -36,7 +36,8 @@ _BOILERPLATE = re.compile(
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
     r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
-    r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị)\b[^.]*(?:số|ngày)\s"
+    r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
+    r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s"
     r"|ban hành kèm theo|Quyết định này)", re.I)
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
                      r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
