@@ -369,7 +369,9 @@ def test_long_punctuation_line_is_fast():
 
 
 def test_long_repetitive_inputs_are_fast():
-    for text in ("trước ngày " * 8000, "1/1/1 " * 15000, "sau khi " * 10000, "Thời gian: " * 8000):
+    for text in ("trước ngày " * 8000, "1/1/1 " * 15000, "sau khi " * 10000, "Thời gian: " * 8000,
+                 "hằng năm " * 11000, "Thời gian: thường xuyên\n" * 4000, "trước ngày 15/12/2025 " * 4500,
+                 "Tết " * 25000, "Về " * 30000 + ": trước ngày 1/1/2025"):
         assert _cpu_seconds(lambda: find_deadlines(text, ISSUED), repeat=1) < 2.0
 
 

@@ -41,6 +41,7 @@ tracker.parsing.normalize); offsets refer to the text passed in.
 """
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from dataclasses import dataclass
@@ -1093,35 +1094,54 @@ def _scan_markers(text: str, low: str, issued: date) -> list[_Cand]:
 
 def _select(cands: list[_Cand]) -> list[_Cand]:
     """Non-overlapping candidates, longest first (then by rank), in text order."""
+    starts: list[int] = []  # accepted candidates, kept sorted by start (they never overlap)
     chosen: list[_Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), -c.rank, c.start)):
         if c.end <= c.start:
             continue
-        if all(c.end <= o.start or c.start >= o.end for o in chosen):
-            chosen.append(c)
-    return sorted(chosen, key=lambda c: c.start)
+        i = bisect.bisect_right(starts, c.start)
+        if i > 0 and chosen[i - 1].end > c.start:
+            continue
+        if i < len(chosen) and chosen[i].start < c.end:
+            continue
+        starts.insert(i, c.start)
+        chosen.insert(i, c)
+    return chosen
 
 
 _BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
-def _apply_time_cells(text: str, low: str, cands: list[_Cand]) -> list[_Cand]:
-    """A time slot ("Thời gian thực hiện: ...") with no date is one phrase: the whole slot."""
+def _apply_time_cells(text: str, low: str, chosen: list[_Cand]) -> list[_Cand]:
+    """A time slot ("Thời gian thực hiện: ...") with no date is one phrase: the whole slot.
+
+    `chosen` is sorted by start and free of overlaps (see _select).
+    """
+    starts = [c.start for c in chosen]
+    dropped: set[int] = set()
+    added: list[_Cand] = []
     for m in _finditer(_TIME_LABEL, text, low):
         s, e = m.start("cell"), m.end("cell")
-        inside = [c for c in cands if c.start >= s and c.end <= e]
+        first = bisect.bisect_left(starts, s)
+        if first > 0 and chosen[first - 1].end > s:
+            continue  # a phrase straddles the slot's start
+        last = first
+        while last < len(chosen) and chosen[last].start < e:
+            last += 1
+        inside = chosen[first:last]
+        if any(c.end > e for c in inside):
+            continue  # a phrase straddles the slot's end
         if any(c.deadline is not None or c.recurrence is not None for c in inside):
-            continue
-        if any(c.start < e and c.end > s and not (c.start >= s and c.end <= e) for c in cands):
-            continue
-        cands = [c for c in cands if c not in inside]
+            continue  # the slot holds a real date: keep it
+        dropped.update(range(first, last))
         if _BARE_YEAR.fullmatch(text, s, e):  # "Thời gian thực hiện: 2026"
-            cands.append(_Cand(s, e, date(int(text[s:e]), 12, 31), None, "year", rank=9))
+            added.append(_Cand(s, e, date(int(text[s:e]), 12, 31), None, "year", rank=9))
             continue
-        cands.append(_Cand(s, e, None, None, inside[0].kind if inside else "time_slot",
+        added.append(_Cand(s, e, None, None, inside[0].kind if inside else "time_slot",
                            urgent=any(c.urgent for c in inside),
                            ongoing=any(c.ongoing for c in inside), rank=9))
-    return cands
+    kept = [c for k, c in enumerate(chosen) if k not in dropped]
+    return sorted(kept + added, key=lambda c: c.start)
 
 
 def find_deadlines(text: str, issued: date) -> list[DeadlineHit]:
