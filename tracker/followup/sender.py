@@ -226,38 +226,9 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
             _finish(s, n, "pending", None, claimed_at=None, next_attempt_at=when.astimezone(timezone.utc))
             return None
 
-        buttons = None
-        if n.kind in TASK_KINDS:
-            if task is None:
-                _finish(s, n, "skipped", "Nhiệm vụ không còn tồn tại")
-                return None
-            reason = _stale_task_reason(n, task, today)
-            if reason:
-                _finish(s, n, "skipped", reason)
-                return None
-            directive = s.get(Directive, task.directive_id)
-            unit = s.get(Unit, task.lead_unit_id)
-            text = messages.task_message(
-                n.kind, task_id=task.id, action=task.action, directive_code=directive.code or directive.number or "",
-                directive_title=directive.title, deadline=task.deadline, status=task.status,
-                progress=task.progress, urgent=task.urgent, unit_name=unit.name if unit else "",
-                today=today, public_url=public_url)
-            if user.unit_id == task.lead_unit_id:
-                buttons = messages.task_buttons(task.id, task.version)
-        elif n.kind == policy.DIGEST:
-            digest = content.digest_for(s, user, today)
-            if digest.empty:
-                _finish(s, n, "skipped", "Không có nội dung (không gửi bản tổng hợp rỗng)")
-                return None
-            text = messages.digest_message(digest, today, public_url)
-        elif n.kind == policy.WEEKLY:
-            summary = content.weekly_summary(s, today)
-            if not summary.overdue_total:
-                _finish(s, n, "skipped", "Không có nhiệm vụ quá hạn")
-                return None
-            text = messages.weekly_message(summary, today, public_url)
-        else:
-            _finish(s, n, "failed", f"Loại thông báo không rõ: {n.kind}")
+        text, buttons, reason = render(s, n, user, task, today, public_url)
+        if text is None:
+            _finish(s, n, "failed" if reason.startswith("Loại") else "skipped", reason)
             return None
         n.status = "sending"
         n.attempts += 1
@@ -266,6 +237,38 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
         s.add(n)
         s.commit()
         return Prepared(n.id, link.chat_id, text, buttons)
+
+
+def render(s: Session, n: Notification, user: User, task: Task | None, today, public_url: str):
+    """(text, buttons, None) for a row as it would be sent today, or (None, None, reason)."""
+    buttons = None
+    if n.kind in TASK_KINDS:
+        if task is None:
+            return None, None, "Nhiệm vụ không còn tồn tại"
+        reason = _stale_task_reason(n, task, today)
+        if reason:
+            return None, None, reason
+        directive = s.get(Directive, task.directive_id)
+        unit = s.get(Unit, task.lead_unit_id)
+        text = messages.task_message(
+            n.kind, task_id=task.id, action=task.action, directive_code=directive.code or directive.number or "",
+            directive_title=directive.title, deadline=task.deadline, status=task.status,
+            progress=task.progress, urgent=task.urgent, unit_name=unit.name if unit else "",
+            today=today, public_url=public_url)
+        if user.unit_id == task.lead_unit_id:
+            buttons = messages.task_buttons(task.id, task.version)
+        return text, buttons, None
+    if n.kind == policy.DIGEST:
+        digest = content.digest_for(s, user, today)
+        if digest.empty:
+            return None, None, "Không có nội dung (không gửi bản tổng hợp rỗng)"
+        return messages.digest_message(digest, today, public_url), None, None
+    if n.kind == policy.WEEKLY:
+        summary = content.weekly_summary(s, today)
+        if not summary.overdue_total:
+            return None, None, "Không có nhiệm vụ quá hạn"
+        return messages.weekly_message(summary, today, public_url), None, None
+    return None, None, f"Loại thông báo không rõ: {n.kind}"
 
 
 def _stale_task_reason(n: Notification, task: Task, today) -> str | None:
