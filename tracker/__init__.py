@@ -30,6 +30,7 @@ BLUEPRINT_MODULES = (
     "tracker.web.feeds",
     "tracker.web.health",
     "bots.webhook",
+    "tracker.web.notifications",
 )
 
 # CLI modules (each defines `register_cli(app)`).
