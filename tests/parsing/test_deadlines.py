@@ -308,6 +308,10 @@ DISTRACTORS = [
     "được giao trong tháng 12 năm 2025",
     "từ ngày 20/10 đến ngày 26/10/2025, khu vực ven biển chịu ảnh hưởng triều cường",
     "xử lý dứt điểm ngay tại công trường, triển khai ngay từ giai đoạn đầu",
+    "Trong 6 tháng đầu năm 2025, toàn tỉnh đã giải ngân được 40% kế hoạch vốn.",
+    "UBND thành phố đã chỉ đạo các cơ quan hoàn thành việc cập nhật trước ngày 30 tháng 10 năm 2025.",
+    "bảo đảm ổn định cuộc sống hằng ngày của người dân.",
+    "Giao Sở Tài chính chủ trì rà soát; phấn đấu đến năm 2030 tỷ lệ đô thị hóa đạt 50%.",
 ]
 
 

@@ -430,7 +430,8 @@ _NOUN_BEFORE_VERB = re.compile(r"(?:khối\s+lượng|kế\s+hoạch|mục\s+ti�
 _NOUN_QUALIFIED_PERIODIC = re.compile(r"""
     (?:nghị\s+quyết|quyết\s+định|ngân\s+sách|dự\s+toán|chi\s+thường\s+xuyên|dự\s+báo|bản\s+tin|
        sinh\s+hoạt|cuộc\s+sống|đời\s+sống|thu\s+nhập|tăng\s+trưởng|bình\s+quân|trung\s+bình|
-       sản\s+lượng|lượng\s+mưa|nhiệt\s+độ|thói\s+quen|nhu\s+cầu|lễ\s+hội|sự\s+kiện)
+       sản\s+lượng|lượng\s+mưa|nhiệt\s+độ|thói\s+quen|nhu\s+cầu|lễ\s+hội|sự\s+kiện|công\s+việc|
+       hoạt\s+động|giao\s+dịch|lượng\s+khách|lưu\s+lượng|số\s+lượng|công\s+suất)
     (?:\s+[^\s,.;:]+){0,3}\s+$
 """, _F)
 _FORECAST_LEFT = re.compile(r"dự\s+báo[^.;:\n]{0,110}$", _F)
@@ -672,6 +673,8 @@ def _dated_core(text: str, start: int, end: int, issued: date, deadline: date | 
         return None  # "UBND tỉnh đã chỉ đạo ... trước ngày 30/10": an earlier, expired deadline
     if pos.kind == "within" and _PARTICIPLE_LEFT.search(_left(text, pos.start, 30)):
         return None  # "được xử lý trong tháng 12": qualifies a noun, not the task
+    if pos.kind == "within" and deadline is not None and deadline < issued:
+        return None  # "Trong 6 tháng đầu năm 2025, toàn tỉnh đã ...": a period already over is reported
     return _Cand(pos.start, end, deadline, None, kind)
 
 
