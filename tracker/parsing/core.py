@@ -43,7 +43,7 @@ _INLINE_ATTR = re.compile(
 _PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
 _END_PUNCT = re.compile(r"[.;!?]")
 _LIST_INTRO = re.compile(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
-_URGENT = re.compile(r"\b(?:ngay|khẩn trương|gấp|khẩn cấp|hỏa tốc|cấp bách)\b", re.I)
+_ACCOUNTABLE = re.compile(r"chịu trách nhiệm")
 
 
 @dataclass
@@ -410,10 +410,15 @@ class _Walker:
         group = self.group if self.group and blk.rank > self.group.rank else None
         if self.group and blk.rank <= self.group.rank and not _TASK_LABEL.match(blk.text):
             self.group = None
+        item_owner: str | None = None   # the subject of an earlier sentence of this item
         for k, (a, b) in enumerate(sents):
             sent = t[a:b]
             nt = is_nontask(sent)
             if nt:
+                if nt == "praise" and _ACCOUNTABLE.search(sent):
+                    # "X chịu trách nhiệm trước ... Khẩn trương ..." - X stays the subject
+                    acc = find_assignment(t, a, b)
+                    item_owner = acc.owner if acc else item_owner
                 continue
             asg = find_assignment(t, a, b)
             if asg is not None and k > 0 and item_tasks and not asg.explicit:
@@ -424,6 +429,8 @@ class _Walker:
             if asg is None and not explicit_only and re.match(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\b", sent) and self.last_owner:
                 asg = Assignment(self.last_owner, None, coordinators_in(t, a, b), "carried_over", False, a)
                 carried = True
+            if asg is None and item_owner and not item_tasks and not explicit_only:
+                asg = Assignment(item_owner, None, coordinators_in(t, a, b), "item_subject", False, a)
             if asg is None and inh is not None and (k == 0 or not item_tasks):
                 asg = Assignment(inh.owner, None, coordinators_in(t, a, b), "agency_heading", False, a)
             if asg is None and not explicit_only and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
@@ -606,14 +613,22 @@ def _pick(t: str, a: int, b: int, issued: date):
         return None
 
 
+def _has_urgent_marker(text: str, issued: date) -> bool:
+    try:
+        return any(getattr(h, "urgent", False) for h in _deadlines.find_deadlines(text, issued))
+    except Exception:
+        return False
+
+
 def _finish(task: _Task, t: str, norm, issued: date, registry) -> dict:
     hit = task.hit
     dl = getattr(hit, "deadline", None) if hit is not None else None
     rec = getattr(hit, "recurrence", None) if hit is not None else None
     dtext = getattr(hit, "text", None) if hit is not None else None
     urgent = bool(getattr(hit, "urgent", False)) if hit is not None else False
-    if not urgent and _URGENT.search(t[task.start:task.end]):
-        urgent = True
+    if not urgent and hit is not None and getattr(hit, "deadline", None) is not None:
+        # an explicit date wins over "khẩn trương", but the task is still urgent
+        urgent = _has_urgent_marker(t[task.start:task.end], issued)
     reasons = list(dict.fromkeys(task.reasons))
     if hit is not None and getattr(hit, "kind", None):
         reasons.append(f"deadline:{hit.kind}")

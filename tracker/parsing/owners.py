@@ -191,7 +191,7 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
                 i = m.end(); continue
             break
         if _is_cap(w):
-            if words > 0 and (lw in _STOP_SINGLE or f"{lw} {nw.lower()}" in _VERB_BIGRAMS):
+            if words > 0 and lw in _CAP_STOPS:
                 break
             end = m.end(); i = m.end(); words += 1; after_comma = False; prev_cap = True; continue
         if after_comma and lw in _COMMA_GROUP_WORDS:
@@ -240,6 +240,11 @@ def _name_from_colon_list(text: str, items: str) -> str | None:
     if cat.lower() == "bộ":
         return f"Bộ {first}"
     return f"{pre} {cat} {first}".strip()
+
+
+# Capitalised words that cannot continue a name: sentence openers. A capitalised
+# verb mid-sentence is part of a name ("Công ty ... Khai thác công trình thủy lợi").
+_CAP_STOPS = {"trong", "theo", "về", "để", "tại", "đối", "yêu", "đề", "chủ"}
 
 
 def _is_predicate(s: str, pos: int, limit: int) -> bool:

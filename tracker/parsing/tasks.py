@@ -32,7 +32,8 @@ _RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|đư�
 _BOILERPLATE = re.compile(
     r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
     r"|(?:thực hiện|thi hành) (?:nghiêm túc )?(?:Chỉ thị|Công điện) này\s*\.?/?\.?\s*$"
-    r"|(?:chủ trì|tổ chức|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo|lễ)"
+    r"|(?:chủ trì|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
+    r"|^(?:Sáng|Chiều|Tối|Trưa|Ngày|Hôm nay|Hôm qua)\b[^.]{0,120}(?:tổ chức|chủ trì|diễn ra|khai mạc)\b"
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
     r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
