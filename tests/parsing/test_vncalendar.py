@@ -155,3 +155,16 @@ def test_add_then_count_working_days(d, n):
     end = add_working_days(d, n)
     assert working_days_between(d, end) == n
     assert n == 0 or is_working_day(end)
+
+
+def test_official_schedules_2019_2026_match_reference_data():
+    # seeded from the `holidays` package; the CSV must load them unchanged
+    holidays = pytest.importorskip("holidays")
+    for year in range(2019, 2027):
+        assert holidays_in_year(year) == frozenset(holidays.VN(years=[year]))
+
+
+def test_csv_rules_apply_from_their_first_year():
+    assert date(2030, 11, 25) in holidays_in_year(2030)  # 24/11/2030 is a Sunday: nghỉ bù on Monday
+    assert not is_holiday(date(2018, 11, 24)) or date(2018, 11, 24).weekday() >= 5
+    assert lunar_to_solar(10, 3, 2031) in holidays_in_year(2031)  # Giỗ Tổ Hùng Vương, lunar rule

@@ -1,23 +1,24 @@
 """Vietnamese public holidays and working-day arithmetic.
 
-Sources of truth, in order:
-1. ``holidays.csv`` (next to this module): the official schedule of days off
-   (and swapped working Saturdays) for the years it lists. A year with any row
-   in the file is taken as complete.
-2. For other years, the rules of the Labour Code 2019 (Bộ luật Lao động, Điều 112)
-   applied mechanically:
-   - Tết Dương lịch 01/01; Giỗ Tổ Hùng Vương 10/3 âm lịch; 30/4; 01/5;
-     Quốc khánh 02/9 plus one adjacent day (from 2021; we take 01/9 when 02/9 is
-     a Tuesday, Friday or Saturday and 03/9 otherwise, which makes a long weekend
-     like the official schedules of 2021-2025); Ngày Văn hóa Việt Nam 24/11 (from 2026);
-   - Tết Nguyên đán: 5 days, the last day of the lunar year and mùng 1-4 Tết;
-   - a holiday that falls on a Saturday or Sunday is compensated on the next
-     working day (nghỉ bù).
-   The official schedule usually moves days around Tết and 30/4; this default is
-   a sensible estimate until the year is added to the CSV.
+The data lives in ``holidays.csv`` next to this module (see its header):
+- ``off``/``work`` rows: the official schedule of a year (days off, and
+  weekend days declared working days). A year with any ``off`` row is taken
+  as complete.
+- ``rule`` rows: the holidays of the Labour Code 2019 (Điều 112), solar
+  (``09-02``) or lunar (``âm:03-10``), with the years they apply to.
 
-Weekends are Saturday and Sunday (public administration), except weekend days
-listed as ``work`` in the CSV.
+For a year without an official schedule the rules are applied mechanically:
+- the ``rule`` rows of the CSV;
+- Tết Nguyên đán, 5 days: the last day of the lunar year and mùng 1-4;
+- from 2021, a second Quốc khánh day next to 02/9: 01/9 when 02/9 is a
+  Tuesday, Friday or Saturday, else 03/9 (a long weekend, as in the official
+  schedules of 2021-2025);
+- a holiday on a Saturday or Sunday is compensated on the next working day
+  (nghỉ bù).
+The official schedule usually moves days around Tết and 30/4; the default is
+an estimate until the year is added to the CSV.
+
+Weekends are Saturday and Sunday (public administration), except ``work`` days.
 
 API: is_holiday(d), is_working_day(d), add_working_days(d, n),
 working_days_between(a, b), holidays_in_year(year).
@@ -25,29 +26,73 @@ working_days_between(a, b), holidays_in_year(year).
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from tracker.vncalendar.lunar import lunar_to_solar, tet
+from tracker.vncalendar.lunar import lunar_to_solar
+from tracker.vncalendar.lunar import tet
 
 _CSV_PATH = Path(__file__).with_name("holidays.csv")
 _ONE_DAY = timedelta(days=1)
+_LUNAR_PREFIX = "âm:"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A holiday that comes back every year (solar or lunar month-day)."""
+
+    month: int
+    day: int
+    lunar: bool
+    from_year: int | None
+    to_year: int | None
+
+    def applies_to(self, year: int) -> bool:
+        return (self.from_year is None or year >= self.from_year) and (self.to_year is None or year <= self.to_year)
+
+    def date_in(self, year: int) -> date:
+        if self.lunar:
+            return lunar_to_solar(self.day, self.month, year)
+        return date(year, self.month, self.day)
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    rules: tuple[_Rule, ...]
+    days_off: dict[int, frozenset[date]]  # official schedules, by year
+    working_weekend_days: frozenset[date]
+
+
+def _optional_year(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value else None
 
 
 @lru_cache(maxsize=1)
-def _official() -> tuple[dict[int, frozenset[date]], dict[int, frozenset[date]]]:
-    """(days off by year, swapped working weekend days by year) from the CSV."""
+def _calendar() -> _Calendar:
+    rules: list[_Rule] = []
     off: dict[int, set[date]] = {}
-    work: dict[int, set[date]] = {}
+    work: set[date] = set()
     with _CSV_PATH.open(encoding="utf-8") as f:
-        lines = [ln for ln in f if ln.strip() and not ln.startswith("#")]
+        lines = [ln for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
     for row in csv.DictReader(lines):
-        d = date.fromisoformat(row["date"].strip())
-        target = work if row["kind"].strip() == "work" else off
-        target.setdefault(d.year, set()).add(d)
-    return ({y: frozenset(s) for y, s in off.items()},
-            {y: frozenset(s) for y, s in work.items()})
+        kind, raw = row["kind"].strip(), row["date"].strip()
+        if kind == "rule":
+            lunar = raw.startswith(_LUNAR_PREFIX)
+            month, day = (int(x) for x in raw.removeprefix(_LUNAR_PREFIX).split("-"))
+            rules.append(_Rule(month, day, lunar, _optional_year(row.get("from_year")),
+                               _optional_year(row.get("to_year"))))
+        elif kind == "off":
+            d = date.fromisoformat(raw)
+            off.setdefault(d.year, set()).add(d)
+        elif kind == "work":
+            work.add(date.fromisoformat(raw))
+        else:
+            raise ValueError(f"holidays.csv: unknown kind {kind!r} in row {row}")
+    return _Calendar(tuple(rules), {y: frozenset(s) for y, s in off.items()}, frozenset(work))
 
 
 def _national_day_extra(year: int) -> date:
@@ -57,14 +102,11 @@ def _national_day_extra(year: int) -> date:
 
 def _default_days_off(year: int) -> frozenset[date]:
     """Rule-based days off of a year (see the module docstring)."""
+    named = [rule.date_in(year) for rule in _calendar().rules if rule.applies_to(year)]
     first_tet = tet(year)
-    named = [date(year, 1, 1), date(year, 4, 30), date(year, 5, 1), date(year, 9, 2)]
     named += [first_tet + timedelta(days=i) for i in range(-1, 4)]
-    named.append(lunar_to_solar(10, 3, year))
     if year >= 2021:
         named.append(_national_day_extra(year))
-    if year >= 2026:
-        named.append(date(year, 11, 24))
     days = set(named)
     # nghỉ bù: each holiday on a weekend moves to the next day that is neither
     # a weekend day nor already off.
@@ -84,15 +126,8 @@ def holidays_in_year(year: int) -> frozenset[date]:
     Compensation days that spill into the next January are included in the
     year that caused them.
     """
-    off, _ = _official()
-    if year in off:
-        return off[year]
-    return _default_days_off(year)
-
-
-def _is_swapped_working_day(d: date) -> bool:
-    _, work = _official()
-    return d in work.get(d.year, frozenset())
+    official = _calendar().days_off.get(year)
+    return official if official is not None else _default_days_off(year)
 
 
 def is_holiday(d: date) -> bool:
@@ -101,8 +136,8 @@ def is_holiday(d: date) -> bool:
 
 
 def is_working_day(d: date) -> bool:
-    """True for a Monday-Friday that is not a holiday, or a swapped working Saturday."""
-    if _is_swapped_working_day(d):
+    """True for a Monday-Friday that is not a holiday, or a weekend day declared a working day."""
+    if d in _calendar().working_weekend_days:
         return True
     return d.weekday() < 5 and not is_holiday(d)
 
@@ -124,7 +159,7 @@ def add_working_days(d: date, n: int) -> date:
 
 
 def working_days_between(a: date, b: date) -> int:
-    """Working days in (a, b]: add_working_days(a, working_days_between(a, b)) <= b.
+    """Working days in (a, b], so that add_working_days(a, working_days_between(a, b)) <= b.
 
     Negative when b < a (the count of working days in (b, a], negated).
     """
