@@ -591,8 +591,8 @@ def _looks_topic(prefix: str) -> bool:
     p = prefix.rstrip(": ")
     if p.startswith(("Về ", "Đối với ")):
         return True
-    ag = scan_agency(p, 0, len(p), allow_semicolon=True)
-    if ag is not None and ag.end >= len(p) - 2:
+    found = find_agencies(p, 0, len(p))
+    if found and found[0].start == 0 and found[-1].end >= len(p) - 2:
         return False  # "Các Bộ, cơ quan: Tài chính, ..." lists owners, it is no topic
     words = p.split()
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)

@@ -181,7 +181,8 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
         nxt = _WORD_RE.search(s, m.end(), limit)
         nw = nxt.group(0) if nxt and "\n" not in s[m.end():nxt.start()] else ""
         if w == "và":
-            if _is_cap(nw) and _starts_head(s, nxt.start()) is None and not _is_predicate(s, nxt.start(), limit):
+            if _is_cap(nw) and _starts_head(s, nxt.start()) is None and nw.lower() not in _CAP_STOPS:
+                # "Sở Giáo dục và Đào tạo": a capitalised word after "và" continues the name
                 i = m.end(); prev_cap = False; continue
             if nw.lower() in ("đặc", "phường", "xã", "thị", "thành", "ngành", "đoàn") and "," in s[pos:m.start()]:
                 i = m.end(); after_comma = True; continue

@@ -47,7 +47,7 @@ _REPORTING = re.compile(r"\b(?:đã|ước đạt|đạt được|tăng \d|giả
 _PROPOSAL_TO_TOP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|Ủy ban nhân dân thành phố|các bộ|Bộ)\b")
-_SPEAKER_INTENT = re.compile(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!cơ quan|đơn vị))")
+_SPEAKER_INTENT = re.compile(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
 _PERSON_REQUESTER = re.compile(
     r"(?:Thủ tướng|Phó Thủ tướng|Chủ tịch|Phó Chủ tịch|Bí thư|Giám đốc|Đồng chí|đồng chí|Trưởng ban|Bộ trưởng)\b")
 
