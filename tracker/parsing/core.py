@@ -557,7 +557,8 @@ _TIME_CUE = re.compile(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằn
 
 
 # A later sentence that opens a case of its own ("Đối với nội dung vượt thẩm quyền, ...").
-_CLOSING = re.compile(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung[^.;]{0,80}(?:này|nêu trên|trên)\s*\.?(?:/\.)?\s*$)")
+_CLOSING = re.compile(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung"
+                      r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|Công điện) này))")
 _GENERIC_OWNER = re.compile(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
 _NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi)\b")
 _TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ)\b")
