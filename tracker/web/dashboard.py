@@ -229,6 +229,8 @@ def export_dashboard(fmt: str):
 
 
 @bp.get("/exports/tasks.<fmt>")
+@bp.get("/dashboard/export/tasks.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/dashboard/export/tasks.csv", defaults={"fmt": "csv"})
 @login_required
 def export_tasks(fmt: str):
     """Any filtered task list (the same query parameters as the list pages and the
