@@ -658,7 +658,8 @@ def _finish(task: _Task, t: str, norm, issued: date, registry) -> dict:
     }
 
 
-_ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?")
+_ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
+                          r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?")
 
 
 def _action(t: str, task: _Task) -> str:

@@ -51,7 +51,7 @@ biên phòng quốc việt nam chi nhánh khu vực ngang đoàn thể sự nghi
 cấp tỉnh cấp xã cấp huyện tế quản lý kinh tế chế xuất công nghiệp cụm kinh doanh hạ tầng
 viễn thông trên địa bàn bàn thành viên giáo dục nghề nghiệp lý đầu tư chủ thầu doanh nghiệp tổ chức
 dân tộc tôn giáo nội vụ chính dựng vụ hóa thao lịch pháp nghệ học dục tạo an tra phòng bạc hàng huy đội
-bộ lệnh thuế quan điện lực nước cấp sạch truyền hình phát thanh mặt trận cửa khẩu
+bộ lệnh thuế quan điện lực nước cấp sạch truyền hình phát thanh mặt trận cửa khẩu gia
 """.split())
 # Single words that end a name: modal and aspect words, prepositions, one-syllable verbs.
 _STOP_SINGLE = set("""
@@ -200,7 +200,9 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
         if lw in _STOP_SINGLE or f"{lw} {nw.lower()}" in _VERB_BIGRAMS:
             break
         if prev_cap or lw in _NAME_WORDS or _ABBREV.search(w) or any(ch.isdigit() for ch in w):
-            end = m.end(); i = m.end(); words += 1; after_comma = False; prev_cap = False; continue
+            # "Công nghiệp-Năng lượng": a hyphen joins two capitalised name words
+            prev_cap = bool(re.search(r"-[A-ZĐÀ-Ỹ]", w))
+            end = m.end(); i = m.end(); words += 1; after_comma = False; continue
         break
     text = _TRAIL_JUNK.sub("", s[pos:end])
     if not text:
