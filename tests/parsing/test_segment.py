@@ -64,3 +64,13 @@ def test_caps_heading():
     assert is_caps_heading("NHIỆM VỤ TRỌNG TÂM THỜI GIAN TỚI")
     assert not is_caps_heading("Nhiệm vụ trọng tâm")
     assert not is_caps_heading("UBND")
+
+
+def test_tab_separated_table_from_a_word_processor():
+    from tracker.parsing import parse_directive
+    text = ("TT\tNội dung công việc\tĐơn vị chủ trì\tĐơn vị phối hợp\tThời gian hoàn thành\n"
+            "1\tRà soát danh mục dự án\tSở Tài chính\tSở Xây dựng\tTrước ngày 15/12/2025\n")
+    (t,) = parse_directive(text, issued="2025-12-01")["tasks"]
+    assert t["owner"] == "Sở Tài chính" and t["co_owners"] == ["Sở Xây dựng"]
+    assert t["deadline"] == "2025-12-15"
+    assert text[t["start"]:t["end"]].startswith("1\tRà soát")

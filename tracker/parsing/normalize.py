@@ -14,7 +14,7 @@ from dataclasses import dataclass
 # One-to-one replacements: they never change the length of the text.
 _CHAR_MAP = {
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
-    "\u2002": " ", "\u2003": " ", "\u3000": " ", "\t": " ", "\f": " ", "\v": " ",
+    "\u2002": " ", "\u2003": " ", "\u3000": " ", "\f": " ", "\v": " ",
     "\u200b": " ", "\ufeff": " ",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'",
@@ -22,6 +22,7 @@ _CHAR_MAP = {
     "\u2028": "\n", "\u2029": "\n", "\x85": "\n",
     "\r": "\n",
 }
+# Tabs are kept: a table pasted from a word processor arrives as tab-separated cells.
 _TRANSLATE = str.maketrans(_CHAR_MAP)
 
 

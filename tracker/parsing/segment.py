@@ -15,6 +15,7 @@ _LABELS = [
     (re.compile(r"(?:Điều|ĐIỀU)\s+\d+\s*[.:]\s*"), 1),
     (re.compile(r"(?:PHẦN|Phần|Chương|CHƯƠNG)\s+[IVXLC\d]+\s*[.:]?\s*"), 0),
     (re.compile(r"[IVX]{1,5}\s*[.)]\s+"), 1),
+    (re.compile(r"[A-HK-UWYĐ]\s*[.)]\s+(?=[A-ZĐÀ-Ỹ])"), 0),
     (re.compile(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+"), 4),
     (re.compile(r"\d{1,2}\.\d{1,2}\.?\s+"), 3),
     (re.compile(r"\d{1,2}\s*[.)]\s*(?=\S|$)"), 2),
@@ -59,7 +60,7 @@ def blocks(text: str) -> list[Block]:
         line_start, line_end = pos, nl
         pos = nl + 1
         s = line_start
-        while s < line_end and text[s] == " ":
+        while s < line_end and text[s] in " \t":
             s += 1
         e = line_end
         while e > s and text[e - 1] in " \t":
@@ -68,10 +69,11 @@ def blocks(text: str) -> list[Block]:
             if pos > n:
                 break
             continue
-        if "|" in text[s:e] and text.count("|", s, e) >= 2:
+        sep = "|" if text.count("|", s, e) >= 2 else ("\t" if text.count("\t", s, e) >= 2 else None)
+        if sep is not None:
             cells = []
             c = s
-            for m in re.finditer(r"\|", text[s:e]):
+            for m in re.finditer(re.escape(sep), text[s:e]):
                 cells.append(_trim(text, c, s + m.start()))
                 c = s + m.end()
             cells.append(_trim(text, c, e))
@@ -97,9 +99,9 @@ def blocks(text: str) -> list[Block]:
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a] == " ":
+    while a < b and text[a] in " \t":
         a += 1
-    while b > a and text[b - 1] == " ":
+    while b > a and text[b - 1] in " \t":
         b -= 1
     return a, b
 
