@@ -216,3 +216,15 @@ def test_later_sentence_with_its_own_deadline_is_its_own_task():
             "đề xuất báo cáo cấp có thẩm quyền trước ngày 25 tháng 12 năm 2022.")
     got = tasks(text)
     assert [(t["owner"], t["deadline"]) for t in got] == [("Bộ Tài chính", None), ("Bộ Tài chính", "2022-12-25")]
+
+
+def test_department_proposal_to_the_province_in_a_report():
+    text = ("Giám đốc Sở Xây dựng kiến nghị UBND tỉnh cho phép điều chỉnh dự toán. "
+            "Kết luận cuộc họp, Chủ tịch UBND tỉnh yêu cầu các chủ đầu tư phấn đấu giải ngân 100% kế hoạch vốn trước ngày 31/01/2022.")
+    t = only(text)
+    assert t["owner"] == "các chủ đầu tư" and t["deadline"] == "2022-01-31"
+
+
+def test_name_words_that_look_like_verbs():
+    assert scan_agency("Sở Giáo dục và Đào tạo chỉ đạo", 0).text == "Sở Giáo dục và Đào tạo"
+    assert scan_agency("Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam báo cáo", 0).text == "Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam"

@@ -67,4 +67,8 @@ def render_table(result: dict) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # "| head" closed the pipe: not an error of ours
+        sys.stderr.close()
+        sys.exit(0)

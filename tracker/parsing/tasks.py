@@ -47,6 +47,10 @@ _REPORTING = re.compile(r"\b(?:đã|ước đạt|đạt được|tăng \d|giả
 _PROPOSAL_TO_TOP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|Ủy ban nhân dân thành phố|các bộ|Bộ)\b")
+# A department or a commune proposing something to the province (a proposal, no task).
+_PROPOSAL_UP = re.compile(
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|"
+    r"UBND thành phố|Ủy ban nhân dân thành phố|tỉnh|Tỉnh|Thành phố|Trung ương)\b")
 _SPEAKER_INTENT = re.compile(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
 _PERSON_REQUESTER = re.compile(
     r"(?:Thủ tướng|Phó Thủ tướng|Chủ tịch|Phó Chủ tịch|Bí thư|Giám đốc|Đồng chí|đồng chí|Trưởng ban|Bộ trưởng)\b")
@@ -140,7 +144,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if q:
             end = q.end()
         rest = s[end:min(b, end + 40)]
-        if _SPEAKER_INTENT.match(rest):
+        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
             return None
         if rest.strip().startswith((":",)):
             return None
