@@ -247,7 +247,7 @@ def _name_from_colon_list(text: str, items: str) -> str | None:
 
 # Capitalised words that cannot continue a name: sentence openers. A capitalised
 # verb mid-sentence is part of a name ("Công ty ... Khai thác công trình thủy lợi").
-_CAP_STOPS = {"trong", "theo", "về", "để", "tại", "đối", "yêu", "đề", "chủ"}
+_CAP_STOPS = {"trong", "theo", "về", "để", "tại", "đối", "yêu", "đề", "chủ", "khẩn"}
 
 
 def _is_predicate(s: str, pos: int, limit: int) -> bool:

@@ -27,6 +27,7 @@ _EXPANSIONS = [
     (r"\bvp\b", "van phong"),
 ]
 _EXPANSION_RES = [(re.compile(a), b) for a, b in _EXPANSIONS]
+_GENERIC_TAIL = re.compile(r"\s+(?:co\s+)?lien quan$|\s+tren dia ban(?:\s+.*)?$")
 _PLACE_TAIL = re.compile(r"\s+(tinh|thanh pho)(\s+.*)?$")
 
 
@@ -94,6 +95,18 @@ class Registry:
             for k in (base, base + " tinh", base.replace(" ", "")):
                 if k in self._index:
                     return self._index[k]
+        # "các sở, ngành liên quan" -> "các sở, ngành"
+        trimmed = _GENERIC_TAIL.sub("", f)
+        if trimmed != f and trimmed in self._index:
+            return self._index[trimmed]
+        # a joint group owner ("Các sở, ban, ngành; UBND các huyện ...") -> its first group
+        whole = owner_text.strip()
+        m = re.search(r"\s+và\s+(?=[Cc]ác\s|UBND|Ủy ban|Sở)", whole)
+        if m:
+            return self.lookup(whole[: m.start()])
+        first = re.split(r"\s*;\s*", whole, maxsplit=1)[0]
+        if first and first != whole:
+            return self.lookup(first)
         return None
 
 
