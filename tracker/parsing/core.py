@@ -11,16 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-try:
-    from . import deadlines as _deadlines
-except ImportError:  # the deadline grammar is developed separately
-    from . import _deadline_fallback as _deadlines
+from . import deadlines as _deadlines
 from .header import parse_header
 from .normalize import normalize
 from .owners import find_agencies, scan_agency, split_agency_list
 from .registry import as_registry, resolve_unit
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
-from .tasks import Assignment, coordinators_in, find_assignment, is_boilerplate, is_nontask, joint_end, owner_text
+from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
 
 # Sections whose items are aims, targets, budget or assessment, not assignments.
 _NONTASK_SECTION = re.compile(
@@ -432,7 +429,7 @@ class _Walker:
             if asg is None and item_owner and not item_tasks and not explicit_only:
                 asg = Assignment(item_owner, None, coordinators_in(t, a, b), "item_subject", False, a)
             if asg is None and inh is not None and (k == 0 or not item_tasks):
-                asg = Assignment(inh.owner, None, coordinators_in(t, a, b), "agency_heading", False, a)
+                asg = Assignment(inh.owner, None, coordinators_in(t, a, b) or list(inh.co_owners), "agency_heading", False, a)
             if asg is None and not explicit_only and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
                 asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
             if asg is None:
@@ -571,16 +568,6 @@ def _dated(hit) -> bool:
 def _last_agency_end(t: str, a: int, b: int) -> int:
     found = find_agencies(t, a, b)
     return found[-1].end if found else a
-
-
-def _starts_action(sent: str) -> bool:
-    """A sentence that opens with an action verb (a new instruction)."""
-    w = sent.split(" ", 2)
-    if len(w) < 2:
-        return False
-    first = (w[0] + " " + w[1]).lower()
-    from .owners import _VERB_BIGRAMS, _STOP_SINGLE
-    return first in _VERB_BIGRAMS or w[0].lower() in {"rà", "tổ", "xây", "triển", "tăng", "thực", "tiếp", "chỉ", "khẩn", "chủ", "đẩy"} and first in _VERB_BIGRAMS
 
 
 def _has_deadline_words(body: str) -> bool:

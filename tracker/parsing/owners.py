@@ -360,9 +360,3 @@ def split_agency_list(s: str, start: int, end: int) -> list[str]:
             break
         i += m.end()
     return [x for x in out if x]
-
-
-def strip_person(phrase: str) -> str:
-    """'Giám đốc Sở Y tế' -> 'Sở Y tế' (when an agency follows the person)."""
-    p = _skip_person(phrase, 0, len(phrase))
-    return phrase[p:] if p else phrase

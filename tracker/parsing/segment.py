@@ -25,7 +25,6 @@ _LABELS = [
     (re.compile(r"[•·●▪◦*]\s*"), 7),
     (re.compile(r"\+\s+"), 8),
 ]
-_TABLE_SPLIT = re.compile(r"\s*\|\s*")
 _SENT_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(]?[A-ZĐÀ-Ỹ])")
 _ABBREV_BEFORE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|BS|KS|St|Ông|Bà|v\.v|tr|Th)|\b[A-ZĐ])\.$")
 

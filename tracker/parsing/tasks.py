@@ -23,7 +23,6 @@ _STARTERS = re.compile(
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
     r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
     r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150})\s*[,:]\s*)+")
-_CARRY = re.compile(r"^(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*")
 _COORD = re.compile(r"(?:chủ trì,?\s*)?phối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
 _RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao|là cơ quan|là đơn vị|cần|phải|khẩn trương|"
                           r"tiếp tục|chủ động|tập trung|phối hợp|theo chức năng|căn cứ|trong phạm vi)")
@@ -43,7 +42,6 @@ _BOILERPLATE = re.compile(
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
                      r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
                      r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu", re.I)
-_REPORTING = re.compile(r"\b(?:đã|ước đạt|đạt được|tăng \d|giảm \d|chiếm khoảng|theo báo cáo|đạt \d)")
 _PROPOSAL_TO_TOP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|Ủy ban nhân dân thành phố|các bộ|Bộ)\b")
@@ -52,9 +50,6 @@ _PROPOSAL_UP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|"
     r"UBND thành phố|Ủy ban nhân dân thành phố|tỉnh|Tỉnh|Thành phố|Trung ương)\b")
 _SPEAKER_INTENT = re.compile(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
-_PERSON_REQUESTER = re.compile(
-    r"(?:Thủ tướng|Phó Thủ tướng|Chủ tịch|Phó Chủ tịch|Bí thư|Giám đốc|Đồng chí|đồng chí|Trưởng ban|Bộ trưởng)\b")
-
 
 @dataclass
 class Assignment:
