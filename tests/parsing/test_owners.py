@@ -228,3 +228,16 @@ def test_department_proposal_to_the_province_in_a_report():
 def test_name_words_that_look_like_verbs():
     assert scan_agency("Sở Giáo dục và Đào tạo chỉ đạo", 0).text == "Sở Giáo dục và Đào tạo"
     assert scan_agency("Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam báo cáo", 0).text == "Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam"
+
+
+def test_priority_statements_and_chair_reports_are_no_tasks():
+    text = ("a) Xác định giải ngân vốn đầu tư công là nhiệm vụ chính trị trọng tâm năm 2022; người đứng đầu chịu trách nhiệm.\n"
+            "Bên cạnh đó, Chủ tịch UBND tỉnh Nguyễn Văn A cũng đề ra 12 nhóm nhiệm vụ trọng tâm cho các đơn vị.\n"
+            "Cùng với đó, HĐND tỉnh sẽ giám sát chặt chẽ các lĩnh vực.")
+    assert tasks(text) == []
+
+
+def test_carry_over_needs_an_action():
+    text = ("Bí thư Tỉnh ủy yêu cầu UBND tỉnh chọn việc trọng tâm để làm. Đồng thời, đề cao vai trò của từng cá nhân. "
+            "Đồng thời, chỉ đạo các sở rà soát danh mục dự án.")
+    assert [(t["owner"], "owner_carried_over" in t["reasons"]) for t in tasks(text)] == [("UBND tỉnh", False), ("UBND tỉnh", True)]

@@ -14,7 +14,7 @@ from datetime import date
 from . import deadlines as _deadlines
 from .header import parse_header
 from .normalize import normalize
-from .owners import find_agencies, scan_agency, split_agency_list
+from .owners import _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry, resolve_unit
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
 from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
@@ -41,6 +41,13 @@ _PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+
 _END_PUNCT = re.compile(r"[.;!?]")
 _LIST_INTRO = re.compile(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
 _ACCOUNTABLE = re.compile(r"chịu trách nhiệm")
+_CARRY_OVER = re.compile(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*")
+
+
+def _carries(t: str, i: int, b: int) -> bool:
+    """ "Đồng thời, chỉ đạo ..." keeps the previous owner; "Đồng thời, HĐND tỉnh sẽ ..." has its own
+    subject and "Đồng thời, đề cao vai trò ..." states no action."""
+    return scan_agency(t, i, b) is None and _is_predicate(t, i, b)
 
 
 @dataclass
@@ -423,7 +430,8 @@ class _Walker:
             if asg is not None and (_is_citizens(asg.owner) or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b))):
                 continue
             carried = False
-            if asg is None and not explicit_only and re.match(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\b", sent) and self.last_owner:
+            cm = _CARRY_OVER.match(sent)
+            if asg is None and not explicit_only and cm and self.last_owner and _carries(t, a + cm.end(), b):
                 asg = Assignment(self.last_owner, None, coordinators_in(t, a, b), "carried_over", False, a)
                 carried = True
             if asg is None and item_owner and not item_tasks and not explicit_only:

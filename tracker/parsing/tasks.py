@@ -37,11 +37,12 @@ _BOILERPLATE = re.compile(
     r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
-    r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s"
+    r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
     r"|ban hành kèm theo|Quyết định này)", re.I)
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
                      r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
-                     r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu", re.I)
+                     r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu|"
+                     r"^Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
 _PROPOSAL_TO_TOP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|Ủy ban nhân dân thành phố|các bộ|Bộ)\b")
@@ -133,6 +134,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         fm = _FOR_AGENCY.match(s, a, b)
         if fm:
             ag = scan_agency(s, fm.end(), b, allow_semicolon=True)
+    if ag is not None and _CHAIR_SPEAKING.match(s, p, b) and not re.search(r"\b[Cc]ác\b|cấp", ag.text):
+        return None  # "Chủ tịch UBND tỉnh ... đề ra / nhấn mạnh ...": the chair reports, assigns nothing to itself
     if ag is not None:
         end = joint_end(s, ag, b)
         q = _OF_QUALIFIER.match(s, end, b)
@@ -174,6 +177,7 @@ def _subject(s: str, a: int, b: int):
     return scan_agency(s, st.end() if st else a, b, allow_semicolon=True)
 
 
+_CHAIR_SPEAKING = re.compile(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|Ủy ban nhân dân|Chính phủ|Tỉnh)")
 _COMMA = re.compile(r",\s+")
 _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
