@@ -89,6 +89,8 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     ref_date = issued or (date.fromisoformat(document["issued"]) if document.get("issued") else date.today())
     registry = as_registry(units)
     walker = _Walker(t, ref_date)
+    # in a central document "UBND tỉnh" is an addressee; in a provincial one it is the issuer
+    walker.central = bool(re.search(r"CHÍNH PHỦ|THỦ TƯỚNG|^BỘ\s", (document.get("issuer") or "").upper()))
     walker.run()
     tasks = []
     for task in walker.tasks:
@@ -112,6 +114,7 @@ class _Walker:
         self.pending: tuple[Block, int] | None = None   # a content block that gave no task
         self.recent: list[_Task] = []                   # tasks of the last content block
         self.intro: tuple[_Task, int] | None = None     # an intro task, dropped if its list names owners
+        self.central = False                            # issued by the Government or a ministry
 
     # -- structure -------------------------------------------------------
     def run(self) -> None:
@@ -459,7 +462,7 @@ class _Walker:
                 continue
             if _CLOSING.search(sent) and asg.owner and _GENERIC_OWNER.match(asg.owner):
                 continue
-            if asg.owner and _is_issuer(asg.owner) and (asg.rule.startswith("subject") or asg.rule == "responsible"):
+            if asg.owner and not self.central and _is_issuer(asg.owner) and (asg.rule.startswith("subject") or asg.rule == "responsible"):
                 continue
             conf = 0.9 if asg.explicit else (0.8 if asg.rule in ("agency_heading", "table_row") else 0.7)
             reasons = [asg.rule]
