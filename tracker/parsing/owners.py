@@ -52,6 +52,7 @@ cấp tỉnh cấp xã cấp huyện tế quản lý kinh tế chế xuất côn
 viễn thông trên địa bàn bàn thành viên giáo dục nghề nghiệp lý đầu tư chủ thầu doanh nghiệp tổ chức
 dân tộc tôn giáo nội vụ chính dựng vụ hóa thao lịch pháp nghệ học dục tạo an tra phòng bạc hàng huy đội
 bộ lệnh thuế quan điện lực nước cấp sạch truyền hình phát thanh mặt trận cửa khẩu gia
+vận tải đất đai ven biển biên giới miền núi
 """.split())
 # Single words that end a name: modal and aspect words, prepositions, one-syllable verbs.
 _STOP_SINGLE = set("""
@@ -188,7 +189,8 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
                 i = m.end(); after_comma = True; continue
             break
         if w == "-" or w == "–":
-            if _is_cap(nw):
+            # "Đồng Đăng - Lạng Sơn", "chính trị - xã hội"
+            if _is_cap(nw) or nw.lower() in _NAME_WORDS:
                 i = m.end(); continue
             break
         if _is_cap(w):

@@ -236,7 +236,7 @@ def _with_coordinators(s: str, ag: Agency, b: int, rule: str, explicit: bool) ->
 
 def coordinators_in(s: str, a: int, b: int) -> list[str]:
     """Agencies after "phối hợp với" anywhere in the span."""
-    m = re.search(r"phối hợp(?:\s+chặt chẽ)?\s+(?:với|cùng)\s+", s[a:b])
+    m = re.search(r"[Pp]hối hợp(?:\s+chặt chẽ)?\s+(?:với|cùng)\s+", s[a:b])
     if not m:
         return []
     return split_agency_list(s, a + m.end(), b)
