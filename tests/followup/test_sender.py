@@ -150,3 +150,35 @@ def test_no_token_keeps_rows_in_outbox(session, engine, setup):
     now = vn(2026, 11, 30, 8, 1)
     sweep(session, now)
     assert sender.outbox_counts(engine) == {"pending": 4}
+
+
+def test_two_senders_at_once_send_each_row_once(session, engine, make_unit, make_user, make_task, linked):
+    from telegram import Bot
+
+    from tests.fakes.telegram_api import FakeTelegram
+    from tests.followup.conftest import TOKEN
+
+    unit = make_unit()
+    for i in range(12):
+        user = linked(make_user(f"cb{i}", "staff", unit), 300 + i)
+        user.digest_time = "23:00"
+        session.add(user)
+    session.commit()
+    make_task(unit, deadline=date(2026, 12, 1))
+    now = vn(2026, 11, 30, 8, 1)
+    sweep(session, now)
+    fake = FakeTelegram(send_delay=0.02).start()
+    settings = SenderSettings(overall_rate=1000, per_chat_interval=0, batch_size=3)
+
+    async def both():
+        async with Bot(TOKEN, base_url=fake.base_url) as a, Bot(TOKEN, base_url=fake.base_url) as b:
+            return await asyncio.gather(
+                sender.send_pass(engine, a, now=now, public_url="http://x", settings=settings),
+                sender.send_pass(engine, b, now=now, public_url="http://x", settings=settings))
+    try:
+        first, second = asyncio.run(both())
+    finally:
+        fake.stop()
+    assert first.get("sent", 0) + second.get("sent", 0) == 12
+    chats = [int(m["chat_id"]) for m in fake.sent_messages()]
+    assert sorted(chats) == list(range(300, 312))

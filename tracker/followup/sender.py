@@ -134,26 +134,32 @@ def recover_in_flight(engine: Engine, lease_seconds: float) -> dict[str, list[in
 
 
 def claim_batch(engine: Engine, now: datetime, limit: int) -> list[int]:
-    """Claim up to `limit` due rows for this sender (never a row another sender holds)."""
+    """Claim up to `limit` due rows for this sender (never a row another sender holds).
+
+    A row another sender claimed between our SELECT and UPDATE is simply not ours; if all
+    of them went that way, look again (so losing a race never reads as "nothing to do")."""
     now = _utc(now)
-    with Session(engine) as s:
-        due = (select(Notification.id, Notification.recipient_id)
-               .where(Notification.status == "pending", Notification.due_at <= now,
-                      sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
-               .order_by(Notification.due_at, Notification.id).limit(limit))
-        if engine.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        rows = list(s.exec(due).all())
-        claimed = []
-        stamp = _real_now()
-        for nid in _interleave(rows):
-            res = s.execute(sa.update(Notification)
-                            .where(Notification.id == nid, Notification.status == "pending")
-                            .values(status="claimed", claimed_at=stamp))
-            if res.rowcount == 1:
-                claimed.append(nid)
-        s.commit()
-    return claimed
+    for _ in range(5):
+        with Session(engine) as s:
+            due = (select(Notification.id, Notification.recipient_id)
+                   .where(Notification.status == "pending", Notification.due_at <= now,
+                          sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+                   .order_by(Notification.due_at, Notification.id).limit(limit))
+            if engine.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            rows = list(s.exec(due).all())
+            claimed = []
+            stamp = _real_now()
+            for nid in _interleave(rows):
+                res = s.execute(sa.update(Notification)
+                                .where(Notification.id == nid, Notification.status == "pending")
+                                .values(status="claimed", claimed_at=stamp))
+                if res.rowcount == 1:
+                    claimed.append(nid)
+            s.commit()
+        if claimed or not rows:
+            return claimed
+    return []
 
 
 def _interleave(rows) -> list[int]:
