@@ -31,6 +31,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     quick = not args.full
     started = time.perf_counter()
+    load_before = common.load_average()
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731 - progress on stderr, table on stdout
 
     from bench.server import pg_available
@@ -64,14 +65,17 @@ def main(argv=None) -> int:
     meta.update({"mode": "quick" if quick else "full", "seconds": round(time.perf_counter() - started, 1),
                  "skipped": skipped})
     print(f"# python -m bench ({meta['mode']}) — {meta['date']}")
-    print(f"# machine: {meta['nproc']} CPU ({meta['cpu']}), {meta['memory_gb']} GB RAM, Python {meta['python']}")
+    meta["loadavg_before"] = load_before
+    print(f"# machine: {meta['nproc']} CPU ({meta['cpu']}), {meta['memory_gb']} GB RAM, Python {meta['python']}; "
+          f"load average before {load_before}, after {meta['loadavg']}")
     if "pages" in only:
         from bench import pages
 
         s = pages.QUICK if quick else pages.FULL
         print(f"# pages: {s.tasks:,} tasks over {s.units} units and {s.directives:,} directives; gunicorn 2 workers "
               f"(gthread, 4 threads); {s.requests} GETs per page over {s.concurrency} concurrent keep-alive clients "
-              f"(export: {s.export_requests} over {s.export_concurrency})")
+              f"(export: {s.export_requests} over {s.export_concurrency}); "
+              f"each page's baseline is the trivial route /healthz/ping under the same load right before it")
     if skipped:
         print(f"# skipped: {', '.join(skipped)}")
     print(common.render_table(rows))

@@ -74,7 +74,15 @@ def machine() -> dict:
     except OSError:
         pass
     return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
-            "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version()}
+            "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(), "loadavg": load_average()}
+
+
+def load_average() -> str:
+    """1/5/15-minute load average: how busy the machine was with other work."""
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def write_json(path: str, rows: list[Row], meta: dict) -> None:
