@@ -241,3 +241,21 @@ def test_carry_over_needs_an_action():
     text = ("Bí thư Tỉnh ủy yêu cầu UBND tỉnh chọn việc trọng tâm để làm. Đồng thời, đề cao vai trò của từng cá nhân. "
             "Đồng thời, chỉ đạo các sở rà soát danh mục dự án.")
     assert [(t["owner"], "owner_carried_over" in t["reasons"]) for t in tasks(text)] == [("UBND tỉnh", False), ("UBND tỉnh", True)]
+
+
+def test_joint_assignment_first_named_leads():
+    t = only("a) Bộ Xây dựng, các địa phương, cơ quan chủ quản các dự án tiếp tục chỉ đạo các chủ đầu tư bổ sung nhân lực.")
+    assert t["owner"] == "Bộ Xây dựng"
+    assert t["co_owners"][0] == "các địa phương"
+
+
+def test_coordination_without_voi():
+    text = "2. Sở Xây dựng:\na) Chủ trì, phối hợp Sở Công Thương, Ủy ban nhân dân xã, phường hướng dẫn xây dựng phương án."
+    t = only(text)
+    assert t["owner"] == "Sở Xây dựng" and t["co_owners"] == ["Sở Công Thương", "Ủy ban nhân dân xã, phường"]
+
+
+def test_for_agency_chair_requires_keeps_chair_out_of_coordinators():
+    t = only("Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương mở rộng bãi đỗ xe, đưa vào sử dụng trước ngày 25/01/2022.")
+    assert t["owner"] == "UBND huyện Cao Lộc" and t["co_owners"] == []
+    assert t["urgent"] is True and t["deadline"] == "2022-01-25"

@@ -52,12 +52,12 @@ cấp tỉnh cấp xã cấp huyện tế quản lý kinh tế chế xuất côn
 viễn thông trên địa bàn bàn thành viên giáo dục nghề nghiệp lý đầu tư chủ thầu doanh nghiệp tổ chức
 dân tộc tôn giáo nội vụ chính dựng vụ hóa thao lịch pháp nghệ học dục tạo an tra phòng bạc hàng huy đội
 bộ lệnh thuế quan điện lực nước cấp sạch truyền hình phát thanh mặt trận cửa khẩu gia
-vận tải đất đai ven biển biên giới miền núi
+vận tải đất đai ven biển biên giới miền núi số chức năng
 """.split())
 # Single words that end a name: modal and aspect words, prepositions, one-syllable verbs.
 _STOP_SINGLE = set("""
 là có được cần phải sẽ đã đang vẫn cũng với về trong tại để cho đối từ đến trước sau khi nếu như vào bằng do
-của mà thì nhằm nhưng hoặc ngay sớm gửi lập trình làm mở chịu xem giao cử ra kịp tiếp chủ phối tổ
+của mà thì nhằm nhưng hoặc ngay sớm gửi trình làm mở chịu xem giao cử ra kịp tiếp chủ phối tổ
 """.split())
 # Two-syllable verbs that end a name ("Sở Y tế tăng cường ...").
 _VERB_BIGRAMS = set(x.strip() for x in """
@@ -72,7 +72,7 @@ chú trọng, lưu ý, tuần tra, giám sát, ký kết, thông báo, trang tr�
 phổ biến, quán triệt, tăng tốc, tháo gỡ, xúc tiến, thu hút, đào tạo, bồi dưỡng, số hóa, kết nối, vận hành,
 khai thác, thu gom, khơi thông, sắp xếp, bổ sung, sửa đổi, thống nhất, thống kê, thanh tra, mở rộng,
 tổng kết, sơ kết, lập danh, khảo sát, xác định, xác minh, phê duyệt, tiếp nhận, trình cấp, kiện toàn,
-trực tiếp, quan tâm, nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
+lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập phương, lập đề, lập tổ, lập đoàn, trực tiếp, quan tâm, nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
 """.replace("\n", " ").split(",") if x.strip())
 
 _HEAD_RE = re.compile(
@@ -345,6 +345,8 @@ def split_agency_list(s: str, start: int, end: int) -> list[str]:
             continue
         a = scan_agency(s, i, end)
         if a is None:
+            if _is_predicate(s, i, end):
+                break
             # an unknown coordinating body: take the words up to the next separator
             m = re.compile(r"[^,;]+").match(s, i, end)
             if not m:

@@ -23,6 +23,7 @@ _STARTERS = re.compile(
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
     r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
     r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150})\s*[,:]\s*)+")
+_COORD_ANY = re.compile(r"[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
 _COORD = re.compile(r"(?:chủ trì,?\s*)?phối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
 _RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao|là cơ quan|là đơn vị|cần|phải|khẩn trương|"
                           r"tiếp tục|chủ động|tập trung|phối hợp|theo chức năng|căn cứ|trong phạm vi)")
@@ -117,7 +118,10 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             if fm and not verb.startswith("chỉ đạo"):
                 ag2 = scan_agency(s, fm.end(), m.start())
                 if ag2 is not None:
-                    return _with_coordinators(s, ag2, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
+                    asg = _with_coordinators(s, ag2, m.start(), rule=f"trigger:{verb.split()[0]}", explicit=True)
+                    asg.co_owners = coordinators_in(s, m.end(), b)
+                    asg.action_start = m.end()
+                    return asg
             continue
         if verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b) and _subordinate_speaker(before):
             return None
@@ -195,8 +199,8 @@ def joint_end(s: str, ag: Agency, b: int) -> int:
         if not m:
             break
         nxt = scan_agency(s, m.end(), b, allow_semicolon=True)
-        if nxt is None:
-            break
+        if nxt is None or (nxt.start != m.end() and _CHAIR_SPEAKING.match(s, m.end(), b)):
+            break  # "X, Chủ tịch UBND tỉnh yêu cầu": the chair starts a new clause
         end = nxt.end
     return end
 
@@ -218,14 +222,16 @@ def _lower_start(rest: str) -> bool:
 
 
 def _with_coordinators(s: str, ag: Agency, b: int, rule: str, explicit: bool) -> Assignment:
-    co: list[str] = []
-    action_start = ag.end
-    m = re.match(r"\s*,?\s*(?:chủ trì|là cơ quan chủ trì)\s*,?\s*", s[ag.end:b])
+    # a joint assignment without a lead: the first named leads, the others coordinate
+    end = joint_end(s, ag, b)
+    co: list[str] = [owner_text(x) for x in find_agencies(s, ag.end, end)] if end > ag.end else []
+    action_start = end
+    m = re.match(r"\s*,?\s*(?:chủ trì|là cơ quan chủ trì)\s*,?\s*", s[end:b])
     if m:
-        action_start = ag.end + m.end()
-    cm = _COORD.match(s, action_start, b) or _COORD.match(s, _next_word(s, ag.end, b), b)
-    if cm:
-        co = split_agency_list(s, cm.end(), b)
+        action_start = end + m.end()
+    cm = _COORD.match(s, action_start, b) or _COORD.match(s, _next_word(s, end, b), b)
+    if cm and scan_agency(s, cm.end(), b) is not None:
+        co = co + split_agency_list(s, cm.end(), b)
         # the action starts after the last coordinating agency
         if co:
             last = s.find(co[-1], cm.end(), b)
@@ -236,10 +242,10 @@ def _with_coordinators(s: str, ag: Agency, b: int, rule: str, explicit: bool) ->
 
 def coordinators_in(s: str, a: int, b: int) -> list[str]:
     """Agencies after "phối hợp với" anywhere in the span."""
-    m = re.search(r"[Pp]hối hợp(?:\s+chặt chẽ)?\s+(?:với|cùng)\s+", s[a:b])
-    if not m:
-        return []
-    return split_agency_list(s, a + m.end(), b)
+    for m in _COORD_ANY.finditer(s, a, b):
+        if scan_agency(s, m.end(), b) is not None:
+            return split_agency_list(s, m.end(), b)
+    return []
 
 
 def is_nontask(sentence: str) -> str | None:
