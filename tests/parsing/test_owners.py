@@ -246,7 +246,7 @@ def test_carry_over_needs_an_action():
 def test_joint_assignment_first_named_leads():
     t = only("a) Bộ Xây dựng, các địa phương, cơ quan chủ quản các dự án tiếp tục chỉ đạo các chủ đầu tư bổ sung nhân lực.")
     assert t["owner"] == "Bộ Xây dựng"
-    assert t["co_owners"][0] == "các địa phương"
+    assert t["co_owners"][0].startswith("các địa phương")
 
 
 def test_coordination_without_voi():
