@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import deadlines as _deadlines
 from .header import parse_header
 from .normalize import normalize
 from .owners import _is_predicate, find_agencies, scan_agency, split_agency_list
-from .registry import as_registry, resolve_unit
+from .registry import as_registry
+from .result import TaskDraft, deadline_in, to_contract
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
 from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
 
@@ -51,19 +51,6 @@ def _carries(t: str, i: int, b: int) -> bool:
 
 
 @dataclass
-class _Task:
-    owner: str | None
-    co_owners: list[str]
-    start: int
-    end: int
-    action_start: int
-    reasons: list[str]
-    confidence: float
-    hit: object = None          # DeadlineHit
-    deadline_span: tuple[int, int] | None = None  # where the deadline was searched
-
-
-@dataclass
 class _Heading:
     rank: int
     owner: str | None
@@ -74,7 +61,7 @@ class _Heading:
 @dataclass
 class _Group:
     rank: int
-    tasks: list[_Task]
+    tasks: list[TaskDraft]
 
 
 def parse_directive(text: str, issued: date | str | None = None, units=None) -> dict:
@@ -94,17 +81,17 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     walker.run()
     tasks = []
     for task in walker.tasks:
-        tasks.append(_finish(task, t, norm, ref_date, registry))
+        tasks.append(to_contract(task, t, norm, ref_date, registry))
     return {"document": document, "tasks": tasks}
 
 
 class _Walker:
-    """Walks the blocks of one document and collects _Task objects."""
+    """Walks the blocks of one document and collects TaskDraft objects."""
 
     def __init__(self, text: str, issued: date):
         self.t = text
         self.issued = issued
-        self.tasks: list[_Task] = []
+        self.tasks: list[TaskDraft] = []
         self.headings: list[_Heading] = []
         self.group: _Group | None = None
         self.table_cols: dict[str, int] | None = None
@@ -112,8 +99,8 @@ class _Walker:
         self.stopped = False
         self.in_addressees = False
         self.pending: tuple[Block, int] | None = None   # a content block that gave no task
-        self.recent: list[_Task] = []                   # tasks of the last content block
-        self.intro: tuple[_Task, int] | None = None     # an intro task, dropped if its list names owners
+        self.recent: list[TaskDraft] = []                   # tasks of the last content block
+        self.intro: tuple[TaskDraft, int] | None = None     # an intro task, dropped if its list names owners
         self.central = False                            # issued by the Government or a ministry
 
     # -- structure -------------------------------------------------------
@@ -340,8 +327,8 @@ class _Walker:
             co = split_agency_list(t, a, b) or [x.strip() for x in re.split(r"[;,]", t[a:b]) if x.strip()]
         dspan = blk.cells[cols["time"]] if "time" in cols and cols["time"] < len(cells) else blk.cells[cols["task"]]
         ta, tb = blk.cells[cols["task"]]
-        task = _Task(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9)
-        task.hit = _pick(t, dspan[0], dspan[1], self.issued)
+        task = TaskDraft(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9)
+        task.hit = deadline_in(t, dspan[0], dspan[1], self.issued)
         task.deadline_span = dspan
         self.tasks.append(task)
 
@@ -356,8 +343,8 @@ class _Walker:
                 # a noun-phrase item ("a) Nghị định quy định ...") that the attribute
                 # lines below turn into a task
                 pblk, pstart = self.pending
-                task = _Task(None, [], pblk.line_start if pblk.label else pstart, pblk.end, pstart, ["plan_block"], 0.75)
-                task.hit = _pick(self.t, pstart, pblk.end, self.issued)
+                task = TaskDraft(None, [], pblk.line_start if pblk.label else pstart, pblk.end, pstart, ["plan_block"], 0.75)
+                task.hit = deadline_in(self.t, pstart, pblk.end, self.issued)
                 task.deadline_span = (pstart, pblk.end)
                 self.tasks.append(task)
                 self.recent = [task]
@@ -388,7 +375,7 @@ class _Walker:
             for task in g.tasks:
                 task.co_owners = co
         elif am.group("time"):
-            hit = _pick(t, a, b, self.issued)
+            hit = deadline_in(t, a, b, self.issued)
             for task in g.tasks:
                 if task.hit is None or (hit is not None and getattr(task.hit, "deadline", None) is None):
                     task.hit = hit
@@ -413,7 +400,7 @@ class _Walker:
             return
         inh = None if explicit_only else self.inherited()
         sents = sentences(t, start, blk.end)
-        item_tasks: list[_Task] = []
+        item_tasks: list[TaskDraft] = []
         group = self.group if self.group and blk.rank > self.group.rank else None
         if self.group and blk.rank <= self.group.rank and not _TASK_LABEL.match(blk.text):
             self.group = None
@@ -446,10 +433,10 @@ class _Walker:
             if asg is None:
                 if item_tasks and k > 0:
                     prev = item_tasks[-1]
-                    hit = _pick(t, a, b, self.issued)
+                    hit = deadline_in(t, a, b, self.issued)
                     if _dated(hit) and not _TIME_SENTENCE.match(sent) and (_dated(prev.hit) or _NEW_CASE.match(sent)):
                         # a later sentence with its own deadline is a task of the same owner
-                        task = _Task(prev.owner, [], a, b, a, ["same_item_sentence"], prev.confidence - 0.1)
+                        task = TaskDraft(prev.owner, [], a, b, a, ["same_item_sentence"], prev.confidence - 0.1)
                         task.hit = hit
                         task.deadline_span = (a, b)
                         item_tasks.append(task)
@@ -496,11 +483,11 @@ class _Walker:
             elif key.endswith("phối hợp"):
                 co = split_agency_list(t, a, b) or [x.strip(" .") for x in re.split(r"[;,]", t[a:b]) if x.strip(" .")]
             else:
-                hit = _pick(t, a, b, self.issued)
+                hit = deadline_in(t, a, b, self.issued)
                 dspan = (a, b)
-        task = _Task(owner, co, start, blk.end, start, ["plan_item_attributes"], 0.9)
+        task = TaskDraft(owner, co, start, blk.end, start, ["plan_item_attributes"], 0.9)
         if hit is None:
-            hit = _pick(t, start, first, self.issued)
+            hit = deadline_in(t, start, first, self.issued)
             dspan = (start, first)
         task.hit = hit
         task.deadline_span = dspan
@@ -509,7 +496,7 @@ class _Walker:
             self.last_owner = owner
         return True
 
-    def split_by_deadlines(self, a: int, b: int, asg: Assignment, conf: float, reasons: list[str]) -> list[_Task]:
+    def split_by_deadlines(self, a: int, b: int, asg: Assignment, conf: float, reasons: list[str]) -> list[TaskDraft]:
         """One task per clause group when several clauses carry their own deadline."""
         t = self.t
         parts = clauses(t, a, b) if len(_TIME_CUE.findall(t, a, b)) >= 2 else [(a, b)]
@@ -518,19 +505,19 @@ class _Walker:
         hits = []
         if len(parts) > 1:
             for ca, cb in parts:
-                h = _pick(t, ca, cb, self.issued)
+                h = deadline_in(t, ca, cb, self.issued)
                 if h is not None and (getattr(h, "deadline", None) is not None or getattr(h, "recurrence", None)):
                     hits.append((ca, cb, h))
         if len(hits) >= 2:
             out = []
             for ca, cb, h in hits:
-                task = _Task(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), reasons + ["split_by_deadline"], conf)
+                task = TaskDraft(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), reasons + ["split_by_deadline"], conf)
                 task.hit = h
                 task.deadline_span = (ca, cb)
                 out.append(task)
             return out
-        task = _Task(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), list(reasons), conf)
-        task.hit = _pick(t, a, b, self.issued)
+        task = TaskDraft(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), list(reasons), conf)
+        task.hit = deadline_in(t, a, b, self.issued)
         task.deadline_span = (a, b)
         return [task]
 
@@ -603,77 +590,3 @@ _ISSUER = re.compile(r"^(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch U
 
 def _is_issuer(owner: str) -> bool:
     return bool(_ISSUER.match(owner.strip()))
-
-
-def _pick(t: str, a: int, b: int, issued: date):
-    try:
-        return _deadlines.pick_deadline(t[a:b], issued)
-    except Exception:  # a deadline bug must not lose the task
-        return None
-
-
-def _has_urgent_marker(text: str, issued: date) -> bool:
-    try:
-        return any(getattr(h, "urgent", False) for h in _deadlines.find_deadlines(text, issued))
-    except Exception:
-        return False
-
-
-def _finish(task: _Task, t: str, norm, issued: date, registry) -> dict:
-    hit = task.hit
-    dl = getattr(hit, "deadline", None) if hit is not None else None
-    rec = getattr(hit, "recurrence", None) if hit is not None else None
-    dtext = getattr(hit, "text", None) if hit is not None else None
-    urgent = bool(getattr(hit, "urgent", False)) if hit is not None else False
-    if not urgent and hit is not None and getattr(hit, "deadline", None) is not None:
-        # an explicit date wins over "khẩn trương", but the task is still urgent
-        urgent = _has_urgent_marker(t[task.start:task.end], issued)
-    reasons = list(dict.fromkeys(task.reasons))
-    if hit is not None and getattr(hit, "kind", None):
-        reasons.append(f"deadline:{hit.kind}")
-    unit = resolve_unit(task.owner, registry) if task.owner else None
-    conf = task.confidence
-    if task.owner is None:
-        conf -= 0.3
-        reasons.append("no_owner")
-    elif unit is None:
-        conf -= 0.15
-        reasons.append("owner_not_in_registry")
-    action = _action(t, task)
-    return {
-        "owner": task.owner,
-        "unit": unit,
-        "co_owners": [c for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
-        "action": action,
-        "deadline": dl.isoformat() if dl else None,
-        "deadline_text": dtext,
-        "recurrence": rec,
-        "urgent": urgent,
-        "start": norm.to_original(task.start),
-        "end": norm.to_original(task.end),
-        "confidence": round(max(0.05, min(1.0, conf)), 2),
-        "reasons": reasons,
-    }
-
-
-_ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
-                          r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?")
-
-
-def _action(t: str, task: _Task) -> str:
-    a = max(task.start, min(task.action_start, task.end))
-    if task.co_owners and re.match(r"\s*(?:[Cc]hủ trì|[Pp]hối hợp|[Tt]iếp tục chủ trì)", t[a:a + 30]):
-        # "Chủ trì, phối hợp với A, B tổ chức ..." -> the action starts after B
-        last = t.find(task.co_owners[-1], a, task.end)
-        if last != -1 and last - a < 400:
-            a = last + len(task.co_owners[-1])
-    s = t[a:task.end]
-    s = _ACTION_LEAD.sub("", s).strip()
-    if not s:
-        s = t[task.start:task.end].strip()
-    s = re.sub(r"\s+", " ", s)
-    if len(s) > 160:
-        cut = s.rfind(" ", 0, 157)
-        s = s[: cut if cut > 40 else 157].rstrip(" ,;") + "…"
-    s = s.rstrip(" .;,")
-    return s[:1].upper() + s[1:] if s else s

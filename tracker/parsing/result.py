@@ -1,0 +1,103 @@
+"""Turn a task draft into the contract dict of issue #3.
+
+Keys: owner, unit, co_owners, action, deadline, deadline_text, recurrence, urgent,
+start, end (offsets in the caller's original text), confidence, reasons.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from . import deadlines as _deadlines
+from .registry import resolve_unit
+
+
+@dataclass
+class TaskDraft:
+    """A task while the walk still edits it (owner, span, deadline hit)."""
+
+    owner: str | None
+    co_owners: list[str]
+    start: int
+    end: int
+    action_start: int
+    reasons: list[str]
+    confidence: float
+    hit: object = None          # DeadlineHit
+    deadline_span: tuple[int, int] | None = None  # where the deadline was searched
+
+
+def deadline_in(t: str, a: int, b: int, issued: date):
+    """The deadline of the text span t[a:b] (a DeadlineHit or None)."""
+    try:
+        return _deadlines.pick_deadline(t[a:b], issued)
+    except Exception:  # a deadline bug must not lose the task
+        return None
+
+
+def _has_urgent_marker(text: str, issued: date) -> bool:
+    try:
+        return any(getattr(h, "urgent", False) for h in _deadlines.find_deadlines(text, issued))
+    except Exception:
+        return False
+
+
+def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
+    hit = task.hit
+    dl = getattr(hit, "deadline", None) if hit is not None else None
+    rec = getattr(hit, "recurrence", None) if hit is not None else None
+    dtext = getattr(hit, "text", None) if hit is not None else None
+    urgent = bool(getattr(hit, "urgent", False)) if hit is not None else False
+    if not urgent and hit is not None and getattr(hit, "deadline", None) is not None:
+        # an explicit date wins over "khẩn trương", but the task is still urgent
+        urgent = _has_urgent_marker(t[task.start:task.end], issued)
+    reasons = list(dict.fromkeys(task.reasons))
+    if hit is not None and getattr(hit, "kind", None):
+        reasons.append(f"deadline:{hit.kind}")
+    unit = resolve_unit(task.owner, registry) if task.owner else None
+    conf = task.confidence
+    if task.owner is None:
+        conf -= 0.3
+        reasons.append("no_owner")
+    elif unit is None:
+        conf -= 0.15
+        reasons.append("owner_not_in_registry")
+    action = _action(t, task)
+    return {
+        "owner": task.owner,
+        "unit": unit,
+        "co_owners": [c for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
+        "action": action,
+        "deadline": dl.isoformat() if dl else None,
+        "deadline_text": dtext,
+        "recurrence": rec,
+        "urgent": urgent,
+        "start": norm.to_original(task.start),
+        "end": norm.to_original(task.end),
+        "confidence": round(max(0.05, min(1.0, conf)), 2),
+        "reasons": reasons,
+    }
+
+
+_ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
+                          r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?")
+
+
+def _action(t: str, task: TaskDraft) -> str:
+    a = max(task.start, min(task.action_start, task.end))
+    if task.co_owners and re.match(r"\s*(?:[Cc]hủ trì|[Pp]hối hợp|[Tt]iếp tục chủ trì)", t[a:a + 30]):
+        # "Chủ trì, phối hợp với A, B tổ chức ..." -> the action starts after B
+        last = t.find(task.co_owners[-1], a, task.end)
+        if last != -1 and last - a < 400:
+            a = last + len(task.co_owners[-1])
+    s = t[a:task.end]
+    s = _ACTION_LEAD.sub("", s).strip()
+    if not s:
+        s = t[task.start:task.end].strip()
+    s = re.sub(r"\s+", " ", s)
+    if len(s) > 160:
+        cut = s.rfind(" ", 0, 157)
+        s = s[: cut if cut > 40 else 157].rstrip(" ,;") + "…"
+    s = s.rstrip(" .;,")
+    return s[:1].upper() + s[1:] if s else s
