@@ -107,7 +107,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if not at_start:
             # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
             # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
-            if not (_CHAIR.search(before) or find_agencies(s, a, m.start())):
+            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None):
                 continue
             if re.search(r"\bđã\b", before):
                 continue  # a report of what was asked before
