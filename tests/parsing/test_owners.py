@@ -259,3 +259,20 @@ def test_for_agency_chair_requires_keeps_chair_out_of_coordinators():
     t = only("Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương mở rộng bãi đỗ xe, đưa vào sử dụng trước ngày 25/01/2022.")
     assert t["owner"] == "UBND huyện Cao Lộc" and t["co_owners"] == []
     assert t["urgent"] is True and t["deadline"] == "2022-01-25"
+
+
+def test_project_board_names_and_conditional_tail():
+    text = ("2. Giao Ban Quản lý dự án đầu tư xây dựng tỉnh (chủ đầu tư):\n"
+            "- Khẩn trương hoàn thiện hồ sơ điều chỉnh dự án, trình Sở Xây dựng thẩm định trước ngày 20/01/2022.\n"
+            "3. UBND xã An Phú, UBND xã Hòa Bình có trách nhiệm bàn giao mặt bằng trong tháng 02/2022; "
+            "trường hợp phát sinh vướng mắc vượt thẩm quyền, kịp thời báo cáo UBND tỉnh.\n"
+            "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các cơ quan kịp thời báo cáo UBND tỉnh.")
+    got = tasks(text)
+    assert [(t["owner"], t["deadline"]) for t in got] == [
+        ("Ban Quản lý dự án đầu tư xây dựng tỉnh", "2022-01-20"), ("UBND xã An Phú", "2022-02-28")]
+    assert got[1]["co_owners"] == ["UBND xã Hòa Bình"]
+    assert got[1]["action"].startswith("Bàn giao mặt bằng")
+
+
+def test_approval_in_principle_is_no_task():
+    assert tasks("1. Thống nhất chủ trương điều chỉnh cục bộ hướng tuyến theo đề xuất của Sở Xây dựng.") == []

@@ -134,6 +134,9 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     limit = len(s) if limit is None else min(limit, len(s))
     start = pos
     pos = _skip_person(s, pos, limit)
+    pm = _PROJECT_BOARD.match(s, pos, limit)
+    if pm:
+        return Agency(pos, pm.end(), s[pos:pm.end()], False)
     head_end = _starts_head(s, pos)
     if head_end is None and pos > start:
         # "Thủ trưởng cơ quan ngang Bộ, cơ quan thuộc Chính phủ"
@@ -275,6 +278,12 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
     return bool(re.match(r"(?:các\s+)?(?:ban|ngành|cấp|đoàn thể|địa phương|thị xã|thành phố|phường|xã|đặc khu)\b", s[pos:pos + 20]))
 
 
+# Project boards are named by their field, in lower case words that look like verbs
+# ("Ban Quản lý dự án đầu tư xây dựng các công trình giao thông tỉnh").
+_PROJECT_BOARD = re.compile(
+    r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|dân dụng|và|"
+    r"công nghiệp|nông nghiệp|phát triển|nông thôn|hạ tầng|đô thị|khu vực|chuyên ngành|trọng điểm|ODA))*"
+    r"(?:\s+(?:tỉnh|thành phố|huyện|số\s+\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
 _PERSON_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
 _LOWER_BODY = re.compile(r"(?:cơ quan|đơn vị)(?=\s)")
 

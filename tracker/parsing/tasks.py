@@ -35,7 +35,7 @@ _BOILERPLATE = re.compile(
     r"|(?:chủ trì|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
     r"|^(?:Sáng|Chiều|Tối|Trưa|Ngày|Hôm nay|Hôm qua)\b[^.]{0,120}(?:tổ chức|chủ trì|diễn ra|khai mạc)\b"
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
-    r"|nếu có (?:khó khăn|vướng mắc|phát sinh)|(?:phát sinh|có) (?:khó khăn|vướng mắc)[^.]{0,80}(?:phản ánh|báo cáo)"
+    r"|^(?:\d+\.\s*)?(?:Trong quá trình[^,]{0,60},\s*)?(?:nếu|trường hợp|khi)\s+(?:có|phát sinh|gặp)\b[^.]{0,40}(?:khó khăn|vướng mắc)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
     r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
