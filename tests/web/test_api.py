@@ -82,7 +82,9 @@ def test_patch_updates_and_stale_version_conflicts(client, world, token_for, ses
     session.expire_all()
     task = session.get(Task, world.task_a.id)
     assert task.progress == 30 and task.version == 2
-    assert len(session.exec(__import__("sqlmodel").select(TaskEvent)).all()) == events_before
+    # nothing changed; the refused attempt itself is kept as one "conflict" history event
+    events = session.exec(__import__("sqlmodel").select(TaskEvent)).all()
+    assert len(events) == events_before + 1 and events[-1].kind == "conflict"
 
 
 def test_patch_bad_input(client, world, token_for):

@@ -130,6 +130,34 @@ def update_task(
     return task
 
 
+def record_conflict(session: Session, user: User, task_id: int, *, expected_version: int | None,
+                    status: str | None = None, progress=None, note: str | None = None, channel: str = "web",
+                    now: datetime | None = None) -> TaskEvent | None:
+    """Keep a refused (stale-version) update in the history as a "conflict" event.
+
+    Call it after rolling back the refused transaction, then commit: the task is unchanged,
+    but the history shows who tried to change what, against which version. Nothing is
+    written for a task the user may not see."""
+    import json
+
+    task = session.get(Task, task_id)
+    if task is None or not permissions.can_view_task(session, user, task):
+        return None
+    attempted = {k: v for k, v in (("status", status), ("progress", progress), ("note", (note or "").strip() or None))
+                 if v is not None}
+    parts = []
+    if status is not None:
+        parts.append(f"trạng thái {TASK_STATUSES.get(status, status)}")
+    if progress is not None:
+        parts.append(f"tiến độ {progress}%")
+    if attempted.get("note"):
+        parts.append("ghi chú: " + attempted["note"][:500])
+    summary = (f"Thay đổi không được lưu vì nhiệm vụ đã được cập nhật trước (bạn sửa phiên bản {expected_version}, "
+               f"hiện là {task.version})." + (" Nội dung định gửi: " + "; ".join(parts) if parts else ""))
+    return record(session, task, user, channel, "conflict", expected_version,
+                  json.dumps(attempted, ensure_ascii=False, sort_keys=True, default=str)[:4000], summary, now)
+
+
 def confirm_completion(session: Session, user: User, task_id: int, *, version: int | None = None,
                        channel: str = "web", now: datetime | None = None) -> Task:
     """The clerk confirms a reported completion; a recurring task opens its next occurrence."""

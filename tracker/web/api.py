@@ -249,6 +249,12 @@ def patch_task(task_id: int):
         task = task_service.update_task(session, user, task_id, version=version, status=state,
                                         progress=data.get("progress"), note=note, channel="api")
         session.commit()
+    except task_service.Conflict:
+        session.rollback()  # the refused attempt is kept in the history, in its own transaction
+        task_service.record_conflict(session, user, task_id, expected_version=version, status=state,
+                                     progress=data.get("progress"), note=note, channel="api")
+        session.commit()
+        raise
     except Exception:
         session.rollback()
         raise

@@ -175,6 +175,12 @@ def _refused(task_id: int, exc: ServiceError):
     task = _load(task_id)
     message = exc.message
     if exc.status == 409 and exc.code == "conflict":
+        if request.endpoint == "tasks.update":  # keep the refused attempt in the history (own transaction)
+            task_service.record_conflict(
+                session, current_user(), task_id, expected_version=_int_or_none(request.form.get("version")),
+                status=request.form.get("state") or None, progress=(request.form.get("progress") or "").strip() or None,
+                note=request.form.get("note"))
+            session.commit()
         message = ("Nhiệm vụ vừa được người khác cập nhật trước bạn; thay đổi của bạn CHƯA được lưu. "
                    "Trang đã tải lại dữ liệu mới nhất, vui lòng kiểm tra và gửi lại.")
     return _render_detail(task, error=message, status=exc.status, form=request.form.to_dict())

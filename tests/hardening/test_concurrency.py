@@ -1,0 +1,225 @@
+"""Two people change the same task at the same moment: one wins, the other is told, and
+nothing is lost.
+
+Real concurrent connections (threads, each with its own Session and connection). On
+PostgreSQL the test waits until the loser's UPDATE is really blocked on the winner's row
+lock (pg_stat_activity) before the winner commits; on SQLite the loser waits on the
+database write lock (busy timeout). The guarded `UPDATE ... WHERE version = :seen` in
+tracker.services.tasks then lets exactly one through.
+"""
+import json
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+from sqlmodel import select
+
+from tracker.models import Task
+from tracker.models import TaskEvent
+from tracker.models import User
+from tracker.services import Conflict
+from tracker.services import accounts
+from tracker.services import tasks as task_service
+
+
+def _wait_until_blocked(engine, timeout=10.0) -> None:
+    """Return once some connection to this database waits on a lock (PostgreSQL), or after a pause (SQLite)."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.4)  # the loser is in sqlite's busy-wait on the write lock by now
+        return
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")).scalar()
+            conn.rollback()
+            if waiting:
+                return
+            time.sleep(0.02)
+    pytest.fail("the second writer never waited on the first one's lock")
+
+
+def _run(*targets, timeout=30):
+    errors = []
+
+    def guard(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as exc:  # noqa: BLE001 - reported to the test below
+                errors.append(exc)
+        return run
+
+    threads = [threading.Thread(target=guard(fn)) for fn in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+        assert not t.is_alive(), "a writer thread hung"
+    if errors:
+        raise errors[0]
+
+
+def test_two_users_same_version_one_wins_the_other_gets_a_clear_conflict(app, session, make_unit, make_user,
+                                                                         make_task):
+    engine = app.extensions["engine"]
+    unit = make_unit()
+    staff = make_user("nv-a", unit=unit)
+    head = make_user("tp-b", role="head", unit=unit)
+    task = make_task(unit)
+    seen_version = task.version
+    session.close()
+
+    a_updated, a_may_commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def user_a():
+        with Session(engine, expire_on_commit=False) as s:
+            task_service.update_task(s, s.get(User, staff.id), task.id, version=seen_version, status="dang_thuc_hien",
+                                     note="Đã giao chuyên viên")
+            a_updated.set()  # row updated and locked, not yet committed
+            assert a_may_commit.wait(10)
+            s.commit()
+            outcome["a"] = "committed"
+
+    def user_b():
+        assert a_updated.wait(10)
+        with Session(engine, expire_on_commit=False) as s:
+            user = s.get(User, head.id)
+            try:
+                task_service.update_task(s, user, task.id, version=seen_version, progress=50, note="Đạt một nửa")
+                s.commit()
+                outcome["b"] = "committed"
+            except Conflict as exc:
+                s.rollback()
+                outcome["b"] = exc
+                task_service.record_conflict(s, user, task.id, expected_version=seen_version, progress=50,
+                                             note="Đạt một nửa")
+                s.commit()
+
+    def referee():
+        assert a_updated.wait(10)
+        _wait_until_blocked(engine)
+        a_may_commit.set()
+
+    _run(user_a, user_b, referee)
+
+    assert outcome["a"] == "committed"
+    conflict = outcome["b"]
+    assert isinstance(conflict, Conflict), "the second writer must not silently overwrite the first"
+    assert conflict.status == 409 and conflict.code == "conflict"
+    assert "người khác cập nhật" in conflict.message and "tải lại" in conflict.message
+
+    with Session(engine) as s:
+        current = s.get(Task, task.id)
+        assert (current.status, current.progress, current.version) == ("dang_thuc_hien", 0, seen_version + 1)
+        # the loser retries on the fresh version: both changes end up in the task
+        task_service.update_task(s, s.get(User, head.id), task.id, version=current.version, progress=50,
+                                 note="Đạt một nửa")
+        s.commit()
+        current = s.get(Task, task.id)
+        assert (current.status, current.progress, current.version) == ("dang_thuc_hien", 50, seen_version + 2)
+        events = [(e.kind, e.actor_id, e.old_value, e.new_value) for e in task_service.history(s, current)]
+    assert events[0] == ("status", staff.id, "chua_thuc_hien", "dang_thuc_hien")
+    kind, actor, old, new = events[1]
+    assert (kind, actor, old) == ("conflict", head.id, str(seen_version))
+    assert json.loads(new) == {"progress": 50, "note": "Đạt một nửa"}
+    assert events[2] == ("progress", head.id, "0", "50")
+    assert len(events) == 3
+
+
+def test_many_writers_with_retries_lose_no_update(app, session, make_unit, make_user, make_task):
+    """Six people add a note at once, each retrying on conflict: six notes, versions in sequence."""
+    engine = app.extensions["engine"]
+    unit = make_unit()
+    users = [make_user(f"nv-{i}", unit=unit) for i in range(6)]
+    task = make_task(unit)
+    start_version = task.version
+    session.close()
+    barrier = threading.Barrier(len(users))
+    conflicts = []
+
+    def writer(user_id, i):
+        def run():
+            first = True
+            for _ in range(50):
+                with Session(engine, expire_on_commit=False) as s:
+                    user = s.get(User, user_id)
+                    seen = s.get(Task, task.id).version
+                    s.commit()
+                    if first:
+                        barrier.wait(10)  # everybody read the same version, then all write at once
+                        first = False
+                    try:
+                        task_service.update_task(s, user, task.id, version=seen, note=f"Ghi chú của người {i}")
+                        s.commit()
+                        return
+                    except Conflict:
+                        s.rollback()
+                        conflicts.append(i)
+                        task_service.record_conflict(s, user, task.id, expected_version=seen,
+                                                     note=f"Ghi chú của người {i}")
+                        s.commit()
+            raise AssertionError(f"writer {i} never got through")
+        return run
+
+    _run(*(writer(u.id, i) for i, u in enumerate(users)), timeout=60)
+
+    with Session(engine) as s:
+        current = s.get(Task, task.id)
+        assert current.version == start_version + len(users)
+        events = task_service.history(s, current)
+    notes = sorted(e.note for e in events if e.kind == "note")
+    assert notes == sorted(f"Ghi chú của người {i}" for i in range(len(users)))
+    assert len(conflicts) >= 1, "all six read the same version, so at least five were refused at first"
+    assert len([e for e in events if e.kind == "conflict"]) == len(conflicts)
+    assert len(conflicts) >= len(users) - 1
+
+
+def test_api_patch_with_a_stale_version_is_409_and_recorded(app, client, session, make_unit, make_user, make_task):
+    unit = make_unit()
+    staff = make_user("nv-api", unit=unit)
+    task = make_task(unit)
+    token = accounts.issue_api_token(session, staff, "test")
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    v0 = task.version
+
+    first = client.patch(f"/api/v1/tasks/{task.id}", json={"state": "dang_thuc_hien", "version": v0}, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    stale = client.patch(f"/api/v1/tasks/{task.id}", json={"progress": 30, "version": v0}, headers=headers)
+    assert stale.status_code == 409
+    error = stale.get_json()["error"]
+    assert error["code"] == "conflict" and "tải lại" in error["message"]
+
+    session.expire_all()
+    current = session.get(Task, task.id)
+    assert current.progress == 0 and current.version == v0 + 1
+    events = session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id)).all()
+    assert [(e.kind, e.channel) for e in events] == [("status", "api"), ("conflict", "api")]
+    assert json.loads(events[1].new_value) == {"progress": 30}
+
+
+def test_web_form_with_a_stale_version_keeps_the_change_out_and_says_so(app, client, session, login, make_unit,
+                                                                         make_user, make_task):
+    unit = make_unit()
+    staff = make_user("nv-web", unit=unit)
+    task = make_task(unit)
+    login(staff)
+    v0 = task.version
+    ok = client.post(f"/tasks/{task.id}/update", data={"version": v0, "state": "dang_thuc_hien"})
+    assert ok.status_code in (302, 303)
+    stale = client.post(f"/tasks/{task.id}/update", data={"version": v0, "progress": "70",
+                                                          "note": "Cập nhật cũ"})
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "CHƯA được lưu" in page
+    session.expire_all()
+    assert session.get(Task, task.id).progress == 0
+    kinds = [e.kind for e in session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id)
+                                          .order_by(TaskEvent.id)).all()]
+    assert kinds == ["status", "conflict"]
+    assert "Cập nhật bị từ chối (xung đột)" in client.get(f"/tasks/{task.id}").get_data(as_text=True)
