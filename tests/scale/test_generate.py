@@ -104,3 +104,18 @@ def test_generated_ids_leave_sequences_usable(app, session, make_unit):
     generate(app.extensions["engine"], tasks=50, units=5, directives=5, seed=1, today=TODAY)
     unit = make_unit(name="Sở Mới")
     assert unit.id > 5
+
+
+def test_generate_gives_the_same_rows_on_both_backends(app, tmp_path):
+    """A seed means the same province on SQLite and PostgreSQL (compared with a fresh SQLite file)."""
+    from tracker.db import make_engine
+    from tracker.migrate import upgrade
+
+    other = make_engine(f"sqlite:///{tmp_path}/other.db")
+    upgrade(other)
+    try:
+        generate(app.extensions["engine"], tasks=200, units=20, directives=10, seed=3, today=TODAY)
+        generate(other, tasks=200, units=20, directives=10, seed=3, today=TODAY)
+        assert snapshot(app.extensions["engine"]) == snapshot(other)
+    finally:
+        other.dispose()
