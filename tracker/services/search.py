@@ -3,7 +3,7 @@
 Neither database folds Vietnamese diacritics by itself (SQLite has no `unaccent`, and
 PostgreSQL's needs an extension), so the folding happens in Python when a row is written:
 `Task.search_text` and `Directive.search_text` hold a normalised copy of the searchable
-text, and a query is normalised the same way before it becomes `LIKE` clauses.
+text, and a query is normalised the same way before it becomes substring tests.
 
 Normalisation (`normalize`):
 - `fold` (lower case, no diacritics, đ -> d): "Sở Tài chính" -> "so tai chinh";
@@ -12,15 +12,22 @@ Normalisation (`normalize`):
   becomes Arabic: "quý I" and "quy 1" are both "quy 1";
 - the stored text starts with a space, so a term can be matched at a word start.
 
-Matching: every term of the query must occur at the start of a word (`% term%`), so "1"
+Matching: every term of the query must occur at the start of a word (" term"), so "1"
 does not match "2021"; a quoted "phrase" is one term, and a count such as "quy 1" is
 one term matched as whole words (so it finds neither "quý 12" nor "quý ... số 15").
-LIKE wildcards are escaped.
+The substring test is `instr()` on SQLite and `strpos()` on PostgreSQL rather than
+LIKE: faster over 100,000 rows, and `%`/`_` typed by a user are plain characters, never
+wildcards (`escape_like` is kept for callers that build LIKE patterns themselves).
 """
 import re
 
+from sqlalchemy import Integer
+from sqlalchemy import String
 from sqlalchemy import and_
+from sqlalchemy import literal
 from sqlalchemy import true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.models import Directive
 from tracker.models import Task
@@ -98,11 +105,47 @@ def escape_like(term: str) -> str:
         "_", LIKE_ESCAPE + "_")
 
 
+class text_position(FunctionElement):
+    """1-based position of `needle` in `column` (0 when absent): a plain substring search.
+
+    `instr()` on SQLite, `strpos()` on PostgreSQL, standard `POSITION(... IN ...)`
+    elsewhere. No pattern is interpreted, so `%` and `_` in a query are ordinary
+    characters, and it scans faster than LIKE (the stored text is folded already, so no
+    case folding is needed either)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "text_position"
+
+
+@compiles(text_position)
+def _position_standard(element, compiler, **kw):
+    column, needle = list(element.clauses)
+    return f"POSITION({compiler.process(needle, **kw)} IN {compiler.process(column, **kw)})"
+
+
+@compiles(text_position, "sqlite")
+def _position_sqlite(element, compiler, **kw):
+    column, needle = list(element.clauses)
+    return f"instr({compiler.process(column, **kw)}, {compiler.process(needle, **kw)})"
+
+
+@compiles(text_position, "postgresql")
+def _position_postgresql(element, compiler, **kw):
+    column, needle = list(element.clauses)
+    return f"strpos({compiler.process(column, **kw)}, {compiler.process(needle, **kw)})"
+
+
+def _term_clause(column, term: str):
+    """A term matches at a word start: the stored text has a space before every word."""
+    return text_position(column, literal(" " + term, String())) > 0
+
+
 def _clause(column, q: str | None):
     terms = query_terms(q)
     if not terms:
         return true()
-    return and_(*(column.like(f"% {escape_like(term)}%", escape=LIKE_ESCAPE) for term in terms))
+    return and_(*(_term_clause(column, term) for term in terms))
 
 
 def task_search_clause(q: str | None):
