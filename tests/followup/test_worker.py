@@ -1,0 +1,56 @@
+"""The worker loop in-process: dry run without a token, webhook registration, lock file."""
+import asyncio
+import logging
+from datetime import date
+
+from sqlmodel import select
+
+from tests.followup.conftest import TOKEN
+from tracker.followup import worker
+from tracker.models import Notification
+
+
+def run_for(app, seconds):
+    async def go():
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(seconds, stop.set)
+        await worker.run_worker(app, stop_event=stop)
+    asyncio.run(go())
+
+
+def test_dry_run_worker_sweeps_but_sends_nothing(app, session, make_unit, make_user, make_task, caplog):
+    unit = make_unit()
+    make_user("cb", "staff", unit)
+    make_task(unit, deadline=date(2026, 12, 1))
+    app.config.update(FOLLOWUP_CLOCK_START="2026-11-30T08:05")
+    caplog.set_level(logging.INFO)
+    run_for(app, 0.5)
+    rows = session.exec(select(Notification)).all()
+    assert {(n.kind, n.status) for n in rows} == {("before", "pending"), ("digest", "pending")}
+    assert "Chưa đặt TELEGRAM_BOT_TOKEN" in worker.startup_line(app)
+
+
+def test_webhook_mode_registers_the_webhook_with_its_secret(app, fake_tg):
+    app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake_tg.base_url, TELEGRAM_MODE="webhook",
+                      TELEGRAM_WEBHOOK_SECRET="bimat", PUBLIC_URL="https://nhacviec.example.gov.vn/")
+    run_for(app, 0.5)
+    assert fake_tg.webhook["url"] == "https://nhacviec.example.gov.vn/telegram/webhook"
+    assert fake_tg.webhook["secret_token"] == "bimat"
+    assert not fake_tg.calls_of("getUpdates")
+
+
+def test_sqlite_lock_file_or_advisory_lock_admits_one_holder(app, tmp_path):
+    engine = app.extensions["engine"]
+    first = worker.WorkerLock(engine, str(tmp_path), poll=0.01)
+    second = worker.WorkerLock(engine, str(tmp_path), poll=0.01)
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    assert second.acquire(stop=lambda: True) is False  # waits (here: gives up at once when told to stop)
+    first.release()
+    assert second.try_acquire()
+    second.release()
+
+
+def test_parse_now_defaults_to_vietnam_time():
+    assert worker.parse_now("2026-11-30T08:05").isoformat() == "2026-11-30T01:05:00+00:00"
+    assert worker.parse_now("2026-11-30T08:05Z").isoformat() == "2026-11-30T08:05:00+00:00"
