@@ -246,6 +246,7 @@ def generate(engine: Engine, *, tasks: int, units: int, directives: int | None =
             w.add("unit", row)
         unit_ids = [r["id"] for r in unit_rows]
         unit_name = {r["id"]: r["name"] for r in unit_rows}
+        unit_kind = {r["id"]: r["kind"] for r in unit_rows}
         office_id = unit_ids[0]
 
         # Users: a head and one to three staff per unit; clerks at the office; leaders; one admin
@@ -269,7 +270,7 @@ def generate(engine: Engine, *, tasks: int, units: int, directives: int | None =
         leaders = [add_user(f"{LOGIN_PREFIX}lanhdao{k}", "leader", None) for k in range(1, 4)]
         for uid in unit_ids:
             head = add_user(f"{LOGIN_PREFIX}u{uid}.truong", "head", uid)
-            n_staff = 3 if uid - unit_ids[0] < 25 else rng.randint(1, 2)
+            n_staff = 3 if unit_kind[uid] == "department" else rng.randint(1, 2)
             staff_of[uid] = [head] + [add_user(f"{LOGIN_PREFIX}u{uid}.cb{k}", "staff", uid)
                                       for k in range(1, n_staff + 1)]
         for row in user_rows:
@@ -279,7 +280,7 @@ def generate(engine: Engine, *, tasks: int, units: int, directives: int | None =
         say(f"{report.units} đơn vị, {report.users} người dùng")
 
         # Lead-unit popularity: departments get most tasks, communes fewer (Zipf-like)
-        weights = [(8.0 if i < 25 else 1.0) / (1 + i * 0.01) for i in range(len(unit_ids))]
+        weights = [(8.0 if unit_kind[uid] == "department" else 1.0) / (1 + i * 0.01) for i, uid in enumerate(unit_ids)]
         cum, acc = [], 0.0
         for wt in weights:
             acc += wt
