@@ -148,6 +148,10 @@ def bench_sweep(database_url: str | None = None, n_tasks: int = 100_000, n_units
         t0 = time.perf_counter()
         later = sweep(s, BENCH_NOW + timedelta(minutes=1))
         figures["next_minute_sweep_s"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()  # steady state: the next working day's 08:05 sweep (no escalation backlog)
+        next_day = sweep(s, BENCH_NOW + timedelta(days=1))
+        figures["next_day_sweep_s"] = round(time.perf_counter() - t0, 3)
+        figures["next_day_written"] = sum(next_day.values())
     figures["reminders_written"] = sum(counts.values())
     figures["by_kind"] = counts
     figures["repeat_written"] = sum(again.values()) + sum(later.values())
