@@ -70,7 +70,7 @@ def _pct(n: int, total: int) -> str:
 def composition_svg(figures: stats.Figures) -> Markup:
     """One 100% stacked bar of the total with a legend."""
     total = figures.total
-    width, height, bar_h = 640, 92, 30
+    width, height, bar_h = 1200, 92, 30
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
              f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
              "<title>Cơ cấu nhiệm vụ theo bốn nhóm</title>"]
@@ -80,7 +80,7 @@ def composition_svg(figures: stats.Figures) -> Markup:
         if not total or not n:
             continue
         w = width * n / total
-        label = f"{stats.COLUMN_LABELS[column]}: {n} ({_pct(n, total)}%)"
+        label = f"{stats.COLUMN_LABELS[column]}: {_number_filter(n)} ({_pct(n, total)}%)"
         parts.append(f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="{bar_h}" fill="{COLORS[column]}">'
                      f"<title>{escape(label)}</title></rect>")
         x += w
@@ -90,11 +90,11 @@ def composition_svg(figures: stats.Figures) -> Markup:
     lx, ly = 0, bar_h + 22
     for column in stats.COLUMNS:
         n = getattr(figures, column)
-        text = f"{stats.COLUMN_LABELS[column]}: {n}"
+        text = f"{stats.COLUMN_LABELS[column]}: {_number_filter(n)}"
         parts.append(f'<rect x="{lx}" y="{ly - 10}" width="11" height="11" fill="{COLORS[column]}"/>'
                      f'<text x="{lx + 15}" y="{ly}" font-size="12" fill="#1d2430">{escape(text)}</text>')
-        lx += 15 + 7 * len(text) + 14
-        if lx > width - 180:
+        lx += 15 + 7 * len(text) + 24
+        if lx > width - 260:
             lx, ly = 0, ly + 20
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -102,8 +102,8 @@ def composition_svg(figures: stats.Figures) -> Markup:
 
 def units_svg(rows: list[stats.UnitRow], title: str) -> Markup:
     """Horizontal stacked bars of the four-way figures, one per unit (rows as given)."""
-    label_w, bar_w, row_h, top = 230, 380, 22, 8
-    width = label_w + bar_w + 70
+    label_w, bar_w, row_h, top = 300, 800, 22, 8
+    width = label_w + bar_w + 100
     height = top + row_h * max(1, len(rows)) + 6
     biggest = max((r.figures.total for r in rows), default=0) or 1
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
@@ -111,7 +111,7 @@ def units_svg(rows: list[stats.UnitRow], title: str) -> Markup:
              f"<title>{escape(title)}</title>"]
     for i, row in enumerate(rows):
         y = top + i * row_h
-        name = row.name if len(row.name) <= 34 else row.name[:33] + "…"
+        name = row.name if len(row.name) <= 44 else row.name[:43] + "…"
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end" fill="#1d2430">'
                      f"{escape(name)}</text>")
         x = float(label_w)
@@ -134,8 +134,8 @@ def units_svg(rows: list[stats.UnitRow], title: str) -> Markup:
 
 def rate_svg(rows: list[stats.UnitRow], title: str) -> Markup:
     """On-time rate per unit as horizontal bars (0-100%)."""
-    label_w, bar_w, row_h, top = 230, 380, 22, 8
-    width = label_w + bar_w + 70
+    label_w, bar_w, row_h, top = 300, 800, 22, 8
+    width = label_w + bar_w + 100
     height = top + row_h * max(1, len(rows)) + 6
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
              f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
@@ -144,7 +144,7 @@ def rate_svg(rows: list[stats.UnitRow], title: str) -> Markup:
     for i, row in enumerate(rows):
         y = top + i * row_h
         rate = row.figures.on_time_rate or 0.0
-        name = row.name if len(row.name) <= 34 else row.name[:33] + "…"
+        name = row.name if len(row.name) <= 44 else row.name[:43] + "…"
         color = "#18794e" if rate >= 0.8 else "#c27c0e" if rate >= 0.5 else "#b42318"
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end" fill="#1d2430">'
                      f"{row.rank}. {escape(name)}</text>"
@@ -157,6 +157,18 @@ def rate_svg(rows: list[stats.UnitRow], title: str) -> Markup:
                      "Chưa có nhiệm vụ đến hạn</text>")
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@bp.get("/dashboard/dashboard.css")
+def stylesheet():
+    """The dashboard's few extra rules, kept beside its templates."""
+    import os
+
+    path = os.path.join(current_app.template_folder, "dashboard", "dashboard.css")
+    with open(path, encoding="utf-8") as fh:
+        response = Response(fh.read(), mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -292,4 +304,10 @@ def _rate_filter(value) -> str:
 
 @bp.app_template_global("dashboard_date_input")
 def _date_input(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@bp.app_template_filter("vnnum")
+def _number_filter(value) -> str:
+    """12345 -> '12.345' (Vietnamese thousands separator)."""
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
