@@ -218,7 +218,7 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
         if link is None:
             _finish(s, n, "skipped", "Người nhận chưa liên kết Telegram")
             return None
-        if n.kind in DAILY_KINDS and n.occurrence is not None and n.occurrence < today and n.kind != policy.ESCALATION:
+        if n.kind in DAILY_KINDS and n.occurrence is not None and n.occurrence < today:
             _finish(s, n, "skipped", "Đã qua ngày nhắc (có nhắc mới cho hôm nay)")
             return None
         task = s.get(Task, n.task_id) if n.task_id else None

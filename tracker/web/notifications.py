@@ -3,6 +3,8 @@
 also the dry run when no TELEGRAM_BOT_TOKEN is set."""
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 from datetime import timezone
 
@@ -144,16 +146,21 @@ def outbox():
     previews = {}
     for n, user in rows:
         if n.payload:
-            previews[n.id] = n.payload
+            previews[n.id] = _plain(n.payload)
         elif n.status == "pending" and len(previews) < 30:
             task = db.get(Task, n.task_id) if n.task_id else None
             text, _, reason = sender.render(db, n, user, task, today, current_app.config["PUBLIC_URL"])
-            previews[n.id] = text or f"({reason})"
+            previews[n.id] = _plain(text) if text else f"({reason})"
     return render_template(
         "followup/outbox.html", rows=rows, counts=counts, status=status, labels=STATUS_LABELS,
         kind_labels=policy.KIND_LABELS, previews=previews, dry_run=dry_run, page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total,
     )
+
+
+def _plain(telegram_html: str) -> str:
+    """Telegram HTML as plain text for a preview (the template escapes it again)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", telegram_html))
 
 
 @bp.post("/admin/outbox/<int:notification_id>/retry")
