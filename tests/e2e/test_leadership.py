@@ -1,0 +1,199 @@
+"""Leadership views in a real browser (headless Chromium).
+
+Run separately:
+    .venv/bin/python -m pytest -p playwright tests/e2e -o addopts="" -o pythonpath=.
+
+A leader watches the dashboard figures change after a unit reports a task done and the
+clerk confirms it, drills down to one unit's overdue tasks and its task page, and
+downloads the Excel list, which is opened with openpyxl and checked cell by cell.
+
+The app runs in a thread of this process on a migrated SQLite file, so the test can
+seed it directly. The browser is launched from pytest-playwright's session `playwright`
+object (shared with any other e2e test), using Debian's /usr/bin/chromium.
+"""
+import io
+import os
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session
+from werkzeug.serving import make_server
+
+from tracker import create_app
+from tracker.db import make_engine
+from tracker.migrate import upgrade
+from tracker.models import Directive
+from tracker.models import Task
+from tracker.models import Unit
+from tracker.services import accounts
+from tracker.services.clock import local_today
+from tracker.services.search import search_text_for_directive
+from tracker.services.search import search_text_for_task
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "matkhau-e2e-123"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def leadership_site(tmp_path_factory):
+    """A live server with two units, a leader, a clerk and a staff member, and three tasks."""
+    workdir = tmp_path_factory.mktemp("leadership-e2e")
+    url = f"sqlite:///{workdir}/e2e.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    today = local_today()
+    with Session(engine, expire_on_commit=False) as session:
+        finance = Unit(code="STC", name="Sở Tài chính", kind="department", aliases=[])
+        health = Unit(code="SYT", name="Sở Y tế", kind="department", aliases=[])
+        session.add_all([finance, health])
+        session.flush()
+        for login, role, unit in (("lanhdao", "leader", None), ("vanphong", "clerk", None),
+                                  ("canbo.tc", "staff", finance)):
+            accounts.create_user(session, login=login, role=role, password=PASSWORD,
+                                 display_name={"lanhdao": "Chủ tịch UBND tỉnh", "vanphong": "Văn phòng UBND",
+                                               "canbo.tc": "Cán bộ Sở Tài chính"}[login],
+                                 unit_ref=unit.id if unit else None)
+        directive = Directive(code="45/TB-UBND", number="45", kind="thong_bao_ket_luan", state="published",
+                              title="Thông báo kết luận về giải ngân vốn đầu tư công", source_text="(văn bản)",
+                              signer="Nguyễn Văn An", issued_date=today - timedelta(days=60))
+        directive.search_text = search_text_for_directive(directive)
+        session.add(directive)
+        session.flush()
+        tasks = {}
+        for key, unit, action, deadline in (
+            ("open", finance, "Báo cáo kết quả giải ngân vốn đầu tư công quý I", today + timedelta(days=10)),
+            ("overdue", finance, "Rà soát, đề xuất điều chỉnh kế hoạch vốn các dự án chậm tiến độ",
+             today - timedelta(days=5)),
+            ("other", health, "Kiểm tra công tác phòng, chống dịch sốt xuất huyết", today - timedelta(days=20)),
+        ):
+            task = Task(directive_id=directive.id, lead_unit_id=unit.id, action=action, deadline=deadline,
+                        owner_text=unit.name, search_text=search_text_for_task(action, directive, unit.name))
+            session.add(task)
+            session.flush()
+            tasks[key] = task.id
+        session.commit()
+        ids = {"finance": finance.id, "health": health.id, **tasks}
+    engine.dispose()
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e-secret", "INSTANCE_PATH": str(workdir / "instance"),
+                      "PUBLIC_URL": "http://127.0.0.1"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"base": f"http://127.0.0.1:{server.server_port}", "ids": ids, "today": today}
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+def _login(browser, base, login):
+    context = browser.new_context(accept_downloads=True, locale="vi-VN")
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{login} could not log in"
+    return page
+
+
+def _unit_figures(page, unit_id):
+    row = page.locator(f'#units tr[data-unit="{unit_id}"]')
+    return {cell.get_attribute("data-col"): cell.inner_text().strip() for cell in row.locator("td[data-col]").all()}
+
+
+def test_leader_follows_a_completion_drills_down_and_downloads_excel(chromium, leadership_site):
+    base, ids, today = leadership_site["base"], leadership_site["ids"], leadership_site["today"]
+    leader = _login(chromium, base, "lanhdao")
+    leader.goto(base + "/dashboard")
+    assert leader.locator("h1").inner_text() == "Tổng hợp tình hình thực hiện nhiệm vụ"
+    before = _unit_figures(leader, ids["finance"])
+    assert before == {"tong_so": "2", "hoan_thanh_dung_han": "0", "hoan_thanh_qua_han": "0",
+                      "chua_hoan_thanh_trong_han": "1", "chua_hoan_thanh_qua_han": "1", "khong_co_han": "0",
+                      "ty_le_dung_han": "0,0%"}
+
+    # the unit reports the task done, the clerk confirms it
+    staff = _login(chromium, base, "canbo.tc")
+    staff.goto(f"{base}/tasks/{ids['open']}")
+    staff.select_option("select[name=state]", "cho_xac_nhan")
+    staff.fill("textarea[name=note]", "Đã gửi báo cáo số 12/BC-STC về kết quả giải ngân quý I")
+    staff.get_by_role("button", name="Lưu cập nhật").click()
+    staff.wait_for_load_state()
+    # reported but not confirmed: still not done on the dashboard
+    leader.reload()
+    assert _unit_figures(leader, ids["finance"])["hoan_thanh_dung_han"] == "0"
+    clerk = _login(chromium, base, "vanphong")
+    clerk.goto(f"{base}/tasks/{ids['open']}")
+    clerk.get_by_role("button", name="Xác nhận hoàn thành").click()
+    clerk.wait_for_load_state()
+
+    leader.reload()
+    after = _unit_figures(leader, ids["finance"])
+    assert after == {"tong_so": "2", "hoan_thanh_dung_han": "1", "hoan_thanh_qua_han": "0",
+                     "chua_hoan_thanh_trong_han": "0", "chua_hoan_thanh_qua_han": "1", "khong_co_han": "0",
+                     "ty_le_dung_han": "50,0%"}
+    total = {c.get_attribute("data-col"): c.inner_text() for c in leader.locator("#totals td[data-col]").all()}
+    assert total["hoan_thanh_dung_han"] == "1" and total["chua_hoan_thanh_qua_han"] == "2"
+    # charts are inline SVG
+    assert leader.locator("svg.chart").count() >= 2
+
+    # drill down: Sở Tài chính's overdue figure -> its overdue list -> the task page
+    leader.locator(f'#units tr[data-unit="{ids["finance"]}"] td[data-col="chua_hoan_thanh_qua_han"] a').click()
+    leader.wait_for_load_state()
+    assert "Sở Tài chính" in leader.locator("h1").inner_text()
+    rows = leader.locator("#overdue tbody tr[data-task]")
+    assert rows.count() == 1
+    assert rows.first.get_attribute("data-task") == str(ids["overdue"])
+    assert rows.first.locator("td").nth(5).inner_text() == "5"
+    overdue_list_url = leader.url
+
+    # Excel download of the unit's overdue list, checked cell by cell
+    with leader.expect_download() as info:
+        leader.get_by_role("link", name="Tải Excel").click()
+    download = info.value
+    assert re.fullmatch(r"nhiem-vu-qua-han-\d{4}-\d{2}-\d{2}\.xlsx", download.suggested_filename)
+    workbook = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    sheet = workbook["Nhiệm vụ"]
+    assert sheet["A1"].value == "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN"
+    assert sheet["A2"].value == f"Tính đến ngày {today:%d/%m/%Y}; đơn vị Sở Tài chính; tình trạng: quá hạn"
+    assert [c.value for c in sheet[3]] == ["STT", "Nội dung nhiệm vụ", "Văn bản giao", "Đơn vị chủ trì",
+                                          "Đơn vị phối hợp", "Thời hạn", "Tình trạng", "Kết quả thực hiện"]
+    deadline = today - timedelta(days=5)
+    issued = today - timedelta(days=60)
+    assert [c.value for c in sheet[4]] == [
+        1, "Rà soát, đề xuất điều chỉnh kế hoạch vốn các dự án chậm tiến độ", f"45/TB-UBND ngày {issued:%d/%m/%Y}",
+        "Sở Tài chính", None, f"{deadline:%d/%m/%Y}", "Chưa hoàn thành, quá hạn 5 ngày", None]
+    assert sheet.max_row == 4
+
+    # the task page opens from the list
+    leader.goto(overdue_list_url)
+    leader.locator("#overdue tbody tr[data-task] td").nth(1).locator("a").click()
+    leader.wait_for_load_state()
+    assert leader.url.endswith(f"/tasks/{ids['overdue']}")
+    assert "Rà soát, đề xuất điều chỉnh kế hoạch vốn" in leader.content()
+
+    # and the whole dashboard to Excel keeps the new figures
+    leader.goto(base + "/dashboard")
+    with leader.expect_download() as info:
+        leader.get_by_role("link", name="Tải Excel (tổng hợp)").click()
+    summary = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))["Tổng hợp"]
+    by_unit = {row[1]: row for row in summary.iter_rows(min_row=4, values_only=True)}
+    assert by_unit["Sở Tài chính"][2:9] == (2, 1, 0, 0, 1, 0, 50.0)
+    assert by_unit["Tổng cộng"][2:9] == (3, 1, 0, 0, 2, 0, 33.3)
