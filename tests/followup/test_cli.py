@@ -44,3 +44,10 @@ def test_worker_startup_line_without_token(app):
 
     assert startup_line(app).startswith("Chưa đặt TELEGRAM_BOT_TOKEN: chạy thử")
     assert "\n" not in startup_line(app)
+
+
+def test_run_once_refuses_a_bad_setting_in_one_line(app, runner):
+    app.config["REMINDER_TIME"] = "8h"
+    result = runner.invoke(args=["reminders", "run-once"])
+    assert result.exit_code != 0 and "Cấu hình nhắc việc không hợp lệ: Giờ không hợp lệ: '8h'" in result.output
+    assert "Traceback" not in result.output

@@ -42,6 +42,10 @@ def run_once(now_text):
         now = worker.parse_now(now_text) if now_text else worker.make_clock(app)()
     except ValueError:
         raise click.UsageError(f"--now không hợp lệ: {now_text!r} (ví dụ 2026-11-30T08:05)") from None
+    try:
+        worker.check_settings(app)
+    except ValueError as exc:
+        raise click.ClickException(f"Cấu hình nhắc việc không hợp lệ: {exc}") from None
     engine = app.extensions["engine"]
     local = policy.local_now(now)
     with Session(engine) as s:

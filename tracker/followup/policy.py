@@ -65,19 +65,28 @@ class ReminderSettings:
     max_lead_days: int = 30
 
     @classmethod
-    def from_config(cls, config) -> "ReminderSettings":
-        """Read REMINDER_* keys from a mapping (Flask config); missing keys keep defaults."""
+    def from_config(cls, config, environ=None) -> "ReminderSettings":
+        """Read REMINDER_* keys from a mapping (Flask config), else from the environment;
+        missing keys keep the defaults."""
+        import os
+
+        environ = os.environ if environ is None else environ
+
+        def get(key):
+            value = config.get(key)
+            return environ.get(key) if value in (None, "") else value
+
         kwargs = {}
-        if config.get("REMINDER_LEAD_DAYS") is not None:
-            kwargs["lead_days"] = parse_lead_days(str(config["REMINDER_LEAD_DAYS"]))
-        if config.get("REMINDER_TIME"):
-            kwargs["reminder_time"] = parse_hhmm(str(config["REMINDER_TIME"]))
-        if config.get("REMINDER_ESCALATE_AFTER") is not None:
-            kwargs["escalate_after_working_days"] = int(config["REMINDER_ESCALATE_AFTER"])
-        if config.get("REMINDER_WEEKLY_TIME"):
-            kwargs["weekly_summary_time"] = parse_hhmm(str(config["REMINDER_WEEKLY_TIME"]))
-        if config.get("REMINDER_DIGEST_WINDOW_DAYS") is not None:
-            kwargs["digest_window_days"] = int(config["REMINDER_DIGEST_WINDOW_DAYS"])
+        if get("REMINDER_LEAD_DAYS") not in (None, ""):
+            kwargs["lead_days"] = parse_lead_days(str(get("REMINDER_LEAD_DAYS")))
+        if get("REMINDER_TIME"):
+            kwargs["reminder_time"] = parse_hhmm(str(get("REMINDER_TIME")))
+        if get("REMINDER_ESCALATE_AFTER") not in (None, ""):
+            kwargs["escalate_after_working_days"] = int(get("REMINDER_ESCALATE_AFTER"))
+        if get("REMINDER_WEEKLY_TIME"):
+            kwargs["weekly_summary_time"] = parse_hhmm(str(get("REMINDER_WEEKLY_TIME")))
+        if get("REMINDER_DIGEST_WINDOW_DAYS") not in (None, ""):
+            kwargs["digest_window_days"] = int(get("REMINDER_DIGEST_WINDOW_DAYS"))
         return cls(**kwargs)
 
 

@@ -117,6 +117,17 @@ class WorkerLock:
             self._file = None
 
 
+def check_settings(app) -> None:
+    """Raise ValueError (Vietnamese message) on an unusable REMINDER_*/SENDER_* setting."""
+    try:
+        policy.ReminderSettings.from_config(app.config)
+        sender.SenderSettings.from_config(app.config)
+    except policy.PolicyError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"giá trị số không hợp lệ ({exc})") from None
+
+
 def startup_line(app) -> str:
     if not app.config.get("TELEGRAM_BOT_TOKEN"):
         return ("Chưa đặt TELEGRAM_BOT_TOKEN: chạy thử — nhắc việc được ghi vào hàng đợi nhưng không gửi "
@@ -212,6 +223,11 @@ def main(app) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     log.info(startup_line(app))
+    try:
+        check_settings(app)
+    except ValueError as exc:
+        log.error("Cấu hình nhắc việc không hợp lệ: %s", exc)
+        raise SystemExit(2) from None
     lock = WorkerLock(app.extensions["engine"], app.instance_path, float(setting(app, "WORKER_LOCK_POLL", 5)))
     stopping = {"flag": False}
 
