@@ -4,8 +4,9 @@
 started by mistake waits instead of sending twice: a session advisory lock on
 PostgreSQL, an `flock` on `instance/worker.lock` on SQLite. Then, in one asyncio loop:
 - an APScheduler `AsyncIOScheduler` (the scheduler PTB's JobQueue wraps; used directly
-  so it also runs without a bot token) runs the sweep every minute and the sender
-  every few seconds; nothing is persisted in APScheduler: the database is the truth;
+  so it also runs without a bot token) runs the sweep every minute; nothing is
+  persisted in APScheduler: the database is the truth;
+- the sender drains the outbox pass after pass (a few seconds apart when it is empty);
 - the bot polls for updates (TELEGRAM_MODE=polling) or registers the webhook of the
   web process (TELEGRAM_MODE=webhook).
 Without TELEGRAM_BOT_TOKEN it still sweeps: reminders wait in the outbox (dry run).
@@ -185,16 +186,22 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         except Exception:  # noqa: BLE001 - a failed sweep is retried next minute
             log.exception("Quét nhắc việc lỗi")
 
-    async def send_job():
-        if application is None:
-            return
-        try:
-            stats = await sender.send_pass(engine, application.bot, now=clock(),
-                                           public_url=app.config["PUBLIC_URL"], settings=settings, limiter=limiter)
-            if stats:
-                log.info("Gửi: %s", stats)
-        except Exception:  # noqa: BLE001
-            log.exception("Gửi nhắc việc lỗi")
+    async def sender_loop():
+        """Send passes back to back (a pass drains every due row at the rate limit, however long
+        that takes), pausing SEND_INTERVAL_SECONDS when the outbox is empty."""
+        while not stop_event.is_set():
+            try:
+                stats = await sender.send_pass(engine, application.bot, now=clock(),
+                                               public_url=app.config["PUBLIC_URL"], settings=settings,
+                                               limiter=limiter)
+                if stats:
+                    log.info("Gửi: %s", stats)
+            except Exception:  # noqa: BLE001 - the next pass retries
+                log.exception("Gửi nhắc việc lỗi")
+            try:
+                await asyncio.wait_for(stop_event.wait(), timeout=send_every)
+            except asyncio.TimeoutError:
+                pass
 
     scheduler = AsyncIOScheduler(timezone=policy.VN_TZ,
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
@@ -202,14 +209,20 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     send_every = float(setting(app, "SEND_INTERVAL_SECONDS", 5))
     now = datetime.now(policy.VN_TZ)
     scheduler.add_job(sweep_job, "interval", seconds=sweep_every, id="sweep", next_run_time=now)
-    scheduler.add_job(send_job, "interval", seconds=send_every, id="send", next_run_time=now)
     scheduler.start()
+    sending = asyncio.create_task(sender_loop()) if application is not None else None
     log.info("Worker chạy: quét mỗi %.0f giây, gửi mỗi %.0f giây", sweep_every, send_every)
     try:
         await stop_event.wait()
     finally:
         log.info("Worker dừng")
         scheduler.shutdown(wait=False)
+        if sending is not None:
+            stop_event.set()
+            try:
+                await asyncio.wait_for(sending, timeout=30)
+            except asyncio.TimeoutError:
+                sending.cancel()
         if application is not None:
             if application.updater and application.updater.running:
                 await application.updater.stop()
