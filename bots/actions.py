@@ -186,12 +186,13 @@ def callback(engine: Engine, chat_id: int, data: str, now: datetime,
 
 
 def snooze(session: Session, user_id: int, task_id: int, at: datetime) -> bool:
-    """Write a snooze reminder; one per task, person and day (a double tap writes one). Commits."""
+    """Write a snooze reminder, keyed by task, person and the hour it is due, so a double tap
+    writes one while a later "remind me again" still works. Commits."""
     table = Notification.__table__
     ins = postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
     day = at.date()
     stmt = ins.values(recipient_id=user_id, task_id=task_id, kind=policy.SNOOZE, occurrence=day,
-                      dedupe_key=f"t{task_id}:u{user_id}:{policy.SNOOZE}:{day.isoformat()}",
+                      dedupe_key=f"t{task_id}:u{user_id}:{policy.SNOOZE}:{at.strftime('%Y-%m-%dT%H')}",
                       due_at=at.astimezone(timezone.utc), payload="", status="pending", attempts=0,
                       created_at=datetime.now(timezone.utc)).on_conflict_do_nothing(index_elements=["dedupe_key"])
     res = session.execute(stmt.execution_options(preserve_rowcount=True))

@@ -182,3 +182,16 @@ def test_two_senders_at_once_send_each_row_once(session, engine, make_unit, make
     assert first.get("sent", 0) + second.get("sent", 0) == 12
     chats = [int(m["chat_id"]) for m in fake.sent_messages()]
     assert sorted(chats) == list(range(300, 312))
+
+
+def test_snoozed_reminder_is_sent_when_due_not_before(session, engine, setup, bot, fake_tg):
+    from bots.actions import snooze
+
+    unit, staff, head, task = setup
+    assert snooze(session, staff.id, task.id, vn(2026, 11, 27, 8, 0)) is True
+    assert snooze(session, staff.id, task.id, vn(2026, 11, 27, 8, 0)) is False  # double tap
+    _run(_pass(engine, bot, vn(2026, 11, 27, 7, 59)))
+    assert fake_tg.sent_messages(1001) == []
+    _run(_pass(engine, bot, vn(2026, 11, 27, 8, 0)))
+    (msg,) = fake_tg.sent_messages(1001)
+    assert msg["text"].startswith("🔁 <b>Nhắc lại</b>") and "còn 4 ngày" in msg["text"]
