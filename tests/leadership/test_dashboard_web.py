@@ -172,3 +172,19 @@ def test_dashboard_query_count_does_not_grow_with_tasks(app, client, login, sess
     after = {p: count(p) for p in before}
     assert after == before
     assert before["/dashboard"] <= 10
+
+
+def test_svg_charts_escape_names_and_scale_bars():
+    from tracker.web.dashboard import composition_svg
+    from tracker.web.dashboard import rate_svg
+    from tracker.web.dashboard import units_svg
+
+    rows = [stats.UnitRow(1, "X", "Sở <b>&</b> \"Tài chính\"", stats.Figures(hoan_thanh_dung_han=3,
+                                                                              chua_hoan_thanh_qua_han=1), rank=1)]
+    for svg in (units_svg(rows, "t"), rate_svg(rows, "t")):
+        assert "<b>" not in svg and "Sở &lt;b&gt;&amp;&lt;/b&gt;" in svg
+    svg = str(composition_svg(stats.Figures(hoan_thanh_dung_han=3, chua_hoan_thanh_qua_han=1)))
+    widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="0" width="([\d.]+)"', svg)]
+    assert widths == [900.0, 300.0]  # 3:1 of the 1200-unit bar
+    assert "Hoàn thành đúng hạn: 3 (75%)" in svg
+    assert "Chưa có nhiệm vụ" in str(composition_svg(stats.Figures()))
