@@ -337,16 +337,8 @@ async def send_pass(engine: Engine, bot, *, now: datetime | None = None, public_
                     settings: SenderSettings = SenderSettings(), limiter: RateLimiter | None = None,
                     max_batches: int | None = None) -> dict[str, int]:
     """Send every due row (batch after batch) and return counts by outcome."""
-    from telegram import LinkPreviewOptions
-    from telegram.constants import ParseMode
-    from telegram.error import BadRequest
-    from telegram.error import Forbidden
-    from telegram.error import InvalidToken
-    from telegram.error import NetworkError
-    from telegram.error import RetryAfter
-
     limiter = limiter or RateLimiter(settings.overall_rate, settings.per_chat_interval)
-    stats = defaultdict(int)
+    stats: dict[str, int] = defaultdict(int)
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
@@ -354,60 +346,86 @@ async def send_pass(engine: Engine, bot, *, now: datetime | None = None, public_
         if not ids:
             break
         remaining = list(ids)
-        stop = False
-        for nid in ids:
-            remaining.remove(nid)
-            prepared = await asyncio.to_thread(prepare_and_mark_sending, engine, nid, now or _real_now(), public_url)
-            if prepared is None:
-                stats["not_sent_now"] += 1
-                continue
-            await limiter.acquire(prepared.chat_id)
-            try:
-                await bot.send_message(chat_id=prepared.chat_id, text=prepared.text, parse_mode=ParseMode.HTML,
-                                       reply_markup=keyboard(prepared.buttons),
-                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
-            except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
-                log.warning("Telegram yêu cầu chờ %.0f giây (429)", wait)
-                limiter.pause(wait)
-                await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=wait),
-                                        f"429: chờ {wait:.0f} giây", settings.max_attempts + 1)
-                stats["retry_after"] += 1
-                if wait > settings.max_inline_wait:
-                    stop = True
-                    break
-                continue
-            except Forbidden as exc:
-                log.warning("Chat %s chặn bot hoặc không còn (403): ngừng liên kết", prepared.chat_id)
-                await asyncio.to_thread(mark_failed, engine, nid, f"403: {exc.message}", prepared.chat_id)
-                stats["failed"] += 1
-                continue
-            except BadRequest as exc:
-                log.error("Telegram từ chối thông báo #%s: %s", nid, exc.message)
-                await asyncio.to_thread(mark_failed, engine, nid, f"400: {exc.message}")
-                stats["failed"] += 1
-                continue
-            except InvalidToken as exc:
-                log.error("TELEGRAM_BOT_TOKEN bị từ chối: %s", exc.message)
-                await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(minutes=5),
-                                        "Token bị từ chối", settings.max_attempts + 1)
-                stop = True
-                break
-            except NetworkError as exc:  # timeouts, connection errors, 5xx
-                attempts = await asyncio.to_thread(_attempts, engine, nid)
-                delay = min(settings.backoff_base * (2 ** max(attempts - 1, 0)), settings.backoff_max)
-                status = await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=delay),
-                                                 f"Lỗi mạng/máy chủ: {exc.message}", settings.max_attempts)
-                log.warning("Gửi thông báo #%s lỗi (%s); %s", nid, exc.message,
-                            f"thử lại sau {delay:.0f} giây" if status == "pending" else "bỏ")
-                stats["retry" if status == "pending" else "failed"] += 1
-                continue
-            await asyncio.to_thread(mark_sent, engine, nid)
-            stats["sent"] += 1
-        if stop:
+        try:
+            stop = await _send_batch(engine, bot, remaining, now, public_url, settings, limiter, stats)
+        finally:
+            # rows claimed but not reached (a long 429, a bad token, a cancelled task) go back
             await asyncio.to_thread(release, engine, remaining)
+        if stop:
             break
     return dict(stats)
+
+
+async def _send_batch(engine, bot, remaining: list[int], now, public_url, settings, limiter, stats) -> bool:
+    """Send the claimed rows in `remaining` (emptied as it goes); True means stop the pass."""
+    from telegram import LinkPreviewOptions
+    from telegram.constants import ParseMode
+    from telegram.error import BadRequest
+    from telegram.error import Forbidden
+    from telegram.error import InvalidToken
+    from telegram.error import NetworkError
+    from telegram.error import RetryAfter
+    from telegram.error import TelegramError
+
+    while remaining:
+        nid = remaining.pop(0)
+        prepared = await asyncio.to_thread(prepare_and_mark_sending, engine, nid, now or _real_now(), public_url)
+        if prepared is None:
+            stats["not_sent_now"] += 1
+            continue
+        await limiter.acquire(prepared.chat_id)
+        try:
+            await bot.send_message(chat_id=prepared.chat_id, text=prepared.text, parse_mode=ParseMode.HTML,
+                                   reply_markup=keyboard(prepared.buttons),
+                                   link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            log.warning("Telegram yêu cầu chờ %.0f giây (429)", wait)
+            limiter.pause(wait)
+            await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=wait),
+                                    f"429: chờ {wait:.0f} giây", settings.max_attempts + 1)
+            stats["retry_after"] += 1
+            if wait > settings.max_inline_wait:
+                return True
+            continue
+        except Forbidden as exc:
+            log.warning("Chat %s chặn bot hoặc không còn (403): ngừng liên kết", prepared.chat_id)
+            await asyncio.to_thread(mark_failed, engine, nid, f"403: {exc.message}", prepared.chat_id)
+            stats["failed"] += 1
+            continue
+        except BadRequest as exc:
+            log.error("Telegram từ chối thông báo #%s: %s", nid, exc.message)
+            await asyncio.to_thread(mark_failed, engine, nid, f"400: {exc.message}")
+            stats["failed"] += 1
+            continue
+        except InvalidToken as exc:
+            log.error("TELEGRAM_BOT_TOKEN bị từ chối: %s", exc.message)
+            await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(minutes=5),
+                                    "Token bị từ chối", settings.max_attempts + 1)
+            return True
+        except NetworkError as exc:  # timeouts, connection errors, 5xx
+            attempts = await asyncio.to_thread(_attempts, engine, nid)
+            delay = min(settings.backoff_base * (2 ** max(attempts - 1, 0)), settings.backoff_max)
+            status = await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=delay),
+                                             f"Lỗi mạng/máy chủ: {exc.message}", settings.max_attempts)
+            log.warning("Gửi thông báo #%s lỗi (%s); %s", nid, exc.message,
+                        f"thử lại sau {delay:.0f} giây" if status == "pending" else "bỏ")
+            stats["retry" if status == "pending" else "failed"] += 1
+            continue
+        except TelegramError as exc:  # e.g. ChatMigrated: not retried blindly
+            log.error("Telegram từ chối thông báo #%s: %s", nid, exc.message)
+            await asyncio.to_thread(mark_failed, engine, nid, f"Telegram: {exc.message}")
+            stats["failed"] += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - unexpected: retry later, never lose the row
+            log.exception("Lỗi không lường trước khi gửi thông báo #%s", nid)
+            await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=settings.backoff_base),
+                                    f"Lỗi: {exc!r}"[:500], settings.max_attempts)
+            stats["retry"] += 1
+            continue
+        await asyncio.to_thread(mark_sent, engine, nid)
+        stats["sent"] += 1
+    return False
 
 
 def _attempts(engine: Engine, nid: int) -> int:

@@ -183,6 +183,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     async def sweep_job():
         try:
             await asyncio.to_thread(run_sweep, app, clock)
+            if application is not None:  # rows a dead sender (another process) left behind
+                await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds)
         except Exception:  # noqa: BLE001 - a failed sweep is retried next minute
             log.exception("Quét nhắc việc lỗi")
 
