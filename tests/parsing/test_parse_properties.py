@@ -70,3 +70,12 @@ def test_two_megabytes_parse_in_time():
     t0 = time.perf_counter()
     parse_directive(text, issued="2022-01-12")
     assert time.perf_counter() - t0 < 10
+
+
+def test_one_huge_sentence_of_dated_clauses_stays_linear():
+    unit = "Sở Y tế chủ trì, phối hợp với Công an tỉnh, trước ngày 15/02/2022; "
+    text = (unit * 3000)[:200_000]
+    t0 = time.perf_counter()
+    out = parse_directive(text, issued="2022-01-01")
+    assert time.perf_counter() - t0 < 10
+    assert len(out["tasks"]) > 1000

@@ -8,6 +8,7 @@ the header of an appendix table, and the owner of the last task (for "Đồng th
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,7 +16,7 @@ from .header import parse_header
 from .normalize import normalize
 from .owners import _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry
-from .result import TaskDraft, deadline_in, to_contract
+from .result import TaskDraft, deadline_in, deadlines_of, to_contract
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
 from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
 
@@ -499,14 +500,22 @@ class _Walker:
     def split_by_deadlines(self, a: int, b: int, asg: Assignment, conf: float, reasons: list[str]) -> list[TaskDraft]:
         """One task per clause group when several clauses carry their own deadline."""
         t = self.t
-        parts = clauses(t, a, b) if len(_TIME_CUE.findall(t, a, b)) >= 2 else [(a, b)]
-        if len(parts) == 1 and len(_TIME_CUE.findall(t, a, b)) >= 2:
+        cues = len(_TIME_CUE.findall(t, a, b))
+        parts = clauses(t, a, b) if cues >= 2 else [(a, b)]
+        if len(parts) == 1 and cues >= 2:
             parts = _report_clauses(t, a, b)
         hits = []
         if len(parts) > 1:
+            # one pass of the deadline grammar over the sentence, then its hits by clause;
+            # a clause is re-read alone only when it holds several hits
+            found = sorted((h for h in deadlines_of(t, a, b, self.issued) if _dated(h)), key=lambda h: h.start)
+            starts = [a + h.start for h in found]
             for ca, cb in parts:
-                h = deadline_in(t, ca, cb, self.issued)
-                if h is not None and (getattr(h, "deadline", None) is not None or getattr(h, "recurrence", None)):
+                inside = found[bisect_left(starts, ca):bisect_left(starts, cb)]
+                if not inside:
+                    continue
+                h = inside[0] if len(inside) == 1 else deadline_in(t, ca, cb, self.issued)
+                if _dated(h):
                     hits.append((ca, cb, h))
         if len(hits) >= 2:
             out = []

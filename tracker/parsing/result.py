@@ -36,7 +36,23 @@ def deadline_in(t: str, a: int, b: int, issued: date):
         return None
 
 
+_SCAN_LIMIT = 2000  # characters of a task's span read for its action and urgency
+
+
+def deadlines_of(t: str, a: int, b: int, issued: date) -> list:
+    """All deadline hits of t[a:b] (offsets relative to a)."""
+    try:
+        return list(_deadlines.find_deadlines(t[a:b], issued))
+    except Exception:
+        return []
+
+
+_URGENT_CUE = re.compile(r"ngay|khẩn|gấp|hỏa tốc", re.I)
+
+
 def _has_urgent_marker(text: str, issued: date) -> bool:
+    if not _URGENT_CUE.search(text):
+        return False
     try:
         return any(getattr(h, "urgent", False) for h in _deadlines.find_deadlines(text, issued))
     except Exception:
@@ -51,7 +67,8 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
     urgent = bool(getattr(hit, "urgent", False)) if hit is not None else False
     if not urgent and hit is not None and getattr(hit, "deadline", None) is not None:
         # an explicit date wins over "khẩn trương", but the task is still urgent
-        urgent = _has_urgent_marker(t[task.start:task.end], issued)
+        a, b = task.deadline_span or (task.start, task.end)
+        urgent = _has_urgent_marker(t[a:min(b, a + _SCAN_LIMIT)], issued)
     reasons = list(dict.fromkeys(task.reasons))
     if hit is not None and getattr(hit, "kind", None):
         reasons.append(f"deadline:{hit.kind}")
@@ -88,13 +105,14 @@ def _action(t: str, task: TaskDraft) -> str:
     a = max(task.start, min(task.action_start, task.end))
     if task.co_owners and re.match(r"\s*(?:[Cc]hủ trì|[Pp]hối hợp|[Tt]iếp tục chủ trì)", t[a:a + 30]):
         # "Chủ trì, phối hợp với A, B tổ chức ..." -> the action starts after B
-        last = t.find(task.co_owners[-1], a, task.end)
-        if last != -1 and last - a < 400:
+        last = t.find(task.co_owners[-1], a, min(task.end, a + 400))
+        if last != -1:
             a = last + len(task.co_owners[-1])
-    s = t[a:task.end]
+    # only the opening of the span matters: keep the work bounded on huge spans
+    s = t[a:min(task.end, a + _SCAN_LIMIT)]
     s = _ACTION_LEAD.sub("", s).strip()
     if not s:
-        s = t[task.start:task.end].strip()
+        s = t[task.start:min(task.end, task.start + _SCAN_LIMIT)].strip()
     s = re.sub(r"\s+", " ", s)
     if len(s) > 160:
         cut = s.rfind(" ", 0, 157)
