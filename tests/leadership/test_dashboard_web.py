@@ -188,3 +188,16 @@ def test_svg_charts_escape_names_and_scale_bars():
     assert widths == [900.0, 300.0]  # 3:1 of the 1200-unit bar
     assert "Hoàn thành đúng hạn: 3 (75%)" in svg
     assert "Chưa có nhiệm vụ" in str(composition_svg(stats.Figures()))
+
+
+def test_empty_dashboard_and_odd_parameters(client, login, make_unit, session):
+    from tests.leadership.conftest import fast_user
+
+    leader = fast_user(session, "lanhdao.moi", "leader")
+    login(leader)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Không có nhiệm vụ nào phù hợp bộ lọc." in html and "Không có nhiệm vụ quá hạn." in html
+    assert client.get("/dashboard/overdue?page=abc").status_code == 200
+    assert client.get("/dashboard/export.xlsx").status_code == 200
+    assert client.get("/dashboard/export.pdf").status_code == 404
+    assert client.get("/dashboard?directive=12abc").status_code == 422
