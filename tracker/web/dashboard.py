@@ -1,5 +1,19 @@
 """Leadership views: the dashboard, the overdue drill-down, exports and GET /api/v1/stats/units.
 
+Routes (filters everywhere: period=deadline|issued, from, to (DD/MM/YYYY or YYYY-MM-DD),
+directive, signer, unit, q):
+- GET /dashboard                      four-way table per unit and total, ranking, charts
+- GET /dashboard/overdue[?unit=ID]    overdue list, most overdue first; `unit` drills down
+- GET /dashboard/export.xlsx|csv      the four-way table (+ an overdue sheet in the xlsx)
+- GET /exports/tasks.xlsx|csv         any filtered task list in the official layout; also
+                                      `state` (deadline state or four-way column) and
+                                      `status`; unit staff get only what they may see
+- GET /api/v1/stats/units             {"today", "filters", "total": {...}, "units": [{"unit":
+                                      {"id", "code", "name"}, "rank", "hoan_thanh_dung_han",
+                                      "hoan_thanh_qua_han", "chua_hoan_thanh_trong_han",
+                                      "chua_hoan_thanh_qua_han", "khong_co_han", "tong_so",
+                                      "ty_le_dung_han" (percent, 1 decimal, or null)}]}
+
 The page and the API read the same `stats.dashboard` result, so their figures cannot
 disagree. Charts are SVG drawn here on the server (no CDN, no script; the CSP forbids
 inline styles, so only SVG presentation attributes are used).
