@@ -52,7 +52,7 @@ class Sizes:
 
 QUICK = Sizes(tasks=100_000, units=300, directives=5_000, requests=200, concurrency=4, export_requests=4,
               export_concurrency=2, scheduler_seconds=20)
-FULL = Sizes(tasks=100_000, units=300, directives=5_000, requests=1000, concurrency=8, export_requests=12,
+FULL = Sizes(tasks=100_000, units=300, directives=5_000, requests=500, concurrency=8, export_requests=12,
              export_concurrency=4, scheduler_seconds=75)
 
 
