@@ -158,5 +158,6 @@ echo "Nhật ký: $RUN_DIR/log/   Biến môi trường: $RUN_DIR/env"
 if [ "$DETACH" = 1 ]; then
     exit 0
 fi
-trap 'stop_all; echo "Đã dừng."' EXIT INT TERM
+on_exit() { trap - EXIT INT TERM; stop_all; echo "Đã dừng."; exit 0; }
+trap on_exit EXIT INT TERM
 wait
