@@ -12,10 +12,22 @@ memory (peak RSS of a web worker and of the worker process).
 import argparse
 import sys
 import time
+import traceback
 
 from bench import common
 
 SECTIONS = ("parser", "pages", "reminders")
+
+
+def _guarded(name: str, fn) -> list:
+    """A section that fails becomes one row saying so; the rest of the table still prints."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - report, don't lose the other figures
+        traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        return [common.Row(name, f"error: {type(exc).__name__}: {first}", result="n/a",
+                           note="see the traceback on stderr")]
 
 
 def main(argv=None) -> int:
@@ -47,19 +59,20 @@ def main(argv=None) -> int:
         say("parser ...")
         from bench import parser as parser_bench
 
-        rows += parser_bench.run(quick=quick)
+        rows += _guarded("parser", lambda: parser_bench.run(quick=quick))
     if "pages" in only:
         from bench import pages
 
         sizes = pages.QUICK if quick else pages.FULL
         for backend in backends:
             say(f"pages on {backend} ...")
-            rows += pages.run_backend(backend, sizes, "quick" if quick else "full", say=say)
+            rows += _guarded(f"pages.{backend}",
+                             lambda: pages.run_backend(backend, sizes, "quick" if quick else "full", say=say))
     if "reminders" in only:
         say("reminders ...")
         from bench import reminders
 
-        rows += reminders.run(backends, quick=quick, say=say)
+        rows += _guarded("reminders", lambda: reminders.run(backends, quick=quick, say=say))
 
     meta = common.machine()
     meta.update({"mode": "quick" if quick else "full", "seconds": round(time.perf_counter() - started, 1),
