@@ -130,6 +130,9 @@ def test_overdue_drill_down_to_a_unit_and_its_tasks(client, login, province, fro
     assert f'href="/tasks/{province.tasks["a4"].id}"' in page
     assert re.search(r"<td[^>]*>14</td>", page) and re.search(r"<td[^>]*>1</td>", page)
     # the full overdue list is sorted by days overdue
+    one_unit = client.get(f"/dashboard?unit={unit_a}").get_data(as_text=True)
+    assert re.findall(r'<tr data-unit="(\d+)">', one_unit) == [str(unit_a)]
+    assert f'href="/dashboard/overdue?unit={unit_a}"' in one_unit
     full = client.get("/dashboard/overdue").get_data(as_text=True)
     assert re.findall(r'<tr data-task="(\d+)">', full) == [
         str(province.tasks[k].id) for k in ("b3", "a4", "a9")]
