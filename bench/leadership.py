@@ -239,7 +239,7 @@ def bench_dashboard(app_or_url, *, runs: int = 30, login: str | None = None, pas
             login, password = ensure_leader(engine)
     get = _page_timer(app_or_url, login, password)
     out["dashboard_page"] = _time(lambda: get("/dashboard"), runs)
-    out["stats_page_unit_overdue"] = _time(lambda: get("/dashboard/overdue?page=2"), runs)
+    out["overdue_page"] = _time(lambda: get("/dashboard/overdue?page=2"), runs)
     return out
 
 
