@@ -125,3 +125,18 @@ def test_dashboard_export_keeps_the_filters(client, login, province, frozen_toda
     rows = _sheet_rows(wb["Tổng hợp"])
     assert rows[1][0] == "Tính đến ngày 15/06/2025; lãnh đạo chỉ đạo Trần Thị Bình"
     assert rows[3:] == [(1, "Sở Y tế", 1, 0, 0, 0, 1, 0, 0.0, 1), (None, "Tổng cộng", 1, 0, 0, 0, 1, 0, 0.0, None)]
+
+
+def test_list_page_scopes_and_export_links(app, client, login, province, frozen_today):
+    login(province.users["A"])
+    lead = list(csv.reader(io.StringIO(client.get("/exports/tasks.csv?scope=lead").data.decode("utf-8-sig"))))[1:]
+    assert len(lead) == 9 and {r[3] for r in lead} == {"Sở Tài chính"}
+    client.post("/logout")
+    login(province.users["B"])
+    co = list(csv.reader(io.StringIO(client.get("/exports/tasks.csv?scope=co").data.decode("utf-8-sig"))))[1:]
+    assert [r[1] for r in co] == ["Hoàn thiện dự thảo quy chế phối hợp"]
+    with app.test_request_context():
+        from flask import render_template
+
+        html = render_template("dashboard/_export_links.html", export_args={"state": "qua_han", "q": "quý I"})
+    assert "/exports/tasks.xlsx?state=qua_han&amp;q=qu%C3%BD+I" in html and "Tải CSV" in html

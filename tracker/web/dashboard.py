@@ -6,8 +6,10 @@ directive, signer, unit, q):
 - GET /dashboard/overdue[?unit=ID]    overdue list, most overdue first; `unit` drills down
 - GET /dashboard/export.xlsx|csv      the four-way table (+ an overdue sheet in the xlsx)
 - GET /exports/tasks.xlsx|csv         any filtered task list in the official layout; also
-                                      `state` (deadline state or four-way column) and
-                                      `status`; unit staff get only what they may see
+                                      `state` (deadline state or four-way column),
+                                      `status`, `scope`, `ext`; unit staff get only what
+                                      they may see (templates/dashboard/_export_links.html
+                                      renders the two buttons for any list page)
 - GET /api/v1/stats/units             {"today", "filters", "total": {...}, "units": [{"unit":
                                       {"id", "code", "name"}, "rank", "hoan_thanh_dung_han",
                                       "hoan_thanh_qua_han", "chua_hoan_thanh_trong_han",
@@ -29,13 +31,17 @@ from flask import render_template
 from flask import request
 from markupsafe import Markup
 from markupsafe import escape
+from sqlalchemy import and_
+from sqlalchemy import select
 
 from tracker.db import get_session
 from tracker.models import ADMIN
 from tracker.models import CLERK
 from tracker.models import LEADER
 from tracker.models import TASK_STATUSES
+from tracker.models import ExtensionRequest
 from tracker.models import Task
+from tracker.models import TaskCoUnit
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import exports
@@ -258,8 +264,8 @@ def export_dashboard(fmt: str):
 @login_required
 def export_tasks(fmt: str):
     """Any filtered task list (the same query parameters as the list pages and the
-    dashboard: unit, state, status, directive, signer, period/from/to, q), limited to
-    what the user may see."""
+    dashboard: unit, state, status, directive, signer, period/from/to, q, and the list
+    pages' scope=lead|co and ext=pending), limited to what the user may see."""
     if fmt not in ("xlsx", "csv"):
         abort(404)
     session = get_session()
@@ -269,9 +275,18 @@ def export_tasks(fmt: str):
     status = (request.args.get("status") or "").strip() or None
     if status and status not in TASK_STATUSES:
         raise ServiceError(f"Trạng thái '{status}' không hợp lệ", code="invalid_filter", status=422)
-    visible = permissions.visible_tasks_clause(user)
+    conditions = [c for c in (permissions.visible_tasks_clause(user),) if c is not None]
     if status:
-        visible = (Task.status == status) if visible is None else (visible & (Task.status == status))
+        conditions.append(Task.status == status)
+    # the list pages' own filters: "Việc của đơn vị tôi" (scope=lead|co) and pending extensions
+    scope = request.args.get("scope")
+    if scope == "lead":
+        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
+    elif scope == "co":
+        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
+    if request.args.get("ext") == "pending":
+        conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
+    visible = and_(*conditions) if conditions else None
     limit = None
     if request.args.get("limit", "").isdigit():
         limit = int(request.args["limit"])
