@@ -88,7 +88,8 @@ def main(argv=None) -> int:
         print(f"# pages: {s.tasks:,} tasks over {s.units} units and {s.directives:,} directives; gunicorn 2 workers "
               f"(gthread, 4 threads); {s.requests} GETs per page over {s.concurrency} concurrent keep-alive clients "
               f"(export: {s.export_requests} over {s.export_concurrency}); "
-              f"each page's baseline is the trivial route /healthz/ping under the same load right before it")
+              f"each page's baseline is the trivial route /healthz/ping under the same load right before it; "
+              f"the notes give each page's p50 with one client alone ({s.alone_requests} GETs)")
     if skipped:
         print(f"# skipped: {', '.join(skipped)}")
     print(common.render_table(rows))
