@@ -29,6 +29,7 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
+from flask import url_for
 from markupsafe import Markup
 from markupsafe import escape
 from sqlalchemy import and_
@@ -214,6 +215,8 @@ def index():
         chart_worst=rate_svg(ranked[-CHART_UNITS:][::-1] if len(ranked) > CHART_UNITS else [],
                              "Đơn vị có tỷ lệ hoàn thành đúng hạn thấp nhất"),
         has_task_pages="tasks.detail" in current_app.view_functions,
+        # drill-down links end in "unit=<id>" (built once, not once per unit row)
+        overdue_base=url_for("dashboard.overdue", **{**filters.without_unit().query_args(), "unit": ""}),
     )
 
 
