@@ -7,8 +7,9 @@ at once; it can also be revoked outright. The feed needs no session (calendar cl
 cannot log in), so it is read-only and carries only what the user may already see.
 
 A unit member's feed has their unit's tasks (lead and coordinated); a leader's, clerk's
-or admin's feed has every task. Open tasks stay in the feed however overdue they are
-(their title says so); completed tasks stay for RECENT_DONE_DAYS after the deadline.
+or admin's feed has every task (at most MAX_EVENTS, open tasks first). Open tasks stay
+in the feed however overdue they are (their title says so); completed tasks stay for
+RECENT_DONE_DAYS after the deadline.
 """
 import hashlib
 import hmac
@@ -103,7 +104,8 @@ def feed_tasks(session: Session, user: User, today: date):
     visible = permissions.visible_tasks_clause(user)
     if visible is not None:
         stmt = stmt.where(visible)
-    stmt = stmt.order_by(Task.deadline.desc(), Task.id.desc()).limit(MAX_EVENTS)
+    # open tasks first, so a cap never drops an overdue task in favour of a finished one
+    stmt = stmt.order_by((Task.status == ds.DONE_STATUS), Task.deadline.desc(), Task.id.desc()).limit(MAX_EVENTS)
     return session.execute(stmt).all()
 
 
