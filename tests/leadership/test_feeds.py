@@ -103,3 +103,15 @@ def test_regenerate_needs_login_and_csrf(app, client, login, province):
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     response = client.post("/profile/calendar", data={"csrf_token": csrf})
     assert response.status_code == 200 and 'id="feed-url"' in response.get_data(as_text=True)
+
+
+def test_leaders_feed_has_every_unit_and_drops_old_completed_tasks(client, login, province, frozen_today):
+    login(province.users["leader"])
+    events, cal = _events(client, _new_feed_url(client))
+    assert str(cal.get("x-wr-calname")) == "Hạn nhiệm vụ · toàn tỉnh"
+    ids = {int(uid.split("-")[1].split("@")[0]) for uid in events}
+    t = province.tasks
+    assert t["b3"].id in ids  # 76 days overdue, still there
+    assert t["b1.2"].id in ids  # done, deadline 25/05: within the last 30 days
+    assert t["b1"].id not in ids  # done, deadline 25/04: dropped
+    assert t["a7"].id not in ids and t["c1"].id not in ids  # no deadline, nothing to put on a calendar
