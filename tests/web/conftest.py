@@ -49,3 +49,13 @@ def token_for(session):
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """scrypt is deliberately slow; route tests create many users, so hash them cheaply here.
+    (check_password_hash reads the method from the stored hash, so login still verifies.)"""
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr(accounts, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))

@@ -67,6 +67,8 @@ def sniff(data: bytes) -> str:
         return "gif"
     if head.startswith(b"RIFF") and data[8:12] == b"WEBP":
         return "webp"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16 text; decode_text explains that UTF-8 is needed
     sample = data[:8192]
     if b"\x00" in sample:
         return "binary"

@@ -12,8 +12,10 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from sqlmodel import Session
 from sqlmodel import select
 
+from tracker.db import get_engine
 from tracker.db import get_session
 from tracker.models import ROLES
 from tracker.models import AuditEvent
@@ -136,19 +138,23 @@ def _fmt(dt: datetime | None) -> str:
 @role_required("admin")
 def audit_export():
     """Every task event and audit event, oldest first, as CSV (UTF-8 with BOM so Excel reads it)."""
-    session = get_session()
-    logins = dict(session.exec(select(User.id, User.login)).all())
+    engine = get_engine()
 
     def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["thoi_gian", "nguoi_thuc_hien", "kenh", "doi_tuong", "ma_doi_tuong", "hanh_dong",
-                         "gia_tri_cu", "gia_tri_moi", "ghi_chu"])
-        yield "\ufeff" + buffer.getvalue()
-        rows = [(e.at, logins.get(e.actor_id, ""), e.channel, "task", e.task_id, e.kind, e.old_value, e.new_value,
-                 e.note) for e in session.exec(select(TaskEvent).order_by(TaskEvent.at, TaskEvent.id)).all()]
-        rows += [(e.at, logins.get(e.actor_id, ""), e.channel, e.entity, e.entity_id, e.action, e.old_value,
-                  e.new_value, "") for e in session.exec(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)).all()]
+        # Its own session, closed when the last row is written: the response streams after
+        # the request's session has been torn down.
+        with Session(engine) as session:
+            logins = dict(session.exec(select(User.id, User.login)).all())
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(["thoi_gian", "nguoi_thuc_hien", "kenh", "doi_tuong", "ma_doi_tuong", "hanh_dong",
+                             "gia_tri_cu", "gia_tri_moi", "ghi_chu"])
+            yield "\ufeff" + buffer.getvalue()
+            rows = [(e.at, logins.get(e.actor_id, ""), e.channel, "task", e.task_id, e.kind, e.old_value, e.new_value,
+                     e.note) for e in session.exec(select(TaskEvent).order_by(TaskEvent.at, TaskEvent.id)).all()]
+            rows += [(e.at, logins.get(e.actor_id, ""), e.channel, e.entity, e.entity_id, e.action, e.old_value,
+                      e.new_value, "") for e in session.exec(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)).all()]
+            session.rollback()
         rows.sort(key=lambda r: r[0])
         for row in rows:
             buffer.seek(0)
