@@ -276,3 +276,13 @@ def test_project_board_names_and_conditional_tail():
 
 def test_approval_in_principle_is_no_task():
     assert tasks("1. Thống nhất chủ trương điều chỉnh cục bộ hướng tuyến theo đề xuất của Sở Xây dựng.") == []
+
+
+def test_department_requesting_units_assigns_the_units():
+    t = only("Sở Tài chính đề nghị các đơn vị gửi báo cáo quyết toán trước ngày 15/02/2022.")
+    assert t["owner"] == "các đơn vị" and t["deadline"] == "2022-02-15"
+
+
+def test_chair_directing_an_agency_in_a_report():
+    t = only("Chủ tịch UBND tỉnh chỉ đạo Sở Y tế khẩn trương kiểm tra an toàn thực phẩm dịp Tết.")
+    assert t["owner"] == "Sở Y tế" and t["urgent"] is True and t["deadline"] is None
