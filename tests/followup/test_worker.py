@@ -28,6 +28,13 @@ def test_dry_run_worker_sweeps_but_sends_nothing(app, session, make_unit, make_u
     rows = session.exec(select(Notification)).all()
     assert {(n.kind, n.status) for n in rows} == {("before", "pending"), ("digest", "pending")}
     assert "Chưa đặt TELEGRAM_BOT_TOKEN" in worker.startup_line(app)
+    import json
+    from pathlib import Path
+
+    beat = json.loads((Path(app.instance_path) / "worker-heartbeat.json").read_text())
+    assert beat["telegram"] == "dry-run" and beat["last_sweep_written"] == 2
+    health = app.test_client().get("/healthz").get_json()
+    assert health["scheduler"]["status"] == "ok"
 
 
 def test_webhook_mode_registers_the_webhook_with_its_secret(app, fake_tg):

@@ -139,7 +139,29 @@ def startup_line(app) -> str:
 def run_sweep(app, clock) -> dict:
     engine = app.extensions["engine"]
     with Session(engine) as s:
-        return sweep(s, clock(), policy.ReminderSettings.from_config(app.config))
+        counts = sweep(s, clock(), policy.ReminderSettings.from_config(app.config))
+    write_heartbeat(app, counts)
+    return counts
+
+
+HEARTBEAT_FILE = "worker-heartbeat.json"  # read by /healthz (tracker.web.health)
+
+
+def write_heartbeat(app, counts: dict) -> None:
+    """Leave a heartbeat after each sweep (atomic replace; a failure only logs)."""
+    import json
+
+    path = Path(app.instance_path) / HEARTBEAT_FILE
+    beat = {"at": datetime.now(timezone.utc).isoformat(), "pid": os.getpid(),
+            "last_sweep_written": sum(counts.values()),
+            "telegram": (app.config.get("TELEGRAM_MODE") or "polling") if app.config.get("TELEGRAM_BOT_TOKEN")
+            else "dry-run"}
+    try:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(beat), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("Không ghi được heartbeat %s: %s", path, exc)
 
 
 async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
