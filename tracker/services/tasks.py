@@ -56,6 +56,8 @@ def record(session: Session, task: Task, actor: User | None, channel: str, kind:
 def _bump_version(session: Session, task: Task, expected: int | None, now: datetime | None) -> None:
     """Compare-and-set on `version`; raises Conflict when someone else changed the task first."""
     current = task.version if expected is None else expected
+    if not isinstance(current, int) or isinstance(current, bool) or not 0 <= current < 2**31 - 1:
+        raise Conflict("Phiên bản nhiệm vụ không hợp lệ. Vui lòng tải lại trang và thử lại.")
     result = session.execute(
         update(Task)
         .where(Task.id == task.id, Task.version == current)
@@ -295,6 +297,8 @@ def history(session: Session, task: Task) -> list[TaskEvent]:
 
 # --- Listing (pages and API share one query) -------------------------------------------
 
+SEARCH_SORT_IN_PYTHON = 5000
+
 def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int = 3, unit_id: int | None = None,
                state: str | None = None, status: str | None = None, directive_id: int | None = None,
                q: str | None = None, page: int = 1, per_page: int = 50, own_unit_only: bool = False,
@@ -337,18 +341,45 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
         conditions.append(Task.directive_id == directive_id)
     if q and q.strip():
         conditions.append(search_clause(q))
-    total = session.exec(select(sa_func.count()).select_from(Task).where(*conditions)).one()
+    # One scan counts both the total and the dated tasks; the page is then read in two
+    # index-ordered segments (dated tasks by deadline, then undated ones), because sorting
+    # on "deadline IS NULL" would defeat the deadline indexes and sort every match.
+    total, dated = session.exec(select(sa_func.count(), sa_func.count(Task.deadline)).select_from(Task)
+                                .where(*conditions)).one()
+    offset = (max(page, 1) - 1) * per_page
+    if q and q.strip() and total <= SEARCH_SORT_IN_PYTHON:
+        ids = _page_ids_sorted_here(session, conditions, offset, per_page)
+    else:
+        ids = _page_ids_by_index(session, conditions, dated, total, offset, per_page)
+    if not ids:
+        return [], total
     state_col = deadline_state_sql(Task, today, due_soon_days).label("deadline_state")
-    stmt = (
-        select(Task, state_col, Unit.name)
-        .join(Unit, Unit.id == Task.lead_unit_id)
-        .where(*conditions)
-        .order_by(Task.deadline.is_(None), Task.deadline, Task.id)
-        .offset((max(page, 1) - 1) * per_page)
-        .limit(per_page)
-    )
-    rows = [tuple(r) for r in session.exec(stmt).all()]
+    stmt = select(Task, state_col, Unit.name).join(Unit, Unit.id == Task.lead_unit_id).where(Task.id.in_(ids))
+    by_id = {row[0].id: tuple(row) for row in session.exec(stmt).all()}
+    rows = [by_id[i] for i in ids if i in by_id]
     return rows, total
+
+
+def _page_ids_by_index(session: Session, conditions: list, dated: int, total: int, offset: int,
+                       per_page: int) -> list[int]:
+    """Dated tasks by (deadline, id) through the deadline indexes, then undated ones by id."""
+    ids: list[int] = []
+    if offset < dated:
+        ids = list(session.exec(select(Task.id).where(*conditions, Task.deadline.is_not(None))
+                                .order_by(Task.deadline, Task.id).offset(offset).limit(per_page)).all())
+    if len(ids) < per_page and total > dated:
+        ids += list(session.exec(select(Task.id).where(*conditions, Task.deadline.is_(None))
+                                 .order_by(Task.id).offset(max(0, offset - dated))
+                                 .limit(per_page - len(ids))).all())
+    return ids
+
+
+def _page_ids_sorted_here(session: Session, conditions: list, offset: int, per_page: int) -> list[int]:
+    """For a selective search: walking the deadline index would visit most rows to find one
+    page of matches, so read the (few) matches in one scan and sort them here."""
+    matches = session.exec(select(Task.id, Task.deadline).where(*conditions)).all()
+    matches = sorted(matches, key=lambda m: (m[1] is None, m[1] or date.min, m[0]))
+    return [m[0] for m in matches[offset:offset + per_page]]
 
 
 def search_clause(q: str):
