@@ -1,8 +1,11 @@
 """Lists cost a fixed number of SQL queries, whatever the number of tasks (no query per row).
 
-Each page is requested with 10 tasks and again with 200 (more than a page), and the
-number of statements the database saw (a `before_cursor_execute` listener) must be the
-same. A page that is not built yet is skipped, not passed.
+Each page is requested with 10 tasks and again with 200 (more than a page: 10 rows shown,
+then 50), and the number of statements the database saw (a `before_cursor_execute`
+listener) must not grow: a query per row would add dozens. One statement of slack: the
+list reads a page in two index-ordered segments (dated tasks, then undated ones), so a
+page that straddles the two costs one query more than a page that does not.
+A page that is not built yet is skipped, not passed.
 """
 from contextlib import contextmanager
 from datetime import date
@@ -56,6 +59,10 @@ def province(session, make_unit, make_user, make_task):
     return {"a": a, "clerk": clerk, "staff": staff, "grow": grow}
 
 
+def assert_no_growth(small: int, large: int) -> None:
+    assert large <= small + 1, f"{small} queries with 10 tasks, {large} with 200"
+
+
 def _route_exists(app, rule: str) -> bool:
     return any(r.rule == rule for r in app.url_map.iter_rules())
 
@@ -78,7 +85,7 @@ def test_task_list_page_queries_do_not_grow(app, client, login, province):
     small = _count(app, client, url)
     province["grow"](190)
     large = _count(app, client, url)
-    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
+    assert_no_growth(small, large)
     assert small <= 15
 
 
@@ -90,7 +97,7 @@ def test_unit_staff_task_list_queries_do_not_grow(app, client, login, province):
     small = _count(app, client, "/tasks/mine")
     province["grow"](190)
     large = _count(app, client, "/tasks/mine")
-    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
+    assert_no_growth(small, large)
 
 
 def test_api_task_list_queries_do_not_grow(app, client, session, province):
@@ -104,7 +111,7 @@ def test_api_task_list_queries_do_not_grow(app, client, session, province):
     small = _count(app, client, url, headers)
     province["grow"](190)
     large = _count(app, client, url, headers)
-    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
+    assert_no_growth(small, large)
     assert small <= 15
 
 
@@ -116,4 +123,4 @@ def test_dashboard_queries_do_not_grow(app, client, login, province):
     small = _count(app, client, "/dashboard")
     province["grow"](190)
     large = _count(app, client, "/dashboard")
-    assert large == small, f"{small} queries with 10 tasks, {large} with 200"
+    assert_no_growth(small, large)
