@@ -46,3 +46,32 @@ def test_process_definitions_start_web_and_exactly_one_worker_kind():
         assert "EnvironmentFile=/etc/directive-tracker/tracker.env" in unit
     env = (DEPLOY / "tracker.env.example").read_text()
     assert "TRACKER_ENV=production" in env and "SECRET_KEY=" in env
+
+
+def test_nginx_site_passes_nginx_t(tmp_path):
+    """`nginx -t` accepts the site as shipped (certificate paths and ports swapped for local ones)."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    openssl = shutil.which("openssl")
+    if not nginx or not openssl or not Path("/etc/nginx/mime.types").exists():
+        pytest.skip("nginx or openssl not installed")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k.pem"),
+                    "-out", str(tmp_path / "c.pem"), "-days", "1", "-subj", "/CN=test"], check=True,
+                   capture_output=True)
+    site = (DEPLOY / "nginx" / "directive-tracker.conf").read_text()
+    site = (site.replace("/etc/ssl/certs/chidao.example.gov.vn.pem", str(tmp_path / "c.pem"))
+                .replace("/etc/ssl/private/chidao.example.gov.vn.key", str(tmp_path / "k.pem"))
+                .replace("listen 80;", "listen 127.0.0.1:1;").replace("listen 443 ", "listen 127.0.0.1:2 "))
+    (tmp_path / "site.conf").write_text(site)
+    temp = " ".join(f"{kind}_temp_path {tmp_path}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                        "scgi"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ include /etc/nginx/mime.types; access_log off; {temp} include {tmp_path}/site.conf; }}\n")
+    result = subprocess.run([nginx, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path),
+                             "-e", str(tmp_path / "error.log")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
