@@ -95,3 +95,32 @@ def test_api_404_is_json(client):
     r = client.get("/api/v1/khong-co")
     assert r.status_code == 404
     assert r.get_json()["error"]["code"] == "not_found"
+
+
+def test_unexpected_error_gives_vietnamese_500_page_and_json(app, client):
+    app.config["SHOW_ERROR_PAGES"] = True
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    @app.get("/api/v1/boom")
+    def api_boom():
+        raise RuntimeError("secret detail")
+
+    r = client.get("/boom")
+    assert r.status_code == 500
+    text = r.get_data(as_text=True)
+    assert "Lỗi hệ thống" in text and "secret detail" not in text and "Traceback" not in text
+    r = client.get("/api/v1/boom")
+    assert r.status_code == 500 and r.get_json()["error"]["code"] == "server_error"
+
+
+def test_request_over_the_size_limit_is_413(app, client, make_user, token_for):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    headers = {**token_for(make_user("vp", "clerk")), "Content-Type": "application/json"}
+    r = client.post("/api/v1/directives", data=b"x" * (limit + 10), headers=headers)
+    assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_large"
+    r = client.post("/login", data={"login": "x" * (limit + 10), "password": "y"})
+    assert r.status_code == 413
+    assert "quá lớn" in r.get_data(as_text=True)
