@@ -407,8 +407,9 @@ _CELL_START_LEFT = re.compile(r"""
     |(?:thời\s+gian|thời\s+hạn|tiến\s+độ)(?:\s+(?:thực\s+hiện|hoàn\s+thành|triển\s+khai|xong))*\s*:?\s*$
 """, _F)
 
+# "số" + a token with a digit ("Công văn số 12/UBND-KT"); not "chuyển đổi số trong ...", "chữ ký số trước ...".
 _DOC_NUMBER_LEFT = re.compile(r"""
-    (?:\bsố\s+[\w./&-]+|[\w.&-]*\d[\w.&-]*/[\w./&-]+)\s*,?\s*(?:của\s+[^,;.]{1,60}\s+)?(?:ban\s+hành\s+)?$
+    (?:\bsố\s+(?=[\w./&-]*\d)[\w./&-]+|[\w.&-]*\d[\w.&-]*/[\w./&-]+)\s*,?\s*(?:của\s+[^,;.]{1,60}\s+)?(?:ban\s+hành\s+)?$
 """, _F)
 
 _MEETING_LEFT = re.compile(r"""

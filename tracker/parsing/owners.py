@@ -20,7 +20,7 @@ _HEADS = [
     "Sở", "Ban Quản lý", "BQL", "Ban Chỉ đạo", "Ban Chỉ huy", "Ban", "Bộ Chỉ huy", "BCH", "Bộ đội",
     "Bộ", "Công an", "Cục", "Chi cục", "Tổng cục", "Văn phòng", "Thanh tra", "Kho bạc", "KBNN",
     "Ngân hàng", "Đài", "Báo", "Liên đoàn", "Hiệp hội", "Hội", "Tập đoàn", "Tổng công ty",
-    "Công ty", "Trung tâm", "Viện", "Học viện", "Trường", "Bệnh viện", "Bảo hiểm xã hội", "BHXH",
+    "Công ty", "Trung tâm", "Viện", "Học viện", "Trường", "Bệnh viện", "Bảo hiểm xã hội", "BHXH", "Vụ",
     "Thuế", "Hải quan", "Tỉnh đoàn", "Thành đoàn", "Đoàn", "Quân khu", "Cảng vụ", "Tòa án", "Viện kiểm sát",
     "Chính phủ", "Tỉnh ủy", "Tỉnh uỷ", "Thành ủy", "Thành uỷ", "Đảng ủy", "Đảng uỷ", "HĐND",
     "Hội đồng nhân dân", "Thường trực", "Tổ công tác", "Nhà đầu tư", "Chủ đầu tư", "Cơ quan",
@@ -119,7 +119,7 @@ def _starts_head(s: str, pos: int) -> int | None:
 # Words that begin like a head noun but are not agencies ("Ban hành", "Hội nghị").
 _NOT_AGENCY = re.compile(
     r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|Cơ quan thường trực|"
-    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử))\b",
+    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b)\b",
     re.I)
 
 

@@ -74,6 +74,9 @@ def owner_text(agency: Agency) -> str:
     t = agency.text
     t = re.sub(r"^(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+", "", t)
     t = re.sub(r"^Bộ trưởng,\s*Thủ trưởng\s+", "Các Bộ, ", t)
+    if re.match(r"[Cc]ác\s", t):
+        # "Giám đốc các sở, Thủ trưởng các ban, ngành" -> "các sở, ban, ngành": one group, "các" once
+        t = re.sub(r"(,\s*)(?:Thủ trưởng|Giám đốc|Chủ tịch|Người đứng đầu|người đứng đầu)\s+các\s+(?=[a-zđ])", r"\1", t)
     t = re.sub(r"(,\s*)(?:Thủ trưởng|Giám đốc|Chủ tịch|Người đứng đầu|người đứng đầu)\s+", r"\1", t)
     return t
 
@@ -96,7 +99,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             continue
         if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
             continue
-        if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not _CHAIR.search(before):
+        if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before)):
             continue
         if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo")) and not _CHAIR.search(before):
             subj = _subject(s, a, m.start())
@@ -107,7 +110,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if not at_start:
             # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
             # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
-            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None):
+            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())):
                 continue
             if re.search(r"\bđã\b", before):
                 continue  # a report of what was asked before
@@ -138,7 +141,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         fm = _FOR_AGENCY.match(s, a, b)
         if fm:
             ag = scan_agency(s, fm.end(), b, allow_semicolon=True)
-    if ag is not None and _CHAIR_SPEAKING.match(s, p, b) and not re.search(r"\b[Cc]ác\b|cấp", ag.text):
+    if ag is not None and _CHAIR_SPEAKING.match(s, p, b) and not re.search(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b", ag.text):
         return None  # "Chủ tịch UBND tỉnh ... đề ra / nhấn mạnh ...": the chair reports, assigns nothing to itself
     if ag is not None:
         end = joint_end(s, ag, b)
@@ -162,6 +165,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         rest = s[end:min(b, end + 40)]
         if _SPEAKER_INTENT.match(rest):
             continue
+        if _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
+            return None  # "Tại hội nghị, Giám đốc Sở X đề nghị UBND tỉnh ...": a proposal, no task
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, end, b), b):
             return _with_coordinators(s, ag, b, rule="subject_after_phrase", explicit=True)
     # 3. "... X được giao ...", "X có trách nhiệm"
@@ -173,6 +178,27 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
 
 
 _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|Ủy ban nhân dân tỉnh)")
+
+
+# The speaker of a news report named by a pronoun or a title ("Đồng chí yêu cầu ...",
+# "Ông cũng giao ...", "Người đứng đầu tỉnh đề nghị ...").
+_PERSON_SPEAKER = re.compile(
+    r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|Ông|Bà|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
+    r"\s+(?:(?:cũng|còn|đồng thời|tiếp tục|thẳng thắn)\s+)*$")
+_REQUEST_ADVERBS = re.compile(r"\s*(?:(?:cũng|còn|đồng thời|tiếp tục|trân trọng)\s+)*")
+
+
+def _requester_before(s: str, a: int, i: int) -> bool:
+    """Someone asks right before the trigger: a person ("Ông cũng giao ...") or an agency that
+    closes the opening phrase ("Tiếp theo Công văn số ..., Bộ Y tế đề nghị Sở Y tế ...")."""
+    if _PERSON_SPEAKER.search(s[max(a, i - 200):i]):
+        return True
+    found = find_agencies(s, a, i)
+    if not found:
+        return False
+    last = found[-1]
+    m = _REQUEST_ADVERBS.match(s, last.end, i)
+    return m is not None and m.end() == i and (last.start == a or s[a:last.start].rstrip().endswith(","))
 
 
 def _subject(s: str, a: int, b: int):
