@@ -7,7 +7,6 @@ so a refused save or publish shows the clerk's edits with the reasons, and nothi
 written. Publishing goes through `directives.publish` in one transaction.
 """
 import math
-from datetime import date
 
 from flask import Blueprint
 from flask import abort
@@ -28,7 +27,6 @@ from tracker.models import DRAFT
 from tracker.models import RECURRENCE_PATTERN
 from tracker.models import Directive
 from tracker.models import Unit
-from tracker.services import Conflict
 from tracker.services import ServiceError
 from tracker.services import directives as directive_service
 from tracker.services import tasks as task_service
@@ -418,7 +416,3 @@ def detail(directive_id: int):
     return render_template("directives/detail.html", directive=directive, rows=rows, co=co, total=total,
                            codes={directive.id: directive.code}, source=highlight_source(directive.source_text, spans),
                            today=local_today())
-
-
-def today_iso() -> str:
-    return date.today().isoformat()

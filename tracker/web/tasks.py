@@ -5,7 +5,6 @@ bot). A refused change re-renders the task page with the reason and the matching
 (409 for a stale version); nothing is written in that case.
 """
 import math
-from datetime import date
 
 from flask import Blueprint
 from flask import abort
@@ -40,7 +39,6 @@ from tracker.web.auth import role_required
 bp = Blueprint("tasks", __name__)
 
 PER_PAGE = 30
-STATE_OPTIONS = [(s, s) for s in STATES]
 
 
 def _due_soon() -> int:
@@ -323,7 +321,3 @@ def attachment(attachment_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def deadline_for_display(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
