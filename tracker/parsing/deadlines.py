@@ -775,6 +775,10 @@ def _scan_dates(text: str, low: str, issued: date) -> list[_Cand]:
     return out
 
 
+# "trước tháng 6/2026", "trước quý III": the last day allowed is the day before the period starts.
+_BEFORE_PERIOD_LEFT = re.compile(r"(?<![\w])trước\s+$", _F)
+
+
 def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _finditer(_MONTH, text, low):
@@ -803,6 +807,8 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
             continue
         deadline = {"đầu": end.replace(day=10), "giữa": end.replace(day=20)}.get(part, end)
         kind = {"đầu": "month_early", "giữa": "month_mid", "cuối": "month_end"}.get(part, "month")
+        if not part and _BEFORE_PERIOD_LEFT.search(_left(text, m.start(), 12)):
+            deadline, kind = date(y, mo, 1) - timedelta(days=1), "before_month"  # "trước tháng 6/2026": 31/5
         if _PAST_RIGHT.match(text, m.end()):
             continue  # "cuối tháng 10 vừa qua"
         c = _dated_core(text, m.start(), m.end(), issued, deadline, kind, allow_bare=bool(part and m["y"]))
@@ -824,6 +830,8 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         deadline = _quarter_end(q, y)
         if (m["part"] or "").lower() == "đầu":
             deadline = date(y, 3 * q - 2, 10)
+        elif not m["part"] and _BEFORE_PERIOD_LEFT.search(_left(text, m.start(), 12)):
+            deadline = date(y, 3 * q - 2, 1) - timedelta(days=1)  # "trước quý III/2026": 30/6
         c = _dated_core(text, m.start(), m.end(), issued, deadline, "quarter", allow_bare=bool(m["part"]))
         if c:
             out.append(replace(c, rank=4))

@@ -26,6 +26,7 @@ _HEADS = [
     "Hội đồng nhân dân", "Thường trực", "Tổ công tác", "Nhà đầu tư", "Chủ đầu tư", "Cơ quan",
     "Đơn vị", "Lực lượng", "Bộ Tư lệnh", "Tỉnh", "Thành phố", "Hợp tác xã",
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
+    "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
@@ -119,7 +120,8 @@ def _starts_head(s: str, pos: int) -> int | None:
 # Words that begin like a head noun but are not agencies ("Ban hành", "Hội nghị").
 _NOT_AGENCY = re.compile(
     r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|Cơ quan thường trực|"
-    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b)\b",
+    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b"
+    r"|Phòng(?:,| chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
     re.I)
 
 
