@@ -121,7 +121,7 @@ def _starts_head(s: str, pos: int) -> int | None:
 _NOT_AGENCY = re.compile(
     r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|Cơ quan thường trực|"
     r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b"
-    r"|Phòng(?:,| chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
+    r"|Phòng(?=\s*,)|Phòng(?: chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
     re.I)
 
 
