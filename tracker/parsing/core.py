@@ -1,9 +1,15 @@
 """parse_directive: walk the document structure and collect tasks.
 
-The walk keeps a stack of headings (agency headings give their owner to the items
-under them), a "group" for Kế hoạch blocks whose owner and deadline are given in
-attribute lines after the task ("Cơ quan chủ trì: ...", "Thời gian thực hiện: ..."),
-the header of an appendix table, and the owner of the last task (for "Đồng thời, ...").
+The walk reads the document block by block (tracker.parsing.segment) and keeps:
+- a stack of headings: an agency heading ("3. Sở Y tế:", "Giao Sở Nội vụ") gives its
+  owner to the items under it; aims, targets and assessment sections only yield
+  explicit assignments;
+- Kế hoạch blocks whose owner and deadline come in attribute lines after the task
+  ("Cơ quan chủ trì: ...", "Thời gian thực hiện: ...") or inline ("Chủ trì: X; phối hợp: Y");
+- the header row of an appendix table;
+- the owner of the last task, for "Đồng thời, chỉ đạo ...".
+Inside a block each sentence is asked who it assigns (tracker.parsing.tasks); a sentence
+is split into several tasks only when its clauses carry deadlines of their own.
 """
 from __future__ import annotations
 
