@@ -286,3 +286,20 @@ def test_department_requesting_units_assigns_the_units():
 def test_chair_directing_an_agency_in_a_report():
     t = only("Chủ tịch UBND tỉnh chỉ đạo Sở Y tế khẩn trương kiểm tra an toàn thực phẩm dịp Tết.")
     assert t["owner"] == "Sở Y tế" and t["urgent"] is True and t["deadline"] is None
+
+
+def test_report_list_of_instructions_after_a_colon():
+    text = ("Phát biểu kết luận, đồng chí Chủ tịch UBND tỉnh chỉ đạo: Trước mắt, các cấp, ngành tổ chức cho Nhân dân vui xuân, "
+            "đón Tết an toàn; bảo đảm các chính sách an sinh; chuẩn bị nội dung trình kỳ họp HĐND tỉnh cuối tháng 2/2022.")
+    got = tasks(text)
+    assert [t["owner"] for t in got] == ["các cấp, ngành"] * 3
+    assert got[2]["deadline"] == "2022-02-28"
+    assert all("directive_list" in t["reasons"] for t in got)
+
+
+def test_colon_list_of_named_bodies_after_a_request():
+    text = ("9. Về hạ tầng viễn thông: đề nghị các Tập đoàn: Bưu chính Viễn thông Việt Nam, Viettel tổ chức phủ sóng "
+            "trong tháng 12 năm 2022; Bộ Khoa học và Công nghệ hướng dẫn các Tập đoàn nêu trên.")
+    got = tasks(text)
+    assert [t["owner"] for t in got] == ["Tập đoàn Bưu chính Viễn thông Việt Nam", "Bộ Khoa học và Công nghệ"]
+    assert got[0]["deadline"] == "2022-12-31"

@@ -48,7 +48,18 @@ _PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+
 _END_PUNCT = re.compile(r"[.;!?]")
 _LIST_INTRO = re.compile(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
 _ACCOUNTABLE = re.compile(r"chịu trách nhiệm")
+# "Chủ tịch UBND tỉnh chỉ đạo: ...", "Đồng thời nhấn mạnh: ...", "yêu cầu các sở, ngành: ..."
+_DIRECTIVE_LIST = re.compile(
+    r"(?:(?:Chủ tịch|Bí thư|Thủ tướng|[Đđ]ồng chí|Đồng thời|Ngoài ra)[^.;:]{0,120}?\s)?"
+    r"(?:chỉ đạo|yêu cầu|đề nghị|nhấn mạnh|lưu ý|giao)(?:\s+(?P<object>[^:;.]{3,80}?))?\s*:\s*")
+_STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
 _CARRY_OVER = re.compile(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*")
+
+
+def _skip_spaces(t: str, i: int, b: int) -> int:
+    while i < b and t[i] in " ,":
+        i += 1
+    return i
 
 
 def _carries(t: str, i: int, b: int) -> bool:
@@ -412,8 +423,14 @@ class _Walker:
         if self.group and blk.rank <= self.group.rank and not _TASK_LABEL.match(blk.text):
             self.group = None
         item_owner: str | None = None   # the subject of an earlier sentence of this item
+        lists = self.directive_lists(sents) if not explicit_only else {}
         for k, (a, b) in enumerate(sents):
             sent = t[a:b]
+            if k in lists:
+                for task in lists[k]:
+                    item_tasks.append(task)
+                    self.tasks.append(task)
+                continue
             nt = is_nontask(sent)
             if nt:
                 if nt == "praise" and _ACCOUNTABLE.search(sent):
@@ -471,6 +488,49 @@ class _Walker:
                     self.group.tasks.append(task)
             if asg.owner:
                 self.last_owner = asg.owner
+
+    def directive_lists(self, sents: list[tuple[int, int]]) -> dict[int, list[TaskDraft]]:
+        """ "Chủ tịch UBND tỉnh chỉ đạo: A; B; C." - a report's list of instructions.
+
+        Each clause is a task. Its owner is the subject named in the list ("Trước mắt,
+        các cấp, ngành quan tâm ...; ..."), else the one named in a later list of the
+        same paragraph, else the body after the verb ("yêu cầu các sở, ngành: ...").
+        """
+        t = self.t
+        found: list[tuple[int, list[tuple[int, int, str | None]], str | None]] = []
+        for k, (a, b) in enumerate(sents):
+            m = _DIRECTIVE_LIST.search(t, a, b)
+            if not m:
+                continue
+            spans = clauses(t, m.end(), b)
+            if len(spans) < 2:
+                continue
+            parts = []
+            for ca, cb in spans:
+                st = _STARTERS_IN_LIST.match(t, ca, cb)
+                ag = scan_agency(t, st.end() if st else ca, cb, allow_semicolon=False)
+                own = None
+                if ag is not None and _is_predicate(t, _skip_spaces(t, joint_end(t, ag, cb), cb), cb):
+                    own = owner_text(ag)
+                parts.append((ca, cb, own))
+            # the body after the verb ("yêu cầu các sở, ngành:", "đề nghị các Tập đoàn: A, B")
+            obj = scan_agency(t, m.start("object"), b) if m.group("object") else None
+            owner = owner_text(obj) if obj else next((o for _, _, o in parts if o), None)
+            found.append((k, parts, owner))
+        out: dict[int, list[TaskDraft]] = {}
+        for i, (k, parts, owner) in enumerate(found):
+            owner = owner or next((o for _, _, o in found[i + 1:] if o), None)
+            tasks = []
+            for ca, cb, own in parts:
+                if not (own or owner):
+                    continue
+                task = TaskDraft(own or owner, coordinators_in(t, ca, cb), ca, cb, ca, ["directive_list"], 0.6)
+                task.hit = deadline_in(t, ca, cb, self.issued)
+                task.deadline_span = (ca, cb)
+                tasks.append(task)
+            if tasks:
+                out[k] = tasks
+        return out
 
     def visit_inline_plan_item(self, blk: Block, start: int) -> bool:
         """ "Task. Chủ trì: X; phối hợp: Y. Thời gian hoàn thành: Z." as one task."""
