@@ -134,3 +134,18 @@ def test_parse_filters_reads_both_date_spellings():
 def test_filter_choices(session, province):
     assert stats.signers(session) == ["Nguyễn Văn An", "Trần Thị Bình"]
     assert [code for _, code, _ in stats.recent_directives(session)] == ["45/TB-UBND", "12/CT-UBND"]
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_both_counting_queries_agree_on_each_database(session, province, packed):
+    rows = stats.unit_figures(session, stats.Filters(), TODAY, packed=packed)
+    names = {u.id: u.name for u in province.units.values()}
+    assert {names[uid]: f.as_dict() for uid, f in rows.items()} == EXPECTED
+    filtered = stats.unit_figures(session, stats.Filters(signer="Trần Thị Bình"), TODAY, packed=packed)
+    assert {names[uid]: f.chua_hoan_thanh_qua_han for uid, f in filtered.items()} == {"Sở Y tế": 1}
+
+
+def test_packed_counts_decode_large_numbers():
+    value = 5 + 7 * stats._DIGIT + 1_999_999 * stats._DIGIT ** 2
+    assert stats._unpack(value, stats._PACK_A) == {
+        stats.DONE_ON_TIME: 5, stats.DONE_LATE: 7, stats.OPEN_OVERDUE: 1_999_999}
