@@ -303,3 +303,12 @@ def test_colon_list_of_named_bodies_after_a_request():
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Tập đoàn Bưu chính Viễn thông Việt Nam", "Bộ Khoa học và Công nghệ"]
     assert got[0]["deadline"] == "2022-12-31"
+
+
+def test_registry_tolerates_loose_unit_records():
+    units = [{"code": "A", "name": "Cục Hải quan tỉnh", "aliases": "Hải quan tỉnh; HQ tỉnh"}, {"code": "B"}, None,
+             {"code": "C", "name": "Sở Y tế", "aliases": [None, 3, "SYT"]}]
+    reg = Registry(units)
+    assert reg.lookup("HQ tỉnh")["code"] == "A"
+    assert reg.lookup("SYT")["code"] == "C"
+    assert reg.lookup("") is None

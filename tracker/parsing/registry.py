@@ -61,7 +61,9 @@ class Registry:
         self._cache: dict[str, dict | None] = {}
         for unit in self.units:
             names = [unit.get("name"), unit.get("short"), unit.get("code")]
-            names += list(unit.get("aliases") or [])
+            aliases = unit.get("aliases") or []
+            # a registry read from CSV may carry its aliases as one "a; b" string
+            names += [x.strip() for x in aliases.split(";")] if isinstance(aliases, str) else list(aliases)
             for nm in names:
                 if isinstance(nm, str):
                     for k in _keys(nm):
