@@ -312,3 +312,9 @@ def test_registry_tolerates_loose_unit_records():
     assert reg.lookup("HQ tỉnh")["code"] == "A"
     assert reg.lookup("SYT")["code"] == "C"
     assert reg.lookup("") is None
+
+
+def test_heading_with_a_qualifier():
+    text = ("5. Các chủ rừng là tổ chức (các Ban quản lý rừng phòng hộ, các Công ty lâm nghiệp)\n"
+            "- Tiếp tục kiểm tra, rà soát diện tích rừng bị lấn chiếm.")
+    assert only(text)["owner"] == "Các chủ rừng"

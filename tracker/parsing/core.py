@@ -53,6 +53,9 @@ _DIRECTIVE_LIST = re.compile(
     r"(?:(?:Chủ tịch|Bí thư|Thủ tướng|[Đđ]ồng chí|Đồng thời|Ngoài ra)[^.;:]{0,120}?\s)?"
     r"(?:chỉ đạo|yêu cầu|đề nghị|nhấn mạnh|lưu ý|giao)(?:\s+(?P<object>[^:;.]{3,80}?))?\s*:\s*")
 _STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
+_HEADING_PREFIX = re.compile(r"(?:Đối với|Riêng|Trách nhiệm của|Nhiệm vụ của|Về phía)\s+")
+# "5. Các chủ rừng là tổ chức (các Ban quản lý rừng ...)": a heading that qualifies its body
+_HEADING_QUALIFIER = re.compile(r"(?:\(|(?:là|gồm|thuộc|trực thuộc|của|tại|trên địa bàn)\b)")
 _CARRY_OVER = re.compile(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*")
 
 
@@ -292,7 +295,9 @@ class _Walker:
         core_end = blk.end - 1 if body.endswith(":") else blk.end
         if core_end - blk.start > 220 or "." in t[blk.start:core_end].rstrip("."):
             return None
-        ag = scan_agency(t, blk.start, core_end, allow_semicolon=True)
+        pm = _HEADING_PREFIX.match(t, blk.start, core_end)   # "3. Đối với Sở Y tế:", "Trách nhiệm của Sở Y tế:"
+        first = pm.end() if pm else blk.start
+        ag = scan_agency(t, first, core_end, allow_semicolon=True)
         if ag is None:
             return None
         end = ag.end
@@ -306,9 +311,9 @@ class _Walker:
                 break
             end = nxt.end
         rest = t[end:core_end].strip(" ,;.")
-        if rest:
+        if rest and not (_HEADING_QUALIFIER.match(rest) and not body.endswith((".", ";"))):
             return None
-        owner = owner_text(ag) if end == ag.end else t[blk.start:end]
+        owner = owner_text(ag) if end == ag.end else t[first:end]
         return _Heading(blk.rank, owner)
 
     # -- tables ------------------------------------------------------------
