@@ -22,7 +22,7 @@ _LABELS = [
     (re.compile(r"[a-zđ]\s*\)\s*"), 5),
     (re.compile(r"\((?:[ivx]{1,4}|\d{1,2}|[a-zđ])\)\s+"), 6),
     (re.compile(r"[-–](?=\s)\s*"), 7),
-    (re.compile(r"[•·●▪◦*]\s*"), 7),
+    (re.compile(r"[•·●▪◦*○◆❖➢►✓√]\s*"), 7),
     (re.compile(r"\+\s+"), 8),
 ]
 _SENT_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(]?[A-ZĐÀ-Ỹ])")
