@@ -107,11 +107,11 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
                 continue
         st = _STARTERS.match(s, a, m.start())
         at_start = m.start() == a or (st is not None and st.end() == m.start())
-        if not at_start:
-            # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
         if not at_start and verb.startswith("giao"):
             # "Thống nhất giao Sở Tài chính ...", "Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng ..."
             at_start = bool(_AGREE_OPEN.fullmatch(before)) or (before.rstrip().endswith(";") and _subject(s, a, m.start()) is None)
+        if not at_start:
+            # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
             # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
             if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())):
                 continue
@@ -180,12 +180,12 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
     return None
 
 
+_AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
 _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|Ủy ban nhân dân tỉnh)")
 
 
 # The speaker of a news report named by a pronoun or a title ("Đồng chí yêu cầu ...",
 # "Ông cũng giao ...", "Người đứng đầu tỉnh đề nghị ...").
-_AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
 _PERSON_SPEAKER = re.compile(
     r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|Ông|Bà|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
     r"\s+(?:(?:cũng|còn|đồng thời|tiếp tục|thẳng thắn)\s+)*$")
