@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import time
-from datetime import timedelta
 from datetime import timezone
 
 import pytest

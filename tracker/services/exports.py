@@ -26,7 +26,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tracker import deadline_state as ds
-from tracker.models import TASK_STATUSES
 from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import TaskCoUnit
