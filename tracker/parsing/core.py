@@ -33,7 +33,7 @@ _NONTASK_SECTION = re.compile(
     r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng)")
 _STOP_SECTION = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
 _RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
-_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?")
+_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,100}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
 _ATTR = re.compile(
     r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)|Chủ trì(?:\s+thực hiện)?)"
     r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp|Phối hợp(?:\s+thực hiện)?)"

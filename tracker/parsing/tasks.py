@@ -284,4 +284,19 @@ def is_nontask(sentence: str) -> str | None:
         return "boilerplate"
     if _PRAISE.search(sentence[:160]):
         return "praise"
+    if _priority_only(sentence):
+        return "priority"
     return None
+
+
+# "Yêu cầu các sở ... xác định giải ngân ... là nhiệm vụ chính trị trọng tâm; người đứng đầu chịu
+# trách nhiệm ...": a statement of priority and accountability, no action (issue #3).
+_PRIORITY = re.compile(r"\b[Xx]ác định\b[^.;]{0,250}?\blà (?:một\s+)?(?:nhiệm vụ|khâu|giải pháp|yêu cầu|việc làm)\b")
+
+
+def _priority_only(sentence: str) -> bool:
+    m = _PRIORITY.search(sentence, 0, 600)
+    if not m or re.search(r"[.;]", sentence[:m.start()]):
+        return False
+    later = sentence[m.end():].split(";")[1:]
+    return all("trách nhiệm" in c for c in later) and not re.search(r",\s+(?:đồng thời|tập trung|khẩn trương|chỉ đạo|triển khai|tổ chức)\b", sentence[m.end():])
