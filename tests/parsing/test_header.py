@@ -75,3 +75,8 @@ def test_news_without_header():
     h = parse_header("BẢO ĐẢM THÔNG QUAN\n\nCập nhật lúc 17:45 ngày 27/12/2023\n\nChiều 27/12, UBND tỉnh tổ chức hội nghị.")
     assert h["kind"] == "news" and h["code"] is None
     assert h["issued"] == "2023-12-27"
+
+
+def test_signer_name_below_the_titles():
+    h = parse_header(TBKL + "\n\nNguyễn Văn An\n")
+    assert h["signer"].endswith("PHÓ CHÁNH VĂN PHÒNG Nguyễn Văn An")

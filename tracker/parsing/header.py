@@ -27,6 +27,7 @@ _SIGNER_TITLES = re.compile(
     r"(?m)^[ \t]*((?:TM\.|KT\.|TL\.|Q\.)?[ \t]*(?:CHỦ TỊCH|PHÓ CHỦ TỊCH|CHÁNH VĂN PHÒNG|PHÓ CHÁNH VĂN PHÒNG|"
     r"THỦ TƯỚNG|PHÓ THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|PHÓ GIÁM ĐỐC|BỘ TRƯỞNG, CHỦ NHIỆM|CHỦ NHIỆM|"
     r"ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)[^\n]*)$")
+_PERSON_NAME = re.compile(r"\s*\n\s*(?:\n\s*)*((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]+)\s*(?:\n|$)")
 _NATIONAL_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
 
 
@@ -81,10 +82,17 @@ def parse_header(text: str, issued: date | None = None) -> dict:
             break
     if org and m:
         issuer = " ".join(org)
-    tail = text[-1500:]
+    # the signature ends the body; an appendix may follow it
+    appendix = re.search(r"(?m)^\s*(?:PHỤ LỤC|Phụ lục)\b", text)
+    body_end = appendix.start() if appendix else len(text)
+    tail = text[max(0, body_end - 1500):body_end]
     sm = list(_SIGNER_TITLES.finditer(tail))
     if sm:
         signer = " ".join(x.group(1).strip() for x in sm[-2:]) if len(sm) > 1 and sm[-1].start() - sm[-2].end() < 40 else sm[-1].group(1).strip()
+        # the signatory's name on the line below the titles ("Nguyễn Văn A")
+        nm = _PERSON_NAME.match(tail, sm[-1].end())
+        if nm and nm.group(1) not in signer:
+            signer = f"{signer} {nm.group(1)}"
     if found is None and kind == "news":
         mn = _NEWS_DATE.search(head[:600])
         if mn:
