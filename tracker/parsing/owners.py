@@ -27,6 +27,7 @@ _HEADS = [
     "Đơn vị", "Lực lượng", "Bộ Tư lệnh", "Tỉnh", "Thành phố", "Hợp tác xã",
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
     "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
+    "Thông tấn xã", "Kiểm toán Nhà nước", "Đại học", "Tổng Liên đoàn", "Trung ương Đoàn", "Ủy ban Quản lý",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
