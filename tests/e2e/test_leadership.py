@@ -7,24 +7,19 @@ A leader watches the dashboard figures change after a unit reports a task done a
 clerk confirms it, drills down to one unit's overdue tasks and its task page, and
 downloads the Excel list, which is opened with openpyxl and checked cell by cell.
 
-The app runs in a thread of this process on a migrated SQLite file, so the test can
-seed it directly. The browser is launched from pytest-playwright's session `playwright`
-object (shared with any other e2e test), using Debian's /usr/bin/chromium.
+Uses the shared live server of tests/e2e/conftest.py (`live_app`, `live_server`,
+`browser`, `shot`); this test adds its own two units, accounts and tasks to that
+database, so the figures it checks are those units' rows (other e2e tests change other
+units' tasks; the province totals are checked as differences).
 """
 import io
-import os
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
-from tracker import create_app
-from tracker.db import make_engine
-from tracker.migrate import upgrade
 from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import Unit
@@ -33,34 +28,28 @@ from tracker.services.clock import local_today
 from tracker.services.search import search_text_for_directive
 from tracker.services.search import search_text_for_task
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "matkhau-e2e-123"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--disable-quic"]
+FINANCE = "Sở Tài chính Thử nghiệm"
+HEALTH = "Sở Y tế Thử nghiệm"
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def leadership_site(tmp_path_factory):
-    """A live server with two units, a leader, a clerk and a staff member, and three tasks."""
-    workdir = tmp_path_factory.mktemp("leadership-e2e")
-    url = f"sqlite:///{workdir}/e2e.db"
-    engine = make_engine(url)
-    upgrade(engine)
+def leadership_site(live_app, live_server):
+    """Two units of our own, a leader, a clerk and a staff member, and three tasks."""
     today = local_today()
-    with Session(engine, expire_on_commit=False) as session:
-        finance = Unit(code="STC", name="Sở Tài chính", kind="department", aliases=[])
-        health = Unit(code="SYT", name="Sở Y tế", kind="department", aliases=[])
+    with Session(live_app.extensions["engine"], expire_on_commit=False) as session:
+        finance = Unit(code="E2E-STC", name=FINANCE, kind="department", aliases=[])
+        health = Unit(code="E2E-SYT", name=HEALTH, kind="department", aliases=[])
         session.add_all([finance, health])
         session.flush()
-        for login, role, unit in (("lanhdao", "leader", None), ("vanphong", "clerk", None),
-                                  ("canbo.tc", "staff", finance)):
-            accounts.create_user(session, login=login, role=role, password=PASSWORD,
-                                 display_name={"lanhdao": "Chủ tịch UBND tỉnh", "vanphong": "Văn phòng UBND",
-                                               "canbo.tc": "Cán bộ Sở Tài chính"}[login],
+        for login, role, unit, name in (("e2e.lanhdao", "leader", None, "Chủ tịch UBND tỉnh"),
+                                        ("e2e.vanphong", "clerk", None, "Văn phòng UBND tỉnh"),
+                                        ("e2e.canbo", "staff", finance, "Cán bộ Sở Tài chính")):
+            accounts.create_user(session, login=login, role=role, password=PASSWORD, display_name=name,
                                  unit_ref=unit.id if unit else None)
-        directive = Directive(code="45/TB-UBND", number="45", kind="thong_bao_ket_luan", state="published",
+        directive = Directive(code="45/TB-E2E", number="45", kind="thong_bao_ket_luan", state="published",
                               title="Thông báo kết luận về giải ngân vốn đầu tư công", source_text="(văn bản)",
                               signer="Nguyễn Văn An", issued_date=today - timedelta(days=60))
         directive.search_text = search_text_for_directive(directive)
@@ -80,30 +69,12 @@ def leadership_site(tmp_path_factory):
             tasks[key] = task.id
         session.commit()
         ids = {"finance": finance.id, "health": health.id, **tasks}
-    engine.dispose()
-
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e-secret", "INSTANCE_PATH": str(workdir / "instance"),
-                      "PUBLIC_URL": "http://127.0.0.1"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{server.server_port}", "ids": ids, "today": today}
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-    yield browser
-    browser.close()
+    return {"base": live_server, "ids": ids, "today": today}
 
 
 def _login(browser, base, login):
-    context = browser.new_context(accept_downloads=True, locale="vi-VN")
+    context = browser.new_context(accept_downloads=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
+                                  viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.goto(base + "/login")
     page.fill("input[name=login]", login)
@@ -114,23 +85,30 @@ def _login(browser, base, login):
     return page
 
 
+def _totals(page) -> dict:
+    cells = page.locator("#totals td[data-col]").all()
+    return {c.get_attribute("data-col"): int(c.inner_text().replace(".", "").rstrip("%").split(",")[0])
+            for c in cells if c.get_attribute("data-col") != "ty_le_dung_han"}
+
+
 def _unit_figures(page, unit_id):
     row = page.locator(f'#units tr[data-unit="{unit_id}"]')
     return {cell.get_attribute("data-col"): cell.inner_text().strip() for cell in row.locator("td[data-col]").all()}
 
 
-def test_leader_follows_a_completion_drills_down_and_downloads_excel(chromium, leadership_site):
+def test_leader_follows_a_completion_drills_down_and_downloads_excel(browser, leadership_site, shot):
     base, ids, today = leadership_site["base"], leadership_site["ids"], leadership_site["today"]
-    leader = _login(chromium, base, "lanhdao")
+    leader = _login(browser, base, "e2e.lanhdao")
     leader.goto(base + "/dashboard")
     assert leader.locator("h1").inner_text() == "Tổng hợp tình hình thực hiện nhiệm vụ"
     before = _unit_figures(leader, ids["finance"])
+    total_before = _totals(leader)
     assert before == {"tong_so": "2", "hoan_thanh_dung_han": "0", "hoan_thanh_qua_han": "0",
                       "chua_hoan_thanh_trong_han": "1", "chua_hoan_thanh_qua_han": "1", "khong_co_han": "0",
                       "ty_le_dung_han": "0,0%"}
 
     # the unit reports the task done, the clerk confirms it
-    staff = _login(chromium, base, "canbo.tc")
+    staff = _login(browser, base, "e2e.canbo")
     staff.goto(f"{base}/tasks/{ids['open']}")
     staff.select_option("select[name=state]", "cho_xac_nhan")
     staff.fill("textarea[name=note]", "Đã gửi báo cáo số 12/BC-STC về kết quả giải ngân quý I")
@@ -139,7 +117,7 @@ def test_leader_follows_a_completion_drills_down_and_downloads_excel(chromium, l
     # reported but not confirmed: still not done on the dashboard
     leader.reload()
     assert _unit_figures(leader, ids["finance"])["hoan_thanh_dung_han"] == "0"
-    clerk = _login(chromium, base, "vanphong")
+    clerk = _login(browser, base, "e2e.vanphong")
     clerk.goto(f"{base}/tasks/{ids['open']}")
     clerk.get_by_role("button", name="Xác nhận hoàn thành").click()
     clerk.wait_for_load_state()
@@ -149,15 +127,18 @@ def test_leader_follows_a_completion_drills_down_and_downloads_excel(chromium, l
     assert after == {"tong_so": "2", "hoan_thanh_dung_han": "1", "hoan_thanh_qua_han": "0",
                      "chua_hoan_thanh_trong_han": "0", "chua_hoan_thanh_qua_han": "1", "khong_co_han": "0",
                      "ty_le_dung_han": "50,0%"}
-    total = {c.get_attribute("data-col"): c.inner_text() for c in leader.locator("#totals td[data-col]").all()}
-    assert total["hoan_thanh_dung_han"] == "1" and total["chua_hoan_thanh_qua_han"] == "2"
+    total_after = _totals(leader)
+    assert total_after["hoan_thanh_dung_han"] == total_before["hoan_thanh_dung_han"] + 1
+    assert total_after["chua_hoan_thanh_trong_han"] == total_before["chua_hoan_thanh_trong_han"] - 1
+    shot(leader, "lanh-dao-tong-hop", full_page=False)
     # charts are inline SVG
     assert leader.locator("svg.chart").count() >= 2
 
     # drill down: Sở Tài chính's overdue figure -> its overdue list -> the task page
     leader.locator(f'#units tr[data-unit="{ids["finance"]}"] td[data-col="chua_hoan_thanh_qua_han"] a').click()
     leader.wait_for_load_state()
-    assert "Sở Tài chính" in leader.locator("h1").inner_text()
+    assert FINANCE in leader.locator("h1").inner_text()
+    shot(leader, "lanh-dao-qua-han-don-vi", full_page=False)
     rows = leader.locator("#overdue tbody tr[data-task]")
     assert rows.count() == 1
     assert rows.first.get_attribute("data-task") == str(ids["overdue"])
@@ -172,14 +153,14 @@ def test_leader_follows_a_completion_drills_down_and_downloads_excel(chromium, l
     workbook = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
     sheet = workbook["Nhiệm vụ"]
     assert sheet["A1"].value == "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN"
-    assert sheet["A2"].value == f"Tính đến ngày {today:%d/%m/%Y}; đơn vị Sở Tài chính; tình trạng: quá hạn"
+    assert sheet["A2"].value == f"Tính đến ngày {today:%d/%m/%Y}; đơn vị {FINANCE}; tình trạng: quá hạn"
     assert [c.value for c in sheet[3]] == ["STT", "Nội dung nhiệm vụ", "Văn bản giao", "Đơn vị chủ trì",
                                           "Đơn vị phối hợp", "Thời hạn", "Tình trạng", "Kết quả thực hiện"]
     deadline = today - timedelta(days=5)
     issued = today - timedelta(days=60)
     assert [c.value for c in sheet[4]] == [
-        1, "Rà soát, đề xuất điều chỉnh kế hoạch vốn các dự án chậm tiến độ", f"45/TB-UBND ngày {issued:%d/%m/%Y}",
-        "Sở Tài chính", None, f"{deadline:%d/%m/%Y}", "Chưa hoàn thành, quá hạn 5 ngày", None]
+        1, "Rà soát, đề xuất điều chỉnh kế hoạch vốn các dự án chậm tiến độ", f"45/TB-E2E ngày {issued:%d/%m/%Y}",
+        FINANCE, None, f"{deadline:%d/%m/%Y}", "Chưa hoàn thành, quá hạn 5 ngày", None]
     assert sheet.max_row == 4
 
     # the task page opens from the list
@@ -195,5 +176,8 @@ def test_leader_follows_a_completion_drills_down_and_downloads_excel(chromium, l
         leader.get_by_role("link", name="Tải Excel (tổng hợp)").click()
     summary = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))["Tổng hợp"]
     by_unit = {row[1]: row for row in summary.iter_rows(min_row=4, values_only=True)}
-    assert by_unit["Sở Tài chính"][2:9] == (2, 1, 0, 0, 1, 0, 50.0)
-    assert by_unit["Tổng cộng"][2:9] == (3, 1, 0, 0, 2, 0, 33.3)
+    assert by_unit[FINANCE][2:9] == (2, 1, 0, 0, 1, 0, 50.0)
+    assert by_unit[HEALTH][2:9] == (1, 0, 0, 0, 1, 0, 0.0)
+    assert by_unit["Tổng cộng"][2:8] == tuple(total_after[c] for c in (
+        "tong_so", "hoan_thanh_dung_han", "hoan_thanh_qua_han", "chua_hoan_thanh_trong_han",
+        "chua_hoan_thanh_qua_han", "khong_co_han"))
