@@ -53,6 +53,10 @@ _DIRECTIVE_LIST = re.compile(
     r"(?:(?:Chủ tịch|Bí thư|Thủ tướng|[Đđ]ồng chí|Đồng thời|Ngoài ra)[^.;:]{0,120}?\s)?"
     r"(?:chỉ đạo|yêu cầu|đề nghị|nhấn mạnh|lưu ý|giao)(?:\s+(?P<object>[^:;.]{3,80}?))?\s*:\s*")
 _STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
+# A list intro that hands over tasks ("... khẩn trương triển khai các nội dung sau:"), not one that
+# notes orientations ("trong đó lưu ý một số nội dung trọng tâm sau:").
+_EXEC_LIST = re.compile(r"(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
+                        r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
 _HEADING_PREFIX = re.compile(r"(?:Đối với|Riêng|Trách nhiệm của|Nhiệm vụ của|Về phía)\s+")
 # "5. Các chủ rừng là tổ chức (các Ban quản lý rừng ...)": a heading that qualifies its body
 _HEADING_QUALIFIER = re.compile(r"(?:\(|(?:là|gồm|thuộc|trực thuộc|của|tại|trên địa bàn)\b)")
@@ -77,6 +81,7 @@ class _Heading:
     owner: str | None
     co_owners: list[str] = field(default_factory=list)
     nontask: bool = False
+    intro: bool = False   # an unlabeled list intro ("X ... triển khai các nội dung sau:")
 
 
 @dataclass
@@ -138,8 +143,16 @@ class _Walker:
         task, count = self.intro
         self.intro = None
         later = self.tasks[count:]
-        if any(x.owner and x.owner != task.owner for x in later) and task in self.tasks:
+        if any(x.owner and (x.owner != task.owner or "intro_list" in x.reasons) for x in later) and task in self.tasks:
             self.tasks.remove(task)
+
+    def cancel_intro_list(self) -> None:
+        """A list that names owners of its own ("4. Sở Nông nghiệp và Môi trường") was no list of
+        the intro's tasks: the intro was a preamble, and its items before were principles."""
+        if not any(h.intro for h in self.headings):
+            return
+        self.headings = [h for h in self.headings if not h.intro]
+        self.tasks = [x for x in self.tasks if "intro_list" not in x.reasons]
 
     def inherited(self) -> _Heading | None:
         for h in reversed(self.headings):
@@ -172,7 +185,8 @@ class _Walker:
             self.in_addressees = True
             return
         if self.in_addressees:
-            if blk.rank >= 7 or (blk.label is None and len(body) < 120 and body.endswith((";", ".", ","))):
+            # the addressees are "- " / "+ " bullets or short lines; a paragraph starts the body
+            if 7 <= blk.rank <= 8 or (blk.label is None and len(body) < 120 and body.endswith((";", ".", ","))):
                 return
             self.in_addressees = False
         if blk.cells is not None:
@@ -193,6 +207,8 @@ class _Walker:
         # a non-attribute block ends the run of lines that attributes attach to
         self.recent = []
         self.pending = None
+        if blk.label is None and self.headings and self.headings[-1].intro:
+            self.headings.pop()   # the list under an intro ends at the next plain paragraph
         if blk.rank < 9:
             self.pop_to(blk.rank)
         if blk.label and (is_caps_heading(body) or blk.rank <= 1 and len(body) < 200 and not body.endswith(".")):
@@ -212,6 +228,7 @@ class _Walker:
         # an agency heading ("3. Sở Y tế:", "2. Sở Nông nghiệp và Môi trường")
         head = self.agency_heading(blk)
         if head is not None:
+            self.cancel_intro_list()
             self.headings.append(head)
             return
         # an intro that ends with ":" ("4. Về giải ngân vốn đầu tư công:", "Giao Sở Nội vụ:")
@@ -233,6 +250,10 @@ class _Walker:
                 self.visit_content(blk, start)
                 if len(self.tasks) > before:
                     self.intro = (self.tasks[-1], len(self.tasks))
+                if asg.owner and _EXEC_LIST.search(body):
+                    # "Bộ Y tế đề nghị Sở Y tế các tỉnh ... triển khai các nội dung sau:" - the items
+                    # below are its tasks, unless the list turns out to name its own owners
+                    self.headings.append(_Heading(self.child_rank(blk), asg.owner, asg.co_owners, intro=True))
                 return
         if blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body) and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper() and not _has_deadline_words(body):
             # short numbered title without a final stop ("1. Về dữ liệu", "4.1. Kinh phí thực hiện")
@@ -456,7 +477,8 @@ class _Walker:
             if asg is None and item_owner and not item_tasks and not explicit_only:
                 asg = Assignment(item_owner, None, coordinators_in(t, a, b), "item_subject", False, a)
             if asg is None and inh is not None and (k == 0 or not item_tasks):
-                asg = Assignment(inh.owner, None, coordinators_in(t, a, b) or list(inh.co_owners), "agency_heading", False, a)
+                asg = Assignment(inh.owner, None, coordinators_in(t, a, b) or list(inh.co_owners),
+                                 "intro_list" if inh.intro else "agency_heading", False, a)
             if asg is None and not explicit_only and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
                 asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
             if asg is None:
