@@ -124,8 +124,9 @@ def solar_to_lunar(d: date) -> tuple[int, int, int, bool]:
     day_number = _jd(d)
     k = math.floor((day_number - _K_EPOCH) / _SYNODIC)
     month_start = _new_moon_day(k + 1)
-    if month_start > day_number:
-        month_start = _new_moon_day(k)
+    while month_start > day_number:   # the estimate of k can be one month ahead (e.g. 07/5/2054)
+        k -= 1
+        month_start = _new_moon_day(k + 1)
     a11 = _lunar_month_11(d.year)
     b11 = a11
     if a11 >= month_start:
