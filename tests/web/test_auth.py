@@ -82,6 +82,17 @@ def test_csrf_enforced_on_forms(database_url, tmp_path, make_user):
     # a logged-in form post without the token is refused as well
     r = client.post("/logout")
     assert r.status_code == 400
+    # the bearer-token API needs no CSRF token (no cookie authenticates it)
+    from tracker.services import accounts
+    from sqlmodel import Session, select
+    from tracker.models import User
+
+    with Session(app.extensions["engine"]) as s:
+        token = accounts.issue_api_token(s, s.exec(select(User).where(User.login == "vp")).one(), "t")
+        s.commit()
+    r = client.post("/api/v1/directives", json={"text": "Giao Sở Y tế làm việc."},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201
     app.extensions["engine"].dispose()
 
 
