@@ -88,7 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         module = _optional_import(name)
         if module is not None:
             module.register_cli(app)
-    for name in ("tracker.web.setup",):
+    for name in ("tracker.web.setup", "tracker.web.input_guard"):
         module = _optional_import(name)
         if module is not None:
             module.init_app(app)

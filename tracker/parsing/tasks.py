@@ -90,7 +90,9 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
     """
     sent = s[a:b]
     # 1. trigger + agency ("Giao Sở Y tế ...", "Chủ tịch UBND tỉnh yêu cầu Công an tỉnh ...")
-    for m in _TRIGGER.finditer(s, a, b):
+    for n_trigger, m in enumerate(_TRIGGER.finditer(s, a, b)):
+        if n_trigger >= _MAX_TRIGGERS:
+            break  # bounded time: each trigger re-reads the text before it (hostile "Giao Giao Giao ...")
         verb = m.group("verb").lower()
         before = s[a:m.start()]
         if verb.startswith("đề nghị") and re.search(r"(?:theo|trên cơ sở|của)\s*$", before, re.I):
@@ -179,6 +181,9 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             return _with_coordinators(s, ag, b, rule="responsible", explicit=True)
     return None
 
+
+# A real sentence names a handful of trigger verbs; past this many the rest are not assignments.
+_MAX_TRIGGERS = 40
 
 _AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
 _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|Ủy ban nhân dân tỉnh)")

@@ -63,8 +63,8 @@ def parse_iso_date(value, field: str = "ngày") -> date | None:
             d, m, y = (int(p) for p in s.split("/"))
             return date(y, m, d)
         return date.fromisoformat(s)
-    except (ValueError, TypeError):
-        raise ServiceError(f"{field.capitalize()} '{s}' không hợp lệ (dạng DD/MM/YYYY)", code="invalid_date", status=422) from None
+    except (ValueError, TypeError, OverflowError):
+        raise ServiceError(f"{field.capitalize()} '{s[:40]}' không hợp lệ (dạng DD/MM/YYYY)", code="invalid_date", status=422) from None
 
 
 def _draft_from_parsed(task: dict, code_to_id: dict[str, int], session: Session) -> dict:
@@ -180,12 +180,29 @@ def save_draft(session: Session, user: User, directive: Directive, tasks: list[d
     return directive
 
 
+def _row_id(value) -> int | None:
+    """A unit id from a form or JSON row: a positive 32-bit integer (or its ASCII digits), else None."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31 - 1:
+        return value
+    return None
+
+
 def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[str]]:
     errors = []
+    # A row from the API may hold any JSON: refuse wrong types clearly instead of failing on them.
+    wrong = [k for k in ("action", "deadline_text", "recurrence", "owner")
+             if raw.get(k) is not None and not isinstance(raw.get(k), str)]
+    wrong += [k for k in ("co_unit_ids", "co_owners") if raw.get(k) is not None and not isinstance(raw.get(k), list)]
+    if wrong:
+        errors.append("dữ liệu không hợp lệ ở trường " + ", ".join(wrong))
+        raw = {k: v for k, v in raw.items() if k not in wrong}
     action = (raw.get("action") or "").strip()
     if not action:
         errors.append("thiếu nội dung nhiệm vụ")
-    unit = session.get(Unit, int(raw["unit_id"])) if str(raw.get("unit_id") or "").isdigit() else None
+    unit_id = _row_id(raw.get("unit_id"))
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
     if unit is None:
         errors.append("chưa chọn đơn vị chủ trì")
     try:
@@ -198,8 +215,9 @@ def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[
         errors.append(f"chu kỳ '{recurrence}' không hợp lệ")
     co_ids = []
     for cid in raw.get("co_unit_ids") or []:
-        if str(cid).isdigit() and session.get(Unit, int(cid)) is not None and int(cid) not in co_ids:
-            co_ids.append(int(cid))
+        cid = _row_id(cid)
+        if cid is not None and cid not in co_ids and session.get(Unit, cid) is not None:
+            co_ids.append(cid)
     start, end = raw.get("start"), raw.get("end")
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= text_len):
         start = end = None

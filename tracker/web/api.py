@@ -137,8 +137,10 @@ def create_directive():
         return api_error("empty_text", "Thiếu trường 'text' (nội dung văn bản)", 422)
     max_bytes = current_app.config.get("MAX_DIRECTIVE_BYTES", directive_service.MAX_TEXT_CHARS)
     directive_service.validate_text(text, max_bytes)
+    if data.get("number") is not None and not isinstance(data.get("number"), str):
+        return api_error("invalid_number", "'number' (số hiệu văn bản) phải là chuỗi", 422)
     kind = data.get("kind")
-    if kind is not None and kind not in DIRECTIVE_KINDS:
+    if kind is not None and (not isinstance(kind, str) or kind not in DIRECTIVE_KINDS):
         return api_error("invalid_kind", f"Loại văn bản '{kind}' không hợp lệ ({', '.join(DIRECTIVE_KINDS)})", 422)
     session = get_session()
     directive = directive_service.create_draft(
