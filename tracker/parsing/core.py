@@ -57,6 +57,8 @@ _STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngo
 # notes orientations ("trong đó lưu ý một số nội dung trọng tâm sau:").
 _EXEC_LIST = re.compile(r"(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
                         r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
+# "... các nhiệm vụ trọng tâm sau:" lists orientations: the intro itself is the task.
+_ORIENTATION_LIST = re.compile(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]*:\s*$")
 _HEADING_PREFIX = re.compile(r"(?:Đối với|Riêng|Trách nhiệm của|Nhiệm vụ của|Về phía)\s+")
 # "5. Các chủ rừng là tổ chức (các Ban quản lý rừng ...)": a heading that qualifies its body
 _HEADING_QUALIFIER = re.compile(r"(?:\(|(?:là|gồm|thuộc|trực thuộc|của|tại|trên địa bàn)\b)")
@@ -250,7 +252,7 @@ class _Walker:
                 self.visit_content(blk, start)
                 if len(self.tasks) > before:
                     self.intro = (self.tasks[-1], len(self.tasks))
-                if asg.owner and _EXEC_LIST.search(body):
+                if asg.owner and _EXEC_LIST.search(body) and not _ORIENTATION_LIST.search(body):
                     # "Bộ Y tế đề nghị Sở Y tế các tỉnh ... triển khai các nội dung sau:" - the items
                     # below are its tasks, unless the list turns out to name its own owners
                     self.headings.append(_Heading(self.child_rank(blk), asg.owner, asg.co_owners, intro=True))
