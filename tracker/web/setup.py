@@ -126,6 +126,9 @@ def init_app(app: Flask) -> None:
     def _load_user_and_check_csrf():
         # The JSON API authenticates with bearer tokens only (no cookie), so CSRF cannot
         # apply; the Telegram webhook checks its own secret header.
+        if request.endpoint == "static":
+            g.user = None
+            return
         if not request.path.startswith("/api/") and request.blueprint not in exempt:
             if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and app.config.get("WTF_CSRF_ENABLED", True):
                 csrf.protect()
