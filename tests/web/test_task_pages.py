@@ -233,3 +233,11 @@ def test_recurring_task_confirm_opens_next_occurrence(client, world, login, sess
     assert nxt.deadline > t.deadline and nxt.status == "chua_thuc_hien"
     page = client.get(f"/tasks/{nxt.id}").get_data(as_text=True)
     assert "Các kỳ của nhiệm vụ định kỳ" in page and t.deadline.strftime("%d/%m/%Y") in page
+
+
+def test_my_unit_state_counts(client, world, login, make_task):
+    make_task(world.a, action="Việc quá hạn", deadline=world.today - timedelta(days=3))
+    login(world.users["staff_a"])
+    page = client.get("/tasks/mine").get_data(as_text=True)
+    assert "Tất cả (2)" in page and "Quá hạn (1)" in page and "Trong hạn (1)" in page
+    assert "Sắp đến hạn (" not in page

@@ -460,3 +460,24 @@ def get_attachment_for(session: Session, user: User, attachment_id: int):
         raise NotFound("Không tìm thấy tệp")
     get_task_for(session, user, attachment.task_id)
     return attachment
+
+
+def state_counts(session: Session, user: User, *, today: date, due_soon_days: int = 3, own_unit_only: bool = False,
+                 coordinated_only: bool = False) -> dict[str, int]:
+    """How many of the user's visible tasks are in each deadline state (one GROUP BY query)."""
+    from sqlalchemy import func as sa_func
+
+    from tracker.deadline_state import deadline_state_sql
+    from tracker.models import TaskCoUnit
+
+    conditions = []
+    visible = permissions.visible_tasks_clause(user)
+    if visible is not None:
+        conditions.append(visible)
+    if own_unit_only:
+        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
+    if coordinated_only:
+        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
+    state_col = deadline_state_sql(Task, today, due_soon_days)
+    rows = session.exec(select(state_col, sa_func.count()).where(*conditions).group_by(state_col)).all()
+    return {state: n for state, n in rows}

@@ -93,8 +93,10 @@ def mine():
     if scope not in ("lead", "co", "all"):
         scope = "lead"
     query = {"own_unit_only": scope == "lead", "coordinated_only": scope == "co"}
-    unit = get_session().get(Unit, user.unit_id)
-    return _listing("tasks/mine.html", query, unit=unit, scope=scope)
+    session = get_session()
+    unit = session.get(Unit, user.unit_id)
+    counts = task_service.state_counts(session, user, today=local_today(), due_soon_days=_due_soon(), **query)
+    return _listing("tasks/mine.html", query, unit=unit, scope=scope, counts=counts)
 
 
 @bp.get("/tasks")
