@@ -138,7 +138,9 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         return _with_coordinators(s, ag, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
     # 2. subject + predicate, after an opening adverbial
     p = a
-    st = _STARTERS.match(s, a, b)
+    while p < b and s[p] in "“\"‘'(":
+        p += 1   # "“Sở Y tế phải hoàn thành ...”, Chủ tịch UBND tỉnh yêu cầu."
+    st = _STARTERS.match(s, p, b)
     if st:
         p = st.end()
     ag = scan_agency(s, p, b, allow_semicolon=True)
@@ -146,7 +148,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         fm = _FOR_AGENCY.match(s, a, b)
         if fm:
             ag = scan_agency(s, fm.end(), b, allow_semicolon=True)
-    if ag is not None and _CHAIR_SPEAKING.match(s, p, b) and not re.search(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b", ag.text):
+    if ag is not None and _CHAIR_SPEAKING.match(s, p, b) and not _LOWER_LEVEL.search(ag.text):
         return None  # "Chủ tịch UBND tỉnh ... đề ra / nhấn mạnh ...": the chair reports, assigns nothing to itself
     if ag is not None:
         end = joint_end(s, ag, b)
@@ -166,6 +168,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         ag = scan_agency(s, cm.end(), b, allow_semicolon=True)
         if ag is None:
             continue
+        if _CHAIR_SPEAKING.match(s, cm.end(), b) and not _LOWER_LEVEL.search(ag.text):
+            return None  # "Để ..., Chủ tịch UBND thành phố yêu cầu: ...": the chair speaks
         end = joint_end(s, ag, b)
         rest = s[end:min(b, end + 40)]
         if _SPEAKER_INTENT.match(rest):
@@ -192,7 +196,7 @@ _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|
 # The speaker of a news report named by a pronoun or a title ("Đồng chí yêu cầu ...",
 # "Ông cũng giao ...", "Người đứng đầu tỉnh đề nghị ...").
 _PERSON_SPEAKER = re.compile(
-    r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|Ông|Bà|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
+    r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
     r"\s+(?:(?:cũng|còn|đồng thời|tiếp tục|thẳng thắn)\s+)*$")
 _REQUEST_ADVERBS = re.compile(r"\s*(?:(?:cũng|còn|đồng thời|tiếp tục|trân trọng)\s+)*")
 
@@ -218,6 +222,8 @@ def _subject(s: str, a: int, b: int):
 
 _CHAIR_SPEAKING = re.compile(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|Ủy ban nhân dân|Chính phủ|Tỉnh)")
 _COMMA = re.compile(r",\s+")
+# Chairs of these bodies are addressees, not the speaker ("Chủ tịch UBND các xã, phường ...").
+_LOWER_LEVEL = re.compile(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
 _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
 _OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
@@ -234,7 +240,7 @@ def joint_end(s: str, ag: Agency, b: int) -> int:
         if not m:
             break
         nxt = scan_agency(s, m.end(), b, allow_semicolon=True)
-        if nxt is None or (nxt.start != m.end() and _CHAIR_SPEAKING.match(s, m.end(), b)):
+        if nxt is None or (nxt.start != m.end() and _CHAIR_SPEAKING.match(s, m.end(), b) and not _LOWER_LEVEL.search(nxt.text)):
             break  # "X, Chủ tịch UBND tỉnh yêu cầu": the chair starts a new clause
         end = nxt.end
     return end
