@@ -779,6 +779,11 @@ def _scan_dates(text: str, low: str, issued: date) -> list[_Cand]:
 _BEFORE_PERIOD_LEFT = re.compile(r"(?<![\w])trước\s+$", _F)
 
 
+# "tháng 3 và tháng 4/2026", "quý I và quý II/2026": two periods sharing the year; due at the later one's end.
+_AND_MONTH_RIGHT = re.compile(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?tháng\s+(?P<m>\d{1,2})\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+_AND_QUARTER_RIGHT = re.compile(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])\b\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+
+
 def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _finditer(_MONTH, text, low):
@@ -802,6 +807,10 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
                 if end is None:
                     continue
                 y = end.year
+        core_end = m.end()
+        nxt = _AND_MONTH_RIGHT.match(text, m.end()) if not (m["rel"] or m["y"] or part) else None
+        if nxt and 1 <= int(nxt["m"]) <= 12 and _plausible_year(int(nxt["y"]), issued):
+            mo, y, core_end = int(nxt["m"]), int(nxt["y"]), nxt.end()  # "trong tháng 3 và tháng 4/2026": the later
         end = _month_end(y, mo)
         if end is None:
             continue
@@ -811,7 +820,7 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
             deadline, kind = date(y, mo, 1) - timedelta(days=1), "before_month"  # "trước tháng 6/2026": 31/5
         if _PAST_RIGHT.match(text, m.end()):
             continue  # "cuối tháng 10 vừa qua"
-        c = _dated_core(text, m.start(), m.end(), issued, deadline, kind, allow_bare=bool(part and m["y"]))
+        c = _dated_core(text, m.start(), core_end, issued, deadline, kind, allow_bare=bool(part and m["y"]))
         if c:
             out.append(replace(c, rank=4))
     for m in _finditer(_QUARTER, text, low):
@@ -827,12 +836,16 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
                     continue
             else:
                 y = issued.year if _quarter_end(q, issued.year) >= issued else issued.year + 1
+        core_end = m.end()
+        nxt = _AND_QUARTER_RIGHT.match(text, m.end()) if not (m["rel"] or m["y"] or m["part"]) else None
+        if nxt and _plausible_year(int(nxt["y"]), issued):
+            q, y, core_end = _ROMAN[nxt["q"].lower()], int(nxt["y"]), nxt.end()  # "trong quý I và quý II/2026"
         deadline = _quarter_end(q, y)
         if (m["part"] or "").lower() == "đầu":
             deadline = date(y, 3 * q - 2, 10)
         elif not m["part"] and _BEFORE_PERIOD_LEFT.search(_left(text, m.start(), 12)):
             deadline = date(y, 3 * q - 2, 1) - timedelta(days=1)  # "trước quý III/2026": 30/6
-        c = _dated_core(text, m.start(), m.end(), issued, deadline, "quarter", allow_bare=bool(m["part"]))
+        c = _dated_core(text, m.start(), core_end, issued, deadline, "quarter", allow_bare=bool(m["part"]))
         if c:
             out.append(replace(c, rank=4))
     for m in _finditer(_PART_OF_YEAR, text, low):
