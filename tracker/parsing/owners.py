@@ -36,6 +36,7 @@ _GROUP_NOUNS = [
     "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
     "ủy ban", "Ủy ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
     "công ty", "trung tâm", "đơn vị sự nghiệp", "Tập đoàn", "Tổng công ty", "Hội", "Sở, ban, ngành", "Bộ, ngành",
+    "bệnh viện", "trường học", "hợp tác xã", "ban quản lý", "trạm y tế", "phòng", "đài", "báo", "cơ quan báo chí",
 ]
 # People who stand for the body they lead.
 _PERSON_HEADS = [
