@@ -459,3 +459,53 @@ def test_api_json_strings_with_nul_or_lone_surrogates_are_refused(api, client):
                                  content_type="application/json")
         assert response.status_code == 400
         assert response.get_json()["error"]["code"] == "invalid_characters"
+
+
+# --- every web form: hostile values get a page with a message, never a 500 ------------
+
+FORM_FIELDS = ["action", "active", "code", "confirm_password", "current_password", "decision", "digest_time",
+               "display_name", "issued", "issuer", "kind", "lead_days", "login", "name", "new_date", "new_end",
+               "new_password", "new_start", "note", "notify_enabled", "number", "op", "password", "progress",
+               "quiet_end", "quiet_start", "reason", "role", "row_count", "signer", "skip_non_working_days", "state",
+               "text", "title", "unit_id", "version", "status"] + [
+    f"tasks-0-{f}" for f in ("unit", "co", "action", "deadline", "deadline_text", "recurrence", "owner", "co_owners",
+                             "start", "end", "reasons", "urgent", "confidence")]
+HOSTILE_VALUES = ["", "x", "abc", "-1", "0", "1.5", "99999999999999999999", "31/02/2022", "2022-13-45",
+                  "99/99/99999999999", "25:99", "١٢", "<script>alert(1)</script>", "\" onmouseover=\"x", "'; DROP TABLE task;--",
+                  "a" * 20_000, "\u202e\u200b", "%s%s%n", "../../etc/passwd", "true", "on", "null", "[]", "{}"]
+
+
+def test_every_web_form_survives_hostile_values(app, client, world):
+    from tests.hardening.conftest import login_as
+    from tests.hardening.conftest import url_for_rule
+
+    rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods and not r.rule.startswith("/api/")
+             and "webhook" not in r.rule]
+    failures = []
+    for value in HOSTILE_VALUES:
+        form = {name: value for name in FORM_FIELDS}
+        for rule in rules:
+            for role in ("clerk", "admin", "staff"):
+                url = url_for_rule(rule, world, role=role)
+                if rule.endpoint == "directives.review_post":  # the draft's review form, not the published one
+                    url = url.replace(f"/directives/{world.published.id}/", f"/directives/{world.draft.id}/")
+                login_as(client, world.users[role])
+                response = client.post(url, data=form)
+                if response.status_code >= 500:
+                    failures.append(f"POST {url} as {role} with {value[:30]!r}: {response.status_code}")
+    # and the same fields as query parameters on every page
+    for value in HOSTILE_VALUES[:12]:
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            url = url_for_rule(rule, world, role="clerk")
+            if url is None:
+                continue
+            login_as(client, world.users["clerk"])
+            params = {k: value for k in ("page", "unit", "directive", "state", "status", "q", "from", "to", "period",
+                                         "scope", "ext", "limit", "signer", "per_page", "next")}
+            response = client.get(url, query_string=params,
+                                  headers={"Authorization": f"Bearer {world.tokens['clerk']}"})
+            if response.status_code >= 500:
+                failures.append(f"GET {url} with {value[:30]!r}: {response.status_code}")
+    assert not failures, "\n".join(failures)

@@ -162,7 +162,11 @@ def _row_from_draft(task: dict, lookup: UnitLookup) -> dict:
 
 
 def _rows_from_form() -> list[dict]:
-    count = int(request.form.get("row_count") or 0)
+    try:
+        count = int(request.form.get("row_count") or 0)
+    except ValueError:
+        raise ServiceError("Biểu mẫu không hợp lệ (số dòng nhiệm vụ); vui lòng tải lại trang", code="invalid_form",
+                           status=400) from None
     rows = []
     for i in range(min(count, directive_service.MAX_TASKS)):
         rows.append({f: (request.form.get(f"tasks-{i}-{f}") or "") for f in ROW_FIELDS})
