@@ -6,8 +6,9 @@
   PDFs with a broken cross-reference table) into a clear ServiceError, quickly.
 - The JSON API answers random bodies with a JSON error (4xx), never a 500.
 
-Time limits here are generous correctness bounds (a pathological input takes minutes,
-not seconds); speed itself is measured by the benchmarks under bench/.
+Time limits here are generous correctness bounds on the CPU time of the test process
+(so a busy CI machine does not make them flaky; a pathological input takes minutes, not
+seconds); speed itself is measured by the benchmarks under bench/.
 """
 import io
 import json
@@ -89,9 +90,9 @@ HOSTILE_UNITS = [".", ",", ";", ":", "-", "/", "(", ")", "[", "…", "“", "|",
 @pytest.mark.parametrize("unit", HOSTILE_UNITS)
 def test_a_100_kb_line_of_repeated_tokens_parses_in_bounded_time(unit):
     text = unit * (100_000 // len(unit))
-    started = time.perf_counter()
+    started = time.process_time()
     out = parse_directive(text, issued="2022-01-12", units=REGISTRY)
-    assert time.perf_counter() - started < 10, f"{unit!r} x {len(text) // len(unit)}"
+    assert time.process_time() - started < 10, f"{unit!r} x {len(text) // len(unit)}"
     _check_contract(text, out)
 
 
@@ -107,9 +108,9 @@ def _two_megabytes(one_line: bool) -> str:
 @pytest.mark.parametrize("one_line", [False, True], ids=["lines", "one-line"])
 def test_a_2_mb_directive_parses_in_bounded_time(one_line):
     text = _two_megabytes(one_line)
-    started = time.perf_counter()
+    started = time.process_time()
     out = parse_directive(text, issued="2022-01-12", units=REGISTRY)
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     _check_contract(text, out)
     if not one_line:
         assert len(out["tasks"]) > 1000
@@ -169,10 +170,10 @@ def _pdf(text: str = "Giao So Y te kiem tra an toan thuc pham truoc ngay 25/01/2
 
 
 def _refused(filename: str, data: bytes, codes: set[str] | None = None) -> ServiceError:
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(ServiceError) as info:
         imports.extract_directive_text(filename, data)
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     exc = info.value
     assert exc.message and exc.status in (413, 415, 422), exc.message
     assert "Traceback" not in exc.message
@@ -256,14 +257,14 @@ def test_billion_laughs_in_document_xml_is_not_expanded():
     entities = '<!ENTITY a0 "ha">' + "".join(f'<!ENTITY a{i} "{("&a%d;" % (i - 1)) * 10}">' for i in range(1, 10))
     xml = (f'<?xml version="1.0"?><!DOCTYPE w:document [{entities}]>'
            f'<w:document {W}><w:body><w:p><w:r><w:t>&a9;</w:t></w:r></w:p></w:body></w:document>').encode()
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         text = imports.extract_directive_text("chi-thi.docx", _docx(xml))
     except ServiceError as exc:
         assert exc.code in ("corrupt_file", "zip_bomb")
     else:
         assert len(text) < 10_000  # entities left unexpanded
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
 
 
 def _break_xref(pdf: bytes) -> bytes:
@@ -289,7 +290,7 @@ def test_pdf_with_a_broken_cross_reference_table(damage):
         "nested_arrays": b"%PDF-1.4\n1 0 obj\n" + b"[" * 100_000 + b"\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF",
         "stream_length_lies": good.replace(b"/Length ", b"/Length 9999999"),
     }[damage]
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         text = imports.extract_directive_text("chi-thi.pdf", data)
     except ServiceError as exc:
@@ -298,7 +299,7 @@ def test_pdf_with_a_broken_cross_reference_table(damage):
     else:
         # pypdf may rebuild a damaged table by scanning the objects; then the text must be the real text
         assert "Giao So Y te" in text, damage
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
 
 
 def test_pdf_with_a_broken_xref_and_no_recoverable_objects_is_refused_clearly():
