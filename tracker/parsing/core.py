@@ -688,7 +688,7 @@ def _looks_topic(prefix: str) -> bool:
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
 
 
-_ISSUER = re.compile(r"^(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|Ủy ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|HĐND tỉnh|Ban Thường vụ|"
+_ISSUER = re.compile(r"^(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|Tỉnh uỷ|HĐND tỉnh|Ban Thường vụ|"
                      r"Văn phòng Chính phủ)$")
 
 

@@ -28,13 +28,14 @@ _HEADS = [
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
     "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
     "Thông tấn xã", "Kiểm toán Nhà nước", "Đại học", "Tổng Liên đoàn", "Trung ương Đoàn", "Ủy ban Quản lý",
+    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
     "sở", "Sở", "bộ", "Bộ", "cơ quan", "đơn vị", "địa phương", "cấp", "ngành", "chủ đầu tư",
     "tổ chức", "doanh nghiệp", "chủ rừng", "chủ dự án", "chủ cơ sở", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
     "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
-    "ủy ban", "Ủy ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
+    "ủy ban", "Ủy ban", "uỷ ban", "Uỷ ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
     "công ty", "trung tâm", "đơn vị sự nghiệp", "Tập đoàn", "Tổng công ty", "Hội", "Sở, ban, ngành", "Bộ, ngành",
     "bệnh viện", "trường học", "hợp tác xã", "ban quản lý", "trạm y tế", "phòng", "đài", "báo", "cơ quan báo chí",
 ]

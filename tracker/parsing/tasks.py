@@ -45,12 +45,12 @@ _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoa
                      r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu|"
                      r"^Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
 _PROPOSAL_TO_TOP = re.compile(
-    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
-    r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|Ủy ban nhân dân thành phố|các bộ|Bộ)\b")
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
+    r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|các bộ|Bộ)\b")
 # A department or a commune proposing something to the province (a proposal, no task).
 _PROPOSAL_UP = re.compile(
-    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|Ủy ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|"
-    r"UBND thành phố|Ủy ban nhân dân thành phố|tỉnh|Tỉnh|Thành phố|Trung ương)\b")
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|"
+    r"UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|tỉnh|Tỉnh|Thành phố|Trung ương)\b")
 _SPEAKER_INTENT = re.compile(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
 
 @dataclass
@@ -190,7 +190,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
 _MAX_TRIGGERS = 40
 
 _AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
-_CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|Ủy ban nhân dân tỉnh)")
+_CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh)")
 
 
 # The speaker of a news report named by a pronoun or a title ("Đồng chí yêu cầu ...",
@@ -220,7 +220,7 @@ def _subject(s: str, a: int, b: int):
     return scan_agency(s, st.end() if st else a, b, allow_semicolon=True)
 
 
-_CHAIR_SPEAKING = re.compile(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|Ủy ban nhân dân|Chính phủ|Tỉnh)")
+_CHAIR_SPEAKING = re.compile(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Tỉnh)")
 _COMMA = re.compile(r",\s+")
 # Chairs of these bodies are addressees, not the speaker ("Chủ tịch UBND các xã, phường ...").
 _LOWER_LEVEL = re.compile(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
