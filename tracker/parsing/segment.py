@@ -20,6 +20,7 @@ _LABELS = [
     (re.compile(r"\d{1,2}\.\d{1,2}\.?\s+"), 3),
     (re.compile(r"\d{1,2}\s*[.)]\s*(?=\S|$)"), 2),
     (re.compile(r"[a-zđ]\s*\)\s*"), 5),
+    (re.compile(r"[a-zđ]\.\s+(?=[A-ZĐÀ-Ỹ])"), 5),   # "a. Chỉ đạo ...": the same rank as "a)"
     (re.compile(r"\((?:[ivx]{1,4}|\d{1,2}|[a-zđ])\)\s+"), 6),
     (re.compile(r"[-–](?=\s)\s*"), 7),
     (re.compile(r"[•·●▪◦*○◆❖➢►✓√]\s*"), 7),
