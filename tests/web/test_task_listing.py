@@ -87,3 +87,15 @@ def test_constant_number_of_queries(session, many, app):
         event.remove(engine, "before_cursor_execute", listener)
     assert len(rows) == 23
     assert len(statements) <= 5
+
+
+def test_broad_search_falls_back_to_index_order(session, many, monkeypatch):
+    monkeypatch.setattr(task_service, "SEARCH_SORT_IN_PYTHON", 3)
+    clerk, _, _, tasks, today = many
+    wanted = [t for t in tasks if "chuyển đổi số" in t.action]
+    seen = []
+    for page in (1, 2, 3):
+        rows, total = task_service.list_tasks(session, clerk, today=today, q="chuyen doi so", page=page, per_page=5)
+        assert total == len(wanted)
+        seen += [t.id for t, _, _ in rows]
+    assert seen == _expected(wanted)

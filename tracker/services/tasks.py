@@ -341,15 +341,23 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
         conditions.append(Task.directive_id == directive_id)
     if q and q.strip():
         conditions.append(search_clause(q))
-    # One scan counts both the total and the dated tasks; the page is then read in two
-    # index-ordered segments (dated tasks by deadline, then undated ones), because sorting
-    # on "deadline IS NULL" would defeat the deadline indexes and sort every match.
-    total, dated = session.exec(select(sa_func.count(), sa_func.count(Task.deadline)).select_from(Task)
-                                .where(*conditions)).one()
     offset = (max(page, 1) - 1) * per_page
-    if q and q.strip() and total <= SEARCH_SORT_IN_PYTHON:
-        ids = _page_ids_sorted_here(session, conditions, offset, per_page)
-    else:
+    ids = None
+    if q and q.strip():
+        # A search: one scan for the matches (at most SEARCH_SORT_IN_PYTHON of them), sorted
+        # here. Walking the deadline index instead would visit most rows to fill one page.
+        matches = session.exec(select(Task.id, Task.deadline).where(*conditions)
+                               .limit(SEARCH_SORT_IN_PYTHON + 1)).all()
+        if len(matches) <= SEARCH_SORT_IN_PYTHON:
+            total = len(matches)
+            matches = sorted(matches, key=lambda m: (m[1] is None, m[1] or date.min, m[0]))
+            ids = [m[0] for m in matches[offset:offset + per_page]]
+    if ids is None:
+        # One scan counts both the total and the dated tasks; the page is then read in two
+        # index-ordered segments (dated tasks by deadline, then undated ones), because sorting
+        # on "deadline IS NULL" would defeat the deadline indexes and sort every match.
+        total, dated = session.exec(select(sa_func.count(), sa_func.count(Task.deadline)).select_from(Task)
+                                    .where(*conditions)).one()
         ids = _page_ids_by_index(session, conditions, dated, total, offset, per_page)
     if not ids:
         return [], total
@@ -372,14 +380,6 @@ def _page_ids_by_index(session: Session, conditions: list, dated: int, total: in
                                  .order_by(Task.id).offset(max(0, offset - dated))
                                  .limit(per_page - len(ids))).all())
     return ids
-
-
-def _page_ids_sorted_here(session: Session, conditions: list, offset: int, per_page: int) -> list[int]:
-    """For a selective search: walking the deadline index would visit most rows to find one
-    page of matches, so read the (few) matches in one scan and sort them here."""
-    matches = session.exec(select(Task.id, Task.deadline).where(*conditions)).all()
-    matches = sorted(matches, key=lambda m: (m[1] is None, m[1] or date.min, m[0]))
-    return [m[0] for m in matches[offset:offset + per_page]]
 
 
 def search_clause(q: str):
