@@ -20,7 +20,8 @@ from datetime import date
 
 from .header import parse_header
 from .normalize import normalize
-from .owners import _is_predicate, find_agencies, scan_agency, split_agency_list
+from .owners import _HEADS as _AGENCY_HEADS
+from .owners import _PERSON_HEADS, _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry
 from .result import TaskDraft, deadline_in, deadlines_of, to_contract
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
@@ -69,6 +70,34 @@ def _skip_spaces(t: str, i: int, b: int) -> int:
     while i < b and t[i] in " ,":
         i += 1
     return i
+
+
+_CAPS_HEADS = sorted(set(_AGENCY_HEADS + _PERSON_HEADS + ["các"]), key=len, reverse=True)
+_ACRONYM = re.compile(r"[A-ZĐ&\-]*(?:&|UBND|HĐND|MTTQ|BCH|BQL|KBNN|BHXH|VNPT|EVN|PVN|ACV|VPCP|TP)[A-ZĐ&\-]*[.,:;]?")
+
+
+def _caps_agency(body: str) -> str | None:
+    """The agency named by a heading in capitals ("SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG:"), else None.
+
+    The head noun is restored from the vocabulary ("ỦY BAN NHÂN DÂN" -> "Ủy ban nhân dân"),
+    the name words are capitalised as in a proper name, and the phrase must be the whole heading."""
+    text = body.strip().rstrip(":").strip()
+    if not text or len(text) > 160 or not text.isupper():
+        return None
+    low = text.lower()
+    head = next((h for h in _CAPS_HEADS if low.startswith(h.lower()) and (len(low) == len(h) or not low[len(h)].isalnum())), None)
+    if head is None:
+        return None
+    rest = " ".join(w if _ACRONYM.fullmatch(w) else w[:1] + w[1:].lower() for w in text[len(head):].split(" "))
+    rest = re.sub(r"\b(Và|Các|Của)\b", lambda m: m.group(1).lower(), rest)
+    titled = head + rest
+    ag = scan_agency(titled, 0, len(titled), allow_semicolon=True)
+    if ag is None:
+        return None
+    end = joint_end(titled, ag, len(titled))
+    if titled[end:].strip(" .,;"):
+        return None
+    return owner_text(ag) if end == ag.end else titled[titled.find(ag.text[:3]) if ag.start else 0:end]
 
 
 def _carries(t: str, i: int, b: int) -> bool:
@@ -213,6 +242,13 @@ class _Walker:
             self.headings.pop()   # the list under an intro ends at the next plain paragraph
         if blk.rank < 9:
             self.pop_to(blk.rank)
+        if blk.label and is_caps_heading(body) and not self.in_nontask_section():
+            owner = _caps_agency(body)
+            if owner:
+                # "2. SỞ CÔNG THƯƠNG:" - an agency heading written in capitals
+                self.cancel_intro_list()
+                self.headings.append(_Heading(blk.rank, owner))
+                return
         if blk.label and (is_caps_heading(body) or blk.rank <= 1 and len(body) < 200 and not body.endswith(".")):
             self.headings.append(_Heading(blk.rank, None, nontask=bool(_NONTASK_SECTION.match(body.lstrip()))))
             return
