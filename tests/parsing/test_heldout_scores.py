@@ -144,3 +144,11 @@ def test_cong_dien_addressees_are_no_heading():
             "1. Sở Y tế bố trí phương tiện cấp cứu trước 17 giờ 00 ngày 24/11/2025.\n")
     tasks = parse_directive(text, issued="2025-11-24")["tasks"]
     assert [(t["owner"], t["deadline"]) for t in tasks] == [("Sở Y tế", "2025-11-24")]
+
+
+def test_agency_heading_in_capitals():
+    tasks = _tasks("2. SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG:\na. Rà soát quỹ đất trước ngày 30/4/2026.\nb. Hướng dẫn các xã lập hồ sơ.\n"
+                   "3. ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG\n- Tuyên truyền cho Nhân dân.")
+    assert [(t["owner"].lower(), t["deadline"]) for t in tasks] == [
+        ("sở nông nghiệp và môi trường", "2026-04-30"), ("sở nông nghiệp và môi trường", None),
+        ("ủy ban nhân dân các xã, phường", None)]
