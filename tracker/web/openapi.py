@@ -157,11 +157,20 @@ def openapi_document() -> dict:
             "/api/v1/stats/units": {"get": {
                 "summary": "Số liệu bốn nhóm theo đơn vị (hoàn thành đúng hạn, hoàn thành quá hạn, "
                            "chưa hoàn thành trong hạn, chưa hoàn thành quá hạn)",
+                "description": "Phục vụ bởi blueprint tổng hợp (tracker/web/dashboard.py); cùng bộ lọc với trang Tổng hợp.",
                 "parameters": [
-                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["deadline", "issued"]},
+                     "description": "Lọc theo hạn nhiệm vụ hoặc ngày ban hành văn bản"},
+                    {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "Từ ngày (DD/MM/YYYY hoặc YYYY-MM-DD)"},
+                    {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "Đến ngày"},
+                    int_param("unit", "Đơn vị (id)"),
+                    int_param("directive", "Văn bản (id)"),
+                    {"name": "signer", "in": "query", "schema": {"type": "string"}, "description": "Lãnh đạo chỉ đạo"},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
                 ],
-                "responses": {"200": {"description": "Thành công"}, **_errors("400", "401", "403")},
+                "responses": {"200": {"description": "Số liệu theo đơn vị: hoàn thành đúng hạn, hoàn thành quá hạn, "
+                                                     "chưa hoàn thành trong hạn, chưa hoàn thành quá hạn"},
+                              **_errors("400", "401", "403", "422")},
             }},
             "/api/v1/openapi.json": {"get": {"summary": "Tài liệu này", "security": [],
                                              "responses": {"200": {"description": "OpenAPI 3.1"}}}},
