@@ -306,6 +306,8 @@ _PRIORITY = re.compile(r"\b[Xx]ác định\b[^.;]{0,250}?\blà (?:một\s+)?(?:n
 
 
 def _priority_only(sentence: str) -> bool:
+    if "ác định" not in sentence[:600]:
+        return False  # cheap pre-check before the regex
     m = _PRIORITY.search(sentence, 0, 600)
     if not m or re.search(r"[.;]", sentence[:m.start()]):
         return False
