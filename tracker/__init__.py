@@ -69,9 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(
         app.config["MAX_UPLOAD_BYTES"], app.config["MAX_DIRECTIVE_BYTES"]
     ) + 512 * 1024
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["TRACKER_ENV"] == "production")
+    # CSRF tokens live as long as the session (Flask-WTF's default would expire open pages after 1 h).
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 
     from tracker import db
