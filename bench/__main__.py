@@ -16,7 +16,7 @@ import traceback
 
 from bench import common
 
-SECTIONS = ("parser", "pages", "reminders")
+SECTIONS = ("parser", "unit_pages", "pages", "reminders")
 
 
 def _guarded(name: str, fn) -> list:
@@ -60,6 +60,11 @@ def main(argv=None) -> int:
         from bench import parser as parser_bench
 
         rows += _guarded("parser", lambda: parser_bench.run(quick=quick))
+    if "unit_pages" in only and "sqlite" in backends:
+        say("unit pages at 10,000 tasks on sqlite ...")
+        from bench import unit_pages
+
+        rows += _guarded("unit_pages", lambda: unit_pages.run(say=say))
     if "pages" in only:
         from bench import pages
 
