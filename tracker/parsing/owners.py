@@ -42,7 +42,7 @@ _GROUP_NOUNS = [
 # People who stand for the body they lead.
 _PERSON_HEADS = [
     "Thủ trưởng", "Giám đốc", "Phó Giám đốc", "Tổng Giám đốc", "Chủ tịch", "Phó Chủ tịch", "Bộ trưởng",
-    "Chánh Văn phòng", "Chánh Thanh tra", "Trưởng Ban", "Trưởng ban", "Người đứng đầu", "người đứng đầu",
+    "Chánh", "Trưởng", "Trưởng ban", "Người đứng đầu", "người đứng đầu",
     "Chỉ huy trưởng", "Cục trưởng", "Chi cục trưởng", "Tư lệnh", "Viện trưởng", "Hiệu trưởng", "Tổng Cục trưởng",
     "Bí thư", "Thủ trưởng các", "lãnh đạo", "Lãnh đạo",
 ]

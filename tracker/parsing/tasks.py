@@ -155,6 +155,9 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         q = _OF_QUALIFIER.match(s, end, b)
         if q:
             end = q.end()
+        pq = _PAREN_AFTER.match(s, end, b)
+        if pq:
+            end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
         rest = s[end:min(b, end + 40)]
         if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
             return None
@@ -228,6 +231,7 @@ _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
 _OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
                      r"Trước|Ngoài|Bên cạnh|Cùng|Về|Tại|Thông qua|Dựa trên|Riêng|Đặc biệt)\b")
+_PAREN_AFTER = re.compile(r"\s*\([^()\n]{1,80}\)")
 _OF_QUALIFIER = re.compile(r"\s*của\s+[^,;.]{1,40}?(?=\s+(?:phải|cần|có trách nhiệm|khẩn trương|chủ động|tiếp tục)\b)")
 _JOIN = re.compile(r"\s*(?:,|;|và)\s*")
 
