@@ -628,6 +628,17 @@ class _Walker:
             self.last_owner = owner
         return True
 
+    def clause_subject(self, a: int, b: int) -> Assignment | None:
+        """The agency a clause opens with, when a verb follows it ("Sở Xây dựng hướng dẫn ...")."""
+        t = self.t
+        i = _skip_spaces(t, a, b)
+        if i < b and t[i] == ";":
+            i = _skip_spaces(t, i + 1, b)
+        asg = find_assignment(t, i, b)
+        if asg is None or asg.owner_start is None or asg.owner_start > i + 12:
+            return None
+        return asg
+
     def split_by_deadlines(self, a: int, b: int, asg: Assignment, conf: float, reasons: list[str]) -> list[TaskDraft]:
         """One task per clause group when several clauses carry their own deadline."""
         t = self.t
@@ -651,7 +662,11 @@ class _Walker:
         if len(hits) >= 2:
             out = []
             for ca, cb, h in hits:
-                task = TaskDraft(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), reasons + ["split_by_deadline"], conf)
+                own = self.clause_subject(ca, cb) if ca > a else None
+                # "Giao Sở Tài chính ... trước ngày 15/3; Sở Xây dựng hướng dẫn ... trong tháng 4": the
+                # later clause names its own subject
+                task = TaskDraft(own.owner if own else asg.owner, own.co_owners if own else asg.co_owners, a, b,
+                                 max(asg.action_start, a), reasons + ["split_by_deadline"], conf)
                 task.hit = h
                 task.deadline_span = (ca, cb)
                 out.append(task)
