@@ -175,6 +175,8 @@ class Task(SQLModel, table=True):
         Index("ix_task_status_deadline", "status", "deadline"),
         # covers the dashboard's per-unit four-way GROUP BY (an index-only scan on SQLite)
         Index("ix_task_unit_figures", "lead_unit_id", "deadline", "status", "completed_on"),
+        # max(updated_at) is part of the dashboard cache's data version (stats.data_version)
+        Index("ix_task_updated_at", "updated_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     directive_id: int = Field(foreign_key="directive.id", index=True)

@@ -184,6 +184,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_task_status_deadline', ['status', 'deadline'], unique=False)
         batch_op.create_index('ix_task_unit_deadline', ['lead_unit_id', 'deadline'], unique=False)
         batch_op.create_index('ix_task_unit_figures', ['lead_unit_id', 'deadline', 'status', 'completed_on'], unique=False)
+        batch_op.create_index('ix_task_updated_at', ['updated_at'], unique=False)
 
     op.create_table('attachment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -307,6 +308,7 @@ def downgrade() -> None:
 
     op.drop_table('attachment')
     with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_updated_at')
         batch_op.drop_index('ix_task_unit_figures')
         batch_op.drop_index('ix_task_unit_deadline')
         batch_op.drop_index('ix_task_status_deadline')

@@ -21,6 +21,9 @@ Everything is one GROUP BY over `deadline_state_sql` (a row or a few per unit co
 back, never the tasks; see `unit_figures` for the SQLite form); the overdue list is
 filtered with the sargable `state_filter_sql` and paged in SQL.
 """
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
@@ -299,11 +302,15 @@ def unit_figures(session: Session, filters: Filters, today: date, *, packed: boo
 
 
 def dashboard(session: Session, filters: Filters | None = None, *, today: date | None = None,
-              now: datetime | None = None, include_empty_units: bool = False) -> Dashboard:
-    """Per-unit four-way figures, the total and the ranking: two queries whatever the task count."""
+              now: datetime | None = None, include_empty_units: bool = False,
+              cache: "ResultCache | None" = None) -> Dashboard:
+    """Per-unit four-way figures, the total and the ranking: two queries whatever the task count.
+
+    With a `cache` the per-unit figures are reused while the data version is unchanged
+    (see `ResultCache`); the unit names are read fresh every time."""
     filters = filters or Filters()
     today = today or local_today(now)
-    per_unit = unit_figures(session, filters, today)
+    per_unit = cached_unit_figures(session, filters, today, cache)
     total = Figures()
     for figures in per_unit.values():
         for column in COLUMNS:
@@ -341,6 +348,79 @@ def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
             rank, previous = position, key
         row.rank = rank
     return rows
+
+
+# --- cache of the figures ------------------------------------------------------------
+#
+# The figures change only when a task does. Every task change path stamps the row
+# (`tasks._bump_version` sets `updated_at` on update, confirm, return and approved
+# extension) or inserts a new row (publish, the next occurrence of a recurring task, the
+# synthetic generator); tasks are never deleted. So (max(Task.id), max(Task.updated_at)),
+# two index-only lookups (ix_task_updated_at), is a data version: a cached result is
+# reused only while it is unchanged, for the same filters and the same local day.
+# One hole is left, and a time limit closes it: `updated_at` is stamped when the UPDATE
+# runs, not at commit, so a transaction that commits after a later-stamped one (or a row
+# edited by hand in SQL) does not move the version. Entries therefore also expire after
+# CACHE_TTL_S seconds, which bounds how stale such a figure can be.
+
+CACHE_TTL_S = 30.0
+CACHE_SIZE = 128
+
+
+def data_version(session: Session) -> tuple:
+    """(max task id, max task updated_at): changes whenever a task is added or changed."""
+    max_id = select(func.max(Task.id)).scalar_subquery()
+    max_updated = select(func.max(Task.updated_at)).scalar_subquery()
+    return tuple(session.execute(select(max_id, max_updated)).one())
+
+
+def filters_key(filters: Filters) -> tuple:
+    """The filters in a normal form (what changes the result, nothing else), hashable."""
+    return tuple(sorted(filters.query_args().items()))
+
+
+class ResultCache:
+    """A bounded, thread-safe LRU of computed results with a time limit per entry.
+
+    One lives in each web worker (`app.extensions`), so each process computes a result
+    once per data version. Values must not be mutated by readers."""
+
+    def __init__(self, maxsize: int = CACHE_SIZE, ttl: float = CACHE_TTL_S, clock=time.monotonic):
+        self.maxsize, self.ttl, self.clock = maxsize, ttl, clock
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_compute(self, key, compute):
+        now = self.clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry[0] < self.ttl:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry[1]
+            self.misses += 1
+        value = compute()  # outside the lock: two threads may both compute, never block each other
+        with self._lock:
+            self._entries[key] = (now, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def cached_unit_figures(session: Session, filters: Filters, today: date, cache: ResultCache | None,
+                        version: tuple | None = None) -> dict[int, Figures]:
+    """`unit_figures` through `cache` (keyed by filters, day and data version)."""
+    if cache is None:
+        return unit_figures(session, filters, today)
+    version = version if version is not None else data_version(session)
+    return cache.get_or_compute(("unit_figures", filters_key(filters), today, version),
+                                lambda: unit_figures(session, filters, today))
 
 
 # --- overdue list --------------------------------------------------------------------
@@ -393,14 +473,19 @@ def overdue_statement(filters: Filters, today: date):
 
 
 def overdue_page(session: Session, filters: Filters, *, page: int = 1, per_page: int = 50,
-                 today: date | None = None, now: datetime | None = None) -> Page:
-    """One page of the overdue list (two queries: the page and its count)."""
+                 today: date | None = None, now: datetime | None = None, total: int | None = None) -> Page:
+    """One page of the overdue list (two queries: the page and its count).
+
+    `total`: the number of overdue tasks under these filters when the caller knows it
+    already (the dashboard's "chưa hoàn thành, quá hạn" total is exactly that count), so
+    the count query is skipped."""
     today = today or local_today(now)
     per_page = max(1, min(int(per_page), MAX_PAGE_SIZE))
     page = max(1, int(page))
-    count_stmt = apply_filters(
-        select(func.count()).select_from(Task).where(ds.state_filter_sql(Task, ds.OVERDUE, today)), filters)
-    total = session.execute(count_stmt).scalar_one()
+    if total is None:
+        count_stmt = apply_filters(
+            select(func.count()).select_from(Task).where(ds.state_filter_sql(Task, ds.OVERDUE, today)), filters)
+        total = session.execute(count_stmt).scalar_one()
     page = min(page, max(1, -(-total // per_page)))
     rows = session.execute(overdue_statement(filters, today).limit(per_page).offset((page - 1) * per_page)).all()
     return Page(

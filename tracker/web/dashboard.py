@@ -60,6 +60,11 @@ VIEWERS = (LEADER, CLERK, ADMIN)
 OVERDUE_PREVIEW = 10
 OVERDUE_PER_PAGE = 50
 CHART_UNITS = 15
+# The unit table lists every unit up to this many; beyond it, the best and the worst
+# UNITS_EACH_END units with a link to the full table (?all_units=1): 300 rows of figures
+# were most of a 365 KB page.
+UNITS_FULL_MAX = 60
+UNITS_EACH_END = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 COLORS = {
@@ -73,6 +78,22 @@ COLORS = {
 
 def _filters() -> stats.Filters:
     return stats.parse_filters(request.args)
+
+
+def _cache() -> stats.ResultCache:
+    """This worker's cache of dashboard figures (see stats.ResultCache)."""
+    cache = current_app.extensions.get("dashboard_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("dashboard_cache", stats.ResultCache())
+    return cache
+
+
+def _filter_choices(session, directive_id: int | None) -> tuple[list, list]:
+    """(signers, recent directives) for the filter form, cached like the figures: both
+    change only when a directive is published, which adds tasks (a new max task id)."""
+    return _cache().get_or_compute(
+        ("filter_choices", directive_id, stats.data_version(session)),
+        lambda: (stats.signers(session), stats.recent_directives(session, include_id=directive_id)))
 
 
 def _page() -> int:
@@ -200,15 +221,23 @@ def index():
     session = get_session()
     filters = _filters()
     today = local_today()
-    board = stats.dashboard(session, filters, today=today)
-    overdue = stats.overdue_page(session, filters, today=today, per_page=OVERDUE_PREVIEW)
+    board = stats.dashboard(session, filters, today=today, cache=_cache())
+    # the overdue list's count is the total's "chưa hoàn thành, quá hạn" figure
+    overdue = stats.overdue_page(session, filters, today=today, per_page=OVERDUE_PREVIEW,
+                                 total=board.total.chua_hoan_thanh_qua_han)
     ranked = [u for u in board.units if u.rank is not None]
     most_overdue = sorted((u for u in board.units if u.figures.chua_hoan_thanh_qua_han),
                           key=lambda u: (-u.figures.chua_hoan_thanh_qua_han, u.name))[:CHART_UNITS]
+    units_head, units_tail = board.units, []
+    if len(board.units) > UNITS_FULL_MAX and request.args.get("all_units") != "1":
+        units_head, units_tail = board.units[:UNITS_EACH_END], board.units[-UNITS_EACH_END:]
+    signers, directives = _filter_choices(session, filters.directive_id)
     return render_template(
         "dashboard/index.html", board=board, filters=filters, args=filters.query_args(), overdue=overdue,
         labels=stats.COLUMN_LABELS, columns=stats.COLUMNS, colors=COLORS,
-        signers=stats.signers(session), directives=stats.recent_directives(session, include_id=filters.directive_id),
+        units_head=units_head, units_tail=units_tail,
+        units_hidden=len(board.units) - len(units_head) - len(units_tail),
+        signers=signers, directives=directives,
         chart_total=composition_svg(board.total),
         chart_overdue=units_svg(most_overdue, "Đơn vị có nhiều nhiệm vụ quá hạn nhất"),
         chart_best=rate_svg(ranked[:CHART_UNITS], "Đơn vị có tỷ lệ hoàn thành đúng hạn cao nhất"),
@@ -233,7 +262,7 @@ def overdue():
         abort(404)
     unit_figures = None
     if unit is not None:
-        board = stats.dashboard(session, filters, today=today)
+        board = stats.dashboard(session, filters, today=today, cache=_cache())
         unit_figures = board.units[0].figures if board.units else stats.Figures()
     return render_template("dashboard/overdue.html", page=page, filters=filters, args=filters.query_args(),
                            args_no_unit=filters.without_unit().query_args(),
@@ -322,7 +351,7 @@ def api_stats_units():
                                       "message": "Chỉ lãnh đạo, Văn phòng và quản trị xem được số liệu tổng hợp"}})
         response.status_code = 403
         return response
-    board = stats.dashboard(get_session(), _filters(), today=local_today())
+    board = stats.dashboard(get_session(), _filters(), today=local_today(), cache=_cache())
     return jsonify(board.as_dict())
 
 
