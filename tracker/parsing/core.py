@@ -523,7 +523,7 @@ class _Walker:
                 if item_tasks and k > 0:
                     prev = item_tasks[-1]
                     hit = deadline_in(t, a, b, self.issued)
-                    if _dated(hit) and not _TIME_SENTENCE.match(sent) and (_dated(prev.hit) or _NEW_CASE.match(sent)):
+                    if _dated(hit) and not _TIME_SENTENCE.match(sent) and (_dated(prev.hit) or _NEW_CASE.match(sent) or _is_predicate(t, a, b)):
                         # a later sentence with its own deadline is a task of the same owner
                         task = TaskDraft(prev.owner, [], a, b, a, ["same_item_sentence"], prev.confidence - 0.1)
                         task.hit = hit
