@@ -119,6 +119,11 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
                 continue
             if re.search(r"\bđã\b", before):
                 continue  # a report of what was asked before
+        if verb.startswith("giao"):
+            lm = _NAMED_LEADER.match(s, m.end(), b)
+            if lm:
+                # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
+                return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao", True, lm.end())
         ag = scan_agency(s, m.end(), b)
         if ag is None:
             # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
@@ -192,6 +197,11 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
 # A real sentence names a handful of trigger verbs; past this many the rest are not assignments.
 _MAX_TRIGGERS = 40
 
+# A named deputy head of the issuing body ("Phó Thủ tướng Chính phủ Trần Hồng Hà", "Phó Chủ tịch UBND tỉnh
+# Nguyễn Văn B"): a person with no agency to map to.
+_NAMED_LEADER = re.compile(
+    r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
+    r"(?:\s+(?!Chính\b)[A-ZĐÀ-Ỹ][^\s,.;:()]*){2,4})")
 _AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
 _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh)")
 
