@@ -418,7 +418,7 @@ _MEETING_LEFT = re.compile(r"""
 """, _F)
 
 _PARTICIPLE_LEFT = re.compile(r"""
-    (?:(?<!phải\s)(?<!cần\s)(?:được|đã|đang)(?:\s+[^\s,.;:()]+){0,2}|giao|của|nhiệm\s+vụ|chỉ\s+tiêu)\s+$
+    (?:(?<!phải\s)(?<!cần\s)(?:được|đã|đang)(?:\s+[^\s,.;:()]+){0,2}|(?<!bàn\s)giao|của|nhiệm\s+vụ|chỉ\s+tiêu)\s+$
 """, _F)
 _COMPLETION_VERB_LEFT = re.compile(r"""
     (?<![\w])(?P<verb>hoàn\s+thành|xong|thông\s+xe(?:\s+kỹ\s+thuật)?|khánh\s+thành|bàn\s+giao|
