@@ -436,6 +436,7 @@ _NOUN_QUALIFIED_PERIODIC = re.compile(r"""
     (?:\s+[^\s,.;:]+){0,3}\s+$
 """, _F)
 _FORECAST_LEFT = re.compile(r"dự\s+báo[^.;:\n]{0,110}$", _F)
+_DUE_CLOCK_LEFT = re.compile(r"(?<![\w])(?:trước|chậm\s+nhất)\s+" + _CLOCK + r"\s*,?\s*$", _F)
 
 _ONGOING_NOUN_LEFT = re.compile(r"""
     (?:chi|kinh\s+phí|nhiệm\s+vụ|ngân\s+sách|dự\s+toán|công\s+việc|hoạt\s+động|cập\s+nhật|việc|
@@ -1058,8 +1059,8 @@ def _scan_recurrences(text: str, low: str, issued: date) -> list[_Cand]:
         long_left = _left(text, a.start(), 120)
         if _NOUN_QUALIFIED_PERIODIC.search(long_left):
             continue  # "Nghị quyết hằng năm", "ngân sách hằng năm"
-        if period == "ngày" and _FORECAST_LEFT.search(long_left):
-            continue  # "dự báo ... hằng ngày"
+        if period == "ngày" and _FORECAST_LEFT.search(long_left) and not _DUE_CLOCK_LEFT.search(window):
+            continue  # "dự báo ... hằng ngày" (but "cập nhật dự báo, thông báo ... trước 16 giờ hằng ngày" is due daily)
         if period == "ngày" and not pre:
             clock = _DAILY_CLOCK_LEFT.search(window)
             if clock:
