@@ -933,13 +933,20 @@ def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | 
 _CLAUSE_END = re.compile(r"\s*(?:[.;,)\n|]|$|và\b|để\b|góp\b|theo\b|bảo\b)", re.I)
 
 
+# "hoàn thiện các công trình ... phục vụ ... dịp Tết Bính Ngọ": work that must be ready for the
+# occasion is due the day before it; "bảo đảm an ninh ... dịp Tết Bính Ngọ" is work during it.
+_READY_FOR_LEFT = re.compile(r"(?<![\w])(?:phục\s+vụ|chuẩn\s+bị|kịp|hoàn\s+thành|hoàn\s+thiện|đưa\s+vào|khánh\s+thành|"
+                             r"thông\s+xe|cung\s+ứng|dự\s+trữ|sẵn\s+sàng)\b[^.;:\n]*$", _F)
+
+
 def _scan_lunar_holidays(text: str, low: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _finditer(_TET_SOLAR, text, low):
         y = int(m["y"]) if m["y"] else (issued.year + 1)
         pos = _position(text, m.start(), False)
         named = bool(m["y"])
-        if pos.kind == "before" or (pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named):
+        if pos.kind == "before" or (pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named
+                                    and _READY_FOR_LEFT.search(_left(text, m.start(), 160))):
             start = pos.start if pos.kind == "before" else _left_op_start(text, m.start())
             out.append(_Cand(start, m.end(), date(y, 1, 1) - timedelta(days=1), None, "holiday_eve", rank=6))
     for m in _finditer(_TET, text, low):
@@ -958,7 +965,8 @@ def _scan_lunar_holidays(text: str, low: str, issued: date) -> list[_Cand]:
             deadline = _next_tet_eve(issued)
         if pos.kind == "before" or (pos.kind == "latest"):
             out.append(_Cand(pos.start, m.end(), deadline, None, "lunar_tet", rank=6))
-        elif pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named and deadline >= issued:
+        elif pos.kind == "excluded" and pos.op in ("dịp", "trong dịp") and named and deadline >= issued \
+                and _READY_FOR_LEFT.search(_left(text, m.start(), 160)):
             out.append(_Cand(_left_op_start(text, m.start()), m.end(), deadline, None, "lunar_tet", rank=6))
     return out
 
