@@ -22,7 +22,7 @@ _LABELS = [
     (re.compile(r"[a-zđ]\s*\)\s*"), 5),
     (re.compile(r"[a-zđ]\.\s+(?=[A-ZĐÀ-Ỹ])"), 5),   # "a. Chỉ đạo ...": the same rank as "a)"
     (re.compile(r"\((?:[ivx]{1,4}|\d{1,2}|[a-zđ])\)\s+"), 6),
-    (re.compile(r"[-–](?=\s)\s*"), 7),
+    (re.compile(r"[-–](?=\s|[A-ZĐÀ-Ỹ])\s*"), 7),   # "- Nội dung", also "-Nội dung" as pasted
     (re.compile(r"[•·●▪◦*○◆❖➢►✓√]\s*"), 7),
     (re.compile(r"\+\s+"), 8),
 ]
