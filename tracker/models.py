@@ -175,7 +175,7 @@ class Task(SQLModel, table=True):
         Index("ix_task_status_deadline", "status", "deadline"),
         # covers the dashboard's per-unit four-way GROUP BY (an index-only scan on SQLite)
         Index("ix_task_unit_figures", "lead_unit_id", "deadline", "status", "completed_on"),
-        # max(updated_at) is part of the dashboard cache's data version (stats.data_version)
+        # max(updated_at) is part of the data version the caches key on (services/cache.py)
         Index("ix_task_updated_at", "updated_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -198,7 +198,9 @@ class Task(SQLModel, table=True):
     completed_at: Optional[datetime] = None
     completed_on: Optional[date] = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    # onupdate: any ORM change of a task row moves updated_at (the dashboard and search
+    # caches key on max(updated_at); see tracker/services/cache.py)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
     version: int = Field(default=1)
 
 

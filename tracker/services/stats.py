@@ -21,9 +21,6 @@ Everything is one GROUP BY over `deadline_state_sql` (a row or a few per unit co
 back, never the tasks; see `unit_figures` for the SQLite form); the overdue list is
 filtered with the sargable `state_filter_sql` and paged in SQL.
 """
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
@@ -40,6 +37,8 @@ from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import Unit
 from tracker.services import ServiceError
+from tracker.services.cache import ResultCache  # noqa: F401 (re-exported for the web layer)
+from tracker.services.cache import data_version
 from tracker.services.clock import local_today
 from tracker.services.search import task_search_clause
 
@@ -352,65 +351,15 @@ def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
 
 # --- cache of the figures ------------------------------------------------------------
 #
-# The figures change only when a task does. Every task change path stamps the row
-# (`tasks._bump_version` sets `updated_at` on update, confirm, return and approved
-# extension) or inserts a new row (publish, the next occurrence of a recurring task, the
-# synthetic generator); tasks are never deleted. So (max(Task.id), max(Task.updated_at)),
-# two index-only lookups (ix_task_updated_at), is a data version: a cached result is
-# reused only while it is unchanged, for the same filters and the same local day.
-# One hole is left, and a time limit closes it: `updated_at` is stamped when the UPDATE
-# runs, not at commit, so a transaction that commits after a later-stamped one (or a row
-# edited by hand in SQL) does not move the version. Entries therefore also expire after
-# CACHE_TTL_S seconds, which bounds how stale such a figure can be.
-
-CACHE_TTL_S = 30.0
-CACHE_SIZE = 128
-
-
-def data_version(session: Session) -> tuple:
-    """(max task id, max task updated_at): changes whenever a task is added or changed."""
-    max_id = select(func.max(Task.id)).scalar_subquery()
-    max_updated = select(func.max(Task.updated_at)).scalar_subquery()
-    return tuple(session.execute(select(max_id, max_updated)).one())
+# The figures change only when a task does, so the web layer reads them through a
+# `ResultCache` keyed by (filters, local day, data version); see tracker/services/cache.py
+# for why the data version (max task id, max updated_at) moves with every task change
+# and how long an entry may live.
 
 
 def filters_key(filters: Filters) -> tuple:
     """The filters in a normal form (what changes the result, nothing else), hashable."""
     return tuple(sorted(filters.query_args().items()))
-
-
-class ResultCache:
-    """A bounded, thread-safe LRU of computed results with a time limit per entry.
-
-    One lives in each web worker (`app.extensions`), so each process computes a result
-    once per data version. Values must not be mutated by readers."""
-
-    def __init__(self, maxsize: int = CACHE_SIZE, ttl: float = CACHE_TTL_S, clock=time.monotonic):
-        self.maxsize, self.ttl, self.clock = maxsize, ttl, clock
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_compute(self, key, compute):
-        now = self.clock()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and now - entry[0] < self.ttl:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return entry[1]
-            self.misses += 1
-        value = compute()  # outside the lock: two threads may both compute, never block each other
-        with self._lock:
-            self._entries[key] = (now, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def cached_unit_figures(session: Session, filters: Filters, today: date, cache: ResultCache | None,

@@ -346,8 +346,10 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
     if q and q.strip():
         # A search: one scan for the matches (at most SEARCH_SORT_IN_PYTHON of them), sorted
         # here. Walking the deadline index instead would visit most rows to fill one page.
-        matches = session.exec(select(Task.id, Task.deadline).where(*conditions)
-                               .limit(SEARCH_SORT_IN_PYTHON + 1)).all()
+        from tracker.services.search import cached_search_rows
+
+        matches = cached_search_rows(session, select(Task.id, Task.deadline).where(*conditions)
+                                     .limit(SEARCH_SORT_IN_PYTHON + 1))
         if len(matches) <= SEARCH_SORT_IN_PYTHON:
             total = len(matches)
             matches = sorted(matches, key=lambda m: (m[1] is None, m[1] or date.min, m[0]))
@@ -356,8 +358,13 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
         # One scan counts both the total and the dated tasks; the page is then read in two
         # index-ordered segments (dated tasks by deadline, then undated ones), because sorting
         # on "deadline IS NULL" would defeat the deadline indexes and sort every match.
-        total, dated = session.exec(select(sa_func.count(), sa_func.count(Task.deadline)).select_from(Task)
-                                    .where(*conditions)).one()
+        count_stmt = select(sa_func.count(), sa_func.count(Task.deadline)).select_from(Task).where(*conditions)
+        if q and q.strip():  # a broad search: its count is a scan, kept while the data is unchanged
+            from tracker.services.search import cached_search_rows
+
+            total, dated = cached_search_rows(session, count_stmt)[0]
+        else:
+            total, dated = session.exec(count_stmt).one()
         ids = _page_ids_by_index(session, conditions, dated, total, offset, per_page)
     if not ids:
         return [], total

@@ -1,0 +1,97 @@
+"""Per-process caches of results computed over all tasks (dashboard figures, search matches).
+
+Why a result may be reused: it depends only on the task rows (and on the local day, which
+is part of the caller's key), and every change of a task row moves the *data version*,
+(max(Task.id), max(Task.updated_at)), read with two index-only lookups (the primary key
+and ix_task_updated_at, well under a millisecond at 100,000 tasks):
+- a new task (publish, the next occurrence of a recurring task, the synthetic generator)
+  is a new, higher id; tasks are never deleted;
+- a changed task gets a new `updated_at`: `tasks._bump_version` stamps it on update,
+  confirm, return and approved extension, and `Task.updated_at` has an ORM `onupdate`, so
+  any other ORM change of a task row stamps it too.
+One hole is left, and a time limit closes it: `updated_at` is the clock when the UPDATE
+runs, not when it commits, so a transaction that commits after a later-stamped one (or a
+machine whose clock lags another's, or a row edited by hand in SQL) may not move the
+version. Entries therefore also expire after CACHE_TTL_S seconds, which bounds how stale
+a figure can ever be.
+
+Each web worker holds its own caches (bounded LRU, thread-safe), so each process computes
+a result once per data version; nothing is shared between processes or machines.
+"""
+import threading
+import time
+import weakref
+from collections import OrderedDict
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlmodel import Session
+
+from tracker.models import Task
+
+CACHE_TTL_S = 30.0
+CACHE_SIZE = 256
+
+
+def data_version(session: Session) -> tuple:
+    """(max task id, max task updated_at): changes whenever a task is added or changed."""
+    max_id = select(func.max(Task.id)).scalar_subquery()
+    max_updated = select(func.max(Task.updated_at)).scalar_subquery()
+    return tuple(session.execute(select(max_id, max_updated)).one())
+
+
+class ResultCache:
+    """A bounded, thread-safe LRU of computed results with a time limit per entry.
+
+    Values are shared between readers and must not be mutated by them."""
+
+    def __init__(self, maxsize: int = CACHE_SIZE, ttl: float = CACHE_TTL_S, clock=time.monotonic):
+        self.maxsize, self.ttl, self.clock = maxsize, ttl, clock
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_compute(self, key, compute):
+        now = self.clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry[0] < self.ttl:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry[1]
+            self.misses += 1
+        value = compute()  # outside the lock: two threads may both compute, never wait on each other
+        with self._lock:
+            self._entries[key] = (now, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_BY_ENGINE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_BY_ENGINE_LOCK = threading.Lock()
+
+
+def cache_for(session: Session, name: str = "default", maxsize: int = CACHE_SIZE) -> ResultCache:
+    """The cache `name` of the database `session` is bound to, in this process (one set per
+    engine, so two apps or two test databases in one process never share entries)."""
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)  # a Connection -> its Engine
+    with _BY_ENGINE_LOCK:
+        caches = _BY_ENGINE.setdefault(engine, {})
+        cache = caches.get(name)
+        if cache is None:
+            cache = caches[name] = ResultCache(maxsize=maxsize)
+        return cache
+
+
+def statement_key(stmt, session: Session) -> tuple:
+    """A hashable key for a SELECT: its SQL text for this dialect and its bound values."""
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    params = tuple(sorted((k, repr(v)) for k, v in compiled.params.items()))
+    return compiled.string, params
