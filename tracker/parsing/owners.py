@@ -79,9 +79,11 @@ tổng kết, sơ kết, lập danh, khảo sát, xác định, xác minh, phê 
 lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập phương, lập đề, lập tổ, lập đoàn, trực tiếp, quan tâm, nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
 """.replace("\n", " ").split(",") if x.strip())
 
+# Some texts capitalise every word of a head ("Ủy Ban Nhân Dân", "Công An tỉnh"): accepted as well.
+_HEADS_TITLED = sorted({" ".join(w[:1].upper() + w[1:] for w in h.split(" ")) for h in _HEADS if " " in h} - set(_HEADS))
 _HEAD_RE = re.compile(
     r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:"
-    + "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True))
+    + "|".join(re.escape(h) for h in sorted(_HEADS + _HEADS_TITLED, key=len, reverse=True))
     + r")(?=[\s,.;:)]|$)")
 _GROUP_RE = re.compile(
     r"(?:(?<=^)|(?<=[\s(\"'“,;:]))[Cc]ác\s+(?:"
@@ -339,7 +341,7 @@ def find_agencies(s: str, start: int = 0, end: int | None = None) -> list[Agency
 
 _CANDIDATE_RE = re.compile(
     r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:[Cc]ác\s|đồng chí\s|Đồng chí\s|"
-    + "|".join(re.escape(h) for h in sorted(set(_HEADS + _PERSON_HEADS), key=len, reverse=True))
+    + "|".join(re.escape(h) for h in sorted(set(_HEADS + _HEADS_TITLED + _PERSON_HEADS), key=len, reverse=True))
     + r")")
 
 
