@@ -267,6 +267,8 @@ class _Walker:
         head = self.agency_heading(blk)
         if head is not None:
             self.cancel_intro_list()
+            if not blk.label:
+                head.rank = self.child_rank(blk)  # "Sở Y tế:" on a line of its own heads the "- " items below
             self.headings.append(head)
             return
         # an intro that ends with ":" ("4. Về giải ngân vốn đầu tư công:", "Giao Sở Nội vụ:")

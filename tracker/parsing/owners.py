@@ -220,6 +220,8 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     if not text:
         return None
     listed = _COLON_LIST.match(s, pos + len(text), limit)
+    if listed and _is_predicate(s, listed.start(1), limit):
+        listed = None  # "UBND các xã, phường: Tuyên truyền ...": the colon opens the item, not a list of names
     if listed and re.search(r"(?:^|\s)[Cc]ác\s", " " + text):
         named = _name_from_colon_list(text, listed.group(1))
         if named:
