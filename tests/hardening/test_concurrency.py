@@ -223,3 +223,46 @@ def test_web_form_with_a_stale_version_keeps_the_change_out_and_says_so(app, cli
                                           .order_by(TaskEvent.id)).all()]
     assert kinds == ["status", "conflict"]
     assert "Cập nhật bị từ chối (xung đột)" in client.get(f"/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_two_clerks_publishing_the_same_draft_at_once_publish_it_once(app, session, make_unit, make_user):
+    """Publishing is check-then-write; without a guard both transactions would create the tasks."""
+    from tracker.models import Directive
+    from tracker.services import directives as directive_service
+
+    engine = app.extensions["engine"]
+    unit = make_unit()
+    clerks = [make_user(f"vanthu-{i}", role="clerk") for i in range(2)]
+    draft = Directive(kind="chi_thi", title="Ban hành đồng thời", source_text="Giao Sở thực hiện.",
+                      draft_tasks=[{"unit_id": unit.id, "action": f"Nhiệm vụ {i}"} for i in range(3)])
+    session.add(draft)
+    session.commit()
+    session.close()
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def clerk(i):
+        def run():
+            with Session(engine, expire_on_commit=False) as s:
+                directive = s.get(Directive, draft.id)
+                user = s.get(User, clerks[i].id)
+                barrier.wait(10)  # both have read the draft
+                try:
+                    directive_service.publish(s, user, directive)
+                    time.sleep(0.2)  # hold the transaction open: the other one is writing now too
+                    s.commit()
+                    results[i] = "published"
+                except Exception as exc:  # noqa: BLE001 - recorded for the assertions
+                    s.rollback()
+                    results[i] = exc
+        return run
+
+    _run(clerk(0), clerk(1))
+    outcomes = sorted(str(type(r).__name__) if not isinstance(r, str) else r for r in results.values())
+    assert outcomes.count("published") == 1, results
+    loser = next(r for r in results.values() if not isinstance(r, str))
+    assert isinstance(loser, Conflict) or getattr(loser, "code", "") == "already_published", repr(loser)
+    with Session(engine) as s:
+        tasks = s.exec(select(Task).where(Task.directive_id == draft.id)).all()
+        assert len(tasks) == 3, "the tasks exist once"
+        assert s.get(Directive, draft.id).state == "published"

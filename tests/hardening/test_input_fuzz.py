@@ -12,6 +12,7 @@ seconds); speed itself is measured by the benchmarks under bench/.
 """
 import io
 import json
+import re
 import time
 import unicodedata
 import zipfile
@@ -510,3 +511,26 @@ def test_every_web_form_survives_hostile_values(app, client, world):
             if response.status_code >= 500:
                 failures.append(f"GET {url} with {value[:30]!r}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("filename,make", [
+    ("chi-thi.docx", lambda: PNG),
+    ("chi-thi.docx", lambda: _docx(b"<w:document>" + b"\x00" * (60 * 1024 * 1024) + b"</w:document>")),
+    ("chi-thi.pdf", lambda: _break_xref(_pdf()).replace(b" 0 obj", b" 0 xbj")),
+    ("chi-thi.pdf", lambda: _break_xref(_pdf()).replace(b"(Giao", b"<00 01>").replace(b"2022.) Tj", b"")),
+    ("chi-thi.txt", lambda: "Chỉ thị".encode("utf-16")),
+], ids=["png-as-docx", "zip-bomb-docx", "pdf-no-objects", "pdf-scan", "utf16-txt"])
+def test_import_page_answers_malformed_files_with_a_message(app, client, world, session, filename, make):
+    from tests.hardening.conftest import login_as
+
+    login_as(client, world.users["clerk"])
+    drafts_before = session.exec(__import__("sqlmodel").select(Directive)).all()
+    response = client.post("/directives/new", data={"text": "", "file": (io.BytesIO(make()), filename)},
+                           content_type="multipart/form-data")
+    assert response.status_code in (413, 415, 422)
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body
+    message = re.search(r'id="form-error">([^<]+)<', body)
+    assert message and len(message.group(1).strip()) > 10, "a clear message on the import page"
+    session.expire_all()
+    assert len(session.exec(__import__("sqlmodel").select(Directive)).all()) == len(drafts_before)

@@ -2,6 +2,7 @@
 from datetime import date
 from datetime import datetime
 
+from sqlalchemy import update as sa_update
 from sqlmodel import Session
 from sqlmodel import select
 
@@ -258,6 +259,18 @@ def publish(session: Session, user: User, directive: Directive, tasks: list[dict
 
     created: list[Task] = []
     stamp = utc_now(now)
+    # Claim the draft with a guarded UPDATE before writing any task: of two clerks who
+    # publish at once, the second waits on the first one's lock, then finds no draft and
+    # creates nothing (found by tests/hardening/test_concurrency.py).
+    claimed = session.execute(
+        sa_update(Directive)
+        .where(Directive.id == directive.id, Directive.state == DRAFT)
+        .values(state=PUBLISHED, published_at=stamp, version=Directive.version + 1)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise ServiceError("Văn bản vừa được người khác ban hành; vui lòng tải lại trang", code="already_published",
+                           status=409)
+    session.refresh(directive)
     for item in cleaned:
         leads = expand_group(session, item["unit"]) or [item["unit"]]
         for lead in leads:
@@ -277,10 +290,7 @@ def publish(session: Session, user: User, directive: Directive, tasks: list[dict
                     session.add(TaskCoUnit(task_id=task.id, unit_id=cid))
             record(session, task, user, channel, "created", None, task.action[:200], None, now)
             created.append(task)
-    directive.state = PUBLISHED
-    directive.published_at = stamp
     directive.search_text = search_text_for_directive(directive)
-    directive.version += 1
     session.add(directive)
     session.add(AuditEvent(actor_id=user.id, channel=channel, entity="directive", entity_id=directive.id,
                            action="publish", new_value=f"{len(created)} nhiệm vụ"))
