@@ -302,14 +302,14 @@ def unit_figures(session: Session, filters: Filters, today: date, *, packed: boo
 
 def dashboard(session: Session, filters: Filters | None = None, *, today: date | None = None,
               now: datetime | None = None, include_empty_units: bool = False,
-              cache: "ResultCache | None" = None) -> Dashboard:
+              cache: "ResultCache | None" = None, version: tuple | None = None) -> Dashboard:
     """Per-unit four-way figures, the total and the ranking: two queries whatever the task count.
 
     With a `cache` the per-unit figures are reused while the data version is unchanged
     (see `ResultCache`); the unit names are read fresh every time."""
     filters = filters or Filters()
     today = today or local_today(now)
-    per_unit = cached_unit_figures(session, filters, today, cache)
+    per_unit = cached_unit_figures(session, filters, today, cache, version)
     total = Figures()
     for figures in per_unit.values():
         for column in COLUMNS:

@@ -88,11 +88,11 @@ def _cache() -> stats.ResultCache:
     return cache
 
 
-def _filter_choices(session, directive_id: int | None) -> tuple[list, list]:
+def _filter_choices(session, directive_id: int | None, version: tuple) -> tuple[list, list]:
     """(signers, recent directives) for the filter form, cached like the figures: both
     change only when a directive is published, which adds tasks (a new max task id)."""
     return _cache().get_or_compute(
-        ("filter_choices", directive_id, stats.data_version(session)),
+        ("filter_choices", directive_id, version),
         lambda: (stats.signers(session), stats.recent_directives(session, include_id=directive_id)))
 
 
@@ -221,7 +221,8 @@ def index():
     session = get_session()
     filters = _filters()
     today = local_today()
-    board = stats.dashboard(session, filters, today=today, cache=_cache())
+    version = stats.data_version(session)
+    board = stats.dashboard(session, filters, today=today, cache=_cache(), version=version)
     # the overdue list's count is the total's "chưa hoàn thành, quá hạn" figure
     overdue = stats.overdue_page(session, filters, today=today, per_page=OVERDUE_PREVIEW,
                                  total=board.total.chua_hoan_thanh_qua_han)
@@ -231,7 +232,7 @@ def index():
     units_head, units_tail = board.units, []
     if len(board.units) > UNITS_FULL_MAX and request.args.get("all_units") != "1":
         units_head, units_tail = board.units[:UNITS_EACH_END], board.units[-UNITS_EACH_END:]
-    signers, directives = _filter_choices(session, filters.directive_id)
+    signers, directives = _filter_choices(session, filters.directive_id, version)
     return render_template(
         "dashboard/index.html", board=board, filters=filters, args=filters.query_args(), overdue=overdue,
         labels=stats.COLUMN_LABELS, columns=stats.COLUMNS, colors=COLORS,
