@@ -172,3 +172,10 @@ def test_occasions_and_daily_reports(body, deadline):
     assert len(tasks) == 1 and tasks[0]["deadline"] == deadline
     if "hằng ngày" in body:
         assert tasks[0]["recurrence"] == "daily"
+
+
+def test_unlabeled_agency_heading_and_colon_items():
+    tasks = _tasks("Sở Y tế:\n- Tổ chức tiêm chủng trước ngày 30/4/2026.\n- Báo cáo kết quả.\n"
+                   "2. UBND các xã, phường: Tuyên truyền, vận động người dân.")
+    assert [(t["owner"], t["deadline"]) for t in tasks] == [
+        ("Sở Y tế", "2026-04-30"), ("Sở Y tế", None), ("UBND các xã, phường", None)]
