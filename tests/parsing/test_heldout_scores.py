@@ -19,11 +19,12 @@ Each batch was scored once before any fix it prompted:
 - batch 3 (3 documents, 21 tasks): F1 1.000, owner 1.000, deadline 1.000;
 - batch 4 (2 documents, 13 tasks): F1 1.000 (one "miss" was an annotation error of ours,
   corrected: a clause with its own recurrence is a task of its own);
-- batch 5 (2 documents, 12 tasks): F1 1.000, owner 1.000, deadline 1.000, recurrence 0.917.
+- batch 5 (2 documents, 12 tasks): F1 1.000, owner 1.000, deadline 1.000, recurrence 0.917;
+- batch 6 (1 document, 7 tasks): F1 1.000, owner 1.000, deadline 1.000.
 
-Bars: what the parser reaches on the whole set (20 documents, 212 tasks) after the fixes
+Bars: what the parser reaches on the whole set (21 documents, 219 tasks) after the fixes
 (F1 1.000, owner 1.000, deadline 1.000, recurrence 1.000), less a margin of about three
-tasks (3/212 ≈ 0.015, rounded to 0.02) so that a harmless re-segmentation of a sentence
+tasks (3/219 ≈ 0.014, rounded to 0.02) so that a harmless re-segmentation of a sentence
 or two elsewhere in the parser does not fail the suite; that is still above the
 dev-corpus bars of issue #3 (0.90 / 0.95 / 0.95).
 """
