@@ -28,7 +28,7 @@ _HEADS = [
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
     "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
     "Thông tấn xã", "Kiểm toán Nhà nước", "Đại học", "Tổng Liên đoàn", "Trung ương Đoàn", "Ủy ban Quản lý",
-    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý",
+    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Thống kê tỉnh", "Thống kê thành phố",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
@@ -192,6 +192,8 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
         nxt = _WORD_RE.search(s, m.end(), limit)
         nw = nxt.group(0) if nxt and "\n" not in s[m.end():nxt.start()] else ""
         if w == "và":
+            if nxt is not None and _PERSON_RE.match(s, nxt.start(), limit):
+                break  # "Giám đốc Sở Tài chính và Giám đốc Kho bạc ...": a second body, named through its head
             if _is_cap(nw) and _starts_head(s, nxt.start()) is None and nw.lower() not in _CAP_STOPS:
                 # "Sở Giáo dục và Đào tạo": a capitalised word after "và" continues the name
                 i = m.end(); prev_cap = False; continue
