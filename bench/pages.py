@@ -79,6 +79,12 @@ def _prepare(db, sizes: Sizes, say) -> dict:
 
     engine = make_engine(db.url)
     report = generate(engine, tasks=sizes.tasks, units=sizes.units, directives=sizes.directives, seed=1)
+    if db.backend == "postgresql":
+        # what autovacuum does within a minute of a bulk load in production (PostgreSQL 13+
+        # vacuums after inserts): set the visibility map, so counts over an index are
+        # index-only scans (a unit's task count: 6 ms of heap reads -> 0.3 ms)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
     say(f"  {db.backend}: generated {report.tasks} tasks, {report.units} units, {report.directives} directives, "
         f"{report.events} events in {report.seconds:.1f} s")
     with Session(engine) as session:

@@ -138,3 +138,40 @@ def test_long_unit_table_shows_both_ends_and_links_to_all(client, login, provinc
     full = client.get("/dashboard?all_units=1").get_data(as_text=True)
     assert [int(x) for x in re.findall(r'<tr data-unit="(\d+)">', full)] == \
         [province.units["B"].id, province.units["A"].id, province.units["C"].id]
+
+
+def test_result_cache_computes_a_key_once_for_concurrent_readers():
+    import threading
+
+    cache = stats.ResultCache()
+    started, release = threading.Event(), threading.Event()
+    calls, results = [], []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "figures"
+
+    first = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow)))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow))) for _ in range(3)]
+    for t in others:
+        t.start()
+    release.set()
+    for t in [first, *others]:
+        t.join(5)
+    assert results == ["figures"] * 4
+    assert len(calls) == 1
+
+
+def test_result_cache_failure_is_not_cached():
+    cache = stats.ResultCache()
+
+    def boom():
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_compute("k", boom)
+    assert cache.get_or_compute("k", lambda: 42) == 42

@@ -48,24 +48,46 @@ class ResultCache:
     def __init__(self, maxsize: int = CACHE_SIZE, ttl: float = CACHE_TTL_S, clock=time.monotonic):
         self.maxsize, self.ttl, self.clock = maxsize, ttl, clock
         self._entries: OrderedDict = OrderedDict()
+        self._pending: dict = {}  # key -> Event set when the thread computing it is done
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get_or_compute(self, key, compute):
-        now = self.clock()
+    def get_or_compute(self, key, compute, wait_s: float = 30.0):
+        """The cached value of `key`, or `compute()` stored under it.
+
+        Single flight: while one thread computes a key, other threads asking for the same
+        key wait for its result instead of running the same scan beside it (after each
+        data change, every request of a busy page would otherwise recompute at once)."""
+        while True:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None and self.clock() - entry[0] < self.ttl:
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return entry[1]
+                pending = self._pending.get(key)
+                if pending is None:
+                    done = self._pending[key] = threading.Event()
+                    self.misses += 1
+                    break
+            if not pending.wait(wait_s):  # the other thread is stuck: do not wait forever
+                return compute()
+            # the other thread finished (or failed): look again
+        started = self.clock()
+        try:
+            value = compute()
+        except BaseException:
+            with self._lock:
+                del self._pending[key]
+            done.set()
+            raise
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and now - entry[0] < self.ttl:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return entry[1]
-            self.misses += 1
-        value = compute()  # outside the lock: two threads may both compute, never wait on each other
-        with self._lock:
-            self._entries[key] = (now, value)
+            self._entries[key] = (started, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
+            del self._pending[key]
+        done.set()
         return value
 
     def clear(self) -> None:
