@@ -59,7 +59,7 @@ _STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngo
 _EXEC_LIST = re.compile(r"(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
                         r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
 # "... các nhiệm vụ trọng tâm sau:" lists orientations: the intro itself is the task.
-_ORIENTATION_LIST = re.compile(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]*:\s*$")
+_ORIENTATION_LIST = re.compile(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]{0,200}:\s*$")
 _HEADING_PREFIX = re.compile(r"(?:Đối với|Riêng|Trách nhiệm của|Nhiệm vụ của|Về phía)\s+")
 # "5. Các chủ rừng là tổ chức (các Ban quản lý rừng ...)": a heading that qualifies its body
 _HEADING_QUALIFIER = re.compile(r"(?:\(|(?:là|gồm|thuộc|trực thuộc|của|tại|trên địa bàn)\b)")
