@@ -266,3 +266,88 @@ def test_two_clerks_publishing_the_same_draft_at_once_publish_it_once(app, sessi
         tasks = s.exec(select(Task).where(Task.directive_id == draft.id)).all()
         assert len(tasks) == 3, "the tasks exist once"
         assert s.get(Directive, draft.id).state == "published"
+
+
+def test_an_extension_decided_twice_at_once_is_decided_once(app, session, make_unit, make_user, make_task):
+    """A clerk approves while a leader rejects the same request: one decision, consistent with the deadline."""
+    from datetime import date
+
+    from tracker.models import ExtensionRequest
+
+    engine = app.extensions["engine"]
+    unit = make_unit()
+    staff = make_user("nv-ext", unit=unit)
+    clerk = make_user("vt-ext", role="clerk")
+    leader = make_user("ld-ext", role="leader")
+    task = make_task(unit, deadline=date(2030, 1, 31))
+    request = task_service.request_extension(session, staff, task.id, new_date=date(2030, 3, 31), reason="Chờ vốn")
+    session.commit()
+    request_id = request.id
+    session.close()
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def decide(user_id, approve):
+        def run():
+            with Session(engine, expire_on_commit=False) as s:
+                user = s.get(User, user_id)
+                s.get(ExtensionRequest, request_id)
+                barrier.wait(10)  # both have read the pending request
+                try:
+                    task_service.decide_extension(s, user, request_id, approve=approve, note="Quyết định")
+                    time.sleep(0.2)
+                    s.commit()
+                    results[approve] = "decided"
+                except Exception as exc:  # noqa: BLE001 - recorded for the assertions
+                    s.rollback()
+                    results[approve] = exc
+        return run
+
+    _run(decide(clerk.id, True), decide(leader.id, False))
+    assert sorted(r if isinstance(r, str) else "refused" for r in results.values()) == ["decided", "refused"], results
+    refused = next(r for r in results.values() if not isinstance(r, str))
+    assert getattr(refused, "status", None) == 409, repr(refused)
+    with Session(engine) as s:
+        req = s.get(ExtensionRequest, request_id)
+        current = s.get(Task, task.id)
+        kinds = [e.kind for e in task_service.history(s, current)]
+    if req.status == "approved":
+        assert current.deadline == date(2030, 3, 31) and "extension_rejected" not in kinds
+    else:
+        assert req.status == "rejected" and current.deadline == date(2030, 1, 31) and "deadline" not in kinds
+
+
+def test_deleting_a_draft_while_it_is_being_published_is_refused_cleanly(app, session, make_unit, make_user):
+    from tests.hardening.conftest import login_as
+    from tracker.models import Directive
+    from tracker.services import directives as directive_service
+
+    engine = app.extensions["engine"]
+    unit = make_unit()
+    clerks = [make_user(f"vt-del-{i}", role="clerk") for i in range(2)]
+    draft = Directive(kind="chi_thi", title="Nháp", source_text="Giao Sở thực hiện.",
+                      draft_tasks=[{"unit_id": unit.id, "action": "Nhiệm vụ"}])
+    session.add(draft)
+    session.commit()
+    session.close()
+    published, outcome = threading.Event(), {}
+
+    def publisher():
+        with Session(engine, expire_on_commit=False) as s:
+            directive_service.publish(s, s.get(User, clerks[0].id), s.get(Directive, draft.id))
+            published.set()  # claimed and tasks written, not committed
+            time.sleep(0.5)
+            s.commit()
+
+    def deleter():
+        assert published.wait(10)
+        client = app.test_client()
+        login_as(client, clerks[1])
+        outcome["response"] = client.post(f"/directives/{draft.id}/delete")
+
+    _run(publisher, deleter)
+    response = outcome["response"]
+    assert response.status_code in (302, 409), response.status_code
+    with Session(engine) as s:
+        assert s.get(Directive, draft.id).state == "published"
+        assert len(s.exec(select(Task).where(Task.directive_id == draft.id)).all()) == 1

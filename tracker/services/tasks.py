@@ -273,11 +273,17 @@ def decide_extension(session: Session, user: User, request_id: int, *, approve: 
     if req.status != "pending":
         raise ServiceError("Đề nghị này đã được quyết định", code="already_decided", status=409)
     task = session.get(Task, req.task_id)
-    req.status = "approved" if approve else "rejected"
-    req.decided_by_id = user.id
-    req.decided_at = utc_now(now)
-    req.decision_note = (note or "").strip() or None
-    session.add(req)
+    # Claim the pending request with a guarded UPDATE: of two people deciding at once, the
+    # second finds it decided (found by tests/hardening/test_concurrency.py).
+    claimed = session.execute(
+        update(ExtensionRequest)
+        .where(ExtensionRequest.id == req.id, ExtensionRequest.status == "pending")
+        .values(status="approved" if approve else "rejected", decided_by_id=user.id, decided_at=utc_now(now),
+                decision_note=(note or "").strip() or None)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise ServiceError("Đề nghị này vừa được người khác quyết định", code="already_decided", status=409)
+    session.refresh(req)
     if approve:
         _bump_version(session, task, None, now)
         record(session, task, user, channel, "deadline", format_date(task.deadline), format_date(req.requested_date),

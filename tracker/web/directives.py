@@ -393,7 +393,15 @@ def delete_draft(directive_id: int):
 
     session.add(AuditEvent(actor_id=current_user().id, channel="web", entity="directive", entity_id=directive.id,
                            action="delete_draft", old_value=directive.code or directive.title[:100]))
-    session.delete(directive)
+    # guarded: a clerk publishing this draft at the same moment wins, and nothing is half-deleted
+    from sqlalchemy import delete as sa_delete
+
+    deleted = session.execute(sa_delete(Directive).where(Directive.id == directive.id, Directive.state == DRAFT)
+                              .execution_options(synchronize_session=False))
+    if deleted.rowcount != 1:
+        session.rollback()
+        raise ServiceError("Văn bản vừa được ban hành, không xoá bản nháp được nữa", code="published", status=409)
+    session.expunge(directive)
     session.commit()
     flash("Đã xoá bản nháp.", "success")
     return redirect(url_for("directives.index"))
