@@ -351,3 +351,44 @@ def test_deleting_a_draft_while_it_is_being_published_is_refused_cleanly(app, se
     with Session(engine) as s:
         assert s.get(Directive, draft.id).state == "published"
         assert len(s.exec(select(Task).where(Task.directive_id == draft.id)).all()) == 1
+
+
+def test_two_clerks_saving_the_same_draft_at_once_one_is_told(app, session, make_unit, make_user):
+    from tracker.models import Directive
+    from tracker.services import directives as directive_service
+
+    engine = app.extensions["engine"]
+    unit = make_unit()
+    clerks = [make_user(f"vt-save-{i}", role="clerk") for i in range(2)]
+    draft = Directive(kind="chi_thi", title="Nháp", source_text="Giao Sở thực hiện.",
+                      draft_tasks=[{"unit_id": unit.id, "action": "Ban đầu"}])
+    session.add(draft)
+    session.commit()
+    session.close()
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def save(i):
+        def run():
+            with Session(engine, expire_on_commit=False) as s:
+                directive = s.get(Directive, draft.id)
+                user = s.get(User, clerks[i].id)
+                barrier.wait(10)
+                try:
+                    directive_service.save_draft(s, user, directive, [{"unit_id": unit.id, "action": f"Bản của {i}"}],
+                                                 title=f"Tiêu đề {i}")
+                    time.sleep(0.2)
+                    s.commit()
+                    results[i] = "saved"
+                except Conflict as exc:
+                    s.rollback()
+                    results[i] = exc
+        return run
+
+    _run(save(0), save(1))
+    winners = [i for i, r in results.items() if r == "saved"]
+    assert len(winners) == 1, results
+    with Session(engine) as s:
+        d = s.get(Directive, draft.id)
+        assert d.title == f"Tiêu đề {winners[0]}" and d.draft_tasks[0]["action"] == f"Bản của {winners[0]}"
+        assert d.version == 2

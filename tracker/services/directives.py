@@ -16,6 +16,7 @@ from tracker.models import Task
 from tracker.models import TaskCoUnit
 from tracker.models import Unit
 from tracker.models import User
+from tracker.services import Conflict
 from tracker.services import Forbidden
 from tracker.services import NotFound
 from tracker.services import ServiceError
@@ -166,6 +167,15 @@ def save_draft(session: Session, user: User, directive: Directive, tasks: list[d
         raise Forbidden("Chỉ Văn phòng được sửa văn bản")
     if directive.state != DRAFT:
         raise ServiceError("Văn bản đã ban hành, không sửa bản nháp được nữa", code="published", status=409)
+    # compare-and-set on the version the clerk edited: of two saves at once, the second is refused
+    claimed = session.execute(
+        sa_update(Directive)
+        .where(Directive.id == directive.id, Directive.state == DRAFT, Directive.version == directive.version)
+        .values(version=directive.version + 1)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict("Bản nháp vừa được người khác sửa hoặc ban hành; thay đổi của bạn CHƯA được lưu. "
+                       "Hãy mở lại trang rà soát để xem bản mới nhất.")
     for key in ("number", "code", "kind", "title", "issuer", "signer"):
         if key in header and header[key] is not None:
             setattr(directive, key, str(header[key]).strip() or None if key != "title" else str(header[key]))
