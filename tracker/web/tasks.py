@@ -106,7 +106,7 @@ def index():
     unit_id = _int_or_none(request.args.get("unit"))
     directive_id = _int_or_none(request.args.get("directive"))
     pending_ext = request.args.get("ext") == "pending"
-    units = session.exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    units = session.exec(select(Unit.id, Unit.name).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
     query = {"unit_id": unit_id, "directive_id": directive_id, "pending_extension": pending_ext}
     return _listing("tasks/index.html", query, units=units, **query)
 
