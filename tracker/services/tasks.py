@@ -305,6 +305,21 @@ def history(session: Session, task: Task) -> list[TaskEvent]:
 
 SEARCH_SORT_IN_PYTHON = 5000
 
+def _scope_conditions(user: User, own_unit_only: bool, coordinated_only: bool) -> list:
+    """WHERE clauses: what the user may see, narrowed to the tasks their unit leads or coordinates."""
+    from tracker.models import TaskCoUnit
+
+    conditions = []
+    visible = permissions.visible_tasks_clause(user)
+    if visible is not None:
+        conditions.append(visible)
+    if own_unit_only:
+        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
+    if coordinated_only:
+        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
+    return conditions
+
+
 def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int = 3, unit_id: int | None = None,
                state: str | None = None, status: str | None = None, directive_id: int | None = None,
                q: str | None = None, page: int = 1, per_page: int = 50, own_unit_only: bool = False,
@@ -321,16 +336,7 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
     from tracker.deadline_state import state_filter_sql
     from tracker.models import Unit
 
-    conditions = []
-    visible = permissions.visible_tasks_clause(user)
-    if visible is not None:
-        conditions.append(visible)
-    if own_unit_only:
-        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
-    if coordinated_only:
-        from tracker.models import TaskCoUnit
-
-        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
+    conditions = _scope_conditions(user, own_unit_only, coordinated_only)
     if pending_extension:
         conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
     if unit_id is not None:
@@ -481,16 +487,8 @@ def state_counts(session: Session, user: User, *, today: date, due_soon_days: in
     from sqlalchemy import func as sa_func
 
     from tracker.deadline_state import deadline_state_sql
-    from tracker.models import TaskCoUnit
 
-    conditions = []
-    visible = permissions.visible_tasks_clause(user)
-    if visible is not None:
-        conditions.append(visible)
-    if own_unit_only:
-        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
-    if coordinated_only:
-        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
+    conditions = _scope_conditions(user, own_unit_only, coordinated_only)
     state_col = deadline_state_sql(Task, today, due_soon_days)
     rows = session.exec(select(state_col, sa_func.count()).where(*conditions).group_by(state_col)).all()
     return {state: n for state, n in rows}
