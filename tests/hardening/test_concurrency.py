@@ -392,3 +392,40 @@ def test_two_clerks_saving_the_same_draft_at_once_one_is_told(app, session, make
         d = s.get(Directive, draft.id)
         assert d.title == f"Tiêu đề {winners[0]}" and d.draft_tasks[0]["action"] == f"Bản của {winners[0]}"
         assert d.version == 2
+
+
+def test_two_extension_requests_at_once_leave_one_pending(app, session, make_unit, make_user, make_task):
+    from datetime import date
+
+    from tracker.models import ExtensionRequest
+
+    engine = app.extensions["engine"]
+    unit = make_unit()
+    people = [make_user(f"nv-req-{i}", unit=unit) for i in range(2)]
+    task = make_task(unit, deadline=date(2030, 1, 31))
+    session.close()
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def ask(i):
+        def run():
+            with Session(engine, expire_on_commit=False) as s:
+                user = s.get(User, people[i].id)
+                s.get(Task, task.id)
+                barrier.wait(10)
+                try:
+                    task_service.request_extension(s, user, task.id, new_date=date(2030, 3, i + 1), reason=f"Lý do {i}")
+                    time.sleep(0.2)
+                    s.commit()
+                    results[i] = "requested"
+                except Exception as exc:  # noqa: BLE001 - recorded for the assertions
+                    s.rollback()
+                    results[i] = exc
+        return run
+
+    _run(ask(0), ask(1))
+    assert sorted(r if isinstance(r, str) else getattr(r, "code", repr(r)) for r in results.values()) == \
+        ["pending_exists", "requested"], results
+    with Session(engine) as s:
+        pending = s.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id)).all()
+    assert len(pending) == 1

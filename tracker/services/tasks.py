@@ -251,6 +251,10 @@ def request_extension(session: Session, user: User, task_id: int, *, new_date: d
         raise ServiceError("Hạn mới phải sau hạn hiện tại", code="invalid_date", status=422)
     if new_date < local_today(now):
         raise ServiceError("Hạn mới không được ở quá khứ", code="invalid_date", status=422)
+    # Serialize requests for one task: touching the row takes its lock (PostgreSQL) or the
+    # write lock (SQLite) before the check below, so two requests at once cannot both pass it.
+    session.execute(update(Task).where(Task.id == task.id).values(updated_at=utc_now(now))
+                    .execution_options(synchronize_session=False))
     pending = session.exec(select(ExtensionRequest).where(
         ExtensionRequest.task_id == task.id, ExtensionRequest.status == "pending")).first()
     if pending:
