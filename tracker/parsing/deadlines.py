@@ -113,6 +113,13 @@ def _to_int(word: str) -> int | None:
 # Calendar helpers
 # ---------------------------------------------------------------------------
 
+def _day_month_year(d: int, mo: int, y: str | None, issued: date) -> date | None:
+    """A written day/month[/year]: the date itself, or without a year the next such day on or after `issued`."""
+    if y:
+        return _safe_date(int(y), mo, d) if _plausible_year(int(y), issued) else None
+    return _next_day_month(d, mo, issued)
+
+
 def _safe_date(y: int, m: int, d: int) -> date | None:
     try:
         return date(y, m, d)
@@ -704,12 +711,7 @@ def _scan_dates(text: str, low: str, issued: date) -> list[_Cand]:
             continue  # "7.5", "5-10" need "ngày" or a year to be a date
         if not ngay and _left(text, m.start(), 4).rstrip().endswith(("-", "–")):
             continue  # "16-22/11/2025": a period
-        if y:
-            if not _plausible_year(int(y), issued):
-                continue
-            deadline = _safe_date(int(y), mo, d)
-        else:
-            deadline = _next_day_month(d, mo, issued)
+        deadline = _day_month_year(d, mo, y, issued)
         if deadline is not None:
             c = _place_date(text, m, issued, deadline, "date_dmy" if y else "date_dm", 5)
             if c:
@@ -719,12 +721,7 @@ def _scan_dates(text: str, low: str, issued: date) -> list[_Cand]:
         _, ngay, _ = _date_prefix(text, m.start())
         if not ngay and not y:
             continue  # "30 tháng 6" alone may be a duration ("30 tháng")
-        if y:
-            if not _plausible_year(int(y), issued):
-                continue
-            deadline = _safe_date(int(y), mo, d)
-        else:
-            deadline = _next_day_month(d, mo, issued)
+        deadline = _day_month_year(d, mo, y, issued)
         if deadline is not None:
             c = _place_date(text, m, issued, deadline, "date_long" if y else "date_long_dm", 5)
             if c:
