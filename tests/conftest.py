@@ -22,7 +22,9 @@ from tracker.models import TaskCoUnit
 from tracker.models import Unit
 from tracker.services import accounts
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_URL") or os.environ.get("DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+_ENV_URL = os.environ.get("DATABASE_URL", "")
+PG_ADMIN_URL = os.environ.get("TEST_PG_URL") or (_ENV_URL if _ENV_URL.startswith("postgres") else "") \
+    or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "matkhau-123"
 
 
