@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
-from sqlmodel import SQLModel
 
+from tests.dbutil import truncate_all
 from tracker import create_app
 from tracker.db import make_engine
 from tracker.migrate import upgrade
@@ -80,23 +80,6 @@ def database_url(request, tmp_path_factory):
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def truncate_all(engine) -> None:
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    # The history tables are append-only (database triggers, see the 0001 migration);
-    # this sanctioned purge sets the flag those triggers accept, on this connection only.
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL tracker.allow_history_purge = 'on'"))
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS allow_history_purge (x INTEGER)"))
-            try:
-                for t in tables:
-                    conn.execute(sa.text(f'DELETE FROM "{t}"'))
-            finally:
-                conn.execute(sa.text("DROP TABLE IF EXISTS temp.allow_history_purge"))
 
 
 @pytest.fixture

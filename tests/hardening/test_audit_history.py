@@ -75,7 +75,7 @@ def test_orm_changes_are_refused_and_rolled_back(app, history):
 
 def test_inserts_still_work_and_the_flag_does_not_leak(app, history, backend):
     """Appending is allowed; after a sanctioned purge the next connection is guarded again."""
-    from tests.conftest import truncate_all
+    from tests.dbutil import truncate_all
 
     engine = app.extensions["engine"]
     event, audit = history

@@ -17,23 +17,11 @@ BARS = {
 }
 
 
-def _figures(tally):
-    p = tally.matched / tally.pred if tally.pred else 0.0
-    r = tally.matched / tally.gold if tally.gold else 0.0
-    m = tally.matched or 1
-    return {
-        "f1": 2 * p * r / (p + r) if p + r else 0.0,
-        "owner": tally.owner / m,
-        "deadline": tally.deadline / m,
-        "recurrence": tally.recurrence / m,
-    }
-
-
 @pytest.mark.parametrize("name", sorted(BARS))
 def test_corpus_meets_the_bar(name):
     corpus = CORPUS / name
     if not corpus.is_dir():
         pytest.skip(f"{corpus} not present")
-    figures = _figures(evaluate_corpus(corpus, baseline=False, out=None))
+    figures = evaluate_corpus(corpus, baseline=False, out=None).figures()
     low = {k: round(figures[k], 3) for k, bar in BARS[name].items() if figures[k] < bar}
     assert not low, f"{name}: below the bar {low} (all: { {k: round(v, 3) for k, v in figures.items()} })"

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
+from tests.dbutil import truncate_all
 from tracker.deadline_state import STATES
 from tracker.deadline_state import deadline_state_sql
 from tracker.models import TASK_STATUSES
@@ -37,20 +37,6 @@ def snapshot(engine) -> dict:
             rows = conn.execute(sa.select(*cols).order_by(*table.primary_key.columns)).all()
             out[table.name] = [tuple(r) for r in rows]
     return out
-
-
-def wipe(engine) -> None:
-    """Empty every table, the append-only history included (the purge flag its triggers accept)."""
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL tracker.allow_history_purge = 'on'"))
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS allow_history_purge (x INTEGER)"))
-            for t in tables:
-                conn.execute(sa.text(f'DELETE FROM "{t}"'))
-            conn.execute(sa.text("DROP TABLE IF EXISTS temp.allow_history_purge"))
 
 
 def test_generate_command_writes_requested_counts_and_every_state(app, runner):
@@ -92,10 +78,10 @@ def test_generate_is_deterministic_for_a_seed(app):
     engine = app.extensions["engine"]
     generate(engine, tasks=300, units=30, directives=20, seed=11, today=TODAY)
     first = snapshot(engine)
-    wipe(engine)
+    truncate_all(engine)
     generate(engine, tasks=300, units=30, directives=20, seed=11, today=TODAY)
     assert snapshot(engine) == first
-    wipe(engine)
+    truncate_all(engine)
     generate(engine, tasks=300, units=30, directives=20, seed=12, today=TODAY)
     assert snapshot(engine)["task"] != first["task"]
 

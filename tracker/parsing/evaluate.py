@@ -120,14 +120,19 @@ class Tally:
         for k in vars(self):
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
-    def row(self, name: str) -> str:
+    def figures(self) -> dict[str, float]:
+        """Task precision/recall/F1, and owner/deadline/recurrence accuracy over matched tasks."""
         p = self.matched / self.pred if self.pred else 0.0
         r = self.matched / self.gold if self.gold else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
         m = self.matched or 1
+        return {"p": p, "r": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "owner": self.owner / m,
+                "deadline": self.deadline / m, "recurrence": self.recurrence / m}
+
+    def row(self, name: str) -> str:
+        f = self.figures()
         g = self.gold or 1
-        return (f"{name:36} gold {self.gold:3} pred {self.pred:3} P {p:.3f} R {r:.3f} F1 {f:.3f} | "
-                f"owner {self.owner / m:.3f} deadline {self.deadline / m:.3f} recurrence {self.recurrence / m:.3f} | "
+        return (f"{name:36} gold {self.gold:3} pred {self.pred:3} P {f['p']:.3f} R {f['r']:.3f} F1 {f['f1']:.3f} | "
+                f"owner {f['owner']:.3f} deadline {f['deadline']:.3f} recurrence {f['recurrence']:.3f} | "
                 f"baseline deadline {self.base_deadline / g:.3f} recurrence {self.base_recurrence / g:.3f}")
 
 
