@@ -1,8 +1,14 @@
-"""The acceptance bar on the shared gold corpora (same matching as score_parser.py).
+"""The acceptance bars on the shared gold corpora (same matching as score_parser.py).
 
-A regression in the parser's rules fails here; the corpus lives beside the repository
-(../shared/corpus) and the test is skipped where it is absent.
+A regression in the parser's rules fails here. The corpus lives beside the repository
+(../shared/corpus); where it is absent the test is skipped on a developer's machine, but
+fails when ``CI`` is set (CI always has it, so a skip there would hide a drop).
+
+Bars for ``real/``: the 12 documents of the first table of ``real/README.md`` (what the
+parser was first built on) keep their old bar; the whole grown folder (39 documents) is
+held at the best figures reached so far, raised as the parser improves.
 """
+import os
 from pathlib import Path
 
 import pytest
@@ -11,17 +17,35 @@ from tracker.parsing.evaluate import evaluate_corpus
 
 CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
 
+# The first table of real/README.md: the documents the parser was first developed on.
+FIRST_TWELVE = frozenset({
+    "tbkl-vpcp-634-2025", "tbkl-vpcp-648-2025", "tbkl-vpcp-659-2025", "tbkl-vpcp-653-2025",
+    "tbkl-vpcp-627-2025", "chithi-quangtri-06-2025", "chithi-cantho-09-2025", "kh-hanoi-308-2025",
+    "kh-laichau-7360-2025", "congdien-ttg-234-2025", "cv-hcm-4085-2025", "cv-hcm-4240-2025",
+})
+
+# name -> (corpus folder, documents or None for all, bars)
 BARS = {
-    "dev": {"f1": 0.90, "owner": 0.95, "deadline": 0.95, "recurrence": 0.95},
-    "real": {"f1": 0.85, "owner": 0.90, "deadline": 0.90},
+    "dev": ("dev", None, {"f1": 0.90, "owner": 0.95, "deadline": 0.95, "recurrence": 0.95}),
+    "real-first-12": ("real", FIRST_TWELVE, {"f1": 0.85, "owner": 0.90, "deadline": 0.90}),
+    "real-all": ("real", None, {"f1": 0.769, "owner": 0.794, "deadline": 0.802, "end_to_end": 0.636}),
 }
+
+
+def corpus_dir(folder: str) -> Path:
+    """The corpus folder, or a skip (a failure under CI) when it is absent."""
+    path = CORPUS / folder
+    if not path.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must have ../shared/corpus")
+        pytest.skip(f"{path} not present")
+    return path
 
 
 @pytest.mark.parametrize("name", sorted(BARS))
 def test_corpus_meets_the_bar(name):
-    corpus = CORPUS / name
-    if not corpus.is_dir():
-        pytest.skip(f"{corpus} not present")
-    figures = evaluate_corpus(corpus, baseline=False, out=None).figures()
-    low = {k: round(figures[k], 3) for k, bar in BARS[name].items() if figures[k] < bar}
+    folder, only, bars = BARS[name]
+    figures = evaluate_corpus(corpus_dir(folder), baseline=False, out=None, only=only).figures()
+    # Compared at the three decimals the scorer prints.
+    low = {k: round(figures[k], 3) for k, bar in bars.items() if round(figures[k], 3) < bar}
     assert not low, f"{name}: below the bar {low} (all: { {k: round(v, 3) for k, v in figures.items()} })"

@@ -113,6 +113,7 @@ class Tally:
     owner: int = 0
     deadline: int = 0
     recurrence: int = 0
+    end_to_end: int = 0
     base_deadline: int = 0
     base_recurrence: int = 0
 
@@ -121,18 +122,21 @@ class Tally:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
     def figures(self) -> dict[str, float]:
-        """Task precision/recall/F1, and owner/deadline/recurrence accuracy over matched tasks."""
+        """Task precision/recall/F1; owner/deadline/recurrence accuracy over matched tasks;
+        end-to-end: the share of gold tasks found with the right owner and deadline."""
         p = self.matched / self.pred if self.pred else 0.0
         r = self.matched / self.gold if self.gold else 0.0
         m = self.matched or 1
         return {"p": p, "r": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "owner": self.owner / m,
-                "deadline": self.deadline / m, "recurrence": self.recurrence / m}
+                "deadline": self.deadline / m, "recurrence": self.recurrence / m,
+                "end_to_end": self.end_to_end / self.gold if self.gold else 0.0}
 
     def row(self, name: str) -> str:
         f = self.figures()
         g = self.gold or 1
         return (f"{name:36} gold {self.gold:3} pred {self.pred:3} P {f['p']:.3f} R {f['r']:.3f} F1 {f['f1']:.3f} | "
-                f"owner {f['owner']:.3f} deadline {f['deadline']:.3f} recurrence {f['recurrence']:.3f} | "
+                f"owner {f['owner']:.3f} deadline {f['deadline']:.3f} recurrence {f['recurrence']:.3f} "
+                f"e2e {f['end_to_end']:.3f} | "
                 f"baseline deadline {self.base_deadline / g:.3f} recurrence {self.base_recurrence / g:.3f}")
 
 
@@ -145,6 +149,8 @@ def evaluate_document(text: str, gold: dict, baseline: bool = True) -> Tally:
     t.owner = sum(owner_ok(p, g) for g, p in pairs)
     t.deadline = sum((p.get("deadline") or None) == (g.get("deadline") or None) for g, p in pairs)
     t.recurrence = sum(_rec(p.get("recurrence")) == _rec(g.get("recurrence")) for g, p in pairs)
+    t.end_to_end = sum(owner_ok(p, g) and (p.get("deadline") or None) == (g.get("deadline") or None)
+                       for g, p in pairs)
     if baseline:
         for g in gtasks:
             t.base_deadline += baseline_deadline(g.get("source_sentence") or "", issued) == (g.get("deadline") or None)
@@ -152,9 +158,12 @@ def evaluate_document(text: str, gold: dict, baseline: bool = True) -> Tally:
     return t
 
 
-def evaluate_corpus(corpus: Path, baseline: bool = True, out=sys.stdout) -> Tally:
+def evaluate_corpus(corpus: Path, baseline: bool = True, out=sys.stdout, only=None) -> Tally:
+    """Score every NAME.txt + NAME.json pair of CORPUS (or only the names in ONLY)."""
     total = Tally()
     for gpath in sorted(Path(corpus).glob("*.json")):
+        if only is not None and gpath.stem not in only:
+            continue
         tpath = gpath.with_suffix(".txt")
         if not tpath.exists():
             continue
