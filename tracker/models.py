@@ -291,6 +291,7 @@ class Notification(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("dedupe_key", name="uq_notification_dedupe_key"),
         Index("ix_notification_status_due", "status", "due_at"),
+        Index("ix_notification_inbox", "recipient_id", "channel", "read_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     recipient_id: int = Field(foreign_key="user_account.id", index=True)
@@ -307,3 +308,9 @@ class Notification(SQLModel, table=True):
     sent_at: Optional[datetime] = None
     last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
+    # Which channel delivers the row: 'web' (the in-app inbox, delivered when written),
+    # 'telegram', and the channels the channels issue adds. Reminders of the sweep are
+    # 'telegram' rows until the daily message fans out per channel.
+    channel: str = Field(default="telegram", max_length=16, sa_column_kwargs={"server_default": "telegram"})
+    text: Optional[str] = Field(default=None, sa_column=Column(Text))  # the event, in Vietnamese, for people
+    read_at: Optional[datetime] = None  # web inbox: when the recipient read it

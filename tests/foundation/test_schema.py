@@ -52,3 +52,16 @@ def test_same_schema_on_both_databases(app, request):
         assert sqlite[table]["columns"] == pg[table]["columns"], table
         assert sqlite[table]["indexes"] == pg[table]["indexes"], table
         assert sqlite[table]["fks"] == pg[table]["fks"], table
+
+
+def test_migrations_have_a_single_head():
+    """Every issue adds one migration re-parented on the latest head: the chain never forks."""
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parents[2] / "migrations"))
+    heads = ScriptDirectory.from_config(cfg).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}"
