@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 from sqlmodel import select
 
+from tracker.services.search import task_search_clause
 from tracker.models import TASK_STATUSES
 from tracker.models import ExtensionRequest
 from tracker.models import Task
@@ -356,7 +357,7 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
     if directive_id is not None:
         conditions.append(Task.directive_id == directive_id)
     if q and q.strip():
-        conditions.append(search_clause(q))
+        conditions.append(task_search_clause(q, session.get_bind().dialect.name))
     offset = (max(page, 1) - 1) * per_page
     ids = None
     if q and q.strip():
@@ -403,17 +404,6 @@ def _page_ids_by_index(session: Session, conditions: list, dated: int, total: in
                                  .order_by(Task.id).offset(max(0, offset - dated))
                                  .limit(per_page - len(ids))).all())
     return ids
-
-
-def search_clause(q: str):
-    """Diacritic-insensitive search over Task.search_text (tracker.services.search when present)."""
-    try:
-        from tracker.services.search import task_search_clause
-    except ImportError:  # pragma: no cover - before the search module existed
-        from tracker.services.text import fold
-
-        return Task.search_text.like(f"%{fold(q)}%")
-    return task_search_clause(q)
 
 
 def co_units_for(session: Session, task_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

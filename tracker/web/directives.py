@@ -21,6 +21,7 @@ from markupsafe import escape
 from sqlmodel import func
 from sqlmodel import select
 
+from tracker.services.search import directive_search_clause
 from tracker.db import get_session
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import DRAFT
@@ -49,14 +50,6 @@ REASON_LABELS = {
 }
 
 
-def _directive_search(q: str):
-    try:
-        from tracker.services.search import directive_search_clause
-    except ImportError:  # pragma: no cover
-        return Directive.search_text.like(f"%{fold(q)}%")
-    return directive_search_clause(q)
-
-
 @bp.get("/directives")
 @login_required
 def index():
@@ -71,7 +64,7 @@ def index():
     if user.role not in ("clerk", "admin"):
         conditions.append(Directive.state != DRAFT)
     if q:
-        conditions.append(_directive_search(q))
+        conditions.append(directive_search_clause(q, session.get_bind().dialect.name))
     total = session.exec(select(func.count()).select_from(Directive).where(*conditions)).one()
     directives = session.exec(select(Directive).where(*conditions)
                               .order_by(Directive.issued_date.desc().nulls_last(), Directive.id.desc())
