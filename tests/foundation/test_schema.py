@@ -65,6 +65,6 @@ def test_migrations_have_a_single_head():
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parents[2] / "migrations"))
+    cfg.set_main_option("script_location", str(Path(__file__).parents[2] / "tracker" / "migrations"))
     heads = ScriptDirectory.from_config(cfg).get_heads()
     assert len(heads) == 1, f"several migration heads: {heads}"

@@ -201,18 +201,6 @@ def rate_svg(rows: list[stats.UnitRow], title: str) -> Markup:
     return Markup("".join(parts))
 
 
-@bp.get("/dashboard/dashboard.css")
-def stylesheet():
-    """The dashboard's few extra rules, kept beside its templates."""
-    import os
-
-    path = os.path.join(current_app.template_folder, "dashboard", "dashboard.css")
-    with open(path, encoding="utf-8") as fh:
-        response = Response(fh.read(), mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
 # --- pages -----------------------------------------------------------------------------
 
 @bp.get("/dashboard")
