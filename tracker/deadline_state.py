@@ -13,23 +13,19 @@ from sqlalchemy import case
 from sqlalchemy import literal
 from sqlalchemy import or_
 
-ON_TRACK = "trong_han"
-DUE_SOON = "sap_den_han"
-OVERDUE = "qua_han"
-DONE_ON_TIME = "hoan_thanh_dung_han"
-DONE_LATE = "hoan_thanh_qua_han"
-NO_DEADLINE = "khong_co_han"
+from tracker.vocab import DeadlineState
+from tracker.vocab import TaskStatus
 
-LABELS = {
-    ON_TRACK: "Trong hạn",
-    DUE_SOON: "Sắp đến hạn",
-    OVERDUE: "Quá hạn",
-    DONE_ON_TIME: "Hoàn thành đúng hạn",
-    DONE_LATE: "Hoàn thành quá hạn",
-    NO_DEADLINE: "Không có hạn",
-}
+ON_TRACK = DeadlineState.ON_TRACK
+DUE_SOON = DeadlineState.DUE_SOON
+OVERDUE = DeadlineState.OVERDUE
+DONE_ON_TIME = DeadlineState.DONE_ON_TIME
+DONE_LATE = DeadlineState.DONE_LATE
+NO_DEADLINE = DeadlineState.NO_DEADLINE
+
+LABELS = DeadlineState.labels()
 STATES = tuple(LABELS)
-DONE_STATUS = "hoan_thanh"
+DONE_STATUS = TaskStatus.HOAN_THANH
 DEFAULT_DUE_SOON_DAYS = 3
 
 

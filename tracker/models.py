@@ -19,6 +19,10 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
+from tracker.vocab import DirectiveState
+from tracker.vocab import Role
+from tracker.vocab import TaskStatus
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -32,16 +36,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-# Roles
-ADMIN, CLERK, STAFF, HEAD, LEADER = "admin", "clerk", "staff", "head", "leader"
-ROLES = (ADMIN, CLERK, STAFF, HEAD, LEADER)
-ROLE_LABELS = {
-    ADMIN: "Quản trị",
-    CLERK: "Chuyên viên theo dõi (Văn phòng)",
-    STAFF: "Cán bộ đơn vị",
-    HEAD: "Lãnh đạo đơn vị",
-    LEADER: "Lãnh đạo UBND",
-}
+# Roles (the vocabulary lives in tracker/vocab.py; these names are kept for the callers)
+ADMIN, CLERK, STAFF, HEAD, LEADER = Role.ADMIN, Role.CLERK, Role.STAFF, Role.HEAD, Role.LEADER
+ROLES = tuple(r.value for r in Role)  # plain strings (click.Choice reads enum members by name)
+ROLE_LABELS = Role.labels()
 
 # Unit kinds
 UNIT_KINDS = ("department", "province", "district", "commune", "group", "other")
@@ -64,17 +62,10 @@ DIRECTIVE_KINDS = {
     "news": "Tin bài hội nghị",
     "other": "Khác",
 }
-DRAFT, PUBLISHED = "draft", "published"
+DRAFT, PUBLISHED = DirectiveState.DRAFT, DirectiveState.PUBLISHED
 
 # Task workflow states
-TASK_STATUSES = {
-    "chua_thuc_hien": "Chưa thực hiện",
-    "dang_thuc_hien": "Đang thực hiện",
-    "cho_xac_nhan": "Chờ xác nhận",
-    "hoan_thanh": "Hoàn thành",
-    "tra_lai": "Trả lại",
-    "tam_dung": "Tạm dừng",
-}
+TASK_STATUSES = TaskStatus.labels()
 
 # Recurrence rules as the parser writes them (see tracker.parsing.deadlines)
 RECURRENCE_PATTERN = re.compile(

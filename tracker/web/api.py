@@ -206,6 +206,15 @@ def _rows_to_json(session: Session, rows) -> list[dict]:
             for task, state, name in rows]
 
 
+def _deadline_state_arg() -> str | None:
+    """The deadline-state filter: `deadline_state`, or the deprecated `state` (not both)."""
+    new, old = request.args.get("deadline_state") or None, request.args.get("state") or None
+    if new and old:
+        raise ServiceError("Chỉ dùng một trong hai tham số 'deadline_state' và 'state' (cũ)",
+                           code="conflicting_parameters", status=422)
+    return new or old
+
+
 @bp.get("/tasks")
 @api_auth_required
 def list_tasks():
@@ -214,7 +223,7 @@ def list_tasks():
     per_page = _int_arg("per_page", 50, maximum=MAX_PER_PAGE)
     rows, total = task_service.list_tasks(
         session, current_user(), today=local_today(), due_soon_days=_due_soon_days(),
-        unit_id=_int_arg("unit"), state=request.args.get("state") or None,
+        unit_id=_int_arg("unit"), state=_deadline_state_arg(),
         directive_id=_int_arg("directive"), q=request.args.get("q"), status=request.args.get("status") or None,
         page=page, per_page=per_page)
     return jsonify({"items": _rows_to_json(session, rows), "page": page, "per_page": per_page, "total": total})

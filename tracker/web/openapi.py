@@ -121,8 +121,11 @@ def openapi_document() -> dict:
                 "summary": "Danh sách nhiệm vụ được phép xem, sắp theo hạn",
                 "parameters": [
                     int_param("unit", "Đơn vị chủ trì (id)"),
-                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)},
+                    {"name": "deadline_state", "in": "query", "schema": {"type": "string", "enum": list(STATES)},
                      "description": "Trạng thái theo hạn"},
+                    {"name": "state", "in": "query", "deprecated": True,
+                     "schema": {"type": "string", "enum": list(STATES)},
+                     "description": "Tên cũ của deadline_state (không dùng cùng lúc với deadline_state: 422)"},
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(TASK_STATUSES)},
                      "description": "Trạng thái xử lý"},
                     int_param("directive", "Văn bản (id)"),

@@ -19,6 +19,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from tracker import deadline_state
+from tracker.vocab import role_can
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import ROLE_LABELS
 from tracker.models import TASK_STATUSES
@@ -195,6 +196,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(DEADLINE_LABELS=deadline_state.LABELS, TASK_STATUSES=TASK_STATUSES,
                                  DIRECTIVE_KINDS=DIRECTIVE_KINDS, ROLE_LABELS=ROLE_LABELS,
                                  url_map_endpoints=app.view_functions)
+
+    def can(permission: str) -> bool:
+        """In templates: may the signed-in user do `permission` (a key of vocab.PERMISSIONS)?"""
+        user = g.get("user")
+        return user is not None and role_can(user.role, permission)
+
+    app.jinja_env.globals["can"] = can
 
     @app.context_processor
     def _globals():
