@@ -79,7 +79,6 @@ def register_cli(app: Flask) -> None:
     """Every CLI group (`flask --app app ...`)."""
     from tracker import cli
     from tracker.followup import cli as followup_cli
-    from tracker.services import synthetic
 
-    for module in (cli, followup_cli, synthetic):
+    for module in (cli, followup_cli):
         module.register_cli(app)

@@ -15,7 +15,7 @@ from tracker.models import TaskCoUnit
 from tracker.models import TaskEvent
 from tracker.models import Unit
 from tracker.models import User
-from tracker.services.synthetic import generate
+from tracker.demo.synthetic import generate
 
 TODAY = date(2026, 3, 16)
 ARGS = ["demo", "generate", "--tasks", "400", "--units", "40", "--directives", "25", "--seed", "5",

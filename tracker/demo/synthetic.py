@@ -588,9 +588,3 @@ def generate_command(n_tasks, n_units, n_directives, seed, today_str):
     click.echo("Trạng thái: " + ", ".join(f"{k} {v}" for k, v in report.by_status.items()))
     click.echo(f"Tài khoản: {LOGIN_PREFIX}admin, {LOGIN_PREFIX}vanphong1, {LOGIN_PREFIX}lanhdao1, "
                f"{LOGIN_PREFIX}u<id>.truong, {LOGIN_PREFIX}u<id>.cb1 (mật khẩu {DEMO_PASSWORD}).")
-
-
-def register_cli(app):
-    from tracker.cli import demo_cli
-
-    demo_cli.add_command(generate_command)
