@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import literal
+from sqlalchemy import null
 from sqlalchemy import or_
 
 from tracker.vocab import DeadlineState
@@ -26,6 +27,7 @@ NO_DEADLINE = DeadlineState.NO_DEADLINE
 LABELS = DeadlineState.labels()
 STATES = tuple(LABELS)
 DONE_STATUS = TaskStatus.HOAN_THANH
+CANCELLED_STATUS = TaskStatus.DA_HUY  # a cancelled task has no deadline state (None / SQL NULL) and leaves every figure
 DEFAULT_DUE_SOON_DAYS = 3
 
 
@@ -35,7 +37,9 @@ def deadline_state(
     completed_on: date | None,
     today: date,
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
-) -> str:
+) -> str | None:
+    if status == CANCELLED_STATUS:
+        return None
     if deadline is None:
         return NO_DEADLINE
     if status == DONE_STATUS:
@@ -54,6 +58,7 @@ def deadline_state_sql(task_table, today: date, due_soon_days: int = DEFAULT_DUE
     soon = today + timedelta(days=due_soon_days)
     done = t.status == DONE_STATUS
     return case(
+        (t.status == CANCELLED_STATUS, null()),
         (t.deadline.is_(None), literal(NO_DEADLINE)),
         (and_(done, t.completed_on.is_(None), literal(today) <= t.deadline), literal(DONE_ON_TIME)),
         (and_(done, t.completed_on.is_(None)), literal(DONE_LATE)),
@@ -70,14 +75,15 @@ def state_filter_sql(task_table, state: str, today: date, due_soon_days: int = D
     t = task_table
     soon = today + timedelta(days=due_soon_days)
     done = t.status == DONE_STATUS
+    open_ = t.status.not_in((DONE_STATUS, CANCELLED_STATUS))
     if state == NO_DEADLINE:
-        return t.deadline.is_(None)
+        return and_(t.deadline.is_(None), t.status != CANCELLED_STATUS)
     if state == OVERDUE:
-        return and_(t.deadline < today, t.status != DONE_STATUS)
+        return and_(t.deadline < today, open_)
     if state == DUE_SOON:
-        return and_(t.deadline >= today, t.deadline <= soon, t.status != DONE_STATUS)
+        return and_(t.deadline >= today, t.deadline <= soon, open_)
     if state == ON_TRACK:
-        return and_(t.deadline > soon, t.status != DONE_STATUS)
+        return and_(t.deadline > soon, open_)
     if state == DONE_ON_TIME:
         return and_(
             t.deadline.is_not(None),

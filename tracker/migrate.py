@@ -5,6 +5,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from tracker import search_index
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # package data, so a wheel has them
 
 
@@ -20,3 +22,5 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if revision == "head":
+            search_index.ensure(conn)

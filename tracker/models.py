@@ -16,6 +16,7 @@ from sqlalchemy import Column
 from sqlalchemy import Index
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -63,9 +64,13 @@ DIRECTIVE_KINDS = {
     "other": "Khác",
 }
 DRAFT, PUBLISHED = DirectiveState.DRAFT, DirectiveState.PUBLISHED
+WITHDRAWN, REPLACED = DirectiveState.WITHDRAWN, DirectiveState.REPLACED
+DIRECTIVE_STATES = DirectiveState.labels()
 
 # Task workflow states
 TASK_STATUSES = TaskStatus.labels()
+CANCELLED = TaskStatus.DA_HUY
+CLOSED_STATUSES = (TaskStatus.HOAN_THANH, CANCELLED)  # the unit cannot change these until the office reopens
 
 # Recurrence rules as the parser writes them (see tracker.parsing.deadlines)
 RECURRENCE_PATTERN = re.compile(
@@ -118,6 +123,8 @@ class User(SQLModel, table=True):
     skip_non_working_days: bool = Field(default=True)
     # iCalendar feed secret (hashed); regenerated from the profile page
     calendar_token_hash: Optional[str] = Field(default=None, max_length=64, index=True)
+    # set by the admin's password reset: the user must choose a new password at next login
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class ApiToken(SQLModel, table=True):
@@ -149,6 +156,9 @@ class Directive(SQLModel, table=True):
     published_at: Optional[datetime] = None
     search_text: Optional[str] = Field(default=None, sa_column=Column(Text))  # folded code + title
     version: int = Field(default=1)
+    # withdrawn ("thu_hoi") or replaced ("thay_the") by the office: when, and by which directive
+    withdrawn_at: Optional[datetime] = None
+    replaced_by_id: Optional[int] = Field(default=None, foreign_key="directive.id", ondelete="SET NULL")
 
 
 class TaskCoUnit(SQLModel, table=True):
@@ -238,6 +248,7 @@ class ExtensionRequest(SQLModel, table=True):
     decided_at: Optional[datetime] = None
     decision_note: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
+    granted_date: Optional[date] = None  # the date the approver granted (may differ from the one asked)
 
 
 class Attachment(SQLModel, table=True):

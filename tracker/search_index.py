@@ -45,6 +45,31 @@ def create_statements(dialect: str) -> list[str]:
     return out
 
 
+def ensure(conn) -> bool:
+    """Recreate the search index objects a later migration removed; True when it had to.
+
+    On SQLite, Alembic's batch mode rebuilds a table to change a constraint (copy, drop,
+    rename), and dropping `task` or `directive` drops its triggers with it, so every
+    upgrade ends by checking them (tracker.migrate.upgrade). The index is then rebuilt
+    from the rows, since changes made without the triggers are not in it."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        present = {r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+        wanted = set(FTS_TABLES.values()) | {f"{fts}_{s}" for fts in FTS_TABLES.values() for s in ("ai", "ad", "au")}
+        if wanted <= present or not set(FTS_TABLES) <= present:
+            return False
+    elif dialect == "postgresql":
+        present = {r[0] for r in conn.exec_driver_sql("SELECT indexname FROM pg_indexes")}
+        if set(TRGM_INDEXES.values()) <= present:
+            return False
+    else:
+        return False
+    for statement in create_statements(dialect):
+        conn.exec_driver_sql(statement)
+    return True
+
+
 def drop_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [f"DROP INDEX IF EXISTS {ix}" for ix in TRGM_INDEXES.values()]

@@ -41,6 +41,7 @@ class TaskStatus(_Labelled):
     HOAN_THANH = ("hoan_thanh", "Hoàn thành")
     TRA_LAI = ("tra_lai", "Trả lại")
     TAM_DUNG = ("tam_dung", "Tạm dừng")
+    DA_HUY = ("da_huy", "Đã hủy")
 
 
 class DeadlineState(_Labelled):
@@ -57,6 +58,8 @@ class DeadlineState(_Labelled):
 class DirectiveState(_Labelled):
     DRAFT = ("draft", "Bản nháp")
     PUBLISHED = ("published", "Đã ban hành")
+    WITHDRAWN = ("thu_hoi", "Đã thu hồi")
+    REPLACED = ("thay_the", "Đã được thay thế")
 
 
 # What each role may do (read by permissions.py, the route decorators and `can()` in templates).

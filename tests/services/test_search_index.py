@@ -53,3 +53,22 @@ def test_the_plan_uses_the_search_index(session, backend, make_unit, make_task):
         conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
         plan = " ".join(r[0] for r in conn.execute(sa.text("EXPLAIN " + sql)))
         assert "ix_task_search_trgm" in plan, plan
+
+
+def test_upgrade_restores_triggers_a_table_rebuild_dropped(tmp_path):
+    """SQLite batch migrations rebuild tables and drop their triggers: upgrade puts them back."""
+    from tracker.db import make_engine
+    from tracker.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER directive_fts_ai")
+        conn.exec_driver_sql("INSERT INTO directive (id, kind, title, source_text, state, draft_tasks, version, "
+                             "search_text, created_at) VALUES (7, 'chi_thi', 't', 's', 'draft', '[]', 1, "
+                             "' ket luan ', '2026-01-01')")
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql("SELECT rowid FROM directive_fts WHERE directive_fts MATCH '\" ket luan\"'").all()
+    engine.dispose()
+    assert found == [(7,)]

@@ -218,7 +218,7 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
     # WEEKLY: leaders, first working day of the week, when anything is overdue
     if policy.weekly_summary_day(today, settings) == today and local.time() >= settings.weekly_summary_time:
         at = datetime.combine(today, settings.weekly_summary_time, policy.VN_TZ)
-        any_overdue = sa.exists(sa.select(_T.c.id).where(_T.c.status != "hoan_thanh", _T.c.deadline < today))
+        any_overdue = sa.exists(sa.select(_T.c.id).where(_T.c.status.not_in(("hoan_thanh", "da_huy")), _T.c.deadline < today))
         sel = (
             sa.select(*row(policy.WEEKLY, at, task=False))
             .select_from(_U)

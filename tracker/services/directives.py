@@ -242,16 +242,53 @@ def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[
     }, errors
 
 
+class DuplicateDirective(ServiceError):
+    """Publishing a copy of a published directive without the clerk's explicit confirmation."""
+
+    code, status = "duplicate", 409
+
+    def __init__(self, original: Directive):
+        label = original.code or f"#{original.id}"
+        super().__init__(f"Văn bản này trùng với văn bản {label} đã ban hành. Nếu vẫn muốn ban hành thêm một bản, "
+                         "hãy xác nhận ban hành bản trùng.")
+        self.duplicate_of = original.id
+
+
+def expanded_counts(session: Session, rows: list[dict]) -> list[int]:
+    """How many tasks each draft row creates when published (a group fans out to its members)."""
+    out = []
+    for raw in rows:
+        unit_id = _row_id(raw.get("unit_id")) if isinstance(raw, dict) else None
+        unit = session.get(Unit, unit_id) if unit_id is not None else None
+        out.append(0 if unit is None else len(expand_group(session, unit) or [unit]))
+    return out
+
+
 def publish(session: Session, user: User, directive: Directive, tasks: list[dict] | None = None,
-            channel: str = "web", now: datetime | None = None) -> list[Task]:
+            channel: str = "web", now: datetime | None = None, *, confirm_duplicate: bool = False,
+            issued=None) -> list[Task]:
     """Create every task of the directive or none. A group lead expands to its member units.
 
-    The caller commits; on any error nothing has been written (raise before the first add,
-    and the caller rolls back on exceptions)."""
+    Refused without an issue date (`issued` may supply it) and, for a copy of a published
+    directive, without `confirm_duplicate`. The caller commits; on any error nothing has
+    been written (raise before the first add, and the caller rolls back on exceptions)."""
+    from tracker.services.duplicates import find_duplicate
+
     if not permissions.can_import(user):
         raise Forbidden("Chỉ Văn phòng được ban hành văn bản")
     if directive.state != DRAFT:
         raise ServiceError("Văn bản đã được ban hành", code="already_published", status=409)
+    if issued not in (None, ""):
+        directive.issued_date = parse_iso_date(issued, "ngày ban hành")
+        session.add(directive)
+        session.flush()  # the claim below refreshes the row: write the date first
+    if directive.issued_date is None:
+        raise ServiceError("Văn bản chưa có ngày ban hành; hãy nhập ngày ban hành (DD/MM/YYYY) trước khi ban hành",
+                           code="issued_required", status=422)
+    if not confirm_duplicate:
+        original = find_duplicate(session, directive)
+        if original is not None:
+            raise DuplicateDirective(original)
     raw_tasks = tasks if tasks is not None else directive.draft_tasks
     if not raw_tasks:
         raise ServiceError("Văn bản chưa có nhiệm vụ nào để ban hành", code="no_tasks", status=422)
