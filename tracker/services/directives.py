@@ -20,6 +20,7 @@ from tracker.services import Conflict
 from tracker.services import Forbidden
 from tracker.services import NotFound
 from tracker.services import ServiceError
+from tracker.services import inputs
 from tracker.services import permissions
 from tracker.services.clock import utc_now
 from tracker.services.search import search_text_for_directive
@@ -59,14 +60,7 @@ def parse_iso_date(value, field: str = "ngày") -> date | None:
         return None
     if isinstance(value, date):
         return value
-    s = str(value).strip()
-    try:
-        if "/" in s:
-            d, m, y = (int(p) for p in s.split("/"))
-            return date(y, m, d)
-        return date.fromisoformat(s)
-    except (ValueError, TypeError, OverflowError):
-        raise ServiceError(f"{field.capitalize()} '{s[:40]}' không hợp lệ (dạng DD/MM/YYYY)", code="invalid_date", status=422) from None
+    return inputs.parse_date(str(value), field.capitalize())
 
 
 def _draft_from_parsed(task: dict, code_to_id: dict[str, int], session: Session) -> dict:
@@ -193,11 +187,7 @@ def save_draft(session: Session, user: User, directive: Directive, tasks: list[d
 
 def _row_id(value) -> int | None:
     """A unit id from a form or JSON row: a positive 32-bit integer (or its ASCII digits), else None."""
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31 - 1:
-        return value
-    return None
+    return inputs.to_int(value, minimum=1)
 
 
 def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[str]]:
