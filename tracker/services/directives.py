@@ -245,6 +245,10 @@ def publish(session: Session, user: User, directive: Directive, tasks: list[dict
     raw_tasks = tasks if tasks is not None else directive.draft_tasks
     if not raw_tasks:
         raise ServiceError("Văn bản chưa có nhiệm vụ nào để ban hành", code="no_tasks", status=422)
+    if len(raw_tasks) > MAX_TASKS:
+        # the web form caps its rows at MAX_TASKS; the API must not publish more than a draft can hold
+        raise ServiceError(f"Một văn bản có tối đa {MAX_TASKS} nhiệm vụ (gửi {len(raw_tasks)}); hãy tách văn bản",
+                           code="too_many_tasks", status=422)
     cleaned, errors = [], {}
     for i, raw in enumerate(raw_tasks, 1):
         if not isinstance(raw, dict):
