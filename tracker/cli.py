@@ -77,6 +77,9 @@ def demo_load():
     from tracker.demo.province import DEMO_USERS
     from tracker.demo.province import load_demo
 
+    if current_app.config.get("TRACKER_ENV") == "production":
+        # the demo creates admin/demo12345 and other well-known accounts
+        _fail("Không nạp dữ liệu mẫu khi TRACKER_ENV=production (dữ liệu mẫu tạo tài khoản admin/demo12345)")
     with _session() as session:
         try:
             report = load_demo(session)

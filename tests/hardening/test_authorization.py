@@ -57,6 +57,7 @@ def own_object(role, own):
 POLICY = {
     # public and secret-bearing routes
     "auth.login": PUBLIC, "auth.logout": PUBLIC, "health.healthz": PUBLIC, "health.ping": PUBLIC,
+    "health.admin_health": only("admin"),
     "api.openapi": PUBLIC,
     "feeds.calendar_feed": SECRET, "telegram_webhook.webhook": SECRET,
     # everyone signed in (own data or filtered lists)

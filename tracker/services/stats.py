@@ -37,6 +37,7 @@ from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import Unit
 from tracker.services import ServiceError
+from tracker.services import inputs
 from tracker.services.cache import ResultCache  # noqa: F401 (re-exported for the web layer)
 from tracker.services.cache import data_version
 from tracker.services.clock import local_today
@@ -177,26 +178,11 @@ class Dashboard:
 # --- filters -----------------------------------------------------------------------
 
 def _parse_date(value: str | None, label: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if "/" in value:
-            d, m, y = (int(p) for p in value.split("/"))
-            return date(y, m, d)
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ServiceError(f"{label} '{value}' không hợp lệ (dạng DD/MM/YYYY)", code="invalid_date",
-                           status=422) from None
+    return inputs.parse_date(value, label)
 
 
 def _parse_id(value, label: str) -> int | None:
-    value = str(value if value is not None else "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 12:
-        raise ServiceError(f"{label} '{value}' không hợp lệ", code="invalid_filter", status=422)
-    return int(value)
+    return inputs.parse_int(value, label, minimum=0, code="invalid_filter")
 
 
 def parse_filters(args) -> Filters:

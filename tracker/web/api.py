@@ -23,6 +23,7 @@ from tracker.services import ServiceError
 from tracker.services import directives as directive_service
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
+from tracker.services import inputs
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
 
@@ -113,16 +114,9 @@ def _json_body() -> dict:
 
 
 def _int_arg(name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ServiceError(f"Tham số '{name}' phải là số nguyên", code="invalid_parameter", status=400) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ServiceError(f"Tham số '{name}' ngoài khoảng cho phép", code="invalid_parameter", status=400)
-    return value
+    return inputs.parse_int(request.args.get(name), f"Tham số '{name}'", default=default, minimum=minimum,
+                            maximum=inputs.INT_MAX if maximum is None else maximum, code="invalid_parameter",
+                            status=400)
 
 
 @bp.errorhandler(ServiceError)

@@ -49,6 +49,7 @@ from tracker.services import permissions
 from tracker.services import stats
 from tracker.services.clock import local_today
 from tracker.web.auth import api_auth_required
+from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -90,10 +91,7 @@ def _filter_choices(session, directive_id: int | None, version: tuple) -> tuple[
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except (TypeError, ValueError):
-        return 1
+    return inputs.to_int(request.args.get("page"), 1, minimum=1)
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -203,9 +201,7 @@ def export_tasks(fmt: str):
     if request.args.get("ext") == "pending":
         conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
     visible = and_(*conditions) if conditions else None
-    limit = None
-    if request.args.get("limit", "").isdigit():
-        limit = int(request.args["limit"])
+    limit = inputs.to_int(request.args.get("limit"), minimum=1)
     stem = "nhiem-vu-qua-han" if state in ("qua_han", stats.OPEN_OVERDUE) else "danh-sach-nhiem-vu"
     if fmt == "xlsx":
         data = exports.tasks_xlsx(session, filters, today=local_today(), state=state, visible=visible,

@@ -35,6 +35,7 @@ from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
 from tracker.services.imports import extract_directive_text
 from tracker.services.text import fold
+from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -56,10 +57,7 @@ def index():
     session = get_session()
     user = current_user()
     q = (request.args.get("q") or "").strip()[:200]
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = inputs.to_int(request.args.get("page"), 1, minimum=1)
     conditions = []
     if user.role not in ("clerk", "admin"):
         conditions.append(Directive.state != DRAFT)
@@ -155,11 +153,10 @@ def _row_from_draft(task: dict, lookup: UnitLookup) -> dict:
 
 
 def _rows_from_form() -> list[dict]:
-    try:
-        count = int(request.form.get("row_count") or 0)
-    except ValueError:
+    count = inputs.to_int(request.form.get("row_count") or "0", minimum=0)
+    if count is None:
         raise ServiceError("Biểu mẫu không hợp lệ (số dòng nhiệm vụ); vui lòng tải lại trang", code="invalid_form",
-                           status=400) from None
+                           status=400)
     rows = []
     for i in range(min(count, directive_service.MAX_TASKS)):
         rows.append({f: (request.form.get(f"tasks-{i}-{f}") or "") for f in ROW_FIELDS})
@@ -167,7 +164,7 @@ def _rows_from_form() -> list[dict]:
 
 
 def _int_or_none(value: str):
-    return int(value) if value and value.strip().lstrip("-").isdigit() else None
+    return inputs.to_int(value, minimum=-inputs.INT_MAX)
 
 
 def _draft_from_rows(rows: list[dict], lookup: UnitLookup, issued: date | None = None

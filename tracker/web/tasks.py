@@ -31,6 +31,7 @@ from tracker.services import ServiceError
 from tracker.services import permissions
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
+from tracker.services import inputs
 from tracker.services.dates import parse_user_date
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
@@ -46,17 +47,11 @@ def _due_soon() -> int:
 
 
 def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return inputs.to_int(request.args.get("page"), 1, minimum=1)
 
 
 def _int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    return inputs.to_int(value, minimum=-inputs.INT_MAX)
 
 
 def _listing(template: str, query: dict, **context):
@@ -232,10 +227,9 @@ def update(task_id: int):
         progress_raw = (request.form.get("progress") or "").strip()
         progress = None
         if progress_raw:
-            try:
-                progress = int(progress_raw)
-            except ValueError:
-                raise ServiceError("Tiến độ phải là số nguyên từ 0 đến 100", code="invalid_progress", status=422) from None
+            progress = inputs.to_int(progress_raw, minimum=-inputs.INT_MAX)
+            if progress is None:
+                raise ServiceError("Tiến độ phải là số nguyên từ 0 đến 100", code="invalid_progress", status=422)
             if progress == task.progress:
                 progress = None
         note = request.form.get("note") or None
