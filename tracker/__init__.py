@@ -7,11 +7,13 @@ commands registered here.
 import importlib
 import logging
 import os
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from tracker.config import ConfigError
 from tracker.config import load_config
+
+if TYPE_CHECKING:  # Flask is imported by create_app only: the parser CLI starts without it
+    from flask import Flask
 
 __all__ = ["create_app", "ConfigError"]
 
@@ -51,7 +53,9 @@ def _optional_import(name: str):
         raise
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None) -> "Flask":
+    from flask import Flask
+
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "INSTANCE_PATH", os.path.join(root, "instance")

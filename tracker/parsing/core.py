@@ -567,7 +567,7 @@ class _Walker:
         t = self.t
         found: list[tuple[int, list[tuple[int, int, str | None]], str | None]] = []
         for k, (a, b) in enumerate(sents):
-            m = _DIRECTIVE_LIST.search(t, a, b)
+            m = _DIRECTIVE_LIST.search(t, a, b) if t.find(":", a, b) != -1 else None   # a list needs its colon
             if not m:
                 continue
             spans = clauses(t, m.end(), b)
