@@ -9,11 +9,19 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from tracker.config import ConfigError
-from tracker.config import load_config
-
-if TYPE_CHECKING:  # Flask is imported by create_app only: the parser CLI starts without it
+if TYPE_CHECKING:  # Flask and the configuration load in create_app only: the parser CLI starts without them
     from flask import Flask
+
+    from tracker.config import ConfigError
+
+
+def __getattr__(name: str):
+    """`from tracker import ConfigError` without importing the configuration module up front."""
+    if name == "ConfigError":
+        from tracker.config import ConfigError
+
+        return ConfigError
+    raise AttributeError(f"module 'tracker' has no attribute {name!r}")
 
 __all__ = ["create_app", "ConfigError"]
 
@@ -55,6 +63,8 @@ def _optional_import(name: str):
 
 def create_app(test_config: dict | None = None) -> "Flask":
     from flask import Flask
+
+    from tracker.config import load_config
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(

@@ -29,7 +29,6 @@ from .owners import _GROUP_NOUNS, _HEADS, _PERSON_HEADS, _PROJECT_BOARD, scan_ag
 # -- document-level evidence ---------------------------------------------------
 
 _QUOC_HIEU = re.compile(r"CỘNG H[OÒ]À XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc")
-_KINDS_OF_DIRECTIVE = frozenset({"chi_thi", "cong_van", "ke_hoach", "quyet_dinh", "thong_bao_ket_luan"})
 
 
 # The issuing body in capitals on one of the first lines ("ỦY BAN NHÂN DÂN", "BỘ XÂY DỰNG").
@@ -39,16 +38,23 @@ _ISSUER_LINE = re.compile(
 _PLACE_DATE = re.compile(r"[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
 
 
+# Lines of a header, each checked where the layout puts it (the first lines of the text): a
+# number quoted in the middle of an article ("Giấy phép số 485/GP-BTTTT") is no header.
+_NUMBER_LINE = re.compile(r"Số\s*:?\s*\d{1,6}(?:/\d{4})?\s*[/-]\s*[A-ZĐ]")
+_KIND_LINE = re.compile(r"(?:CHỈ THỊ|KẾ HOẠCH|THÔNG BÁO|QUYẾT ĐỊNH|CÔNG ĐIỆN|CÔNG VĂN)(?:\s+[^a-zà-ỹđ]*)?$")
+_ADDRESSEES = re.compile(r"Kính gửi\b")
+_HEAD_LINES = 15
+
+
 def has_directive_header(document: dict, text: str) -> bool:
-    """An administrative document's header: number and code, issuer, kind line, Quốc hiệu, or
-    the issuing body in capitals over the place-and-date line."""
-    if document.get("code") or document.get("issuer"):
-        return True
-    if document.get("kind") in _KINDS_OF_DIRECTIVE:
-        return True
+    """An administrative document's header in its first lines: the Quốc hiệu, "Số: 15/CT-UBND",
+    the kind line ("CHỈ THỊ"), "Kính gửi:", or the issuing body in capitals over the place-and-date
+    line. `document` (what parse_header found) is not trusted alone: it searches the whole head."""
     if _QUOC_HIEU.search(text, 0, 3000):
         return True
-    first = [ln.strip() for ln in text[:1500].split("\n") if ln.strip()][:8]
+    first = [ln.strip() for ln in text[:6000].split("\n") if ln.strip()][:_HEAD_LINES]
+    if any(_NUMBER_LINE.match(ln) or _KIND_LINE.match(ln) or _ADDRESSEES.match(ln) for ln in first):
+        return True
     return any(_ISSUER_LINE.match(ln) for ln in first[:4]) and any(_PLACE_DATE.match(ln) for ln in first)
 
 
