@@ -3,12 +3,14 @@
 The walk (tracker.parsing.core) reads every sentence as if it came from a directive, so
 an encyclopaedia article ("Ban đầu, ...", "Trường phái ...") or a legal Q&A page quoting a
 law ("Ủy ban nhân dân cấp tỉnh có trách nhiệm ...") yields tasks. The gate weighs evidence
-at two levels before a task is kept:
+before a task is kept:
 
 1. Document: the header of an administrative document (issuing body with "Số: 15/CT-UBND",
    the Quốc hiệu, a kind line such as "CHỈ THỊ", "Kính gửi:") makes the text a directive and
    every task the walk found is kept, as before.
-2. Without such a header (news copies, portal summaries, anything pasted), the text is a
+2. A directive body pasted without its header is mostly tasks: when at least half of its
+   content lines open a task with a well-formed owner (or a plan/table row), all are kept.
+3. Otherwise (news copies, portal summaries, articles, Q&A pages), the text is a
    directive only where it reports one: a lead sentence in which an authority assigns work
    to an agency ("Chủ tịch UBND tỉnh yêu cầu các sở ...", "Thủ tướng giao Bộ Xây dựng ...").
    A task is kept when it lies in such a directive passage (the lead's line and the few
