@@ -6,23 +6,39 @@ commands registered here.
 """
 import logging
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask and the configuration load in create_app only: the parser CLI starts without them
+    from flask import Flask
 
-from tracker.config import ConfigError
-from tracker.config import load_config
-from tracker.web import input_guard
-from tracker.web import setup
+    from tracker.config import ConfigError
+
+
+def __getattr__(name: str):
+    """`from tracker import ConfigError` without importing the configuration module up front."""
+    if name == "ConfigError":
+        from tracker.config import ConfigError
+
+        return ConfigError
+    raise AttributeError(f"module 'tracker' has no attribute {name!r}")
 
 __all__ = ["create_app", "ConfigError"]
 
 log = logging.getLogger(__name__)
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None) -> "Flask":
     """Build the app: settings from the environment (or `test_config`), the database,
     every blueprint and CLI command. The instance folder (uploads, generated secret, the
     SQLite file by default) is INSTANCE_PATH, else ./instance of the working directory,
     so an installed wheel never writes inside site-packages."""
+    # Lazy: `import tracker.parsing` loads this package, and the parser CLI must start
+    # without Flask (issue #18's cold start).
+    from flask import Flask
+
+    from tracker.config import load_config
+    from tracker.web import input_guard
+    from tracker.web import setup
+
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "INSTANCE_PATH", os.path.join(os.getcwd(), "instance")
     )
@@ -55,7 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def register_blueprints(app: Flask) -> None:
+def register_blueprints(app: "Flask") -> None:
     """Every blueprint, by name: a missing module is an error, never silently skipped."""
     from bots import webhook
     from tracker.web import admin
@@ -75,7 +91,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
 
-def register_cli(app: Flask) -> None:
+def register_cli(app: "Flask") -> None:
     """Every CLI group (`flask --app app ...`)."""
     from tracker import cli
     from tracker.followup import cli as followup_cli
