@@ -234,6 +234,7 @@ def test_two_clerks_publishing_the_same_draft_at_once_publish_it_once(app, sessi
     unit = make_unit()
     clerks = [make_user(f"vanthu-{i}", role="clerk") for i in range(2)]
     draft = Directive(kind="chi_thi", title="Ban hành đồng thời", source_text="Giao Sở thực hiện.",
+                      issued_date=__import__("datetime").date(2025, 1, 2),
                       draft_tasks=[{"unit_id": unit.id, "action": f"Nhiệm vụ {i}"} for i in range(3)])
     session.add(draft)
     session.commit()
@@ -326,6 +327,7 @@ def test_deleting_a_draft_while_it_is_being_published_is_refused_cleanly(app, se
     unit = make_unit()
     clerks = [make_user(f"vt-del-{i}", role="clerk") for i in range(2)]
     draft = Directive(kind="chi_thi", title="Nháp", source_text="Giao Sở thực hiện.",
+                      issued_date=__import__("datetime").date(2025, 1, 2),
                       draft_tasks=[{"unit_id": unit.id, "action": "Nhiệm vụ"}])
     session.add(draft)
     session.commit()
