@@ -207,3 +207,22 @@ def test_review_asks_for_an_issue_date(client, world, login, session):
     assert client.post(review, data=form).status_code == 302
     assert session.exec(select(Directive.issued_date).where(Directive.state == "published",
                                                             Directive.kind != "thong_bao_ket_luan")).all()[-1].isoformat() == "2025-01-10"
+
+
+def test_dashboard_and_exports_say_how_many_cancelled_tasks_are_left_out(client, world, login, session):
+    import io
+
+    from openpyxl import load_workbook
+
+    login(world.users["clerk"])
+    before = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="excluded-note"' not in before
+    t = world.task_a
+    assert client.post(f"/tasks/{t.id}/cancel", data={"version": t.version, "reason": "Trùng"}).status_code == 302
+    page = _text(client.get("/dashboard").get_data(as_text=True))
+    assert "Không tính 1 nhiệm vụ đã hủy" in page
+    xlsx = client.get("/dashboard/export.xlsx")
+    assert xlsx.status_code == 200
+    ws = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    subtitle = ws.cell(row=2, column=1).value
+    assert "không tính 1 nhiệm vụ đã hủy" in subtitle
