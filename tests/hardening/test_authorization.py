@@ -98,6 +98,7 @@ POLICY = {
     "admin.edit_user": only("admin"), "admin.reset_password": only("admin"), "admin.add_unit": only("admin"),
     "admin.rename_unit": only("admin"), "admin.merge_unit": only("admin"), "admin.unit_active": only("admin"),
     "admin.unit_aliases": only("admin"), "admin.unit_members": only("admin"),
+    "admin.holidays": only("admin"), "admin.save_holidays": only("admin"),
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

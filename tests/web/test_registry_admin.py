@@ -178,3 +178,32 @@ def test_add_deactivate_aliases_members(client, world, login, session):
         {"create", "aliases", "deactivate", "members"}
     login(world.users["clerk"])
     assert client.post("/admin/units", data={"code": "X", "name": "Y"}).status_code == 403
+
+
+def test_admin_edits_the_years_holiday_table(client, world, login, session):
+    from datetime import date
+
+    from tracker.vncalendar import is_holiday
+    from tracker.vncalendar import is_working_day
+
+    login(world.users["clerk"])
+    assert client.get("/admin/holidays?year=2031").status_code == 403
+    assert client.post("/admin/holidays", data={"year": "2031", "rows": "nghỉ 01/01/2031"}).status_code == 403
+    login(world.users["admin"])
+    page = client.get("/admin/holidays?year=2026").get_data(as_text=True)
+    assert "nghỉ 17/02/2026" in page, "the official rows of holidays.csv are shown to edit"
+    assert not is_holiday(date(2031, 3, 3)) and not is_working_day(date(2031, 3, 8))
+    bad = client.post("/admin/holidays", data={"year": "2031", "rows": "nghỉ 31/02/2031 sai"})
+    assert bad.status_code == 422 and "không có trong lịch" in bad.get_data(as_text=True)
+    bad = client.post("/admin/holidays", data={"year": "2031", "rows": "nghỉ 01/01/2031\nlàm 05/03/2031 thứ Năm"})
+    assert bad.status_code == 422
+    r = client.post("/admin/holidays", data={"year": "2031", "rows": "nghỉ 01/01/2031 Tết Dương lịch\n"
+                                                                      "nghỉ 03/03/2031 Nghỉ bù\n"
+                                                                      "làm 08/03/2031 Làm bù"})
+    assert r.status_code == 302
+    assert is_holiday(date(2031, 3, 3)) and is_working_day(date(2031, 3, 8))
+    assert not is_holiday(date(2031, 9, 2)), "the edited year replaces the rule-based estimate"
+    assert session.exec(select(AuditEvent).where(AuditEvent.entity == "holiday")).first() is not None
+    r = client.post("/admin/holidays", data={"year": "2031", "restore": "1"})
+    assert r.status_code == 302
+    assert not is_holiday(date(2031, 3, 3)) and is_holiday(date(2031, 9, 2))

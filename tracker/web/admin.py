@@ -282,6 +282,99 @@ def unit_members(unit_id: int):
     return _unit_action(lambda s, u: reg.set_members(s, u, unit_id, ids), "Đã lưu thành viên của nhóm.")
 
 
+# --- the year's holiday table (Tết days off, make-up working days) ---------------------
+
+def _holiday_rows(year: int):
+    from tracker.vncalendar import holidays as cal
+
+    edited = cal.read_override().get(year)
+    return (edited if edited is not None else cal.official_rows(year)), edited is not None
+
+
+def _holidays_page(year: int, error: str | None = None, text: str | None = None, status: int = 200):
+    from tracker.vncalendar import holidays as cal
+
+    rows, edited = _holiday_rows(year)
+    if text is None:
+        text = "\n".join(f"{'nghỉ' if k == 'off' else 'làm'} {d.strftime('%d/%m/%Y')} {name}".rstrip()
+                         for k, d, name in rows)
+    days_off = sorted(cal.holidays_in_year(year))
+    return render_template("admin/holidays.html", year=year, text=text, edited=edited, error=error,
+                           days_off=days_off), status
+
+
+def _year_arg(raw) -> int:
+    from tracker.services.clock import local_today
+
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        return local_today().year
+    return year if 2000 <= year <= 2100 else local_today().year
+
+
+def parse_holiday_lines(text: str, year: int) -> list:
+    """'nghỉ 16/02/2026 Tết Nguyên đán' / 'làm 07/02/2026 làm bù' lines; errors name the line."""
+    import re as _re
+    from datetime import date as _date
+
+    rows = []
+    for n, line in enumerate((text or "").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        m = _re.match(r"^(nghỉ|nghi|làm|lam)\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*(.*)$", line, _re.IGNORECASE)
+        if not m:
+            raise ServiceError(f"Dòng {n}: cần dạng “nghỉ DD/MM/YYYY tên ngày” hoặc “làm DD/MM/YYYY lý do”",
+                               code="invalid_line", status=422)
+        try:
+            d = _date(int(m.group(4)), int(m.group(3)), int(m.group(2)))
+        except ValueError:
+            raise ServiceError(f"Dòng {n}: ngày {m.group(2)}/{m.group(3)}/{m.group(4)} không có trong lịch",
+                               code="invalid_date", status=422) from None
+        if d.year != year:
+            raise ServiceError(f"Dòng {n}: ngày {d.strftime('%d/%m/%Y')} không thuộc năm {year}", code="invalid_date",
+                               status=422)
+        kind = "off" if m.group(1).lower() in ("nghỉ", "nghi") else "work"
+        if kind == "work" and d.weekday() < 5:
+            raise ServiceError(f"Dòng {n}: ngày làm bù {d.strftime('%d/%m/%Y')} phải là thứ Bảy hoặc Chủ nhật",
+                               code="invalid_date", status=422)
+        rows.append((kind, d, m.group(5).strip()[:120]))
+    return rows
+
+
+@bp.get("/holidays")
+@role_required("admin")
+def holidays():
+    return _holidays_page(_year_arg(request.args.get("year")))
+
+
+@bp.post("/holidays")
+@role_required("admin")
+def save_holidays():
+    """Replace one year's schedule (or go back to holidays.csv with 'restore'); audited."""
+    from tracker.vncalendar import holidays as cal
+
+    year = _year_arg(request.form.get("year"))
+    text = request.form.get("rows") or ""
+    try:
+        rows = [] if request.form.get("restore") == "1" else parse_holiday_lines(text, year)
+        if request.form.get("restore") != "1" and not any(k == "off" for k, _, _ in rows):
+            raise ServiceError("Lịch nghỉ của một năm cần ít nhất một ngày nghỉ", code="empty", status=422)
+    except ServiceError as exc:
+        return _holidays_page(year, error=exc.message, text=text, status=exc.status)
+    session = get_session()
+    old, _ = _holiday_rows(year)
+    cal.write_override(year, rows)
+    session.add(AuditEvent(actor_id=current_user().id, channel="web", entity="holiday", entity_id=year,
+                           action="restore" if not rows else "edit_year",
+                           old_value="; ".join(f"{k} {d.isoformat()}" for k, d, _ in old)[:4000],
+                           new_value="; ".join(f"{k} {d.isoformat()}" for k, d, _ in rows)[:4000]))
+    session.commit()
+    flash(f"Đã lưu lịch nghỉ năm {year}." if rows else f"Đã trả lịch nghỉ năm {year} về bảng gốc.", "success")
+    return redirect(url_for("admin.holidays", year=year))
+
+
 def _fmt(dt: datetime | None) -> str:
     return dt.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
