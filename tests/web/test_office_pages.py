@@ -167,8 +167,8 @@ def test_review_page_duplicate_warning_preview_and_dates(client, world, login, s
     form["tasks-1-deadline"] = "cuối tháng 2"  # relative to the issue date 02/01/2025
     r = client.post(first_review, data=form)
     assert r.status_code == 302, _text(r.get_data(as_text=True))[:2000]
-    first_id = int(first_review.rstrip("/review").rsplit("/", 1)[1]) if False else \
-        session.exec(select(Directive.id).where(Directive.state == "published", Directive.code == "31/TB-UBND")).one()
+    first_id = session.exec(select(Directive.id).where(Directive.state == "published",
+                                                       Directive.code == "31/TB-UBND")).one()
     tasks = session.exec(select(Task).where(Task.directive_id == first_id)).all()
     assert len(tasks) == 12
     assert {t.deadline.isoformat() for t in tasks if t.lead_unit_id != world.a.id} == {"2025-02-28"}
