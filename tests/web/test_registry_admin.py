@@ -120,6 +120,9 @@ def test_merge_moves_tasks_users_and_memberships(client, world, login, session, 
     moved = session.exec(select(TaskEvent).where(TaskEvent.task_id == world.task_b.id,
                                                  TaskEvent.kind == "corrected_lead")).one()
     assert (moved.old_value, moved.new_value) == ("Sở Y tế", "Sở Xây dựng")
+    move = session.exec(select(AuditEvent).where(AuditEvent.action == "lead_unit_moved",
+                                                 AuditEvent.entity_id == world.task_b.id)).one()
+    assert (move.old_value, move.new_value) == (str(b.id), str(c.id))
     # both names find the task
     from tracker.services import tasks as task_service
 

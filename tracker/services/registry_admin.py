@@ -163,9 +163,12 @@ def merge_units(session: Session, actor: User, source_id: int, target_id: int, c
         raise ServiceError("Đơn vị nhận phải đang hoạt động", code="inactive_target", status=422)
     stamp = utc_now(now)
     lead_tasks = session.exec(select(Task).where(Task.lead_unit_id == source.id)).all()
+    from tracker.services.office import record_lead_move
+
     for task in lead_tasks:
         record(session, task, actor, channel, "corrected_lead", source.name, target.name,
                f"Gộp đơn vị {source.name} vào {target.name}", now)
+        record_lead_move(session, actor, task.id, source.id, target.id, channel, now)
         task.lead_unit_id = target.id
         task.version += 1
         task.updated_at = stamp
