@@ -52,6 +52,11 @@ def create_app(test_config: dict | None = None) -> "Flask":
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, test_config))
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+    # the years of the holiday table the admin edits in the app (beside holidays.csv)
+    app.config.setdefault("HOLIDAYS_FILE", os.path.join(app.instance_path, "holidays.csv"))
+    from tracker.vncalendar.holidays import set_override_file
+
+    set_override_file(app.config["HOLIDAYS_FILE"])
     app.config["MAX_CONTENT_LENGTH"] = max(
         app.config["MAX_UPLOAD_BYTES"], app.config["MAX_DIRECTIVE_BYTES"]
     ) + 512 * 1024

@@ -70,7 +70,13 @@ def test_whole_story(page: Page, live_app, shot, tmp_path):
     page.get_by_role("button", name="Phân tích văn bản").click()
     expect(page.get_by_role("heading", name="Rà soát văn bản")).to_be_visible()
     expect(page.locator("input[name=code]")).to_have_value("31/TB-UBND")
-    expect(page.locator("input[name=issued]")).to_have_value(issued.isoformat())
+    expect(page.locator("input[name=issued]")).to_have_value(issued.strftime("%d/%m/%Y"))
+    expect(page.locator("input[type=date]")).to_have_count(0)  # no native mm/dd/yyyy widget
+    # the small date picker writes DD/MM/YYYY
+    page.locator("input[name=issued]").click()
+    expect(page.locator(".datepicker")).to_be_visible()
+    page.locator(".datepicker .dp-grid button", has_text=re.compile(rf"^{issued.day}$")).first.click()
+    expect(page.locator("input[name=issued]")).to_have_value(issued.strftime("%d/%m/%Y"))
     rows = page.locator("article.task-row")
     expect(rows).to_have_count(3)
     # HTML in the directive is shown as text, highlighted source included
@@ -131,6 +137,13 @@ def test_whole_story(page: Page, live_app, shot, tmp_path):
     page.get_by_role("button", name="Phân tích văn bản").click()
     expect(page.locator("input[name=code]")).to_have_value("32/TB-UBND")
     expect(page.locator("article.task-row")).to_have_count(3)
+    # nearly the same text as 31/TB-UBND: a warning with a link, and publishing needs a confirmation
+    expect(page.locator("#duplicate-warning")).to_contain_text("31/TB-UBND")
+    expect(page.locator("#publish-preview")).to_contain_text("Khi ban hành sẽ tạo 3 nhiệm vụ")
+    shot(page, "06a-canh-bao-trung")
+    page.get_by_role("button", name="Ban hành").click()
+    expect(page.locator("#form-error")).to_contain_text("trùng")
+    page.locator("#confirm-duplicate").check()
     page.get_by_role("button", name="Ban hành").click()
     expect(page.locator(".flash-success")).to_contain_text("Đã ban hành")
     page.get_by_role("link", name="Văn bản").first.click()

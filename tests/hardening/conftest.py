@@ -161,6 +161,8 @@ def url_for_rule(rule, world, own: bool = True, role: str = "staff") -> str | No
         elif arg == "token_id":
             who = role if role in world.api_tokens else "staff"
             values[arg] = world.api_tokens[who if own else ("staff_b" if who != "staff_b" else "staff")].id
+        elif arg == "unit_id":
+            values[arg] = world.a.id if own else world.b.id
         elif arg == "fmt":
             values[arg] = "csv"
         elif arg == "token":

@@ -188,6 +188,8 @@ def test_every_channel_lands_in_the_history_and_the_admin_export(app, client, wo
         ("telegram", staff.id, "status", "chua_thuc_hien", "cho_xac_nhan"),
         ("telegram", staff.id, "progress", "40", "100"),
         ("system", world.users["clerk"].id, "status", "cho_xac_nhan", "hoan_thanh"),
+        # the world's pending extension request closes with the confirmation (issue 14)
+        ("system", world.users["clerk"].id, "extension_cancelled", None, None),
     ]
     assert all(e.at is not None and e.at.tzinfo is not None for e in task_service.history(session, task))
 

@@ -95,6 +95,11 @@ POLICY = {
     "api.confirm_task": only("clerk", "admin"), "api.return_task": only("clerk", "admin"),
     "api.request_extension": leads_task, "api.decide_extension": only("clerk", "leader", "admin"),
     "api.withdraw_directive": only("clerk", "admin"),
+    # users and the unit registry in the app: the admin only (clerks 403 on every user-edit route)
+    "admin.edit_user": only("admin"), "admin.reset_password": only("admin"), "admin.add_unit": only("admin"),
+    "admin.rename_unit": only("admin"), "admin.merge_unit": only("admin"), "admin.unit_active": only("admin"),
+    "admin.unit_aliases": only("admin"), "admin.unit_members": only("admin"),
+    "admin.holidays": only("admin"), "admin.save_holidays": only("admin"),
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -75,6 +75,10 @@ def test_clerk_corrects_lead_unit_and_deadline_in_one_version_step(client, world
     assert r2.status_code == 200 and r2.get_json()["version"] == v0 + 2
     assert session.exec(select(Task).where(Task.id == t.id)).one().lead_unit_id == world.c.id
     assert len(session.exec(select(Task)).all()) == 2, "a correction creates no new task"
+    from tracker.models import AuditEvent
+
+    move = session.exec(select(AuditEvent).where(AuditEvent.action == "lead_unit_moved")).one()
+    assert (move.entity_id, move.old_value, move.new_value) == (t.id, str(world.a.id), str(world.c.id))
 
 
 def test_correction_notifies_old_and_new_units(client, world, h, session):

@@ -88,6 +88,13 @@ def test_admin_imports_unit_registry(client, world, login, session):
     csv_text = "code,name,short,kind,parent,aliases,members\nSNV,Sở Nội vụ,SNV,department,,Nội vụ|SNV,\n"
     r = client.post("/admin/units/import", data={"file": (io.BytesIO(csv_text.encode()), "units.csv")},
                     content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="import-preview"' in page and "Thêm mới" in page  # a preview first
+    assert session.exec(select(Unit).where(Unit.code == "SNV")).first() is None, "the preview writes nothing"
+    import re
+
+    content = re.search(r'name="content" value="([^"]+)"', page).group(1)
+    r = client.post("/admin/units/import", data={"content": content, "suffix": ".csv"})
     assert r.status_code == 200 and "1 đơn vị mới" in r.get_data(as_text=True)
     assert session.exec(select(Unit).where(Unit.code == "SNV")).one().name == "Sở Nội vụ"
     r = client.post("/admin/units/import", data={"file": (io.BytesIO(b"units: 3"), "units.yaml")},

@@ -283,7 +283,9 @@ def render(s: Session, n: Notification, user: User, task: Task | None, today, pu
 
 def _stale_task_reason(n: Notification, task: Task, today) -> str | None:
     if task.status not in policy.REMINDABLE_STATUSES:
-        return f"Nhiệm vụ đã chuyển trạng thái ({task.status})"
+        from tracker.models import TASK_STATUSES
+
+        return f"Nhiệm vụ đã chuyển trạng thái ({TASK_STATUSES.get(task.status, 'khác').lower()})"
     if n.kind == policy.OVERDUE and (task.deadline is None or task.deadline >= today):
         return "Nhiệm vụ đã được gia hạn"
     if n.kind == policy.ESCALATION and task.deadline != n.occurrence:

@@ -55,12 +55,12 @@ def validate_text(text: str | None, max_bytes: int = MAX_TEXT_CHARS) -> str:
 
 
 def parse_iso_date(value, field: str = "ngày") -> date | None:
-    """'2022-03-15' or '15/03/2022' to a date; a clear Vietnamese error for impossible dates."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    return inputs.parse_date(str(value), field.capitalize())
+    """A typed date: '2022-03-15', '15/03/2022' or free text ("15/3", "cuối tháng 3"), counted
+    from today; a clear Vietnamese error for impossible dates (see tracker.services.dates)."""
+    from tracker.services.clock import local_today
+    from tracker.services.dates import parse_user_date
+
+    return parse_user_date(value, field, today=local_today())
 
 
 def _draft_from_parsed(task: dict, code_to_id: dict[str, int], session: Session, registry) -> dict:

@@ -145,6 +145,7 @@ def correct_task(session: Session, user: User, task_id: int, change: Correction,
     task_service._bump_version(session, task, version, now)  # one step of the version sequence
     if new_lead != old_lead:
         events.append(("corrected_lead", _names(session, [old_lead]), _names(session, [new_lead])))
+        record_lead_move(session, user, task.id, old_lead, new_lead, channel, now)
         task.lead_unit_id = new_lead
         lead_name = session.get(Unit, new_lead).name
         task.owner_text = lead_name[:512]
@@ -182,6 +183,15 @@ def correct_task(session: Session, user: User, task_id: int, change: Correction,
     text = f"Nhiệm vụ #{task.id} đã được điều chỉnh: {'; '.join(parts)}. Lý do: {reason}"
     _notify(session, {old_lead, new_lead} | old_co | new_co, "corrected", text, task, now)
     return task
+
+
+def record_lead_move(session: Session, actor: User | None, task_id: int, old_unit: int, new_unit: int, channel: str,
+                     now=None) -> None:
+    """The move in machine form (unit ids, instant) for reports that count a task for the unit
+    that led it at the report's end date; the task history keeps the names for people."""
+    session.add(AuditEvent(actor_id=actor.id if actor else None, channel=channel, entity="task", entity_id=task_id,
+                           action="lead_unit_moved", old_value=str(old_unit), new_value=str(new_unit),
+                           at=utc_now(now)))
 
 
 CORRECTION_LABELS = {

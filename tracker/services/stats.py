@@ -309,7 +309,14 @@ def dashboard(session: Session, filters: Filters | None = None, *, today: date |
     (see `ResultCache`); the unit names are read fresh every time."""
     filters = filters or Filters()
     today = today or local_today(now)
+    if cache is not None and version is None:
+        version = data_version(session)
     per_unit = cached_unit_figures(session, filters, today, cache, version)
+    if cache is None:
+        excluded = excluded_counts(session, filters)
+    else:
+        excluded = cache.get_or_compute(("excluded", filters_key(filters), version),
+                                        lambda: excluded_counts(session, filters))
     total = Figures()
     for figures in per_unit.values():
         for column in COLUMNS:
@@ -323,7 +330,7 @@ def dashboard(session: Session, filters: Filters | None = None, *, today: date |
         unit_stmt = unit_stmt.where(Unit.active.is_(True) | Unit.id.in_(list(per_unit) or [-1]))
     rows = [UnitRow(uid, code, name, per_unit.get(uid, Figures())) for uid, code, name in session.execute(unit_stmt)]
     rank_units(rows)
-    return Dashboard(today=today, filters=filters, units=rows, total=total, excluded=excluded_counts(session, filters))
+    return Dashboard(today=today, filters=filters, units=rows, total=total, excluded=dict(excluded))
 
 
 def _rank_key(row: UnitRow):

@@ -112,6 +112,26 @@ def import_registry(session: Session, entries: list[dict]) -> dict:
     return report
 
 
+def preview_registry(session: Session, entries: list[dict]) -> list[dict]:
+    """What importing `entries` would change, unit by unit, without writing anything."""
+    existing = {u.code: u for u in session.exec(select(Unit)).all()}
+    out = []
+    for e in entries:
+        unit = existing.get(e["code"])
+        if unit is None:
+            out.append({"code": e["code"], "name": e["name"], "change": "Thêm mới", "details": []})
+            continue
+        details = []
+        for label, old, new in (("tên", unit.name, e["name"]), ("tên viết tắt", unit.short_name, e["short"]),
+                                ("loại", unit.kind, e["kind"]), ("tên gọi khác", list(unit.aliases or []), e["aliases"]),
+                                ("hoạt động", unit.active, e["active"])):
+            if old != new:
+                details.append(f"{label}: {old if old not in (None, []) else '—'} → {new if new not in (None, []) else '—'}")
+        out.append({"code": e["code"], "name": e["name"], "change": "Cập nhật" if details else "Không đổi",
+                    "details": details})
+    return out
+
+
 def find_unit(session: Session, ref: str | int) -> Unit:
     """A unit by id, code, canonical name, short name or alias (diacritics and case ignored)."""
     ref_s = str(ref).strip()

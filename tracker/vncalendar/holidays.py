@@ -20,12 +20,19 @@ an estimate until the year is added to the CSV.
 
 Weekends are Saturday and Sunday (public administration), except ``work`` days.
 
+An *override file* (same columns, ``off``/``work`` rows only) holds the years the
+admin edits in the app (the government sets each year's schedule): a year with rows
+there replaces that year of ``holidays.csv``. ``set_override_file(path)`` names it; the
+calendar is re-read when the file changes (by mtime), so every process sees an edit.
+
 API: is_holiday(d), is_working_day(d), add_working_days(d, n),
-working_days_between(a, b), holidays_in_year(year).
+working_days_between(a, b), holidays_in_year(year), set_override_file(path),
+read_override(), write_override(year, rows).
 """
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
@@ -71,14 +78,78 @@ def _optional_year(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-@lru_cache(maxsize=1)
+_override: Path | None = None
+
+
+def set_override_file(path: str | os.PathLike | None) -> None:
+    """Where the admin's edited years live (None: only holidays.csv)."""
+    global _override
+    _override = Path(path) if path else None
+
+
+def _override_key() -> tuple:
+    if _override is None:
+        return (None, None)
+    try:
+        st = _override.stat()
+        return (str(_override), (st.st_mtime_ns, st.st_size))
+    except OSError:
+        return (str(_override), None)
+
+
 def _calendar() -> _Calendar:
+    return _calendar_for(_override_key())
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        lines = [ln for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def read_override() -> dict[int, list[tuple[str, date, str]]]:
+    """The edited years: {year: [(kind, day, name), ...]} (kind 'off' or 'work')."""
+    out: dict[int, list[tuple[str, date, str]]] = {}
+    key = _override_key()
+    if key[1] is None:
+        return out
+    for row in _rows(_override):
+        d = date.fromisoformat(row["date"].strip())
+        out.setdefault(d.year, []).append((row["kind"].strip(), d, (row.get("name") or "").strip()))
+    return out
+
+
+def write_override(year: int, rows: list[tuple[str, date, str]]) -> None:
+    """Replace one year of the override file (an empty list removes the year's edit)."""
+    if _override is None:
+        raise RuntimeError("no override file configured")
+    years = read_override()
+    years.pop(year, None)
+    if rows:
+        years[year] = sorted(rows, key=lambda r: (r[1], r[0]))
+    _override.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _override.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["date", "kind", "name", "from_year", "to_year"])
+        for y in sorted(years):
+            for kind, d, name in years[y]:
+                writer.writerow([d.isoformat(), kind, name, "", ""])
+    os.replace(tmp, _override)
+
+
+@lru_cache(maxsize=4)
+def _calendar_for(override_key: tuple) -> _Calendar:
     rules: list[_Rule] = []
     off: dict[int, set[date]] = {}
     work: set[date] = set()
-    with _CSV_PATH.open(encoding="utf-8") as f:
-        lines = [ln for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
-    for row in csv.DictReader(lines):
+    rows = _rows(_CSV_PATH)
+    if override_key[1] is not None:
+        edited = _rows(Path(override_key[0]))
+        years = {date.fromisoformat(r["date"].strip()).year for r in edited}
+        rows = [r for r in rows if r["kind"].strip() == "rule" or
+                date.fromisoformat(r["date"].strip()).year not in years] + edited
+    for row in rows:
         kind, raw = row["kind"].strip(), row["date"].strip()
         if kind == "rule":
             lunar = raw.startswith(_LUNAR_PREFIX)
@@ -119,15 +190,31 @@ def _default_days_off(year: int) -> frozenset[date]:
     return frozenset(days)
 
 
-@lru_cache(maxsize=256)
 def holidays_in_year(year: int) -> frozenset[date]:
     """All holiday days off of a Gregorian year (official if known, else by rule).
 
     Compensation days that spill into the next January are included in the
     year that caused them.
     """
+    return _holidays_in_year(_override_key(), year)
+
+
+@lru_cache(maxsize=256)
+def _holidays_in_year(override_key: tuple, year: int) -> frozenset[date]:
     official = _calendar().days_off.get(year)
     return official if official is not None else _default_days_off(year)
+
+
+def official_rows(year: int) -> list[tuple[str, date, str]]:
+    """A year's rows as holidays.csv has them (before the admin's edits)."""
+    out = []
+    for row in _rows(_CSV_PATH):
+        kind = row["kind"].strip()
+        if kind in ("off", "work"):
+            d = date.fromisoformat(row["date"].strip())
+            if d.year == year:
+                out.append((kind, d, (row.get("name") or "").strip()))
+    return out
 
 
 def is_holiday(d: date) -> bool:

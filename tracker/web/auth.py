@@ -45,6 +45,15 @@ def load_session_user() -> None:
         session.clear()
         return
     g.user = user
+    if getattr(user, "must_change_password", False) and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # a password reset by the admin: nothing else until the user has chosen a new one
+        if request.method == "GET":
+            flash("Mật khẩu của bạn vừa được quản trị đặt lại; hãy đổi mật khẩu trước khi tiếp tục.", "info")
+        abort(redirect(url_for("profile.index")))
+
+
+PASSWORD_CHANGE_ENDPOINTS = ("profile.index", "profile.change_password", "auth.logout", "auth.login", "static",
+                             "health.healthz", "health.ping", "dashboard.stylesheet")
 
 
 def safe_next(target: str | None) -> str | None:

@@ -71,6 +71,7 @@ def change_password():
     if new != (request.form.get("confirm_password") or ""):
         return _render(error="Hai lần nhập mật khẩu mới không khớp", status=422)
     user.password_hash = generate_password_hash(new)
+    user.must_change_password = False
     session.add(user)
     session.add(AuditEvent(actor_id=user.id, channel="web", entity="user", entity_id=user.id, action="change_password"))
     session.commit()
