@@ -31,6 +31,7 @@ BLUEPRINT_MODULES = (
     "tracker.web.health",
     "bots.webhook",
     "tracker.web.notifications",
+    "tracker.web.reports",
 )
 
 # CLI modules (each defines `register_cli(app)`).
@@ -39,6 +40,7 @@ CLI_MODULES = (
     "tracker.followup.cli",
     "bots.cli",
     "tracker.services.synthetic",
+    "tracker.services.scoring",
 )
 
 

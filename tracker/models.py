@@ -307,3 +307,14 @@ class Notification(SQLModel, table=True):
     sent_at: Optional[datetime] = None
     last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ScoringRules(SQLModel, table=True):
+    """A loaded set of unit-scoring rules (YAML text); the newest row applies."""
+
+    __tablename__ = "scoring_rules"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = Field(default_factory=utcnow)
+    loaded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
