@@ -87,6 +87,13 @@ POLICY = {
     "admin.users": only("admin"), "admin.create_user": only("admin"), "admin.set_active": only("admin"),
     "admin.units": only("admin"), "admin.import_units": only("admin"), "admin.audit_export": only("admin"),
     "notifications.outbox": only("admin", "clerk"), "notifications.retry": only("admin", "clerk"),
+    # official reports (leaders and the office; unit staff refused)
+    "reports.index": only("leader", "clerk", "admin"), "reports.download_docx": only("leader", "clerk", "admin"),
+    "reports.scores_page": only("leader", "clerk", "admin"), "reports.scores_export": only("leader", "clerk", "admin"),
+    "reports.api_periodic": only("leader", "clerk", "admin"),
+    "reports.api_periodic_docx": only("leader", "clerk", "admin"),
+    "reports.api_scores": only("leader", "clerk", "admin"),
+    "reports.admin_scoring": only("clerk", "admin"),
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -24,6 +24,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from sqlalchemy import select
 
 from tracker.db import get_session
 from tracker.models import ADMIN
@@ -109,7 +110,7 @@ def index():
     return render_template("reports/index.html", data=data, period=period, filters=filters,
                            narrative=periodic.narrative(data), labels=stats.COLUMN_LABELS, columns=stats.COLUMNS,
                            signers=stats.signers(session),
-                           units=session.query(Unit.id, Unit.name).order_by(Unit.name).all(),
+                           units=session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).all(),
                            args={"from": period.date_from.isoformat(), "to": period.date_to.isoformat(),
                                  **({"unit": str(filters.unit_id)} if filters.unit_id else {}),
                                  **({"signer": filters.signer} if filters.signer else {})})
