@@ -160,7 +160,7 @@ def scores_export(fmt: str):
     period, filters = periodic.parse_period(request.args)
     board = scoring.scores(session, period, filters, today=local_today())
     if fmt == "xlsx":
-        body, mimetype = exports.scores_xlsx(board, heading=_heading()), XLSX
+        body, mimetype = exports.scores_xlsx(board), XLSX
     else:
         body, mimetype = exports.scores_csv(board), CSV
     response = Response(body, mimetype=mimetype)
