@@ -1,4 +1,4 @@
-"""Office layout for the exported workbooks (XlsxWriter, constant memory, formats made once).
+"""Office layout for the exported workbooks (tracker/services/xlsx_stream.py, formats made once).
 
 Every sheet is laid out the same way (rows from 0):
 
@@ -10,13 +10,12 @@ Every sheet is laid out the same way (rows from 0):
   6… data, then the caller's totals row, then the place-date line and the signer's title
 
 Times New Roman throughout; A4 landscape, fitted to the page width, page numbers in the
-footer. Rows are written top to bottom (constant-memory mode keeps one row in memory).
+footer.
 """
-import io
 from dataclasses import dataclass
 from datetime import date
 
-import xlsxwriter
+from tracker.services import xlsx_stream
 
 FONT = "Times New Roman"
 TITLE_ROW, SUBTITLE_ROW, HEAD_ROW = 3, 4, 5
@@ -64,11 +63,7 @@ class Book:
 
     def __init__(self, heading: Heading):
         self.heading = heading
-        self._buffer = io.BytesIO()
-        self.wb = xlsxwriter.Workbook(self._buffer, {"constant_memory": True, "in_memory": True,
-                                                     "strings_to_formulas": False, "strings_to_urls": False,
-                                                     "default_format_properties": {"font_name": FONT,
-                                                                                   "font_size": 12}})
+        self.wb = xlsx_stream.Workbook(default_font=(FONT, 12))
         base = {"font_name": FONT, "font_size": 12, "valign": "top"}
         cell = {**base, "border": 1, "text_wrap": True}
 
@@ -153,5 +148,4 @@ class Book:
             self._merge(ws, after_row + 6, right, self.heading.signer_name, self.formats["signer"])
 
     def close(self) -> bytes:
-        self.wb.close()
-        return self._buffer.getvalue()
+        return self.wb.close()
