@@ -62,7 +62,7 @@ def test_overdue_list_to_excel_cell_by_cell(client, login, province, frozen_toda
     wb = load_workbook(io.BytesIO(response.data))
     ws = wb["Nhiệm vụ"]
     rows = _sheet_rows(ws)
-    assert rows[0][-3] == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and rows[1][-3] == "Độc lập - Tự do - Hạnh phúc"
+    assert rows[0][-2] == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and rows[1][-2] == "Độc lập - Tự do - Hạnh phúc"
     assert rows[3][0] == "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN"
     assert rows[4][0] == "Tính đến ngày 15/06/2025; tình trạng: quá hạn"
     assert rows[5] == ("STT", "Nội dung nhiệm vụ", "Văn bản giao", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời hạn",

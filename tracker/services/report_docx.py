@@ -28,6 +28,7 @@ BODY_PT = 14
 HEADER_PT = 13
 TABLE_PT = 11
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
+HEADER_WIDTHS_MM = (62, 103)  # issuing body | Quốc hiệu and Tiêu ngữ (165 mm of text width)
 APPENDIX_COLUMNS = ("STT", "Đơn vị", "Tổng số", "HT đúng hạn", "HT quá hạn", "Chưa HT trong hạn",
                     "Chưa HT quá hạn", "Không có hạn", "Tỷ lệ đúng hạn (%)", "Đã hủy (không tính)")
 
@@ -75,8 +76,12 @@ def _para(container, text="", size=BODY_PT, bold=False, italic=False, align=WD_A
     return p
 
 
-def _rule(paragraph):
-    """A short line under the text (the underline of the issuing body and Tiêu ngữ)."""
+def _rule(container, side_mm: float):
+    """A short centred line (under the issuing body, the Tiêu ngữ and the title): an empty
+    paragraph with a bottom border, narrowed by `side_mm` on each side."""
+    paragraph = _para(container, "", 2)
+    paragraph.paragraph_format.left_indent = Mm(side_mm)
+    paragraph.paragraph_format.right_indent = Mm(side_mm)
     ppr = paragraph._p.get_or_add_pPr()
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
@@ -94,6 +99,15 @@ def _no_borders(table):
         el.set(qn("w:val"), "nil")
         borders.append(el)
     tbl_pr.append(borders)
+
+
+def _widths(table, widths_mm):
+    """Column widths on the grid and on every cell (Word reads one, LibreOffice the other)."""
+    for column, width in zip(table.columns, widths_mm):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm):
+            cell.width = Mm(width)
 
 
 def _first_cell_para(cell):
@@ -120,16 +134,15 @@ def _header(doc, heading: Heading):
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _no_borders(table)
-    widths = (Mm(70), Mm(95))
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths):
-            cell.width = width
+    _widths(table, HEADER_WIDTHS_MM)
     left, right = (_first_cell_para(c) for c in table.rows[0].cells)
     if heading.org_parent:
         _para(left, heading.org_parent.upper(), HEADER_PT)
-    _rule(_para(left, heading.org_name.upper(), HEADER_PT, bold=True))
+    _para(left, heading.org_name.upper(), HEADER_PT, bold=True)
+    _rule(left, 20)
     _para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", HEADER_PT, bold=True)
-    _rule(_para(right, "Độc lập - Tự do - Hạnh phúc", BODY_PT, bold=True))
+    _para(right, "Độc lập - Tự do - Hạnh phúc", BODY_PT, bold=True)
+    _rule(right, 21)
     number, place = (_first_cell_para(c) for c in table.rows[1].cells)
     _para(number, f"Số: {heading.number}", HEADER_PT, after=0).paragraph_format.space_before = Pt(6)
     _para(place, _date_line(heading.place, heading.issued), BODY_PT, italic=True).paragraph_format.space_before = Pt(6)
@@ -137,7 +150,9 @@ def _header(doc, heading: Heading):
 
 def _signature(doc, heading: Heading):
     table = doc.add_table(rows=1, cols=2)
+    table.autofit = False
     _no_borders(table)
+    _widths(table, (80, 85))
     left, right = (_first_cell_para(c) for c in table.rows[0].cells)
     p = _para(left, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     p.paragraph_format.space_before = Pt(12)
@@ -205,7 +220,7 @@ def report_docx(data: ReportData, heading: Heading, narrative: str, *, scope: st
     _para(doc, title, BODY_PT, bold=True)
     if scope:
         _para(doc, f"({scope})", BODY_PT, italic=True)
-    _rule(_para(doc, "", 6, after=12))
+    _rule(doc, 60)
     for block in [b.strip() for b in (narrative or "").replace("\r\n", "\n").split("\n\n")]:
         if block:
             _para(doc, " ".join(block.split("\n")), BODY_PT, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, after=6)

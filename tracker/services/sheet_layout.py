@@ -89,6 +89,7 @@ class Book:
             "signer": fmt(align="center", bold=True, font_size=13),
         }
         self._dates: dict = {}
+        self._widths: dict = {}
 
     def date_format(self, recurrence: str | None):
         """A real date shown DD/MM/YYYY, a recurring task's with its rhythm after it."""
@@ -100,10 +101,19 @@ class Book:
                                                           "num_format": num})
         return self._dates[recurrence]
 
-    def _spans(self, ncols: int) -> tuple[tuple[int, int], tuple[int, int]]:
-        left = (0, 1 if ncols > 4 else 0)
-        right = (max(left[1] + 1, ncols - 3), ncols - 1)
-        return left, right
+    def _spans(self, widths) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Columns under the issuing body (from the left, >= 40 wide) and under the Quốc hiệu
+        (from the right, >= 52 wide: 34 bold capitals at 12 pt)."""
+        n = len(widths)
+        last_left, acc = 0, widths[0]
+        while acc < 40 and last_left < n - 2:
+            last_left += 1
+            acc += widths[last_left]
+        first_right, acc = n - 1, widths[-1]
+        while acc < 52 and first_right > last_left + 1:
+            first_right -= 1
+            acc += widths[first_right]
+        return (0, last_left), (first_right, n - 1)
 
     def _merge(self, ws, row, span, text, fmt):
         if span[0] == span[1]:
@@ -115,6 +125,7 @@ class Book:
         """A sheet with widths, print set-up, the national header, title, subtitle and headings."""
         ws = self.wb.add_worksheet(name)
         n = len(columns)
+        self._widths[name] = tuple(widths)
         for i, width in enumerate(widths):
             ws.set_column(i, i, width)
         ws.set_landscape()
@@ -126,7 +137,7 @@ class Book:
         ws.set_footer("&C&\"Times New Roman\"&11Trang &P/&N")
         ws.freeze_panes(DATA_ROW, 0)
         f = self.formats
-        left, right = self._spans(n)
+        left, right = self._spans(widths)
         self._merge(ws, 0, left, self.heading.org_parent.upper(), f["org"])
         self._merge(ws, 0, right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", f["nation"])
         self._merge(ws, 1, left, self.heading.org_name.upper(), f["org_bold"])
@@ -141,7 +152,7 @@ class Book:
 
     def signature(self, ws, after_row: int, ncols: int) -> None:
         """The place-date line and the signer's title (and name) under the table's last row."""
-        _, right = self._spans(ncols)
+        _, right = self._spans(self._widths[ws.name])
         self._merge(ws, after_row + 1, right, self.heading.date_line(), self.formats["place_date"])
         self._merge(ws, after_row + 2, right, self.heading.signer_title.upper(), self.formats["signer"])
         if self.heading.signer_name:
