@@ -229,7 +229,10 @@ def _write_task_sheet(book: sheet_layout.Book, name: str, rows: list[TaskRow], t
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
     dated = {label: book.date_format(label) for label in (None, *RECURRENCE_LABELS)}
     r = sheet_layout.DATA_ROW
+    fit = sheet_layout.row_height
     for row in rows:
+        ws.set_row(r, fit(((row.action, 60), (row.directive, 28), (row.lead_unit, 28), (row.co_units, 30),
+                           (row.status_text, 30), (row.result, 45))))
         write_number(r, 0, row.stt, f["center"])
         write_string(r, 1, row.action, f["wrap"])
         write_string(r, 2, row.directive, f["wrap"])

@@ -26,6 +26,23 @@ RECURRENCE_SUFFIX = {"daily": "hằng ngày", "weekly": "hằng tuần", "monthl
                      "quarterly": "hằng quý", "yearly": "hằng năm"}
 
 
+LINE_HEIGHT = 15.75  # points per line of 12 pt text
+
+
+def row_height(cells) -> float:
+    """The height of a row of wrapped (text, column width) cells, in points.
+
+    Stored with the row because neither Excel nor LibreOffice refits a written row's
+    height to its wrapped text on opening; about one character per unit of column width."""
+    lines = 1
+    for text, width in cells:
+        if text:
+            n = sum(-(-len(part) // max(1, int(width * 1.1) - 1)) or 1 for part in text.split("\n"))
+            if n > lines:
+                lines = n
+    return LINE_HEIGHT * lines
+
+
 @dataclass
 class Heading:
     org_parent: str
