@@ -105,3 +105,18 @@ def test_api_scores_and_ranking_page(client, login, session, quarters, monkeypat
     assert rows[6][:3] == (1, "UBND huyện Hòa Bình", 100.0) and rows[8][:3] == (3, "Sở Y tế", 97.0)
     csv_text = client.get("/reports/scores.csv?from=2025-04-01&to=2025-06-30").data.decode("utf-8-sig")
     assert csv_text.splitlines()[2].startswith("2,Sở Tài chính,99.25")
+
+
+def test_ranking_page_defaults_to_the_rules_period(client, login, session, quarters, monkeypatch):
+    import tracker.web.reports as reports
+
+    monkeypatch.setattr(reports, "local_today", lambda now=None: TODAY)
+    login(quarters.users["clerk"])
+    # default rules: the last finished quarter (Q2 on 15/07)
+    assert "01/04/2025 – 30/06/2025" in client.get("/reports/scores").get_data(as_text=True)
+    scoring.load_rules(session, RULES.replace("period: quarter", "period: half"))
+    session.commit()
+    assert "01/01/2025 – 30/06/2025" in client.get("/reports/scores").get_data(as_text=True)
+    scoring.load_rules(session, RULES.replace("period: quarter", "period: month"))
+    session.commit()
+    assert "01/06/2025 – 30/06/2025" in client.get("/reports/scores").get_data(as_text=True)

@@ -88,11 +88,12 @@ def _docx_response(data: bytes, period: periodic.Period) -> Response:
     return response
 
 
-def _quarter_bounds(today: date) -> tuple[date, date]:
-    """The last finished quarter (what the office reports most often)."""
-    q_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    prev_end = q_start - timedelta(days=1)
-    return date(prev_end.year, 3 * ((prev_end.month - 1) // 3) + 1, 1), prev_end
+def _quarter_bounds(today: date, months: int = 3) -> tuple[date, date]:
+    """The last finished period of `months` months (a quarter by default: what the office
+    reports most often; 1, 6 or 12 for the scoring rules' month, half-year or year)."""
+    start = date(today.year, months * ((today.month - 1) // months) + 1, 1)
+    prev_end = start - timedelta(days=1)
+    return date(prev_end.year, months * ((prev_end.month - 1) // months) + 1, 1), prev_end
 
 
 # --- pages --------------------------------------------------------------------------
@@ -139,7 +140,8 @@ def scores_page():
     session = get_session()
     args = dict(request.args)
     if not args.get("from") and not args.get("to"):
-        start, end = _quarter_bounds(local_today())
+        months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[scoring.active_rules(session).period]
+        start, end = _quarter_bounds(local_today(), months)
         args.update({"from": start.isoformat(), "to": end.isoformat()})
     period, filters = periodic.parse_period(args)
     board = scoring.scores(session, period, filters, today=local_today())
