@@ -153,6 +153,8 @@ def _signature(doc, heading: Heading):
     table.autofit = False
     _no_borders(table)
     _widths(table, (80, 85))
+    # the block stays whole: it moves to the next page rather than split across two
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     left, right = (_first_cell_para(c) for c in table.rows[0].cells)
     p = _para(left, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     p.paragraph_format.space_before = Pt(12)
@@ -211,7 +213,9 @@ def report_docx(data: ReportData, heading: Heading, narrative: str, *, scope: st
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr()
+    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
     _page(doc.sections[0])
     _header(doc, heading)
     label = data.current.period.label()
