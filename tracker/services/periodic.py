@@ -32,6 +32,7 @@ from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import true
 from sqlmodel import Session
 
 from tracker import deadline_state as ds
@@ -105,8 +106,23 @@ def parse_period(args) -> tuple[Period, stats.Filters]:
 
 # --- the tasks as they stood ----------------------------------------------------------
 
-def as_of_tasks(as_of: date):
-    """Task columns as they stood at the end of local day `as_of` (a subquery)."""
+def _candidates(period: Period, end, include_completed: bool):
+    """A superset of the tasks `period_clause` can keep, on today's columns (index-friendly):
+    the deadline as of the day is today's, or the old deadline of an extension approved later."""
+    later = (select(ExtensionRequest.task_id)
+             .where(ExtensionRequest.status == "approved", ExtensionRequest.decided_at >= end,
+                    or_(ExtensionRequest.old_deadline.is_(None),
+                        ExtensionRequest.old_deadline.between(period.date_from, period.date_to))))
+    clause = or_(Task.deadline.between(period.date_from, period.date_to), Task.deadline.is_(None),
+                 Task.id.in_(later))
+    if include_completed:
+        clause = or_(clause, Task.completed_on.between(period.date_from, period.date_to))
+    return clause
+
+
+def as_of_tasks(as_of: date, period: Period | None = None, include_completed: bool = False):
+    """Task columns as they stood at the end of local day `as_of` (a subquery); with a
+    `period`, only the tasks that may belong to it are reconstructed."""
     end = day_start_utc(as_of + timedelta(days=1))
     status_after = (select(TaskEvent.task_id, TaskEvent.old_value,
                            func.row_number().over(partition_by=TaskEvent.task_id,
@@ -127,6 +143,7 @@ def as_of_tasks(as_of: date):
         .select_from(Task)
         .outerjoin(status_after, and_(status_after.c.task_id == Task.id, status_after.c.rn == 1))
         .outerjoin(extension_after, and_(extension_after.c.task_id == Task.id, extension_after.c.rn == 1))
+        .where(_candidates(period, end, include_completed) if period is not None else true())
         .subquery("t")
     )
 
@@ -199,7 +216,7 @@ def period_figures(session: Session, period: Period, filters: stats.Filters | No
     """Four-way figures per lead unit for the period, judged as of its end (two queries)."""
     filters = filters or stats.Filters()
     as_of = period.as_of(today or local_today())
-    t = as_of_tasks(as_of)
+    t = as_of_tasks(as_of, period, include_completed)
     state = figure_state(t, as_of).label("state")
     stmt = (select(t.c.lead_unit_id, state, func.count()).select_from(t)
             .join(Directive, Directive.id == t.c.directive_id)
@@ -251,7 +268,7 @@ class ReportData:
 def longest_overdue(session: Session, period: Period, filters: stats.Filters, as_of: date,
                     limit: int = TOP_TASKS) -> list[OverdueTask]:
     """The period's tasks still open past their deadline as of its end, most overdue first."""
-    t = as_of_tasks(as_of)
+    t = as_of_tasks(as_of, period)
     stmt = (select(t.c.id, t.c.action, Unit.name, Directive.code, t.c.deadline).select_from(t)
             .join(Directive, Directive.id == t.c.directive_id).join(Unit, Unit.id == t.c.lead_unit_id)
             .where(period_clause(t, period), figure_state(t, as_of) == ds.OVERDUE))
