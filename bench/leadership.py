@@ -263,7 +263,8 @@ def bench_export(app_or_url, *, rows: int = 10_000, runs: int = 3, login: str | 
             out["xlsx_service"] = _time(xlsx, runs, warmup=1)
             data = xlsx()
             sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-            out["xlsx_rows_written"] = sum(1 for _ in sheet.iter_rows()) - exports.HEADER_ROWS
+            out["xlsx_rows_written"] = (sum(1 for _ in sheet.iter_rows()) - exports.HEADER_ROWS
+                                        - getattr(exports, "TRAILER_ROWS", 0))
             out["csv_service"] = _time(lambda: exports.tasks_csv(session, stats.Filters(), limit=rows), runs,
                                        warmup=1)
         if login is None:

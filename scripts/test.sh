@@ -16,6 +16,15 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# LibreOffice (headless) and poppler render the reports and exports for the layout check and the
+# screenshots (scripts/render_reports.py); optional: the rendering test skips without them.
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing LibreOffice (writer, calc) and poppler-utils for the report rendering..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui \
+      libreoffice-calc-nogui poppler-utils) >/dev/null || echo "LibreOffice not installed: rendering test skipped" >&2
+  fi
+fi
 export PTB_TIMEDELTA=1
 status=0
 .venv/bin/python -m pytest -q "$@" || status=$?

@@ -89,10 +89,11 @@ def register_blueprints(app: "Flask") -> None:
     from tracker.web import home
     from tracker.web import notifications
     from tracker.web import profile
+    from tracker.web import reports
     from tracker.web import tasks
 
     for module in (home, auth, directives, tasks, profile, admin, api, dashboard, feeds, health, webhook,
-                   notifications):
+                   notifications, reports):
         app.register_blueprint(module.bp)
 
 
@@ -100,6 +101,7 @@ def register_cli(app: "Flask") -> None:
     """Every CLI group (`flask --app app ...`)."""
     from tracker import cli
     from tracker.followup import cli as followup_cli
+    from tracker.services import scoring
 
-    for module in (cli, followup_cli):
+    for module in (cli, followup_cli, scoring):
         module.register_cli(app)

@@ -29,6 +29,11 @@ DEFAULTS = {
     "MAX_DIRECTIVE_BYTES": 2 * 1024 * 1024,
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SCHEDULER_ENABLED": False,
+    # the issuing body in the periodic report's header (Nghị định 30/2020, Phụ lục I)
+    "ORG_PARENT": "ỦY BAN NHÂN DÂN TỈNH",
+    "ORG_NAME": "VĂN PHÒNG",
+    "ORG_PLACE": "",
+    "REPORT_SIGNER_TITLE": "CHÁNH VĂN PHÒNG",
 }
 
 _INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES"}

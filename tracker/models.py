@@ -316,3 +316,14 @@ class Notification(SQLModel, table=True):
     channel: str = Field(default="telegram", max_length=16, sa_column_kwargs={"server_default": "telegram"})
     text: Optional[str] = Field(default=None, sa_column=Column(Text))  # the event, in Vietnamese, for people
     read_at: Optional[datetime] = None  # web inbox: when the recipient read it
+
+
+class ScoringRules(SQLModel, table=True):
+    """A loaded set of unit-scoring rules (YAML text); the newest row applies."""
+
+    __tablename__ = "scoring_rules"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = Field(default_factory=utcnow)
+    loaded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")

@@ -100,6 +100,13 @@ POLICY = {
     "admin.rename_unit": only("admin"), "admin.merge_unit": only("admin"), "admin.unit_active": only("admin"),
     "admin.unit_aliases": only("admin"), "admin.unit_members": only("admin"),
     "admin.holidays": only("admin"), "admin.save_holidays": only("admin"),
+    # official reports (leaders and the office; unit staff refused)
+    "reports.index": only("leader", "clerk", "admin"), "reports.download_docx": only("leader", "clerk", "admin"),
+    "reports.scores_page": only("leader", "clerk", "admin"), "reports.scores_export": only("leader", "clerk", "admin"),
+    "reports.api_periodic": only("leader", "clerk", "admin"),
+    "reports.api_periodic_docx": only("leader", "clerk", "admin"),
+    "reports.api_scores": only("leader", "clerk", "admin"),
+    "reports.admin_scoring": only("clerk", "admin"),
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -1,6 +1,11 @@
-"""Excel and CSV exports, opened with openpyxl / csv and checked cell by cell."""
+"""Excel and CSV exports, opened with openpyxl / csv and checked cell by cell.
+
+Workbooks are in office layout (national header rows 1-2, title row 4, subtitle row 5,
+headings row 6, data from row 7, then a totals row and the signature block); deadlines
+are real dates."""
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -26,8 +31,21 @@ def frozen_today(monkeypatch):
     return TODAY
 
 
+H = exports.HEADER_ROWS  # data starts at this 0-based row
+
+
 def _sheet_rows(ws):
     return [tuple(c.value for c in row) for row in ws.iter_rows()]
+
+
+def _data(rows, n_trailer=exports.TRAILER_ROWS):
+    """The data rows between the headings and the totals row/signature block."""
+    return rows[H:len(rows) - n_trailer]
+
+
+def _as_text(row):
+    """Dates back to the DD/MM/YYYY text the CSV holds."""
+    return tuple(v.strftime("%d/%m/%Y") if isinstance(v, datetime) else v for v in row)
 
 
 def _none_if_empty(row):
@@ -44,12 +62,15 @@ def test_overdue_list_to_excel_cell_by_cell(client, login, province, frozen_toda
     wb = load_workbook(io.BytesIO(response.data))
     ws = wb["Nhiệm vụ"]
     rows = _sheet_rows(ws)
-    assert rows[0][0] == "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN"
-    assert rows[1][0] == "Tính đến ngày 15/06/2025; tình trạng: quá hạn"
-    assert rows[2] == ("STT", "Nội dung nhiệm vụ", "Văn bản giao", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời hạn",
+    assert rows[0][-2] == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and rows[1][-2] == "Độc lập - Tự do - Hạnh phúc"
+    assert rows[3][0] == "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN"
+    assert rows[4][0] == "Tính đến ngày 15/06/2025; tình trạng: quá hạn"
+    assert rows[5] == ("STT", "Nội dung nhiệm vụ", "Văn bản giao", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời hạn",
                        "Tình trạng", "Kết quả thực hiện")
-    assert [_none_if_empty(r) for r in rows[3:]] == OVERDUE_ROWS
-    assert ws["B3"].font.bold and ws["B5"].alignment.wrap_text
+    assert [_as_text(_none_if_empty(r)) for r in _data(rows)] == OVERDUE_ROWS
+    assert ws["F7"].is_date and ws["F7"].number_format == "dd/mm/yyyy"
+    assert rows[H + 3][0] == "Tổng cộng: 3 nhiệm vụ"
+    assert ws["B6"].font.bold and ws["B7"].alignment.wrap_text and ws["B7"].font.name == "Times New Roman"
 
 
 def test_filtered_list_export_follows_the_filters(client, login, province, frozen_today):
@@ -57,20 +78,22 @@ def test_filtered_list_export_follows_the_filters(client, login, province, froze
     unit_a = province.units["A"].id
     response = client.get(f"/exports/tasks.xlsx?unit={unit_a}&q=bao+cao")
     ws = load_workbook(io.BytesIO(response.data)).active
-    rows = _sheet_rows(ws)[3:]
+    rows = _data(_sheet_rows(ws))
     assert [r[1] for r in rows] == ["Báo cáo kết quả giải ngân quý I", "Báo cáo nhanh tình hình giải ngân"]
     assert [r[6] for r in rows] == ["Hoàn thành đúng hạn", "Chưa hoàn thành, trong hạn"]
     everything = load_workbook(io.BytesIO(client.get("/exports/tasks.xlsx").data)).active
-    data = _sheet_rows(everything)[3:]
+    data = _data(_sheet_rows(everything))
     assert len(data) == 16
     assert [r[0] for r in data] == list(range(1, 17))
-    # no deadline last; a recurring occurrence says so
+    # no deadline last; a recurring occurrence is a real date shown with its rhythm
     assert data[-1][5] == "Không có hạn"
-    assert "25/06/2025 (hằng tháng)" in [r[5] for r in data]
+    recurring = [c for row in everything.iter_rows(min_row=H + 1) for c in row[5:6]
+                 if c.value == datetime(2025, 6, 25)]
+    assert recurring and recurring[0].number_format == 'dd/mm/yyyy" (hằng tháng)"'
     pending = [r for r in data if r[1] == "Đôn đốc các chủ đầu tư đẩy nhanh tiến độ"][0]
     assert pending[6] == "Chưa hoàn thành, trong hạn (đơn vị báo hoàn thành, chờ xác nhận)"
     by_status = load_workbook(io.BytesIO(client.get("/exports/tasks.xlsx?status=cho_xac_nhan").data)).active
-    assert [r[1] for r in _sheet_rows(by_status)[3:]] == ["Đôn đốc các chủ đầu tư đẩy nhanh tiến độ"]
+    assert [r[1] for r in _data(_sheet_rows(by_status))] == ["Đôn đốc các chủ đầu tư đẩy nhanh tiến độ"]
 
 
 def test_csv_is_utf8_with_bom_in_the_official_layout(client, login, province, frozen_today):
@@ -99,17 +122,17 @@ def test_dashboard_export_to_excel_and_csv(client, login, province, frozen_today
     wb = load_workbook(io.BytesIO(response.data))
     assert wb.sheetnames == ["Tổng hợp", "Quá hạn"]
     rows = _sheet_rows(wb["Tổng hợp"])
-    assert rows[0][0] == "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ THEO ĐƠN VỊ"
-    assert rows[2] == exports.UNIT_COLUMNS
-    assert rows[3:] == [
+    assert rows[3][0] == "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ THEO ĐƠN VỊ"
+    assert rows[5] == exports.UNIT_COLUMNS
+    assert _data(rows, 3) == [
         (1, "Sở Y tế", 6, 2, 1, 1, 1, 1, 50.0, 1),
         (2, "Sở Tài chính", 9, 2, 1, 3, 2, 1, 40.0, 2),
         (3, "UBND huyện Hòa Bình", 1, 0, 0, 0, 0, 1, None, None),
         (None, "Tổng cộng", 16, 4, 2, 4, 3, 3, 44.4, None),
     ]
     overdue = _sheet_rows(wb["Quá hạn"])
-    assert overdue[2] == exports.TASK_COLUMNS
-    assert [_none_if_empty(r) for r in overdue[3:]] == OVERDUE_ROWS
+    assert overdue[5] == exports.TASK_COLUMNS
+    assert [_as_text(_none_if_empty(r)) for r in _data(overdue)] == OVERDUE_ROWS
 
     text = client.get("/dashboard/export.csv").data
     assert text.startswith(b"\xef\xbb\xbf")
@@ -123,8 +146,8 @@ def test_dashboard_export_keeps_the_filters(client, login, province, frozen_toda
     login(province.users["leader"])
     wb = load_workbook(io.BytesIO(client.get("/dashboard/export.xlsx?signer=Trần Thị Bình").data))
     rows = _sheet_rows(wb["Tổng hợp"])
-    assert rows[1][0] == "Tính đến ngày 15/06/2025; lãnh đạo chỉ đạo Trần Thị Bình"
-    assert rows[3:] == [(1, "Sở Y tế", 1, 0, 0, 0, 1, 0, 0.0, 1), (None, "Tổng cộng", 1, 0, 0, 0, 1, 0, 0.0, None)]
+    assert rows[4][0] == "Tính đến ngày 15/06/2025; lãnh đạo chỉ đạo Trần Thị Bình"
+    assert _data(rows, 3) == [(1, "Sở Y tế", 1, 0, 0, 0, 1, 0, 0.0, 1), (None, "Tổng cộng", 1, 0, 0, 0, 1, 0, 0.0, None)]
 
 
 def test_list_page_scopes_and_export_links(app, client, login, province, frozen_today):

@@ -93,6 +93,19 @@ def openapi_document() -> dict:
     int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731
                                     "schema": {"type": "integer", "minimum": 1}, "description": desc}
     id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731
+    _report_params = [
+        {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+         "description": "Từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)"},
+        {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+         "description": "Đến ngày; không trước `from`"},
+        int_param("unit", "Đơn vị chủ trì (id)"),
+        {"name": "signer", "in": "query", "schema": {"type": "string"}, "description": "Lãnh đạo chỉ đạo"},
+    ]
+    _figures = {"tong_so": {"type": "integer"}, "hoan_thanh_dung_han": {"type": "integer"},
+                "hoan_thanh_qua_han": {"type": "integer"}, "chua_hoan_thanh_trong_han": {"type": "integer"},
+                "chua_hoan_thanh_qua_han": {"type": "integer"}, "khong_co_han": {"type": "integer"},
+                "ty_le_dung_han": {"type": ["number", "null"], "description": "Phần trăm, 1 chữ số thập phân"},
+                "excluded": {"type": "object", "properties": {"da_huy": {"type": "integer"}}}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -265,6 +278,28 @@ def openapi_document() -> dict:
                                                      "`excluded: {\"da_huy\": n}` là số nhiệm vụ đã hủy không tính"},
                               **_errors("400", "401", "403", "422")},
             }},
+            "/api/v1/reports/periodic": {"get": {
+                "summary": "Báo cáo kết quả thực hiện nhiệm vụ của một kỳ (số liệu bốn nhóm theo đơn vị)",
+                "description": "Kỳ [from, to]: nhiệm vụ có hạn trong kỳ và nhiệm vụ không có hạn thuộc văn bản ban "
+                               "hành trong kỳ; mỗi nhiệm vụ đánh giá theo lịch sử tại ngày `to` (hoặc hôm nay nếu "
+                               "`to` chưa đến). Nhiệm vụ đã hủy không tính, đếm trong `excluded`.",
+                "parameters": _report_params,
+                "responses": {**_ok("PeriodicReport"), **_errors("401", "403", "422")},
+            }},
+            "/api/v1/reports/periodic.docx": {"get": {
+                "summary": "Báo cáo kết quả của kỳ dạng .docx (thể thức Nghị định 30/2020/NĐ-CP, Phụ lục I)",
+                "parameters": _report_params,
+                "responses": {"200": {"description": "Tệp Word", "content": {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                        "schema": {"type": "string", "format": "binary"}}}}, **_errors("401", "403", "422")},
+            }},
+            "/api/v1/reports/scores": {"get": {
+                "summary": "Chấm điểm, xếp hạng đơn vị trong kỳ theo quy tắc chấm điểm đang áp dụng",
+                "description": "Tỷ lệ đúng hạn tính trên nhiệm vụ đến hạn hoặc hoàn thành trong kỳ; `dat_80`: đạt "
+                               "ngưỡng của quy tắc (mặc định 80%), null khi chưa có nhiệm vụ đến hạn.",
+                "parameters": _report_params,
+                "responses": {**_ok("UnitScores"), **_errors("401", "403", "422")},
+            }},
             "/api/v1/openapi.json": {"get": {"summary": "Tài liệu này", "security": [],
                                              "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },
@@ -291,6 +326,21 @@ def openapi_document() -> dict:
                     "task": {"$ref": "#/components/schemas/Task"}}},
                 "DraftTask": draft_task,
                 "Directive": directive_schema,
+                "PeriodicReport": {"type": "object", "required": ["from", "to", "totals", "units"], "properties": {
+                    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                    "as_of": {"type": "string", "format": "date", "description": "Ngày đánh giá"},
+                    "totals": {"type": "object", "properties": _figures},
+                    "units": {"type": "array", "items": {"type": "object", "properties": {
+                        "unit": {"$ref": "#/components/schemas/UnitRef"}, **_figures}}}}},
+                "UnitScores": {"type": "object", "properties": {
+                    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                    "rules": {"type": "object"},
+                    "units": {"type": "array", "items": {"type": "object",
+                                                         "required": ["unit", "points", "rank", "ty_le_dung_han", "dat_80"],
+                                                         "properties": {
+                        "unit": {"$ref": "#/components/schemas/UnitRef"}, "points": {"type": "number"},
+                        "rank": {"type": "integer"}, "ty_le_dung_han": {"type": ["number", "null"]},
+                        "dat_80": {"type": ["boolean", "null"]}}}}}},
                 "TaskPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
                     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
