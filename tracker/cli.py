@@ -153,14 +153,17 @@ def users_list():
 @users_cli.command("token")
 @click.argument("login")
 @click.option("--name", default="cli")
-def users_token(login, name):
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write", show_default=True,
+              help="read: chỉ đọc (GET); write: đọc và ghi")
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True, help="Số ngày hiệu lực")
+def users_token(login, name, scope, days):
     """Create an API bearer token for a user and print it."""
     from tracker.services.accounts import find_user
     from tracker.services.accounts import issue_api_token
 
     with _session() as session:
         try:
-            token = issue_api_token(session, find_user(session, login), name)
+            token = issue_api_token(session, find_user(session, login), name, scope=scope, days=days)
             session.commit()
         except ServiceError as exc:
             _fail(exc.message)

@@ -29,9 +29,13 @@ DEFAULTS = {
     "MAX_DIRECTIVE_BYTES": 2 * 1024 * 1024,
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SCHEDULER_ENABLED": False,
+    "SESSION_MAX_HOURS": 12,        # absolute lifetime of a sign-in, however often it is renewed
+    "LOGIN_THROTTLE_ACCOUNT": 10,   # failures per account per 15 minutes before slowing down
+    "LOGIN_THROTTLE_ADDRESS": 50,   # failures per address per 15 minutes
 }
 
-_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES"}
+_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "SESSION_MAX_HOURS",
+             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS"}
 _BOOL_KEYS = {"SCHEDULER_ENABLED"}
 
 

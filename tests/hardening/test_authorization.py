@@ -64,7 +64,7 @@ POLICY = {
     "home.index": signed_in, "directives.index": signed_in, "directives.detail": signed_in,
     "dashboard.export_tasks": signed_in, "dashboard.export_tasks_xlsx": signed_in,
     "profile.index": signed_in, "profile.create_token": signed_in, "profile.change_password": signed_in,
-    "profile.revoke_token": own_object,
+    "profile.revoke_token": own_object, "profile.end_all_sessions": signed_in,
     "feeds.calendar_settings": signed_in, "feeds.regenerate_calendar_token": signed_in,
     "notifications.settings": signed_in, "notifications.save_settings": signed_in,
     "notifications.new_link_token": signed_in, "notifications.unlink": signed_in,

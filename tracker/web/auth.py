@@ -5,10 +5,14 @@ uses bearer tokens only (`api_auth_required`), so no cookie can drive the API an
 API needs no CSRF token.
 """
 import functools
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import jsonify
@@ -18,13 +22,13 @@ from flask import request
 from flask import session
 from flask import url_for
 
-from sqlmodel import select
 
 from tracker.db import get_session
 from tracker.models import AuditEvent
 from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
+from tracker.services import throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -35,16 +39,51 @@ def current_user() -> User | None:
 
 
 def load_session_user() -> None:
-    """Put the session's user on `g.user` (called before every request)."""
+    """Put the session's user on `g.user` (called before every request).
+
+    The cookie is honoured only while it carries the user's current session generation
+    (logout, "sign out all devices", a password, role, unit or active change bump it) and
+    within SESSION_MAX_HOURS of the sign-in, however often it was renewed."""
     g.user = None
     user_id = session.get("user_id")
     if user_id is None:
         return
     user = get_session().get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("gen") != (user.session_generation or 0) \
+            or _session_too_old(session.get("login_at")):
         session.clear()
         return
     g.user = user
+
+
+def _session_too_old(login_at) -> bool:
+    try:
+        started = datetime.fromisoformat(login_at)
+    except (TypeError, ValueError):
+        return True
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    hours = float(current_app.config.get("SESSION_MAX_HOURS") or 12)
+    return utcnow() - started > timedelta(hours=hours)
+
+
+def client_address() -> str:
+    """The client's address (ProxyFix in deploy/gunicorn.conf.py puts the real one here)."""
+    return request.remote_addr or "unknown"
+
+
+def _throttle_on() -> bool:
+    return bool(current_app.config.get("LOGIN_THROTTLE", not current_app.config.get("TESTING")))
+
+
+def throttle_limits() -> dict:
+    return {"per_account": int(current_app.config.get("LOGIN_THROTTLE_ACCOUNT") or throttle.PER_ACCOUNT),
+            "per_address": int(current_app.config.get("LOGIN_THROTTLE_ADDRESS") or throttle.PER_ADDRESS)}
+
+
+def password_check_throttled(db, user) -> bool:
+    """The password-change form: throttled like sign-in (its failures are counted the same way)."""
+    return _throttle_on() and throttle.is_throttled(db, user.login, client_address(), **throttle_limits())
 
 
 def safe_next(target: str | None) -> str | None:
@@ -105,9 +144,15 @@ def api_auth_required(view):
         if scheme.lower() != "bearer" or not token.strip():
             return _api_unauthorized("Thiếu mã truy cập (Authorization: Bearer ...)")
         db = get_session()
-        user = accounts.user_for_api_token(db, token.strip())
-        if user is None:
-            return _api_unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi")
+        row = accounts.api_token_row(db, token.strip())
+        if row is None:
+            return _api_unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi")
+        if row.scope != "write" and request.method not in ("GET", "HEAD", "OPTIONS"):
+            response = jsonify({"error": {"code": "insufficient_scope",
+                                          "message": "Mã truy cập chỉ có quyền đọc (read), không được thay đổi dữ liệu"}})
+            response.status_code = 403
+            return response
+        user = db.get(User, row.user_id)
         g.user = user
         g.api_channel = True
         return view(*args, **kwargs)
@@ -126,20 +171,20 @@ def login():
         login_name = (request.form.get("login") or "").strip()
         password = request.form.get("password") or ""
         db = get_session()
-        user = accounts.authenticate(db, login_name, password)
+        address = client_address()
+        throttled = _throttle_on() and throttle.is_throttled(db, login_name, address, **throttle_limits())
+        user = accounts.authenticate(db, login_name, password, address=address, throttled=throttled)
         if user is None:
-            candidate = db.exec(select(User).where(User.login == login_name)).first()
-            if accounts.is_locked(candidate):
-                error = "Tài khoản tạm khoá do đăng nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."
-            else:
-                error = "Tên đăng nhập hoặc mật khẩu không đúng."
-            db.commit()  # keep the failure count
+            # one message whether the login exists, the password is wrong or the attempt is throttled
+            error = "Tên đăng nhập hoặc mật khẩu không đúng."
+            db.commit()  # keep the failure
             status = 401
         else:
             db.add(AuditEvent(actor_id=user.id, channel="web", entity="user", entity_id=user.id, action="login"))
             db.commit()
             session.clear()  # renew: nothing from before the login survives
             session["user_id"] = user.id
+            session["gen"] = user.session_generation or 0
             session["login_at"] = utcnow().isoformat()
             session.permanent = True
             return redirect(next_url or url_for("home.index"))
@@ -149,6 +194,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        # a copy of this cookie saved before the logout must not work afterwards
+        db = get_session()
+        accounts.end_sessions(db, user, action="logout")
+        db.commit()
     session.clear()
     flash("Đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
