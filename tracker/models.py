@@ -342,4 +342,5 @@ def _end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
     state = sa_inspect(user)
     if any(state.attrs[name].history.has_changes() for name in ("password_hash", "role", "unit_id", "active")):
         if not state.attrs["session_generation"].history.has_changes():
-            user.session_generation = (user.session_generation or 0) + 1
+            # incremented in SQL: a stale copy of the row must not write back an old generation
+            user.session_generation = User.session_generation + 1

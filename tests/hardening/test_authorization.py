@@ -57,7 +57,7 @@ def own_object(role, own):
 POLICY = {
     # public and secret-bearing routes
     "auth.login": PUBLIC, "auth.logout": PUBLIC, "health.healthz": PUBLIC, "health.ping": PUBLIC,
-    "health.admin_health": only("admin"),
+    "health.admin_health": only("admin"), "auth.login_2fa": PUBLIC,
     "api.openapi": PUBLIC, "dashboard.stylesheet": PUBLIC,
     "feeds.calendar_feed": SECRET, "telegram_webhook.webhook": SECRET,
     # everyone signed in (own data or filtered lists)
@@ -65,6 +65,7 @@ POLICY = {
     "dashboard.export_tasks": signed_in, "dashboard.export_tasks_xlsx": signed_in,
     "profile.index": signed_in, "profile.create_token": signed_in, "profile.change_password": signed_in,
     "profile.revoke_token": own_object, "profile.end_all_sessions": signed_in,
+    "profile.twofactor": signed_in, "profile.twofactor_enable": signed_in, "profile.twofactor_disable": signed_in,
     "feeds.calendar_settings": signed_in, "feeds.regenerate_calendar_token": signed_in,
     "notifications.settings": signed_in, "notifications.save_settings": signed_in,
     "notifications.new_link_token": signed_in, "notifications.unlink": signed_in,

@@ -132,7 +132,7 @@ def change_password(session: Session, user: User, new_password: str, *, keep_tok
 
 def end_sessions(session: Session, user: User, *, channel: str = "web", action: str = "logout") -> None:
     """Every cookie issued to `user` so far stops working (logout, "sign out all devices")."""
-    user.session_generation = (user.session_generation or 0) + 1
+    user.session_generation = User.session_generation + 1  # in SQL: concurrent bumps both count
     session.add(user)
     session.add(AuditEvent(actor_id=user.id, channel=channel, entity="user", entity_id=user.id, action=action))
 

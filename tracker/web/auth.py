@@ -29,6 +29,7 @@ from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
 from tracker.services import throttle
+from tracker.services import twofactor
 
 bp = Blueprint("auth", __name__)
 
@@ -52,8 +53,20 @@ def load_session_user() -> None:
     if user is None or not user.active or session.get("gen") != (user.session_generation or 0) \
             or _session_too_old(session.get("login_at")):
         session.clear()
-        return
+        return None
     g.user = user
+    if twofactor.required_for(user, current_app.config) and not user.totp_secret \
+            and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS:
+        # REQUIRE_ADMIN_2FA: an admin without two-factor sign-in may only set it up (or sign out)
+        if request.method == "GET":
+            flash("Tài khoản quản trị phải bật xác thực hai lớp trước khi tiếp tục.", "warning")
+            return redirect(url_for("profile.twofactor"))
+        abort(403)
+    return None
+
+
+TWO_FACTOR_SETUP_ENDPOINTS = {"profile.twofactor", "profile.twofactor_enable", "auth.logout", "auth.login",
+                              "auth.login_2fa", "static"}
 
 
 def _session_too_old(login_at) -> bool:
@@ -174,22 +187,64 @@ def login():
         address = client_address()
         throttled = _throttle_on() and throttle.is_throttled(db, login_name, address, **throttle_limits())
         user = accounts.authenticate(db, login_name, password, address=address, throttled=throttled)
+        if user is not None and user.totp_secret:
+            # the password was right; the second factor comes next, on its own page
+            session.clear()
+            session["pending_2fa"] = user.id
+            session["pending_gen"] = user.session_generation or 0
+            session["pending_at"] = utcnow().isoformat()
+            session["pending_next"] = next_url or ""
+            return redirect(url_for("auth.login_2fa"))
         if user is None:
             # one message whether the login exists, the password is wrong or the attempt is throttled
             error = "Tên đăng nhập hoặc mật khẩu không đúng."
             db.commit()  # keep the failure
             status = 401
         else:
-            db.add(AuditEvent(actor_id=user.id, channel="web", entity="user", entity_id=user.id, action="login"))
-            db.commit()
-            session.clear()  # renew: nothing from before the login survives
-            session["user_id"] = user.id
-            session["gen"] = user.session_generation or 0
-            session["login_at"] = utcnow().isoformat()
-            session.permanent = True
-            return redirect(next_url or url_for("home.index"))
+            return _complete_login(db, user, next_url)
     return render_template("auth/login.html", error=error, next=next_url or "",
                            login_value=request.form.get("login", "")), status
+
+
+def _complete_login(db, user, next_url):
+    db.add(AuditEvent(actor_id=user.id, channel="web", entity="user", entity_id=user.id, action="login"))
+    db.commit()
+    session.clear()  # renew: nothing from before the login survives
+    session["user_id"] = user.id
+    session["gen"] = user.session_generation or 0
+    session["login_at"] = utcnow().isoformat()
+    session.permanent = True
+    return redirect(next_url or url_for("home.index"))
+
+
+PENDING_2FA_MINUTES = 5
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+def login_2fa():
+    """Second step of sign-in for users with two-factor sign-in: a TOTP or recovery code."""
+    db = get_session()
+    user = db.get(User, session.get("pending_2fa") or 0)
+    try:
+        started = datetime.fromisoformat(session.get("pending_at") or "")
+    except ValueError:
+        started = None
+    if user is None or not user.active or not user.totp_secret or started is None \
+            or session.get("pending_gen") != (user.session_generation or 0) \
+            or utcnow() - started > timedelta(minutes=PENDING_2FA_MINUTES):
+        session.clear()
+        flash("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", "info")
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/login_2fa.html", error=None)
+    address = client_address()
+    throttled = _throttle_on() and throttle.is_throttled(db, user.login, address, **throttle_limits())
+    if not throttled and twofactor.verify(db, user, request.form.get("code")):
+        return _complete_login(db, user, safe_next(session.get("pending_next")))
+    if not throttled:
+        throttle.record_failure(db, user.login, address)
+    db.commit()
+    return render_template("auth/login_2fa.html", error="Mã xác thực không đúng."), 401
 
 
 @bp.post("/logout")

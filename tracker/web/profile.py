@@ -1,5 +1,6 @@
 """Profile: who I am, my password, my API tokens (shown once), and the link to reminder settings."""
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -13,6 +14,7 @@ from tracker.models import ApiToken
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import accounts
+from tracker.services import twofactor as twofactor_service
 from tracker.web.auth import client_address
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
@@ -99,3 +101,53 @@ def end_all_sessions():
     flash("Đã đăng xuất khỏi mọi thiết bị.", "success")
     # the sign-in page itself (not a redirect to it): the request succeeded, it is not a refusal
     return render_template("auth/login.html", error=None, next="", login_value="")
+
+
+@bp.get("/profile/2fa")
+@login_required
+def twofactor():
+    """Two-factor sign-in: set it up (a new secret, confirmed by a code) or see that it is on."""
+    user = current_user()
+    if user.totp_secret:
+        return render_template("profile/twofactor.html", enabled=True, remaining=len(user.totp_recovery_hashes or []))
+    secret = flask_session.get("totp_setup") or twofactor_service.new_secret()
+    flask_session["totp_setup"] = secret
+    return render_template("profile/twofactor.html", enabled=False, secret=secret,
+                           uri=twofactor_service.provisioning_uri(user, secret))
+
+
+@bp.post("/profile/2fa")
+@login_required
+def twofactor_enable():
+    session = get_session()
+    user = current_user()
+    secret = flask_session.get("totp_setup")
+    if user.totp_secret or not secret:
+        return redirect(url_for("profile.twofactor"))
+    try:
+        codes = twofactor_service.enable(session, user, secret, request.form.get("code") or "")
+    except ServiceError as exc:
+        return render_template("profile/twofactor.html", enabled=False, secret=secret, error=exc.message,
+                               uri=twofactor_service.provisioning_uri(user, secret)), 422
+    session.commit()
+    flask_session.pop("totp_setup", None)
+    return render_template("profile/twofactor.html", enabled=True, recovery_codes=codes, remaining=len(codes))
+
+
+@bp.post("/profile/2fa/disable")
+@login_required
+def twofactor_disable():
+    session = get_session()
+    user = current_user()
+    if twofactor_service.required_for(user, current_app.config):
+        return render_template("profile/twofactor.html", enabled=bool(user.totp_secret),
+                               remaining=len(user.totp_recovery_hashes or []),
+                               error="Tài khoản quản trị bắt buộc dùng xác thực hai lớp"), 422
+    try:
+        twofactor_service.disable(session, user, request.form.get("code") or "")
+    except ServiceError as exc:
+        return render_template("profile/twofactor.html", enabled=bool(user.totp_secret),
+                               remaining=len(user.totp_recovery_hashes or []), error=exc.message), 422
+    session.commit()
+    flash("Đã tắt xác thực hai lớp.", "success")
+    return redirect(url_for("profile.index"))
