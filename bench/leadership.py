@@ -28,7 +28,7 @@ from sqlalchemy import insert
 from sqlalchemy import select
 
 BENCH_LEADER = "bench-lanhdao"
-BENCH_PASSWORD = "bench-matkhau-123"
+BENCH_PASSWORD = "bench-matkhau-1234"
 
 SIGNERS = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu", "Phạm Quốc Dũng", "Hoàng Thu Hà"]
 ACTIONS = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from html import escape
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -73,7 +74,7 @@ def start(engine: Engine, chat_id: int, chat_type: str, token: str | None, now: 
         with Session(engine) as s:
             user = links.user_for_chat(s, chat_id)
         if user:
-            return f"Chào {user.display_name}! Tài khoản đã được liên kết.\n\n" + messages.HELP
+            return f"Chào {escape(user.display_name)}! Tài khoản đã được liên kết.\n\n" + messages.HELP
         return ("Chào bạn! Đây là bot nhắc việc của hệ thống theo dõi nhiệm vụ.\n"
                 "Để nhận nhắc việc, vào trang Cá nhân → Thông báo, bấm liên kết Telegram "
                 "hoặc gửi tại đây lệnh <code>/start mã-liên-kết</code>.")
@@ -84,7 +85,8 @@ def start(engine: Engine, chat_id: int, chat_type: str, token: str | None, now: 
             user = links.consume_link_token(s, token, chat_id, now)
         except ServiceError as exc:
             return exc.message
-        return (f"✅ Đã liên kết tài khoản <b>{user.display_name}</b> ({user.login}). "
+        # HTML parse mode: a display name is user text, never markup
+        return (f"✅ Đã liên kết tài khoản <b>{escape(user.display_name)}</b> ({escape(user.login)}). "
                 "Nhắc việc sẽ được gửi tới đây.\nGõ /trogiup để xem các lệnh.")
 
 

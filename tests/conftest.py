@@ -25,7 +25,7 @@ from tracker.services import accounts
 _ENV_URL = os.environ.get("DATABASE_URL", "")
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL") or (_ENV_URL if _ENV_URL.startswith("postgres") else "") \
     or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PASSWORD = "matkhau-123"
+PASSWORD = "matkhau-1234"
 
 
 def _pg_reachable() -> bool:

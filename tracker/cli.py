@@ -34,6 +34,7 @@ db_cli = AppGroup("db", help="Cơ sở dữ liệu: nâng cấp lược đồ, s
 demo_cli = AppGroup("demo", help="Dữ liệu mẫu.")
 units_cli = AppGroup("units", help="Danh mục đơn vị.")
 users_cli = AppGroup("users", help="Người dùng.")
+backup_cli = AppGroup("backup", help="Sao lưu và khôi phục cơ sở dữ liệu cùng các tệp (minh chứng, bản gốc).")
 
 
 @db_cli.command("upgrade")
@@ -154,21 +155,50 @@ def users_list():
 @users_cli.command("token")
 @click.argument("login")
 @click.option("--name", default="cli")
-def users_token(login, name):
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write", show_default=True,
+              help="read: chỉ đọc (GET); write: đọc và ghi")
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True, help="Số ngày hiệu lực")
+def users_token(login, name, scope, days):
     """Create an API bearer token for a user and print it."""
     from tracker.services.accounts import find_user
     from tracker.services.accounts import issue_api_token
 
     with _session() as session:
         try:
-            token = issue_api_token(session, find_user(session, login), name)
+            token = issue_api_token(session, find_user(session, login), name, scope=scope, days=days)
             session.commit()
         except ServiceError as exc:
             _fail(exc.message)
     click.echo(token)
 
 
+@backup_cli.command("create")
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup_create(directory):
+    """Back up the database and the instance files (evidence, originals) into a new DIRECTORY."""
+    from tracker.services.backup import create_backup
+
+    try:
+        manifest = create_backup(current_app.extensions["engine"], current_app.instance_path, directory)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Đã sao lưu cơ sở dữ liệu ({manifest['backend']}) và {manifest['files']} tệp vào {directory}.")
+
+
+@backup_cli.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def backup_restore(directory):
+    """Restore a backup DIRECTORY into the configured database and instance folder (stop the app first)."""
+    from tracker.services.backup import restore_backup
+
+    try:
+        manifest = restore_backup(current_app.extensions["engine"], current_app.instance_path, directory)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Đã khôi phục cơ sở dữ liệu và {manifest['files']} tệp từ {directory}.")
+
+
 def register_cli(app):
     demo_cli.add_command(synthetic.generate_command)
-    for group in (db_cli, demo_cli, units_cli, users_cli):
+    for group in (db_cli, demo_cli, units_cli, users_cli, backup_cli):
         app.cli.add_command(group)

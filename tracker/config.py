@@ -34,10 +34,15 @@ DEFAULTS = {
     "ORG_NAME": "VĂN PHÒNG",
     "ORG_PLACE": "",
     "REPORT_SIGNER_TITLE": "CHÁNH VĂN PHÒNG",
+    "SESSION_MAX_HOURS": 12,        # absolute lifetime of a sign-in, however often it is renewed
+    "LOGIN_THROTTLE_ACCOUNT": 10,   # failures per account per 15 minutes before slowing down
+    "LOGIN_THROTTLE_ADDRESS": 50,   # failures per address per 15 minutes
+    "REQUIRE_ADMIN_2FA": None,      # None: true when TRACKER_ENV=production, false elsewhere
 }
 
-_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES"}
-_BOOL_KEYS = {"SCHEDULER_ENABLED"}
+_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "SESSION_MAX_HOURS",
+             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS"}
+_BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA"}
 
 
 def _coerce(key, value):
@@ -71,6 +76,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         config["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "tracker.db")
     config["DATABASE_URL"] = normalize_database_url(config["DATABASE_URL"])
 
+    if config["REQUIRE_ADMIN_2FA"] is None:
+        config["REQUIRE_ADMIN_2FA"] = config["TRACKER_ENV"] == "production"
     if not config["SECRET_KEY"]:
         if config["TRACKER_ENV"] == "production":
             raise ConfigError("SECRET_KEY chưa được đặt: bắt buộc khi TRACKER_ENV=production "

@@ -11,6 +11,7 @@ from datetime import timezone
 from typing import Optional
 
 from sqlalchemy import JSON
+from sqlalchemy import event
 from sqlalchemy import BigInteger
 from sqlalchemy import Column
 from sqlalchemy import Index
@@ -125,6 +126,14 @@ class User(SQLModel, table=True):
     calendar_token_hash: Optional[str] = Field(default=None, max_length=64, index=True)
     # set by the admin's password reset: the user must choose a new password at next login
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # Sessions (issue 11): a cookie carries the generation it was issued under; logout, password
+    # change, role/unit change and deactivation bump it, so older cookies stop working.
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Optional TOTP two-factor login (RFC 6238): the base32 secret once confirmed, and the
+    # hashes of the unused recovery codes.
+    totp_secret: Optional[str] = Field(default=None, max_length=64)
+    totp_recovery_hashes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
+                                                                                   server_default="[]"))
 
 
 class ApiToken(SQLModel, table=True):
@@ -136,6 +145,9 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: Optional[datetime] = None
     revoked_at: Optional[datetime] = None
+    # Issue 11: tokens expire (default 90 days) and carry a scope: "read" or "write".
+    expires_at: Optional[datetime] = None
+    scope: str = Field(default="write", max_length=8, sa_column_kwargs={"server_default": "write"})
 
 
 class Directive(SQLModel, table=True):
@@ -327,3 +339,28 @@ class ScoringRules(SQLModel, table=True):
     source: str = Field(sa_column=Column(Text, nullable=False))
     loaded_at: datetime = Field(default_factory=utcnow)
     loaded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in (or password-change check), for throttling by account and by address.
+
+    Only failures are kept, and only for the throttle window; `key` is "login:<login>" or
+    "addr:<address>"."""
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160)
+    at: datetime = Field(default_factory=utcnow)
+
+
+@event.listens_for(User, "before_update")
+def _end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
+    """A new password, role, unit or active flag ends every session of the user (issue 11):
+    done here so that every path that changes them (web, CLI, admin, services) does it."""
+    from sqlalchemy import inspect as sa_inspect
+
+    state = sa_inspect(user)
+    if any(state.attrs[name].history.has_changes() for name in ("password_hash", "role", "unit_id", "active")):
+        if not state.attrs["session_generation"].history.has_changes():
+            # incremented in SQL: a stale copy of the row must not write back an old generation
+            user.session_generation = User.session_generation + 1

@@ -138,7 +138,22 @@ def login_as(client, user) -> None:
     with client.session_transaction() as s:
         s.clear()
         if user is not None:
+            from tracker.models import utcnow
+
             s["user_id"] = user.id
+            s["gen"] = _current_generation(client, user)  # what /login writes (issue 11: session generation)
+            s["login_at"] = utcnow().isoformat()
+
+
+def _current_generation(client, user) -> int:
+    """The user's session generation as stored now (logout or "sign out all devices" may have bumped it)."""
+    from sqlmodel import Session
+
+    from tracker.models import User
+
+    with Session(client.application.extensions["engine"]) as db:
+        row = db.get(User, user.id)
+        return (row.session_generation or 0) if row is not None else 0
 
 
 def url_for_rule(rule, world, own: bool = True, role: str = "staff") -> str | None:

@@ -90,7 +90,7 @@ def test_a_real_csrf_token_is_accepted(app, client, world):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page)
     assert token, "the login form carries a CSRF token"
-    response = client.post("/login", data={"csrf_token": token.group(1), "login": "vanphong", "password": "matkhau-123"})
+    response = client.post("/login", data={"csrf_token": token.group(1), "login": "vanphong", "password": "matkhau-1234"})
     assert response.status_code in (302, 303)
 
 
@@ -172,7 +172,7 @@ def test_csp_without_inline_script_on_every_page(app, client, world, who):
 
 
 def test_session_cookie_flags(app, client, world):
-    response = client.post("/login", data={"login": "vanphong", "password": "matkhau-123"})
+    response = client.post("/login", data={"login": "vanphong", "password": "matkhau-1234"})
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -242,14 +242,7 @@ def test_upload_size_limit(app, client, world, session):
 
 # --- login throttling ----------------------------------------------------------------
 
-def test_login_is_throttled_after_repeated_failures(app, client, world, session):
-    for _ in range(5):
-        assert client.post("/login", data={"login": "vanphong", "password": "sai-mat-khau"}).status_code == 401
-    locked = client.post("/login", data={"login": "vanphong", "password": "matkhau-123"})
-    assert locked.status_code == 401, "the right password does not get in while locked"
-    assert "tạm khoá" in locked.get_data(as_text=True)
-    session.expire_all()
-    assert session.get(User, world.users["clerk"].id).locked_until is not None
+# (throttling by account and address: tests/hardening/test_accounts_sessions.py)
 
 
 def test_unknown_and_known_logins_answer_alike(app, client, world):
@@ -261,7 +254,7 @@ def test_unknown_and_known_logins_answer_alike(app, client, world):
 
 def test_open_redirect_after_login_is_refused(app, client, world):
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
-        response = client.post(f"/login?next={target}", data={"login": "vanphong", "password": "matkhau-123"})
+        response = client.post(f"/login?next={target}", data={"login": "vanphong", "password": "matkhau-1234"})
         assert response.status_code in (302, 303)
         assert "evil.example" not in response.headers["Location"] and "javascript" not in response.headers["Location"]
         client.post("/logout")

@@ -1,5 +1,4 @@
 """Login, logout, session renewal, lockout, open redirects, CSRF, security headers."""
-from tracker.services.accounts import MAX_FAILED_LOGINS
 
 
 def test_login_page_renders_in_vietnamese(client):
@@ -40,26 +39,22 @@ def test_session_renewed_on_login(client, make_user, login):
         assert "planted" not in s
 
 
-def test_wrong_password_is_refused_and_lockout_after_repeated_failures(client, make_user, login):
+def test_wrong_password_is_refused(client, make_user, login):
     make_user("vp", "clerk")
     r = login("vp", "sai-mat-khau")
     assert r.status_code == 401
     assert "không đúng" in r.get_data(as_text=True)
-    for _ in range(MAX_FAILED_LOGINS - 1):
-        login("vp", "sai-mat-khau")
-    r = login("vp")  # right password, but locked now
-    assert r.status_code == 401
-    assert "tạm khoá" in r.get_data(as_text=True)
+    assert login("vp").status_code == 302  # no lock: throttling is off under TESTING, and never a hard lock
 
 
 def test_next_redirect_is_local_only(client, make_user):
     make_user("vp", "clerk")
     for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        r = client.post("/login", data={"login": "vp", "password": "matkhau-123", "next": evil})
+        r = client.post("/login", data={"login": "vp", "password": "matkhau-1234", "next": evil})
         assert r.status_code == 302
         assert "evil" not in r.headers["Location"]
         client.post("/logout")
-    r = client.post("/login", data={"login": "vp", "password": "matkhau-123", "next": "/directives"})
+    r = client.post("/login", data={"login": "vp", "password": "matkhau-1234", "next": "/directives"})
     assert r.headers["Location"].endswith("/directives")
 
 
@@ -70,14 +65,14 @@ def test_csrf_enforced_on_forms(database_url, tmp_path, make_user):
                       "INSTANCE_PATH": str(tmp_path / "i2"), "WTF_CSRF_ENABLED": True})
     make_user("vp", "clerk")
     client = app.test_client()
-    r = client.post("/login", data={"login": "vp", "password": "matkhau-123"})
+    r = client.post("/login", data={"login": "vp", "password": "matkhau-1234"})
     assert r.status_code == 400
     assert "CSRF" in r.get_data(as_text=True)
     page = client.get("/login").get_data(as_text=True)
     import re
 
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    r = client.post("/login", data={"login": "vp", "password": "matkhau-123", "csrf_token": token})
+    r = client.post("/login", data={"login": "vp", "password": "matkhau-1234", "csrf_token": token})
     assert r.status_code == 302
     # a logged-in form post without the token is refused as well
     r = client.post("/logout")

@@ -36,14 +36,14 @@ def test_cannot_revoke_someone_elses_token(client, world, login, token_for, sess
 
 def test_change_password(client, world, login):
     login(world.users["staff_a"])
-    r = client.post("/profile/password", data={"current_password": "sai", "new_password": "moi-123456",
-                                               "confirm_password": "moi-123456"})
+    r = client.post("/profile/password", data={"current_password": "sai", "new_password": "moi-mat-khau-2026",
+                                               "confirm_password": "moi-mat-khau-2026"})
     assert r.status_code == 422
-    r = client.post("/profile/password", data={"current_password": "matkhau-123", "new_password": "moi-123456",
-                                               "confirm_password": "moi-123456"})
+    r = client.post("/profile/password", data={"current_password": "matkhau-1234", "new_password": "moi-mat-khau-2026",
+                                               "confirm_password": "moi-mat-khau-2026"})
     assert r.status_code == 302
     client.post("/logout")
-    assert login(world.users["staff_a"], "moi-123456").status_code == 302
+    assert login(world.users["staff_a"], "moi-mat-khau-2026").status_code == 302
 
 
 def test_admin_pages_are_admin_only(client, world, login):
@@ -58,13 +58,13 @@ def test_admin_pages_are_admin_only(client, world, login):
 def test_admin_creates_and_deactivates_users(client, world, login, session):
     login(world.users["admin"])
     assert "canbo_a" in client.get("/admin/users").get_data(as_text=True)
-    r = client.post("/admin/users", data={"login": "moi", "display_name": "Cán bộ <i>mới</i>", "password": "matkhau-123",
+    r = client.post("/admin/users", data={"login": "moi", "display_name": "Cán bộ <i>mới</i>", "password": "matkhau-1234",
                                           "role": "staff", "unit_id": str(world.c.id)})
     assert r.status_code == 302
     assert "Cán bộ &lt;i&gt;mới&lt;/i&gt;" in client.get("/admin/users").get_data(as_text=True)
-    r = client.post("/admin/users", data={"login": "moi2", "password": "matkhau-123", "role": "staff"})
+    r = client.post("/admin/users", data={"login": "moi2", "password": "matkhau-1234", "role": "staff"})
     assert r.status_code == 422 and "cần một đơn vị" in r.get_data(as_text=True)
-    r = client.post("/admin/users", data={"login": "moi", "password": "matkhau-123", "role": "clerk"})
+    r = client.post("/admin/users", data={"login": "moi", "password": "matkhau-1234", "role": "clerk"})
     assert r.status_code == 409
     user = session.exec(select(User).where(User.login == "moi")).one()
     assert client.post(f"/admin/users/{user.id}/active", data={"active": "0"}).status_code == 302

@@ -73,7 +73,8 @@ def test_password_reset_forces_a_change_at_next_login(client, world, login, sess
     assert r.status_code == 302 and "/profile" in r.headers["Location"]
     r = client.post("/profile/password", data={"current_password": "tam-thoi-123", "new_password": "moi-that-456",
                                                "confirm_password": "moi-that-456"})
-    assert r.status_code == 302
+    assert r.status_code == 302 and "/login" in r.headers["Location"]  # a change ends every session
+    login("canbo_a", "moi-that-456")
     assert client.get("/tasks/mine").status_code == 200
     assert _audits(session, "user", "reset_password")
 

@@ -218,6 +218,9 @@ def describe_filters(session: Session, filters: stats.Filters, today: date, stat
         parts.append(f"tình trạng: {label.lower()}")
     if filters.q:
         parts.append(f"tìm: “{filters.q}”")
+    cancelled = stats.excluded_counts(session, filters)[ds.CANCELLED_STATUS]
+    if cancelled:
+        parts.append(f"không tính {cancelled} nhiệm vụ đã hủy")
     return "; ".join(parts)
 
 

@@ -6,6 +6,8 @@ expand to gigabytes). A PDF without a text layer is a scan and needs OCR, which 
 service does not do; it says so instead of importing an empty text.
 """
 import io
+import re
+import unicodedata
 import zipfile
 from pathlib import PurePath
 
@@ -31,7 +33,7 @@ DIRECTIVE_EXTENSIONS = (".txt", ".docx", ".pdf")
 KIND_LABELS = {
     "pdf": "PDF", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "pptx": "PowerPoint (.pptx)", "zip": "tệp nén zip",
     "ole": "Office cũ (.doc/.xls)", "png": "ảnh PNG", "jpeg": "ảnh JPEG", "gif": "ảnh GIF", "webp": "ảnh WebP",
-    "text": "văn bản thuần", "binary": "tệp nhị phân không rõ loại", "empty": "tệp rỗng",
+    "text": "văn bản thuần", "binary": "tệp nhị phân không rõ loại", "empty": "tệp rỗng", "tiff": "ảnh TIFF",
 }
 # Evidence files: what the kind is allowed as, with the content type it is served with.
 EVIDENCE_TYPES = {
@@ -45,8 +47,17 @@ EVIDENCE_TYPES = {
     "jpeg": "image/jpeg",
     "gif": "image/gif",
     "webp": "image/webp",
+    "tiff": "image/tiff",
     "text": "text/plain; charset=utf-8",
 }
+# The extension a served evidence file gets, from what it really is (never from its name).
+KIND_EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "xlsx": ".xlsx", "pptx": ".pptx", "zip": ".zip", "png": ".png",
+                   "jpeg": ".jpg", "gif": ".gif", "webp": ".webp", "tiff": ".tif", "text": ".txt", "ole": ".doc"}
+_OLE_EXTENSIONS = (".doc", ".xls", ".ppt")
+_TEXT_EXTENSIONS = (".txt", ".csv")
+# Text that a browser or Windows would run or render as a page: refused as evidence even as .txt.
+_ACTIVE_TEXT = re.compile(rb"<\s*(?:!doctype\s+html|html|svg|script|iframe|object|embed|body|head|\?xml)\b"
+                          rb"|<\s*hta:application|\bjavascript:", re.I)
 
 
 def sniff(data: bytes) -> str:
@@ -78,6 +89,8 @@ def sniff(data: bytes) -> str:
         return "gif"
     if head.startswith(b"RIFF") and data[8:12] == b"WEBP":
         return "webp"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "text"  # UTF-16 text; decode_text explains that UTF-8 is needed
     sample = data[:8192]
@@ -214,18 +227,54 @@ def extract_directive_text(filename: str, data: bytes) -> str:
 
 
 def evidence_kind(filename: str, data: bytes) -> tuple[str, str]:
-    """(kind, content type) of an evidence upload; refuses unknown binaries and zip bombs."""
+    """(kind, content type) of an evidence upload; refuses unknown binaries, zip bombs, and
+    anything a browser would render or run (HTML, SVG, scripts), whatever its name says."""
     if not data:
         raise ServiceError("Tệp rỗng", code="empty_file", status=422)
     kind = sniff(data)
+    refused = ServiceError("Loại tệp không được chấp nhận (nhận PDF, Word, Excel, PowerPoint, ảnh, văn bản .txt/.csv, "
+                           "zip)", code="unsupported_type", status=422)
     if kind not in EVIDENCE_TYPES:
-        raise ServiceError("Loại tệp không được chấp nhận (nhận PDF, Word, Excel, PowerPoint, ảnh, văn bản, zip)",
-                           code="unsupported_type", status=422)
+        raise refused
     if kind in ("docx", "xlsx", "pptx", "zip"):
         check_zip_safe(data)
     if kind == "text":
+        ext = PurePath(clean_filename(filename)).suffix.lower()
+        if ext not in _TEXT_EXTENSIONS or _ACTIVE_TEXT.search(data[:65536]):
+            raise refused
         try:
             data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ServiceError("Tệp văn bản phải ở mã UTF-8", code="not_utf8", status=422) from None
     return kind, EVIDENCE_TYPES[kind]
+
+
+def clean_filename(name: str | None) -> str:
+    """The base name without path, control, format (bidi: U+202E …) or line-separator characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base)
+                   if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+    return " ".join(base.split()).strip(" .")[:200]
+
+
+def kind_for_content_type(content_type: str | None) -> str | None:
+    for kind, known in EVIDENCE_TYPES.items():
+        if (content_type or "").split(";")[0].strip() == known.split(";")[0]:
+            return kind
+    return None
+
+
+def served_name(original: str | None, kind: str | None) -> str:
+    """The download name: the cleaned original stem with the extension of what the file really is."""
+    cleaned = clean_filename(original)
+    path = PurePath(cleaned or "minh-chung")
+    ext = path.suffix.lower()
+    stem = (path.stem if ext else path.name) or "minh-chung"
+    wanted = KIND_EXTENSIONS.get(kind or "", ".bin")
+    if kind == "ole" and ext in _OLE_EXTENSIONS:
+        wanted = ext
+    elif kind == "text" and ext in _TEXT_EXTENSIONS:
+        wanted = ext
+    elif kind == "jpeg" and ext == ".jpeg":
+        wanted = ext
+    return stem + wanted

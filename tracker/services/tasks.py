@@ -496,6 +496,7 @@ def add_attachment(session: Session, user: User, task_id: int, *, filename: str,
 
     from tracker.models import Attachment
     from tracker.services.imports import evidence_kind
+    from tracker.services.imports import served_name
 
     task = get_task_for(session, user, task_id)
     if not permissions.can_add_note(session, user, task):
@@ -503,7 +504,7 @@ def add_attachment(session: Session, user: User, task_id: int, *, filename: str,
     if len(data) > max_bytes:
         raise ServiceError(f"Tệp minh chứng quá lớn (tối đa {max_bytes // (1024 * 1024)} MB)", code="too_large", status=413)
     kind, content_type = evidence_kind(filename, data)
-    original = os.path.basename((filename or "").replace("\\", "/")).strip()[:200] or "minh-chung"
+    original = served_name(filename, kind)  # stored as it will be served: real extension, no bidi tricks
     stored = secrets.token_hex(16)
     os.makedirs(upload_dir, exist_ok=True)
     path = os.path.join(upload_dir, stored)

@@ -5,10 +5,14 @@ uses bearer tokens only (`api_auth_required`), so no cookie can drive the API an
 API needs no CSRF token.
 """
 import functools
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import jsonify
@@ -18,13 +22,14 @@ from flask import request
 from flask import session
 from flask import url_for
 
-from sqlmodel import select
 
 from tracker.db import get_session
 from tracker.models import AuditEvent
 from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
+from tracker.services import throttle
+from tracker.services import twofactor
 
 bp = Blueprint("auth", __name__)
 
@@ -35,25 +40,72 @@ def current_user() -> User | None:
 
 
 def load_session_user() -> None:
-    """Put the session's user on `g.user` (called before every request)."""
+    """Put the session's user on `g.user` (called before every request).
+
+    The cookie is honoured only while it carries the user's current session generation
+    (logout, "sign out all devices", a password, role, unit or active change bump it) and
+    within SESSION_MAX_HOURS of the sign-in, however often it was renewed."""
     g.user = None
     user_id = session.get("user_id")
     if user_id is None:
         return
     user = get_session().get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("gen") != (user.session_generation or 0) \
+            or _session_too_old(session.get("login_at")):
         session.clear()
-        return
+        return None
     g.user = user
     if getattr(user, "must_change_password", False) and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         # a password reset by the admin: nothing else until the user has chosen a new one
         if request.method == "GET":
             flash("Mật khẩu của bạn vừa được quản trị đặt lại; hãy đổi mật khẩu trước khi tiếp tục.", "info")
         abort(redirect(url_for("profile.index")))
+    if twofactor.required_for(user, current_app.config) and not user.totp_secret \
+            and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS:
+        # REQUIRE_ADMIN_2FA: an admin without two-factor sign-in may only set it up (or sign out)
+        if request.method == "GET":
+            flash("Tài khoản quản trị phải bật xác thực hai lớp trước khi tiếp tục.", "warning")
+            return redirect(url_for("profile.twofactor"))
+        abort(403)
+    return None
 
 
 PASSWORD_CHANGE_ENDPOINTS = ("profile.index", "profile.change_password", "auth.logout", "auth.login", "static",
-                             "health.healthz", "health.ping", "dashboard.stylesheet")
+                             "health.healthz", "health.ping")
+
+
+TWO_FACTOR_SETUP_ENDPOINTS = {"profile.twofactor", "profile.twofactor_enable", "auth.logout", "auth.login",
+                              "auth.login_2fa", "static"}
+
+
+def _session_too_old(login_at) -> bool:
+    try:
+        started = datetime.fromisoformat(login_at)
+    except (TypeError, ValueError):
+        return True
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    hours = float(current_app.config.get("SESSION_MAX_HOURS") or 12)
+    return utcnow() - started > timedelta(hours=hours)
+
+
+def client_address() -> str:
+    """The client's address (ProxyFix in deploy/gunicorn.conf.py puts the real one here)."""
+    return request.remote_addr or "unknown"
+
+
+def _throttle_on() -> bool:
+    return bool(current_app.config.get("LOGIN_THROTTLE", not current_app.config.get("TESTING")))
+
+
+def throttle_limits() -> dict:
+    return {"per_account": int(current_app.config.get("LOGIN_THROTTLE_ACCOUNT") or throttle.PER_ACCOUNT),
+            "per_address": int(current_app.config.get("LOGIN_THROTTLE_ADDRESS") or throttle.PER_ADDRESS)}
+
+
+def password_check_throttled(db, user) -> bool:
+    """The password-change form: throttled like sign-in (its failures are counted the same way)."""
+    return _throttle_on() and throttle.is_throttled(db, user.login, client_address(), **throttle_limits())
 
 
 def safe_next(target: str | None) -> str | None:
@@ -114,9 +166,15 @@ def api_auth_required(view):
         if scheme.lower() != "bearer" or not token.strip():
             return _api_unauthorized("Thiếu mã truy cập (Authorization: Bearer ...)")
         db = get_session()
-        user = accounts.user_for_api_token(db, token.strip())
-        if user is None:
-            return _api_unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi")
+        row = accounts.api_token_row(db, token.strip())
+        if row is None:
+            return _api_unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi")
+        if row.scope != "write" and request.method not in ("GET", "HEAD", "OPTIONS"):
+            response = jsonify({"error": {"code": "insufficient_scope",
+                                          "message": "Mã truy cập chỉ có quyền đọc (read), không được thay đổi dữ liệu"}})
+            response.status_code = 403
+            return response
+        user = db.get(User, row.user_id)
         g.user = user
         g.api_channel = True
         return view(*args, **kwargs)
@@ -135,29 +193,77 @@ def login():
         login_name = (request.form.get("login") or "").strip()
         password = request.form.get("password") or ""
         db = get_session()
-        user = accounts.authenticate(db, login_name, password)
+        address = client_address()
+        throttled = _throttle_on() and throttle.is_throttled(db, login_name, address, **throttle_limits())
+        user = accounts.authenticate(db, login_name, password, address=address, throttled=throttled)
+        if user is not None and user.totp_secret:
+            # the password was right; the second factor comes next, on its own page
+            session.clear()
+            session["pending_2fa"] = user.id
+            session["pending_gen"] = user.session_generation or 0
+            session["pending_at"] = utcnow().isoformat()
+            session["pending_next"] = next_url or ""
+            return redirect(url_for("auth.login_2fa"))
         if user is None:
-            candidate = db.exec(select(User).where(User.login == login_name)).first()
-            if accounts.is_locked(candidate):
-                error = "Tài khoản tạm khoá do đăng nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."
-            else:
-                error = "Tên đăng nhập hoặc mật khẩu không đúng."
-            db.commit()  # keep the failure count
+            # one message whether the login exists, the password is wrong or the attempt is throttled
+            error = "Tên đăng nhập hoặc mật khẩu không đúng."
+            db.commit()  # keep the failure
             status = 401
         else:
-            db.add(AuditEvent(actor_id=user.id, channel="web", entity="user", entity_id=user.id, action="login"))
-            db.commit()
-            session.clear()  # renew: nothing from before the login survives
-            session["user_id"] = user.id
-            session["login_at"] = utcnow().isoformat()
-            session.permanent = True
-            return redirect(next_url or url_for("home.index"))
+            return _complete_login(db, user, next_url)
     return render_template("auth/login.html", error=error, next=next_url or "",
                            login_value=request.form.get("login", "")), status
 
 
+def _complete_login(db, user, next_url):
+    db.add(AuditEvent(actor_id=user.id, channel="web", entity="user", entity_id=user.id, action="login"))
+    db.commit()
+    session.clear()  # renew: nothing from before the login survives
+    session["user_id"] = user.id
+    session["gen"] = user.session_generation or 0
+    session["login_at"] = utcnow().isoformat()
+    session.permanent = True
+    return redirect(next_url or url_for("home.index"))
+
+
+PENDING_2FA_MINUTES = 5
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+def login_2fa():
+    """Second step of sign-in for users with two-factor sign-in: a TOTP or recovery code."""
+    db = get_session()
+    user = db.get(User, session.get("pending_2fa") or 0)
+    try:
+        started = datetime.fromisoformat(session.get("pending_at") or "")
+    except ValueError:
+        started = None
+    if user is None or not user.active or not user.totp_secret or started is None \
+            or session.get("pending_gen") != (user.session_generation or 0) \
+            or utcnow() - started > timedelta(minutes=PENDING_2FA_MINUTES):
+        session.clear()
+        flash("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", "info")
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/login_2fa.html", error=None)
+    address = client_address()
+    throttled = _throttle_on() and throttle.is_throttled(db, user.login, address, **throttle_limits())
+    if not throttled and twofactor.verify(db, user, request.form.get("code")):
+        return _complete_login(db, user, safe_next(session.get("pending_next")))
+    if not throttled:
+        throttle.record_failure(db, user.login, address)
+    db.commit()
+    return render_template("auth/login_2fa.html", error="Mã xác thực không đúng."), 401
+
+
 @bp.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        # a copy of this cookie saved before the logout must not work afterwards
+        db = get_session()
+        accounts.end_sessions(db, user, action="logout")
+        db.commit()
     session.clear()
     flash("Đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))

@@ -1,21 +1,24 @@
 """Profile: who I am, my password, my API tokens (shown once), and the link to reminder settings."""
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session as flask_session
 from flask import url_for
 from sqlmodel import select
-from werkzeug.security import check_password_hash
-from werkzeug.security import generate_password_hash
 
 from tracker.db import get_session
 from tracker.models import ApiToken
-from tracker.models import AuditEvent
 from tracker.models import Unit
+from tracker.services import ServiceError
 from tracker.services import accounts
+from tracker.services import twofactor as twofactor_service
+from tracker.web.auth import client_address
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
+from tracker.web.auth import password_check_throttled
 
 bp = Blueprint("profile", __name__)
 
@@ -42,7 +45,10 @@ def create_token():
     name = (request.form.get("name") or "").strip()[:128]
     if not name:
         return _render(error="Hãy đặt tên cho mã truy cập (ví dụ: “Báo cáo Excel”)", status=422)
-    token = accounts.issue_api_token(session, current_user(), name)
+    scope = request.form.get("scope") or "write"
+    if scope not in accounts.TOKEN_SCOPES:
+        return _render(error="Quyền của mã không hợp lệ (chỉ đọc hoặc đọc và ghi)", status=422)
+    token = accounts.issue_api_token(session, current_user(), name, scope=scope)
     session.commit()
     return _render(new_token=token)
 
@@ -64,17 +70,86 @@ def change_password():
     user = current_user()
     current = request.form.get("current_password") or ""
     new = request.form.get("new_password") or ""
-    if not check_password_hash(user.password_hash, current):
+    ok = accounts.check_current_password(session, user, current, address=client_address(),
+                                         throttled=password_check_throttled(session, user))
+    if not ok:
+        session.commit()  # keep the failure: this form must not be an unthrottled password oracle
         return _render(error="Mật khẩu hiện tại không đúng", status=422)
-    if len(new) < 8:
-        return _render(error="Mật khẩu mới phải có ít nhất 8 ký tự", status=422)
     if new != (request.form.get("confirm_password") or ""):
         return _render(error="Hai lần nhập mật khẩu mới không khớp", status=422)
-    user.password_hash = generate_password_hash(new)
-    user.must_change_password = False
+    try:
+        revoked = accounts.change_password(session, user, new, keep_tokens=request.form.get("keep_tokens") == "on")
+    except ServiceError as exc:
+        session.rollback()
+        return _render(error=exc.message, status=422)
+    user.must_change_password = False  # an admin's reset is answered by this change
     session.add(user)
-    session.add(AuditEvent(actor_id=user.id, channel="web", entity="user", entity_id=user.id, action="change_password"))
     session.commit()
-    flash("Đã đổi mật khẩu.", "success")
-    return redirect(url_for("profile.index"))
+    # every session ended with the change, this one too: sign in again with the new password
+    flask_session.clear()
+    flash("Đã đổi mật khẩu; mọi phiên đăng nhập đã kết thúc" + (f", {revoked} mã truy cập đã bị thu hồi" if revoked
+                                                                 else "") + ". Vui lòng đăng nhập lại.", "success")
+    return redirect(url_for("auth.login"))
 
+
+@bp.post("/profile/sessions/end")
+@login_required
+def end_all_sessions():
+    """"Đăng xuất khỏi mọi thiết bị": every cookie issued so far, this one included, stops working."""
+    session = get_session()
+    accounts.end_sessions(session, current_user(), action="logout_all")
+    session.commit()
+    flask_session.clear()
+    flash("Đã đăng xuất khỏi mọi thiết bị.", "success")
+    # the sign-in page itself (not a redirect to it): the request succeeded, it is not a refusal
+    return render_template("auth/login.html", error=None, next="", login_value="")
+
+
+@bp.get("/profile/2fa")
+@login_required
+def twofactor():
+    """Two-factor sign-in: set it up (a new secret, confirmed by a code) or see that it is on."""
+    user = current_user()
+    if user.totp_secret:
+        return render_template("profile/twofactor.html", enabled=True, remaining=len(user.totp_recovery_hashes or []))
+    secret = flask_session.get("totp_setup") or twofactor_service.new_secret()
+    flask_session["totp_setup"] = secret
+    return render_template("profile/twofactor.html", enabled=False, secret=secret,
+                           uri=twofactor_service.provisioning_uri(user, secret))
+
+
+@bp.post("/profile/2fa")
+@login_required
+def twofactor_enable():
+    session = get_session()
+    user = current_user()
+    secret = flask_session.get("totp_setup")
+    if user.totp_secret or not secret:
+        return redirect(url_for("profile.twofactor"))
+    try:
+        codes = twofactor_service.enable(session, user, secret, request.form.get("code") or "")
+    except ServiceError as exc:
+        return render_template("profile/twofactor.html", enabled=False, secret=secret, error=exc.message,
+                               uri=twofactor_service.provisioning_uri(user, secret)), 422
+    session.commit()
+    flask_session.pop("totp_setup", None)
+    return render_template("profile/twofactor.html", enabled=True, recovery_codes=codes, remaining=len(codes))
+
+
+@bp.post("/profile/2fa/disable")
+@login_required
+def twofactor_disable():
+    session = get_session()
+    user = current_user()
+    if twofactor_service.required_for(user, current_app.config):
+        return render_template("profile/twofactor.html", enabled=bool(user.totp_secret),
+                               remaining=len(user.totp_recovery_hashes or []),
+                               error="Tài khoản quản trị bắt buộc dùng xác thực hai lớp"), 422
+    try:
+        twofactor_service.disable(session, user, request.form.get("code") or "")
+    except ServiceError as exc:
+        return render_template("profile/twofactor.html", enabled=bool(user.totp_secret),
+                               remaining=len(user.totp_recovery_hashes or []), error=exc.message), 422
+    session.commit()
+    flash("Đã tắt xác thực hai lớp.", "success")
+    return redirect(url_for("profile.index"))

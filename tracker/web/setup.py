@@ -138,7 +138,7 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/api/") and request.blueprint not in exempt:
             if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and app.config.get("WTF_CSRF_ENABLED", True):
                 csrf.protect()
-            load_session_user()
+            return load_session_user()  # a redirect when an admin must set up two-factor sign-in first
         else:
             g.user = None
 

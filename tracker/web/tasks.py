@@ -418,8 +418,13 @@ def attachment(attachment_id: int):
     path = os.path.join(current_app.config["UPLOAD_FOLDER"], attachment_row.stored_name)
     if not os.path.isfile(path):
         abort(404)
+    from tracker.services.imports import kind_for_content_type
+    from tracker.services.imports import served_name
+
+    # the name again through served_name: files stored before the rule get a safe name too
+    name = served_name(attachment_row.original_name, kind_for_content_type(attachment_row.content_type))
     response = send_file(path, mimetype=attachment_row.content_type.split(";")[0], as_attachment=True,
-                         download_name=attachment_row.original_name, max_age=0)
+                         download_name=name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
