@@ -15,7 +15,9 @@ import pytest
 
 from tracker.parsing.evaluate import evaluate_corpus
 
-CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
+# ../shared/corpus beside the checkout; a git worktree one level deeper finds it further up
+CORPUS = next((p / "shared" / "corpus" for p in Path(__file__).resolve().parents[2].parents if (p / "shared" / "corpus").is_dir()),
+              Path(__file__).parents[2].parent / "shared" / "corpus")
 
 # The first table of real/README.md: the documents the parser was first developed on.
 FIRST_TWELVE = frozenset({
