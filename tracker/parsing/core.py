@@ -21,7 +21,7 @@ from datetime import date
 from .header import parse_header
 from .normalize import normalize
 from .owners import _HEADS as _AGENCY_HEADS
-from .owners import _PERSON_HEADS, _is_predicate, find_agencies, scan_agency, split_agency_list
+from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry
 from .result import TaskDraft, deadline_in, deadlines_of, to_contract
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
@@ -34,7 +34,11 @@ _NONTASK_SECTION = re.compile(
     r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng)")
 _STOP_SECTION = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
 _RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
-_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,100}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
+# The heading of an appendix ("PHỤ LỤC I", "Phụ lục:", "DANH MỤC THỦ TỤC HÀNH CHÍNH ..."): from there
+# on the document holds data (procedure lists, statistics, company lists); only the rows of a task
+# table (a header naming the task and its lead) assign anything.
+_APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
+_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
 _ATTR = re.compile(
     r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)|Chủ trì(?:\s+thực hiện)?)"
     r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp|Phối hợp(?:\s+thực hiện)?)"
@@ -154,6 +158,8 @@ class _Walker:
         self.table_cols: dict[str, int] | None = None
         self.last_owner: str | None = None
         self.stopped = False
+        self.appendix = False       # inside an appendix: only task-table rows count
+        self.table_rows = 0         # rows read in the current table (0: not in a table)
         self.in_addressees = False
         self.pending: tuple[Block, int] | None = None   # a content block that gave no task
         self.recent: list[TaskDraft] = []                   # tasks of the last content block
@@ -203,6 +209,16 @@ class _Walker:
     def visit(self, blk: Block) -> None:
         t = self.t
         body = blk.text
+        if blk.cells is None:
+            self.table_rows = 0
+        if blk.label is None and _APPENDIX.match(body):
+            self.appendix = True
+            self.stopped = False
+            self.headings = []
+            self.group = None
+            return
+        if self.appendix and blk.cells is None:
+            return
         if self.stopped:
             if _RESUME_SECTION.match(body) or blk.cells:
                 self.stopped = False
@@ -373,7 +389,11 @@ class _Walker:
             end = nxt.end
         rest = t[end:core_end].strip(" ,;.")
         if rest and not (_HEADING_QUALIFIER.match(rest) and not body.endswith((".", ";"))):
-            return None
+            if not (blk.label and not body.endswith((".", ";")) and _names_only(t, end, core_end)):
+                return None
+            # "3. Vụ Tổ chức cán bộ", "2. Tiểu ban giúp việc Ban Chỉ đạo 934", "1. Thủ trưởng các cơ quan,
+            # đơn vị được giao nhiệm vụ": a name the vocabulary does not cover to its end, with no verb
+            return _Heading(blk.rank, owner_text(Agency(ag.start, core_end, t[ag.start:core_end].strip(" ,;."), ag.group)))
         owner = owner_text(ag) if end == ag.end else t[first:end]
         return _Heading(blk.rank, owner)
 
@@ -382,7 +402,10 @@ class _Walker:
         t = self.t
         cells = [t[a:b] for a, b in blk.cells]
         low = [c.lower() for c in cells]
-        if any("nhiệm vụ" in c or "nội dung" in c for c in low) and any("chủ trì" in c or "thực hiện" in c for c in low):
+        self.table_rows += 1
+        if self.table_rows == 1:
+            self.table_cols = None   # a new table: its own header (or none: a data table)
+        if self.table_rows <= 2 and _is_task_header(low):
             cols: dict[str, int] = {}
             for i, c in enumerate(low):
                 if "nhiệm vụ" in c or "nội dung" in c:
@@ -677,6 +700,29 @@ class _Walker:
         task.hit = deadline_in(t, a, b, self.issued)
         task.deadline_span = (a, b)
         return [task]
+
+
+_QUALIFIER_VERB = re.compile(r"\s*(?:được giao(?: nhiệm vụ| chủ trì)?|có liên quan|liên quan|nêu trên|trên địa bàn)\b")
+
+
+def _names_only(t: str, a: int, b: int) -> bool:
+    """No verb in t[a:b] (after a qualifier such as "được giao nhiệm vụ"): the rest of a name."""
+    q = _QUALIFIER_VERB.match(t, a, b)
+    if q:
+        a = q.end()
+    for m in re.finditer(r"\S+", t[a:b]):
+        if _is_predicate(t, a + m.start(), b):
+            return False
+    return True
+
+
+def _is_task_header(low: list[str]) -> bool:
+    """A header row of a task table: one cell names the task, another its lead, and the
+    cells are short labels, not data ("Nội dung chi ... 50 triệu đồng")."""
+    if any(len(c) > 80 or re.search(r"\d{3,}|\d+/\d+", c) for c in low):
+        return False
+    return (any("nhiệm vụ" in c or "nội dung" in c for c in low)
+            and any("chủ trì" in c or "thực hiện" in c or "phân công" in c or "đầu mối" in c for c in low))
 
 
 _CITIZENS = re.compile(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")

@@ -28,7 +28,7 @@ _HEADS = [
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
     "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
     "Thông tấn xã", "Kiểm toán Nhà nước", "Đại học", "Tổng Liên đoàn", "Trung ương Đoàn", "Ủy ban Quản lý",
-    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Thống kê tỉnh", "Thống kê thành phố",
+    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Tiểu ban", "Hội đồng", "Thống kê tỉnh", "Thống kê thành phố",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
@@ -227,7 +227,12 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     if listed and re.search(r"(?:^|\s)[Cc]ác\s", " " + text):
         named = _name_from_colon_list(text, listed.group(1))
         if named:
-            return Agency(pos, _list_end(s, listed.start(1), limit), named, False)
+            lend = _list_end(s, listed.start(1), limit)
+            if re.search(r"[Cc]ác\s+(?:tỉnh|thành phố|xã|phường|huyện|quận|đặc khu|thị xã|địa phương)\b", text):
+                # "UBND các xã: Gia Thuận, Tân Điền, Gò Công Đông": places under one head noun are one
+                # owner, as written (a list of distinct bodies, "các Tập đoàn: A, B", is led by the first)
+                named = _TRAIL_JUNK.sub("", s[pos:lend])
+            return Agency(pos, lend, named, False)
     return Agency(pos, pos + len(text), text, group or text.lower().startswith("các "))
 
 

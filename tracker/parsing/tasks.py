@@ -103,10 +103,15 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             continue
         if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before)):
             continue
-        if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo")) and not _CHAIR.search(before):
+        if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo", "đề nghị")):
             subj = _subject(s, a, m.start())
             if subj is not None:
-                continue
+                right_after = _REQUEST_ADVERBS.match(s, joint_end(s, subj, m.start()), m.start()).end() == m.start()
+                if verb.startswith("chỉ đạo") and (_LOWER_LEVEL.search(subj.text) or _NAMED_PLACE.search(subj.text)):
+                    continue  # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
+                if not _CHAIR.search(before) and not (right_after and verb.startswith(("yêu cầu", "đề nghị"))):
+                    continue  # "Sở X ... yêu cầu ..." inside its own action
+                # "Bộ Văn hóa ... yêu cầu Thủ trưởng các cơ quan ...": the subject requests, the object acts
         st = _STARTERS.match(s, a, m.start())
         at_start = m.start() == a or (st is not None and st.end() == m.start())
         if not at_start and verb.startswith("giao"):
@@ -237,6 +242,8 @@ _CHAIR_SPEAKING = re.compile(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Ch�
 _COMMA = re.compile(r",\s+")
 # Chairs of these bodies are addressees, not the speaker ("Chủ tịch UBND các xã, phường ...").
 _LOWER_LEVEL = re.compile(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
+# A body named with its place ("UBND tỉnh Ninh Bình"): an addressee, not the issuer speaking.
+_NAMED_PLACE = re.compile(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
 _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
 _OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
