@@ -710,8 +710,16 @@ def _names_only(t: str, a: int, b: int) -> bool:
     q = _QUALIFIER_VERB.match(t, a, b)
     if q:
         a = q.end()
+    skip_to = a
     for m in re.finditer(r"\S+", t[a:b]):
-        if _is_predicate(t, a + m.start(), b):
+        p = a + m.start()
+        if p < skip_to:
+            continue
+        ag = scan_agency(t, p, b)
+        if ag is not None:
+            skip_to = ag.end   # "Ban Chỉ đạo 934" is a name, not the verb "chỉ đạo"
+            continue
+        if _is_predicate(t, p, b):
             return False
     return True
 

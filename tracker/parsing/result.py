@@ -81,13 +81,15 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
         conf -= 0.15
         reasons.append("owner_not_in_registry")
     action = _action(t, task)
+    # owner, co-owners and the deadline phrase are given as the source spells them
+    near = task.start
     return {
-        "owner": task.owner,
+        "owner": norm.as_written(task.owner, near),
         "unit": unit,
-        "co_owners": [c for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
+        "co_owners": [norm.as_written(c, near) for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
         "action": action,
         "deadline": dl.isoformat() if dl else None,
-        "deadline_text": dtext,
+        "deadline_text": norm.as_written(dtext, (task.deadline_span or (near, near))[0]),
         "recurrence": rec,
         "urgent": urgent,
         "start": norm.to_original(task.start),

@@ -39,7 +39,7 @@ _BOILERPLATE = re.compile(
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
     r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
-    r"|ban hành kèm theo|Quyết định này)", re.I)
+    r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
                      r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
                      r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu|"
