@@ -56,3 +56,20 @@ def test_a_decision_article_citing_its_own_appendix_is_a_task():
             "kèm theo Quyết định này.\n"
             "Điều 3. Thủ trưởng các cơ quan: Văn phòng UBND tỉnh, Sở Công Thương căn cứ Quyết định thi hành./.\n")
     assert [t["owner"] for t in tasks(text)] == ["Sở Công Thương"]
+
+
+def test_a_lead_sentence_at_the_end_of_a_paragraph_gives_its_owner_to_the_items():
+    text = ("Trẻ em có hoàn cảnh đặc biệt là những người chịu nhiều thiệt thòi. Để làm tốt việc này, yêu cầu cấp ủy, "
+            "tổ chức đảng, chính quyền, đoàn thể các cấp tập trung thực hiện tốt một số nhiệm vụ, giải pháp sau:\n"
+            "1. Bảo đảm mọi trẻ bị bỏ rơi đều được tiếp nhận, chăm sóc an toàn và kịp thời.\n"
+            "2. Đổi mới mô hình chăm sóc trẻ em có hoàn cảnh đặc biệt.\n")
+    got = tasks(text)
+    assert [t["owner"] for t in got] == ["cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp"] * 2
+
+
+def test_inline_enumeration_after_a_bare_assignment():
+    text = ("4.1. Giao Đảng ủy Chính phủ: (i) Chỉ đạo Đảng ủy Bộ Y tế xây dựng quy trình liên thông; "
+            "(ii) Chỉ đạo Đảng ủy Bộ Giáo dục và Đào tạo xây dựng các chương trình giáo dục.\n"
+            "5. Bộ Tư pháp:\n- Khẩn trương hoàn thiện các báo cáo: (i) Báo cáo tình hình triển khai; (ii) Báo cáo xử lý các vướng mắc.\n")
+    got = tasks(text)
+    assert [t["owner"] for t in got] == ["Đảng ủy Chính phủ", "Đảng ủy Chính phủ", "Bộ Tư pháp"]

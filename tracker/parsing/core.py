@@ -292,7 +292,10 @@ class _Walker:
         bare = self.is_bare_assignment(blk)
         if body.endswith(":") or bare:
             end = blk.end - 1 if body.endswith(":") else blk.end
-            asg = find_assignment(t, blk.start, end)
+            # the intro is the paragraph's last sentence ("Trẻ em ... . Để làm tốt việc này, yêu cầu X ... sau:")
+            sents_ = sentences(t, blk.start, end) if body.endswith(":") else []
+            intro_start = sents_[-1][0] if sents_ else blk.start
+            asg = find_assignment(t, intro_start, end) or (find_assignment(t, blk.start, end) if intro_start > blk.start else None)
             if blk.label or bare:
                 self.headings.append(_Heading(self.child_rank(blk), asg.owner if asg else None,
                                               asg.co_owners if asg else []))
@@ -505,6 +508,8 @@ class _Walker:
         t = self.t
         if not explicit_only and self.visit_inline_plan_item(blk, start):
             return
+        if self.visit_inline_enumeration(blk, start):
+            return
         inh = None if explicit_only else self.inherited()
         sents = sentences(t, start, blk.end)
         item_tasks: list[TaskDraft] = []
@@ -622,6 +627,39 @@ class _Walker:
                 out[k] = tasks
         return out
 
+    def visit_inline_enumeration(self, blk: Block, start: int) -> bool:
+        """ "Giao Đảng ủy Chính phủ: (i) Chỉ đạo ...; (ii) Chỉ đạo ...": an owner with no action of its
+        own, then numbered actions on the same line - one task per action, each of that owner
+        (an action that names its own subject keeps it). A lead with an action ("hoàn thiện các báo
+        cáo: (i) Báo cáo ...; (ii) ...") enumerates objects, and stays one task."""
+        t = self.t
+        marks = list(_INLINE_ENUM.finditer(t, start, blk.end))
+        if len(marks) < 2:
+            return False
+        colon = t.rfind(":", start, marks[0].start() + 1)
+        if colon == -1 or t[colon + 1:marks[0].start()].strip():
+            return False
+        asg = find_assignment(t, start, colon)
+        if asg is None or asg.owner is None or asg.owner_start is None:
+            return False
+        tail_from = max(asg.action_start, asg.owner_start + len(asg.owner))
+        if not _BARE_TAIL.fullmatch(t[tail_from:colon].strip(" ,")):
+            return False
+        for i, m in enumerate(marks):
+            a = m.end()
+            b = marks[i + 1].start() if i + 1 < len(marks) else blk.end
+            while b > a and t[b - 1] in " ;,":
+                b -= 1
+            own = find_assignment(t, a, b)
+            mine = own is not None and own.owner_start is not None and own.owner_start < a + 40 and own.rule in ("subject", "trigger:giao")
+            owner = own.owner if mine else asg.owner   # "(i) Chỉ đạo Đảng ủy Bộ Y tế ...": the lead's owner directs
+            task = TaskDraft(owner, coordinators_in(t, a, b) or list(asg.co_owners), a, b, a, ["inline_enumeration"], 0.8)
+            task.hit = deadline_in(t, a, b, self.issued)
+            task.deadline_span = (a, b)
+            self.tasks.append(task)
+        self.last_owner = asg.owner
+        return True
+
     def visit_inline_plan_item(self, blk: Block, start: int) -> bool:
         """ "Task. Chủ trì: X; phối hợp: Y. Thời gian hoàn thành: Z." as one task."""
         t = self.t
@@ -722,6 +760,12 @@ def _names_only(t: str, a: int, b: int) -> bool:
         if _is_predicate(t, p, b):
             return False
     return True
+
+
+# "(i) ", "(ii) ", "(1) " inside a line, after a colon or a clause end
+_INLINE_ENUM = re.compile(r"(?:(?<=[:;.])|(?<=[:;.] ))\((?:[ivx]{1,4}|\d{1,2})\)\s+")
+_BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:các|một số|những)?\s*(?:nhiệm vụ|nội dung|việc)"
+                        r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
 
 
 def _is_task_header(low: list[str]) -> bool:

@@ -28,7 +28,8 @@ _HEADS = [
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
     "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
     "Thông tấn xã", "Kiểm toán Nhà nước", "Đại học", "Tổng Liên đoàn", "Trung ương Đoàn", "Ủy ban Quản lý",
-    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Tiểu ban", "Hội đồng", "Thống kê tỉnh", "Thống kê thành phố",
+    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Tiểu ban", "Hội đồng",
+    "Cấp ủy", "cấp ủy", "Chính quyền địa phương", "chính quyền địa phương", "Thống kê tỉnh", "Thống kê thành phố",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
@@ -57,6 +58,7 @@ viễn thông trên địa bàn bàn thành viên giáo dục nghề nghiệp l�
 dân tộc tôn giáo nội vụ chính dựng vụ hóa thao lịch pháp nghệ học dục tạo an tra phòng bạc hàng huy đội
 bộ lệnh thuế quan điện lực nước cấp sạch truyền hình phát thanh mặt trận cửa khẩu gia
 vận tải đất đai ven biển biên giới miền núi số chức năng
+ủy đảng quyền cơ sở
 """.split())
 # Single words that end a name: modal and aspect words, prepositions, one-syllable verbs.
 _STOP_SINGLE = set("""
@@ -172,6 +174,9 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             if not nxt or "\n" in s[m.end():nxt.start()]:
                 break
             nw = nxt.group(0)
+            gc = _GROUP_CONT.match(s, nxt.start(), limit) if w == "," else None
+            if gc:
+                end = gc.end(); i = gc.end(); words += 1; after_comma = False; continue
             if _starts_head(s, nxt.start()) is not None and not (w == "," and _continues_group(s, nxt.start(), group)):
                 if w == ";" and allow_semicolon:
                     i = nxt.start(); after_comma = True; continue
@@ -283,6 +288,8 @@ def _is_predicate(s: str, pos: int, limit: int) -> bool:
     return bool(n) and f"{w} {n.group(0).lower()}" in _VERB_BIGRAMS
 
 
+# Party and government bodies named together ("cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp").
+_GROUP_CONT = re.compile(r"(?:tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
 _COMMA_GROUP_WORDS = {"ban", "ngành", "thị", "thành", "phường", "xã", "huyện", "đặc", "địa", "đơn", "cơ", "đoàn",
                       "quận", "các", "tỉnh", "khu", "cụm", "hội", "đoàn thể", "bộ", "cấp"}
 
