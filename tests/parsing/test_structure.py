@@ -73,3 +73,17 @@ def test_inline_enumeration_after_a_bare_assignment():
             "5. Bộ Tư pháp:\n- Khẩn trương hoàn thiện các báo cáo: (i) Báo cáo tình hình triển khai; (ii) Báo cáo xử lý các vướng mắc.\n")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Đảng ủy Chính phủ", "Đảng ủy Chính phủ", "Bộ Tư pháp"]
+
+
+def test_a_later_clause_with_its_own_subject_is_its_task():
+    text = ("3.1. Bộ Tài chính hoàn thiện Kế hoạch cao điểm chống buôn lậu, báo cáo Thủ tướng trước ngày 30/11/2025; "
+            "Trên cơ sở đó, Ban Chỉ đạo 389 các bộ, ngành, địa phương xây dựng kế hoạch triển khai.")
+    got = tasks(text)
+    assert [(t["owner"], t["deadline"]) for t in got] == [
+        ("Bộ Tài chính", "2025-11-30"), ("Ban Chỉ đạo 389 các bộ, ngành, địa phương", None)]
+
+
+def test_a_requester_opening_a_list_is_no_task():
+    text = ("Trước tình hình đó, Bộ Văn hóa, Thể thao và Du lịch yêu cầu:\n"
+            "1. Cục Du lịch Quốc gia Việt Nam\n- Rà soát các điểm đến.\n")
+    assert [t["owner"] for t in tasks(text)] == ["Cục Du lịch Quốc gia Việt Nam"]

@@ -734,10 +734,43 @@ class _Walker:
                 task.deadline_span = (ca, cb)
                 out.append(task)
             return out
+        cuts = self.owner_clauses(max(a, asg.action_start), b, asg.owner) if ";" in t[a:b] else []
+        if cuts:
+            # "...; Trên cơ sở đó, Ban Chỉ đạo 389 các bộ, ngành xây dựng kế hoạch ...": a later clause
+            # with a subject of its own is that subject's task
+            out = []
+            bounds = [(a, cuts[0][0], asg)] + [(ca, cuts[i + 1][0] if i + 1 < len(cuts) else b, own) for i, (ca, own) in enumerate(cuts)]
+            for ca, cb, own in bounds:
+                cb = cb - 1 if t[cb - 1:cb] == ";" else cb
+                task = TaskDraft(own.owner, own.co_owners, ca, cb, max(own.action_start, ca),
+                                 list(reasons) + ([] if own is asg else ["clause_subject"]), conf)
+                task.hit = deadline_in(t, ca, cb, self.issued)
+                task.deadline_span = (ca, cb)
+                out.append(task)
+            return out
         task = TaskDraft(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), list(reasons), conf)
         task.hit = deadline_in(t, a, b, self.issued)
         task.deadline_span = (a, b)
         return [task]
+
+    def owner_clauses(self, a: int, b: int, owner: str | None) -> list[tuple[int, Assignment]]:
+        """Clauses after a ";" that open with a new agency subject (after a connective such as
+        "Trên cơ sở đó,"): (clause start, its assignment)."""
+        t = self.t
+        out = []
+        for ca, cb in clauses(t, a, b)[1:]:
+            if ca <= a:
+                continue
+            cm = _CARRY_OVER.match(t, ca, cb)
+            i = cm.end() if cm else ca
+            ag = scan_agency(t, i, cb, allow_semicolon=False)
+            if ag is None or owner_text(ag) == owner:
+                continue
+            asg = find_assignment(t, i, cb)
+            if asg is None or asg.owner_start != ag.start or not asg.rule.startswith("subject"):
+                continue
+            out.append((ca, asg))
+        return out
 
 
 _QUALIFIER_VERB = re.compile(r"\s*(?:được giao(?: nhiệm vụ| chủ trì)?|có liên quan|liên quan|nêu trên|trên địa bàn)\b")

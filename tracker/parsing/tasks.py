@@ -169,7 +169,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if pq:
             end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
         rest = s[end:min(b, end + 40)]
-        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
+        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(rest):
             return None
         if rest.strip().startswith((":",)):
             return None
@@ -187,6 +187,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         rest = s[end:min(b, end + 40)]
         if _SPEAKER_INTENT.match(rest):
             continue
+        if _REQUESTS_LIST.match(rest):
+            return None  # "Trước tình hình đó, Bộ X yêu cầu:": the requester opens a list, it does not act
         if _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
             return None  # "Tại hội nghị, Giám đốc Sở X đề nghị UBND tỉnh ...": a proposal, no task
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, end, b), b):
@@ -244,13 +246,14 @@ _COMMA = re.compile(r",\s+")
 _LOWER_LEVEL = re.compile(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
 # A body named with its place ("UBND tỉnh Ninh Bình"): an addressee, not the issuer speaking.
 _NAMED_PLACE = re.compile(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
+_REQUESTS_LIST = re.compile(r"\s*(?:(?:cũng|đồng thời|trân trọng)\s+)?(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo)\s*:")
 _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
 _OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
                      r"Trước|Ngoài|Bên cạnh|Cùng|Về|Tại|Thông qua|Dựa trên|Riêng|Đặc biệt)\b")
 _PAREN_AFTER = re.compile(r"\s*\([^()\n]{1,80}\)")
 _OF_QUALIFIER = re.compile(r"\s*của\s+[^,;.]{1,40}?(?=\s+(?:phải|cần|có trách nhiệm|khẩn trương|chủ động|tiếp tục)\b)")
-_JOIN = re.compile(r"\s*(?:,|;|và)\s*")
+_JOIN = re.compile(r"\s*(?:,|;|và)\s*(?:(?:hệ thống|toàn thể|toàn bộ)\s+(?=các\s))?")
 
 
 def joint_end(s: str, ag: Agency, b: int) -> int:
