@@ -18,6 +18,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
+from .deadlines import DeadlineHit
 from .header import parse_header
 from .normalize import normalize
 from .owners import _HEADS as _AGENCY_HEADS
@@ -209,8 +210,10 @@ class _Walker:
     def visit(self, blk: Block) -> None:
         t = self.t
         body = blk.text
-        if blk.cells is None:
-            self.table_rows = 0
+        if blk.cells is None and _FILLER.fullmatch(body):
+            return   # "…......": a page-break filler, inside a table as anywhere
+        if blk.cells is None and "|" not in body:
+            self.table_rows = 0   # "I | KIỆN TOÀN ...": a section row inside the table keeps it going
         if blk.label is None and _APPENDIX.match(body):
             self.appendix = True
             self.stopped = False
@@ -439,6 +442,11 @@ class _Walker:
         ta, tb = blk.cells[cols["task"]]
         task = TaskDraft(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9)
         task.hit = deadline_in(t, dspan[0], dspan[1], self.issued)
+        ym = _YEAR_CELL.fullmatch(t, dspan[0], dspan[1]) if "time" in cols else None
+        if task.hit is None and ym:
+            # a bare year in the time column ("2025") is the end of that year
+            task.hit = DeadlineHit(0, dspan[1] - dspan[0], t[dspan[0]:dspan[1]], date(int(ym.group(1)), 12, 31),
+                                   None, False, False, "year_cell")
         task.deadline_span = dspan
         self.tasks.append(task)
 
@@ -801,6 +809,10 @@ _BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:c�
                         r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
 
 
+_FILLER = re.compile(r"[….\-_*=~\s]{3,}")
+_YEAR_CELL = re.compile(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
+
+
 def _is_task_header(low: list[str]) -> bool:
     """A header row of a task table: one cell names the task, another its lead, and the
     cells are short labels, not data ("Nội dung chi ... 50 triệu đồng")."""
@@ -843,7 +855,7 @@ _TIME_CUE = re.compile(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằn
 _CLOSING = re.compile(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung"
                       r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|Công điện) này))")
 _GENERIC_OWNER = re.compile(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
-_NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi)\b")
+_NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|ngày))\b")
 _TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ)\b")
 
 

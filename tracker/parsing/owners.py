@@ -289,7 +289,7 @@ def _is_predicate(s: str, pos: int, limit: int) -> bool:
 
 
 # Party and government bodies named together ("cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp").
-_GROUP_CONT = re.compile(r"(?:tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
+_GROUP_CONT = re.compile(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
 _COMMA_GROUP_WORDS = {"ban", "ngành", "thị", "thành", "phường", "xã", "huyện", "đặc", "địa", "đơn", "cơ", "đoàn",
                       "quận", "các", "tỉnh", "khu", "cụm", "hội", "đoàn thể", "bộ", "cấp"}
 
