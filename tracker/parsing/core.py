@@ -300,6 +300,13 @@ class _Walker:
             intro_start = sents_[-1][0] if sents_ else blk.start
             asg = find_assignment(t, intro_start, end) or (find_assignment(t, blk.start, end) if intro_start > blk.start else None)
             if blk.label or bare:
+                if asg is not None and asg.owner and not bare and self.intro_has_action(asg, end):
+                    # "1. Bí thư ... và Chủ tịch UBND các tỉnh: ... tiếp tục phân công nhiệm vụ cụ thể ...,
+                    # trong đó tập trung một số nhiệm vụ sau:" - the intro acts, and heads its items
+                    task = TaskDraft(asg.owner, asg.co_owners, intro_start, blk.end, asg.action_start, [asg.rule, "list_intro"], 0.8)
+                    task.hit = deadline_in(t, intro_start, blk.end, self.issued)
+                    task.deadline_span = (intro_start, blk.end)
+                    self.tasks.append(task)
                 self.headings.append(_Heading(self.child_rank(blk), asg.owner if asg else None,
                                               asg.co_owners if asg else []))
                 return
@@ -333,6 +340,12 @@ class _Walker:
             if pm and blk.label and not _ATTR.match(body) and _looks_topic(body[: pm.end()]):
                 start = blk.start + pm.end()
         self.visit_content(blk, start)
+
+    def intro_has_action(self, asg: Assignment, end: int) -> bool:
+        """Does a list intro state an action of its own before "... các nhiệm vụ sau:"?"""
+        tail = self.t[max(asg.action_start, asg.owner_start or 0):end]
+        tail = _INTRO_TAIL.sub("", tail)
+        return len(tail.split()) >= 12
 
     def inline_agency_heading(self, blk: Block) -> tuple[str, int] | None:
         """(owner, content start) for "Sở Y tế: <content>" lines."""
@@ -811,6 +824,9 @@ _BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:c�
 
 _FILLER = re.compile(r"[….\-_*=~\s]{3,}")
 _YEAR_CELL = re.compile(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
+
+
+_INTRO_TAIL = re.compile(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|dưới đây))?\s*$")
 
 
 def _is_task_header(low: list[str]) -> bool:

@@ -45,7 +45,7 @@ _PERSON_HEADS = [
     "Thủ trưởng", "Giám đốc", "Phó Giám đốc", "Tổng Giám đốc", "Chủ tịch", "Phó Chủ tịch", "Bộ trưởng",
     "Chánh", "Trưởng", "Trưởng ban", "Người đứng đầu", "người đứng đầu",
     "Chỉ huy trưởng", "Cục trưởng", "Chi cục trưởng", "Tư lệnh", "Viện trưởng", "Hiệu trưởng", "Tổng Cục trưởng",
-    "Bí thư", "Thủ trưởng các", "lãnh đạo", "Lãnh đạo",
+    "Bí thư", "Thủ trưởng các", "lãnh đạo", "Lãnh đạo", "Thống đốc", "Chủ nhiệm", "Tổng Kiểm toán",
 ]
 
 # Lower-case words that may sit inside an agency name.
@@ -307,6 +307,7 @@ _PROJECT_BOARD = re.compile(
     r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|dân dụng|và|"
     r"công nghiệp|nông nghiệp|phát triển|nông thôn|hạ tầng|đô thị|khu vực|chuyên ngành|trọng điểm|ODA))*"
     r"(?:\s+(?:tỉnh|thành phố|huyện|số\s+\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
+_PARTY_BODY = re.compile(r"(?:[Tt]ỉnh ủy|[Tt]hành ủy|[Đđ]ảng ủy)(?:\s*,\s*(?:[Tt]ỉnh ủy|[Tt]hành ủy))?(?=\s*(?:,|và))")
 _PERSON_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
 _LOWER_BODY = re.compile(r"(?:cơ quan|đơn vị)(?=\s)")
 
@@ -318,8 +319,11 @@ def _skip_person(s: str, pos: int, limit: int) -> int:
     """
     for _ in range(4):
         m = _PERSON_RE.match(s, pos, limit)
-        if m and _starts_head(s, m.end()) is None:
-            sep = _PERSON_LIST_SEP.match(s, m.end(), limit)
+        if m and (_starts_head(s, m.end()) is None or _PARTY_BODY.match(s, m.end(), limit)):
+            # "Bí thư tỉnh ủy và Chủ tịch UBND ...", "Bí thư Tỉnh ủy, Thành ủy, Chủ tịch ...": the party
+            # title before the government head is skipped with its body
+            pb = _PARTY_BODY.match(s, m.end(), limit)
+            sep = _PERSON_LIST_SEP.match(s, pb.end() if pb else m.end(), limit)
             if sep and _PERSON_RE.match(s, sep.end(), limit):
                 pos = sep.end()
                 continue

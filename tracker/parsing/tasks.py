@@ -102,7 +102,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
             continue
         if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before)):
-            continue
+            if not (verb.startswith("phân công") and m.start() == a):
+                continue  # "Phân công Phó Thủ tướng ..." opening the sentence assigns like "Giao"
         if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo", "đề nghị")):
             subj = _subject(s, a, m.start())
             if subj is not None:
@@ -124,8 +125,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
                 continue
             if re.search(r"\bđã\b", before):
                 continue  # a report of what was asked before
-        if verb.startswith("giao"):
-            lm = _NAMED_LEADER.match(s, m.end(), b)
+        if verb.startswith(("giao", "phân công")):
+            lm = _NAMED_LEADER.match(s, m.end(), b) or _DEPUTIES.match(s, m.end(), b)
             if lm:
                 # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
                 return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao", True, lm.end())
@@ -173,6 +174,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             return None
         if rest.strip().startswith((":",)):
             return None
+        if _PAST_REPORT.search(s, end, min(b, end + 120)) and not _STILL_ASKED.search(s, end, b):
+            return None  # "Bộ Chính trị, Ban Bí thư, trực tiếp là ..., Chính phủ đã tập trung lãnh đạo ...": context
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
             return _with_coordinators(s, ag, b, rule="subject", explicit=True)
     # 2b. the subject after an opening phrase that the starters do not know
@@ -209,6 +212,10 @@ _MAX_TRIGGERS = 40
 _NAMED_LEADER = re.compile(
     r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
     r"(?:\s+(?!Chính\b)[A-ZĐÀ-Ỹ][^\s,.;:()]*){2,4})")
+# Deputy heads named as a group ("các đồng chí Phó Thủ tướng Chính phủ"): persons, as written.
+_DEPUTIES = re.compile(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
+_PAST_REPORT = re.compile(r"(?<!\w)(?:đã(?!\s+(?:được|ban hành|đề ra|phê duyệt|giao|có|nêu|chỉ đạo tại))|vừa qua)(?!\w)")
+_STILL_ASKED = re.compile(r"(?<!\w)(?:phải|cần|yêu cầu|tiếp tục|khẩn trương|chủ trì|có trách nhiệm|trước ngày)(?!\w)")
 _AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
 _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh)")
 
