@@ -87,3 +87,15 @@ def test_a_requester_opening_a_list_is_no_task():
     text = ("Trước tình hình đó, Bộ Văn hóa, Thể thao và Du lịch yêu cầu:\n"
             "1. Cục Du lịch Quốc gia Việt Nam\n- Rà soát các điểm đến.\n")
     assert [t["owner"] for t in tasks(text)] == ["Cục Du lịch Quốc gia Việt Nam"]
+
+
+def test_the_requester_after_a_fronted_reference_and_topic_items_below():
+    text = ("Thực hiện Kết luận số 210-KL/TW ngày 12/11/2025, Ban Chỉ đạo của Chính phủ (sau đây viết là Ban Chỉ đạo) yêu cầu "
+            "Chủ tịch Ủy ban nhân dân các tỉnh tập trung, khẩn trương chỉ đạo, giải quyết dứt điểm các khó khăn ở cấp xã, "
+            "một số nội dung cụ thể sau:\n"
+            "1. Về kiện toàn tổ chức bộ máy\n"
+            "- Tiếp tục bổ sung, bố trí đủ cán bộ, công chức chuyên môn ở cấp xã.\n"
+            "- Đối với các nhiệm vụ đã được phân định cho cấp xã, trường hợp có vướng mắc, khó khăn, giao Ủy ban nhân dân "
+            "cấp tỉnh chủ động tháo gỡ.\n")
+    got = tasks(text)
+    assert [t["owner"] for t in got] == ["Ủy ban nhân dân các tỉnh", "Ủy ban nhân dân cấp tỉnh"]

@@ -61,7 +61,8 @@ _DIRECTIVE_LIST = re.compile(
 _STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
 # A list intro that hands over tasks ("... khẩn trương triển khai các nội dung sau:"), not one that
 # notes orientations ("trong đó lưu ý một số nội dung trọng tâm sau:").
-_EXEC_LIST = re.compile(r"(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
+_EXEC_LIST = re.compile(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
+                        r"|(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,300}?,\s*(?:một số|các|những) (?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b)"
                         r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
 # "... các nhiệm vụ trọng tâm sau:" lists orientations: the intro itself is the task.
 _ORIENTATION_LIST = re.compile(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]{0,200}:\s*$")

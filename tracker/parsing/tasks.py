@@ -22,7 +22,8 @@ _STARTERS = re.compile(
     r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
     r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
-    r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150})\s*[,:]\s*)+")
+    r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150}|"
+    r"[Tt]rường hợp [^,]{3,120}(?:,\s*(?:khó khăn|vướng mắc|bất cập|phát sinh)[^,]{0,40})*)\s*[,:]\s*)+")
 _COORD_ANY = re.compile(r"[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
 _COORD = re.compile(r"(?:chủ trì,?\s*)?phối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
 _RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao|là cơ quan|là đơn vị|cần|phải|khẩn trương|"
@@ -121,7 +122,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if not at_start:
             # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
             # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
-            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())):
+            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())
+                    or (verb.startswith(("yêu cầu", "đề nghị")) and _FRONTED_REQUEST.match(before) and "," in before)):
                 continue
             if re.search(r"\bđã\b", before):
                 continue  # a report of what was asked before
@@ -216,6 +218,9 @@ _NAMED_LEADER = re.compile(
 _DEPUTIES = re.compile(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
 _PAST_REPORT = re.compile(r"(?<!\w)(?:đã(?!\s+(?:được|ban hành|đề ra|phê duyệt|giao|có|nêu|chỉ đạo tại))|vừa qua)(?!\w)")
 _STILL_ASKED = re.compile(r"(?<!\w)(?:phải|cần|yêu cầu|tiếp tục|khẩn trương|chủ trì|có trách nhiệm|trước ngày)(?!\w)")
+# "Thực hiện Kết luận số ..., Ban Chỉ đạo của Chính phủ (sau đây ...) yêu cầu X ...": a fronted
+# reference, then the requester, then the addressee
+_FRONTED_REQUEST = re.compile(r"(?:Thực hiện|Triển khai|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Trước tình hình)\b")
 _AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
 _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh)")
 
