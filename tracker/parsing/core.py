@@ -650,10 +650,13 @@ class _Walker:
         return out
 
     def visit_inline_enumeration(self, blk: Block, start: int) -> bool:
-        """ "Giao Đảng ủy Chính phủ: (i) Chỉ đạo ...; (ii) Chỉ đạo ...": an owner with no action of its
-        own, then numbered actions on the same line - one task per action, each of that owner
-        (an action that names its own subject keeps it). A lead with an action ("hoàn thiện các báo
-        cáo: (i) Báo cáo ...; (ii) ...") enumerates objects, and stays one task."""
+        """ "Giao Đảng ủy Chính phủ: (i) Chỉ đạo ...; (ii) Chỉ đạo ...": numbered actions on one line.
+
+        After an owner with no action of its own, each numbered part is a task of that owner (a part
+        that names its own subject keeps it). After a lead with an action, the parts are tasks only
+        when each names its own subject ("...: (1) Thanh tra Chính phủ ban hành ...; (2) Bộ Công an
+        chủ trì ..."); otherwise they enumerate objects ("hoàn thiện các báo cáo: (i) Báo cáo ...")
+        and the line stays one task."""
         t = self.t
         marks = list(_INLINE_ENUM.finditer(t, start, blk.end))
         if len(marks) < 2:
@@ -662,11 +665,15 @@ class _Walker:
         if colon == -1 or t[colon + 1:marks[0].start()].strip():
             return False
         asg = find_assignment(t, start, colon)
-        if asg is None or asg.owner is None or asg.owner_start is None:
-            return False
-        tail_from = max(asg.action_start, asg.owner_start + len(asg.owner))
-        if not _BARE_TAIL.fullmatch(t[tail_from:colon].strip(" ,")):
-            return False
+        bare = False
+        if asg is not None and asg.owner and asg.owner_start is not None:
+            tail_from = max(asg.action_start, asg.owner_start + len(asg.owner))
+            bare = bool(_BARE_TAIL.fullmatch(t[tail_from:colon].strip(" ,")))
+        lead_owner = asg.owner if bare else None
+        if lead_owner is None and not bare:
+            inh = self.inherited()
+            lead_owner = inh.owner if inh is not None and asg is None else None
+        parts = []
         for i, m in enumerate(marks):
             a = m.end()
             b = marks[i + 1].start() if i + 1 < len(marks) else blk.end
@@ -674,12 +681,15 @@ class _Walker:
                 b -= 1
             own = find_assignment(t, a, b)
             mine = own is not None and own.owner_start is not None and own.owner_start < a + 40 and own.rule in ("subject", "trigger:giao")
-            owner = own.owner if mine else asg.owner   # "(i) Chỉ đạo Đảng ủy Bộ Y tế ...": the lead's owner directs
-            task = TaskDraft(owner, coordinators_in(t, a, b) or list(asg.co_owners), a, b, a, ["inline_enumeration"], 0.8)
-            task.hit = deadline_in(t, a, b, self.issued)
-            task.deadline_span = (a, b)
-            self.tasks.append(task)
-        self.last_owner = asg.owner
+            parts.append((a, b, own if mine else None))
+        if not bare and not all(own for _, _, own in parts):
+            return False
+        for a, b, own in parts:
+            # "(i) Chỉ đạo Đảng ủy Bộ Y tế ...": the lead's owner directs
+            part = own or Assignment(lead_owner, None, coordinators_in(t, a, b) or (list(asg.co_owners) if asg else []), "inline_enumeration", False, a)
+            for task in self.split_by_deadlines(a, b, part, 0.8, [part.rule, "inline_enumeration"]):
+                self.tasks.append(task)
+        self.last_owner = parts[-1][2].owner if parts[-1][2] else lead_owner
         return True
 
     def visit_inline_plan_item(self, blk: Block, start: int) -> bool:
