@@ -99,3 +99,21 @@ def test_the_requester_after_a_fronted_reference_and_topic_items_below():
             "cấp tỉnh chủ động tháo gỡ.\n")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Ủy ban nhân dân các tỉnh", "Ủy ban nhân dân cấp tỉnh"]
+
+
+def test_a_short_numbered_line_with_items_under_it_is_an_agency_heading():
+    text = ("7. Cục Kinh tế - Quản lý đầu tư xây dựng\n"
+            "- Tham mưu cho Lãnh đạo Bộ đôn đốc các địa phương.\n"
+            "8. Các Sở Xây dựng nêu trên\n"
+            "- Khẩn trương kiểm tra các công trình bị ảnh hưởng.\n")
+    assert [t["owner"] for t in tasks(text)] == ["Cục Kinh tế - Quản lý đầu tư xây dựng", "Các Sở Xây dựng nêu trên"]
+
+
+def test_plan_block_attribute_lines_with_qualified_keys():
+    text = ("- Ra mắt AI pháp luật hỗ trợ cho cán bộ, công chức.\n"
+            "Đơn vị chủ trì tham mưu thực hiện: Sở Khoa học và Công nghệ.\n"
+            "Đơn vị phối hợp thực hiện: Sở Tư pháp.\n"
+            "Thời gian thực hiện: Tháng 12/2025.\n")
+    got = tasks(text)
+    assert [(t["owner"], t["co_owners"], t["deadline"]) for t in got] == [
+        ("Sở Khoa học và Công nghệ", ["Sở Tư pháp"], "2025-12-31")]

@@ -41,8 +41,8 @@ _RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
 _APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
 _ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
 _ATTR = re.compile(
-    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)|Chủ trì(?:\s+thực hiện)?)"
-    r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp|Phối hợp(?:\s+thực hiện)?)"
+    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|Chủ trì(?:\s+thực hiện)?)"
+    r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp(?:\s+thực hiện)?|Phối hợp(?:\s+thực hiện)?)"
     r"|(?P<time>Thời (?:gian|hạn)(?:\s+(?:thực hiện|hoàn thành|báo cáo))?|Tiến độ(?:\s+thực hiện)?)"
     r"|(?P<other>Sản phẩm|Kết quả đầu ra|Kinh phí|Nguồn kinh phí|Hình thức))\s*:\s*", re.I)
 _TASK_LABEL = re.compile(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
@@ -167,12 +167,16 @@ class _Walker:
         self.recent: list[TaskDraft] = []                   # tasks of the last content block
         self.intro: tuple[TaskDraft, int] | None = None     # an intro task, dropped if its list names owners
         self.central = False                            # issued by the Government or a ministry
+        self.next_rank = 99                             # rank of the next labelled line (99: none)
 
     # -- structure -------------------------------------------------------
     def run(self) -> None:
-        for blk in blocks(self.t):
+        blks = blocks(self.t)
+        for k, blk in enumerate(blks):
             if self.intro is not None and blk.label and blk.rank <= 1:
                 self.close_intro()
+            # the rank of the next labelled line: a short line with items under it is a heading
+            self.next_rank = blks[k + 1].rank if k + 1 < len(blks) and blks[k + 1].label else 99
             self.visit(blk)
         self.close_intro()
 
@@ -409,7 +413,8 @@ class _Walker:
             end = nxt.end
         rest = t[end:core_end].strip(" ,;.")
         if rest and not (_HEADING_QUALIFIER.match(rest) and not body.endswith((".", ";"))):
-            if not (blk.label and not body.endswith((".", ";")) and _names_only(t, end, core_end)):
+            heads_items = self.next_rank < 99 and self.next_rank > blk.rank and len(body) < 120
+            if not (blk.label and not body.endswith((".", ";")) and (_names_only(t, end, core_end) or heads_items)):
                 return None
             # "3. Vụ Tổ chức cán bộ", "2. Tiểu ban giúp việc Ban Chỉ đạo 934", "1. Thủ trưởng các cơ quan,
             # đơn vị được giao nhiệm vụ": a name the vocabulary does not cover to its end, with no verb

@@ -306,7 +306,7 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
 _PROJECT_BOARD = re.compile(
     r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|dân dụng|và|"
     r"công nghiệp|nông nghiệp|phát triển|nông thôn|hạ tầng|đô thị|khu vực|chuyên ngành|trọng điểm|ODA))*"
-    r"(?:\s+(?:tỉnh|thành phố|huyện|số\s+\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
+    r"(?:\s+(?:tỉnh|thành phố|huyện|(?:số\s+)?\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
 _PARTY_BODY = re.compile(r"(?:[Tt]ỉnh ủy|[Tt]hành ủy|[Đđ]ảng ủy)(?:\s*,\s*(?:[Tt]ỉnh ủy|[Tt]hành ủy))?(?=\s*(?:,|và))")
 _PERSON_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
 _LOWER_BODY = re.compile(r"(?:cơ quan|đơn vị)(?=\s)")
