@@ -888,7 +888,8 @@ _CLOSING = re.compile(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\.
                       r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|Công điện) này))")
 _GENERIC_OWNER = re.compile(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
 _NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|ngày))\b")
-_TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ)\b")
+# A later sentence that only times the item ("Thời gian ...", "Đảm bảo hoàn thành trong năm 2026.")
+_TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ|(?:[Đđ]ảm bảo|[Bb]ảo đảm) hoàn thành)\b")
 
 
 def _dated(hit) -> bool:
