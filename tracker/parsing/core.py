@@ -168,6 +168,7 @@ class _Walker:
         self.intro: tuple[TaskDraft, int] | None = None     # an intro task, dropped if its list names owners
         self.central = False                            # issued by the Government or a ministry
         self.next_rank = 99                             # rank of the next labelled line (99: none)
+        self.appendix_ref = None                        # deadline of the body item that cites the appendix
 
     # -- structure -------------------------------------------------------
     def run(self) -> None:
@@ -238,6 +239,13 @@ class _Walker:
             return
         if _ADDRESSEES.match(body):
             self.in_addressees = True
+            glued = _GLUED_BODY.search(body, 10) if len(body) > 200 else None
+            if glued:
+                # "Kính gửi: Các đồng chí Bộ trưởng ... Thực hiện Kết luận số ...": the first paragraph
+                # was glued to the addressee line; read it as a paragraph of its own
+                self.in_addressees = False
+                a = blk.start + glued.start() + 1
+                self.visit(Block(a, blk.end, a, None, 9, t[a:blk.end]))
             return
         if self.in_addressees:
             # the addressees are "- " / "+ " bullets or short lines; a paragraph starts the body
@@ -431,17 +439,7 @@ class _Walker:
         if self.table_rows == 1:
             self.table_cols = None   # a new table: its own header (or none: a data table)
         if self.table_rows <= 2 and _is_task_header(low):
-            cols: dict[str, int] = {}
-            for i, c in enumerate(low):
-                if "nhiệm vụ" in c or "nội dung" in c:
-                    cols.setdefault("task", i)
-                elif "phối hợp" in c:
-                    cols.setdefault("co", i)
-                elif "chủ trì" in c or "thực hiện" in c:
-                    cols.setdefault("lead", i)
-                elif "thời" in c or "hạn" in c or "tiến độ" in c:
-                    cols.setdefault("time", i)
-            self.table_cols = cols
+            self.table_cols = _header_columns(low)
             return
         cols = self.table_cols
         if not cols or "task" not in cols or len(cells) <= cols["task"]:
@@ -467,6 +465,10 @@ class _Walker:
             task.hit = DeadlineHit(0, dspan[1] - dspan[0], t[dspan[0]:dspan[1]], date(int(ym.group(1)), 12, 31),
                                    None, False, False, "year_cell")
         task.deadline_span = dspan
+        if "time" not in cols and self.appendix and self.appendix_ref is not None:
+            task.hit = self.appendix_ref
+            task.deadline_span = None
+            task.reasons.append("deadline_inherited")
         self.tasks.append(task)
 
     # -- Kế hoạch attribute lines ------------------------------------------------
@@ -524,6 +526,11 @@ class _Walker:
         before = len(self.tasks)
         self._visit_content(blk, start, explicit_only)
         made = self.tasks[before:]
+        for task in made:
+            if _dated(task.hit) and getattr(task.hit, "deadline", None) and _APPENDIX_REF.search(self.t, task.start, task.end):
+                # "... xử lý các kiến nghị ... (Phụ lục kèm theo), hoàn thành trước ngày 15/12/2025": the
+                # appendix rows without a time column of their own carry this deadline
+                self.appendix_ref = task.hit
         if made:
             self.recent = made
             self.pending = None
@@ -838,6 +845,8 @@ _BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:c�
                         r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
 
 
+_GLUED_BODY = re.compile(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|Ngày)\s)")
+_APPENDIX_REF = re.compile(r"\b[Pp]hụ lục\b")
 _FILLER = re.compile(r"[….\-_*=~\s]{3,}")
 _YEAR_CELL = re.compile(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
 
@@ -845,13 +854,38 @@ _YEAR_CELL = re.compile(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
 _INTRO_TAIL = re.compile(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|dưới đây))?\s*$")
 
 
+# Column roles of a task table, read from the header cells: (role, words, weight). A cell takes the
+# role it scores best on; each role goes to its best cell. "Kết quả thực hiện" and "Sản phẩm" are
+# outputs, not the lead; "Tỉnh kiến nghị" loses the task role to "Thông tin đề xuất".
+_COLUMN_WORDS = {
+    "task": (("nhiệm vụ", 5), ("nội dung", 4), ("công việc", 4), ("thông tin đề xuất", 4), ("đề xuất", 3), ("hoạt động", 2), ("kiến nghị", 1)),
+    "lead": (("chủ trì", 5), ("phụ trách", 4), ("xử lý", 3), ("thực hiện", 2), ("phân công", 2), ("đầu mối", 2), ("đơn vị", 1), ("cơ quan", 1)),
+    "co": (("phối hợp", 6),),
+    "time": (("thời gian", 5), ("thời hạn", 5), ("tiến độ", 4), ("hạn", 2)),
+}
+_NOT_A_ROLE = re.compile(r"^(?:kết quả|sản phẩm|ghi chú|người đứng đầu)")
+
+
+def _header_columns(low: list[str]) -> dict[str, int]:
+    """role -> column index of a task table's header row."""
+    best: dict[str, tuple[int, int]] = {}
+    for i, c in enumerate(low):
+        if _NOT_A_ROLE.match(c.strip()):
+            continue
+        scores = {role: max((w for word, w in words if word in c), default=0) for role, words in _COLUMN_WORDS.items()}
+        role = max(scores, key=lambda r: scores[r])
+        if scores[role] and scores[role] > best.get(role, (0, 0))[0]:
+            best[role] = (scores[role], i)
+    return {role: i for role, (_, i) in best.items()}
+
+
 def _is_task_header(low: list[str]) -> bool:
     """A header row of a task table: one cell names the task, another its lead, and the
     cells are short labels, not data ("Nội dung chi ... 50 triệu đồng")."""
     if any(len(c) > 80 or re.search(r"\d{3,}|\d+/\d+", c) for c in low):
         return False
-    return (any("nhiệm vụ" in c or "nội dung" in c for c in low)
-            and any("chủ trì" in c or "thực hiện" in c or "phân công" in c or "đầu mối" in c for c in low))
+    cols = _header_columns(low)
+    return "task" in cols and "lead" in cols
 
 
 _CITIZENS = re.compile(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")

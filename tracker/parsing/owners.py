@@ -29,7 +29,7 @@ _HEADS = [
     "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
     "Thông tấn xã", "Kiểm toán Nhà nước", "Đại học", "Tổng Liên đoàn", "Trung ương Đoàn", "Ủy ban Quản lý",
     "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Tiểu ban", "Hội đồng",
-    "Cấp ủy", "cấp ủy", "Chính quyền địa phương", "chính quyền địa phương", "Thống kê tỉnh", "Thống kê thành phố",
+    "Cấp ủy", "cấp ủy", "Thống kê tỉnh", "Thống kê thành phố",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
