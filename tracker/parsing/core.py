@@ -526,8 +526,9 @@ class _Walker:
         before = len(self.tasks)
         self._visit_content(blk, start, explicit_only)
         made = self.tasks[before:]
-        for task in made:
-            if _dated(task.hit) and getattr(task.hit, "deadline", None) and _APPENDIX_REF.search(self.t, task.start, task.end):
+        refs = [m.start() for m in _APPENDIX_REF.finditer(self.t, blk.start, blk.end)] if made else []
+        for task in made if refs else ():
+            if _dated(task.hit) and getattr(task.hit, "deadline", None) and any(task.start <= r < task.end for r in refs):
                 # "... xử lý các kiến nghị ... (Phụ lục kèm theo), hoàn thành trước ngày 15/12/2025": the
                 # appendix rows without a time column of their own carry this deadline
                 self.appendix_ref = task.hit
