@@ -117,3 +117,20 @@ def test_plan_block_attribute_lines_with_qualified_keys():
     got = tasks(text)
     assert [(t["owner"], t["co_owners"], t["deadline"]) for t in got] == [
         ("Sở Khoa học và Công nghệ", ["Sở Tư pháp"], "2025-12-31")]
+
+
+def test_a_lead_line_with_a_date_over_items_that_name_their_own_owners():
+    text = ("b) Các Bộ: Tài chính, Y tế khẩn trương khắc phục các bất cập của hệ thống thông tin, hoàn thành trong "
+            "tháng 11 năm 2025, cụ thể:\n"
+            "(1) Bộ Tài chính giải quyết các vấn đề tồn đọng của hệ thống thuế.\n"
+            "(2) Bộ Y tế hoàn thành nâng cấp hệ thống cấp phép hành nghề.\n")
+    got = tasks(text, issued="2025-11-18")
+    assert [(t["owner"], t["deadline"]) for t in got] == [("Bộ Tài chính", "2025-11-30"), ("Bộ Y tế", "2025-11-30")]
+    assert all("deadline_inherited" in t["reasons"] for t in got)
+
+
+def test_a_procedure_section_lists_no_tasks():
+    text = ("I.\nTrách nhiệm phối hợp trong công tác thẩm định chủ trương đầu tư dự án\n"
+            "1. Sở Xây dựng\n- Đánh giá sự phù hợp của dự án đầu tư với quy hoạch xây dựng.\n"
+            "II.\nTổ chức thực hiện\n1. Giao Sở Tài chính chủ trì theo dõi, tổng hợp các khó khăn, vướng mắc.\n")
+    assert [t["owner"] for t in tasks(text)] == ["Sở Tài chính"]

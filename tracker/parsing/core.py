@@ -32,7 +32,9 @@ from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joi
 _NONTASK_SECTION = re.compile(
     r"^(?:MỤC ĐÍCH|MỤC TIÊU|YÊU CẦU|QUAN ĐIỂM|ĐÁNH GIÁ|KẾT QUẢ|TÌNH HÌNH|BỐI CẢNH|CHỈ TIÊU|"
     r"PHẠM VI|ĐỐI TƯỢNG|CĂN CỨ|SỰ CẦN THIẾT|NGUYÊN TẮC|THỰC TRẠNG|Mục đích|Mục tiêu|Yêu cầu\b|Quan điểm|Đánh giá|"
-    r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng)")
+    r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng"
+    # a procedure: who appraises what in a dossier ("Trách nhiệm phối hợp trong công tác thẩm định ...")
+    r"|(?:Trách nhiệm|Nội dung|Quy trình|Trình tự)\b[^.]{0,80}\bthẩm định\b)")
 _STOP_SECTION = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
 _RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
 # The heading of an appendix ("PHỤ LỤC I", "Phụ lục:", "DANH MỤC THỦ TỤC HÀNH CHÍNH ..."): from there
@@ -119,6 +121,9 @@ class _Heading:
     co_owners: list[str] = field(default_factory=list)
     nontask: bool = False
     intro: bool = False   # an unlabeled list intro ("X ... triển khai các nội dung sau:")
+    hit: object = None    # a deadline the intro sets for its items ("..., hoàn thành trong tháng 11 năm 2025, cụ thể:")
+    intro_task: object = None   # the intro's own task, dropped if its items name owners of their own
+    count: int = 0              # number of tasks when the heading was opened
 
 
 @dataclass
@@ -179,6 +184,7 @@ class _Walker:
             # the rank of the next labelled line: a short line with items under it is a heading
             self.next_rank = blks[k + 1].rank if k + 1 < len(blks) and blks[k + 1].label else 99
             self.visit(blk)
+        self.pop_to(-1)   # close the headings still open at the end
         self.close_intro()
 
     def close_intro(self) -> None:
@@ -198,6 +204,19 @@ class _Walker:
         self.headings = [h for h in self.headings if not h.intro]
         self.tasks = [x for x in self.tasks if "intro_list" not in x.reasons]
 
+    def close_heading(self, head: _Heading) -> None:
+        """ "b) Các Bộ: Tài chính, Y tế ... khẩn trương khắc phục ..., cụ thể:" over "(1) Bộ Tài chính ...",
+        "(2) Bộ Y tế ...": items that name owners of their own make the intro a preamble, not a task."""
+        task = head.intro_task
+        if task is None or task not in self.tasks:
+            return
+        later = [x for x in self.tasks[head.count:] if x.owner and not {"agency_heading", "intro_list"} & set(x.reasons)]
+        intro_text = self.t[task.start:task.end]
+        # the items share out the bodies the intro lists ("Các Bộ: Tài chính, Y tế" -> "(2) Bộ Y tế ...")
+        if later and any(x.owner != task.owner for x in later) and all(
+                x.owner.split(" ", 1)[-1] in intro_text for x in later):
+            self.tasks.remove(task)
+
     def inherited(self) -> _Heading | None:
         for h in reversed(self.headings):
             if h.owner:
@@ -209,7 +228,7 @@ class _Walker:
 
     def pop_to(self, rank: int) -> None:
         while self.headings and self.headings[-1].rank >= rank:
-            self.headings.pop()
+            self.close_heading(self.headings.pop())
         if self.group and self.group.rank >= rank:
             self.group = None
 
@@ -313,15 +332,21 @@ class _Walker:
             intro_start = sents_[-1][0] if sents_ else blk.start
             asg = find_assignment(t, intro_start, end) or (find_assignment(t, blk.start, end) if intro_start > blk.start else None)
             if blk.label or bare:
+                head = _Heading(self.child_rank(blk), asg.owner if asg else None, asg.co_owners if asg else [])
+                hit = deadline_in(t, intro_start, blk.end, self.issued) if asg is not None else None
+                own_hit = deadline_in(t, max(intro_start, asg.action_start), blk.end, self.issued) if asg is not None else None
+                if _dated(own_hit) and getattr(own_hit, "deadline", None):
+                    head.hit = own_hit   # a date in the intro's own action, not in a purpose clause before it
                 if asg is not None and asg.owner and not bare and self.intro_has_action(asg, end):
                     # "1. Bí thư ... và Chủ tịch UBND các tỉnh: ... tiếp tục phân công nhiệm vụ cụ thể ...,
                     # trong đó tập trung một số nhiệm vụ sau:" - the intro acts, and heads its items
                     task = TaskDraft(asg.owner, asg.co_owners, intro_start, blk.end, asg.action_start, [asg.rule, "list_intro"], 0.8)
-                    task.hit = deadline_in(t, intro_start, blk.end, self.issued)
+                    task.hit = hit
                     task.deadline_span = (intro_start, blk.end)
                     self.tasks.append(task)
-                self.headings.append(_Heading(self.child_rank(blk), asg.owner if asg else None,
-                                              asg.co_owners if asg else []))
+                    head.intro_task = task
+                head.count = len(self.tasks)
+                self.headings.append(head)
                 return
             if asg is None:
                 return
@@ -358,6 +383,8 @@ class _Walker:
         """Does a list intro state an action of its own before "... các nhiệm vụ sau:"?"""
         tail = self.t[max(asg.action_start, asg.owner_start or 0):end]
         tail = _INTRO_TAIL.sub("", tail)
+        if re.search(r"\b(?:có trách nhiệm|phải|cần)\s*$", tail):
+            return False   # "Giao X chỉ đạo các đơn vị ... có trách nhiệm:" - the action comes in the items
         return len(tail.split()) >= 12
 
     def inline_agency_heading(self, blk: Block) -> tuple[str, int] | None:
@@ -526,6 +553,13 @@ class _Walker:
         before = len(self.tasks)
         self._visit_content(blk, start, explicit_only)
         made = self.tasks[before:]
+        lead = next((h for h in reversed(self.headings) if h.hit is not None), None) if made else None
+        for task in made if lead is not None else ():
+            if not _dated(task.hit):
+                # the lead line's deadline covers the items that set none of their own
+                task.hit = lead.hit
+                task.deadline_span = None
+                task.reasons.append("deadline_inherited")
         refs = [m.start() for m in _APPENDIX_REF.finditer(self.t, blk.start, blk.end)] if made else []
         for task in made if refs else ():
             if _dated(task.hit) and getattr(task.hit, "deadline", None) and any(task.start <= r < task.end for r in refs):
