@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import deadlines as _deadlines
+from .explain import reason_texts, task_warnings
 from .registry import resolve_unit
 
 
@@ -96,6 +97,9 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
         "end": norm.to_original(task.end),
         "confidence": round(max(0.05, min(1.0, conf)), 2),
         "reasons": reasons,
+        "reason_texts": reason_texts(reasons, dtext),
+        "warnings": task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], norm.as_written(task.owner, near),
+                                  unit is not None),
     }
 
 
