@@ -134,3 +134,11 @@ def test_a_procedure_section_lists_no_tasks():
             "1. Sở Xây dựng\n- Đánh giá sự phù hợp của dự án đầu tư với quy hoạch xây dựng.\n"
             "II.\nTổ chức thực hiện\n1. Giao Sở Tài chính chủ trì theo dõi, tổng hợp các khó khăn, vướng mắc.\n")
     assert [t["owner"] for t in tasks(text)] == ["Sở Tài chính"]
+
+
+def test_lead_and_coordinating_bodies_in_one_attribute_line():
+    text = ("1. Tổ chức tập huấn chuyển đổi số cho cán bộ cấp xã. Cơ quan chủ trì: Sở Khoa học và Công nghệ; "
+            "cơ quan phối hợp: Sở Nội vụ, Sở Tài chính. Thời gian hoàn thành: Quý I/2026.")
+    got = tasks(text)
+    assert [(t["owner"], t["co_owners"], t["deadline"]) for t in got] == [
+        ("Sở Khoa học và Công nghệ", ["Sở Nội vụ", "Sở Tài chính"], "2026-03-31")]

@@ -50,8 +50,8 @@ _ATTR = re.compile(
 _TASK_LABEL = re.compile(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
 _TOPIC_PREFIX = re.compile(r"^(?:(?:Về|Đối với)\s[^:]{2,400}?|[^:.;]{2,90}):\s+(?=\S)")
 _INLINE_ATTR = re.compile(
-    r"(?:^|[.;]\s*)(?P<key>Chủ trì|Cơ quan chủ trì|Đơn vị chủ trì|[Pp]hối hợp|Cơ quan phối hợp|Đơn vị phối hợp|"
-    r"Thời gian(?: hoàn thành| thực hiện)?|Thời hạn(?: hoàn thành)?)\s*:\s*")
+    r"(?:^|[.;]\s*)(?P<key>[Cc]hủ trì|[Cc]ơ quan chủ trì|[Đđ]ơn vị chủ trì|[Pp]hối hợp|[Cc]ơ quan phối hợp|[Đđ]ơn vị phối hợp|"
+    r"[Tt]hời gian(?: hoàn thành| thực hiện)?|[Tt]hời hạn(?: hoàn thành)?)\s*:\s*")
 _PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
 _END_PUNCT = re.compile(r"[.;!?]")
 _LIST_INTRO = re.compile(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
