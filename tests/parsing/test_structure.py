@@ -142,3 +142,12 @@ def test_lead_and_coordinating_bodies_in_one_attribute_line():
     got = tasks(text)
     assert [(t["owner"], t["co_owners"], t["deadline"]) for t in got] == [
         ("Sở Khoa học và Công nghệ", ["Sở Nội vụ", "Sở Tài chính"], "2026-03-31")]
+
+
+def test_figures_to_report_under_a_heading_are_no_tasks_and_heads_of_listed_bodies_own():
+    text = ("1. Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa khẩn trương gửi báo cáo về Văn phòng Chính phủ và các Bộ "
+            "về tình hình thiệt hại nhà ở của người dân do mưa lũ, gồm:\n"
+            "- Số hộ dân có nhà bị sập, đổ, trôi cần phải xây dựng lại.\n"
+            "- Tổng kinh phí cần thiết hỗ trợ Nhân dân sửa chữa nhà.\n"
+            "3. Bộ trưởng các Bộ: Quốc phòng, Công an chỉ đạo lực lượng quân đội hỗ trợ người dân.\n")
+    assert [t["owner"] for t in tasks(text)] == ["Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa", "Bộ Quốc phòng"]

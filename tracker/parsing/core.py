@@ -606,6 +606,8 @@ class _Walker:
                 asg = None
             if asg is not None and (_is_citizens(asg.owner) or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b))):
                 continue
+            if asg is None and inh is not None and _DATA_ITEM.match(sent):
+                continue   # "Số hộ dân có nhà bị sập ...", "Tổng kinh phí ...": a figure to report, no task
             carried = False
             cm = _CARRY_OVER.match(sent)
             if asg is None and not explicit_only and cm and self.last_owner and _carries(t, a + cm.end(), b):
@@ -882,6 +884,7 @@ _BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:c�
 
 _GLUED_BODY = re.compile(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|Ngày)\s)")
 _APPENDIX_REF = re.compile(r"\b[Pp]hụ lục\b")
+_DATA_ITEM = re.compile(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|Số lượng)\s")
 _FILLER = re.compile(r"[….\-_*=~\s]{3,}")
 _YEAR_CELL = re.compile(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
 
@@ -982,6 +985,9 @@ def _looks_topic(prefix: str) -> bool:
     found = find_agencies(p, 0, len(p))
     if found and found[0].start == 0 and found[-1].end >= len(p) - 2:
         return False  # "Các Bộ, cơ quan: Tài chính, ..." lists owners, it is no topic
+    head = scan_agency(p, 0, len(p))
+    if head is not None and head.end >= len(p) - 2:
+        return False  # "Bộ trưởng các Bộ: Quốc phòng, Công an ..." - heads of the bodies listed
     words = p.split()
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
 
