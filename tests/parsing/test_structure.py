@@ -151,3 +151,15 @@ def test_figures_to_report_under_a_heading_are_no_tasks_and_heads_of_listed_bodi
             "- Tổng kinh phí cần thiết hỗ trợ Nhân dân sửa chữa nhà.\n"
             "3. Bộ trưởng các Bộ: Quốc phòng, Công an chỉ đạo lực lượng quân đội hỗ trợ người dân.\n")
     assert [t["owner"] for t in tasks(text)] == ["Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa", "Bộ Quốc phòng"]
+
+
+def test_inline_agency_heading_with_a_name_the_vocabulary_does_not_cover():
+    text = "5. Cục Di sản văn hóa: Chủ trì, phối hợp với các cơ quan, đơn vị liên quan tham mưu Lãnh đạo Bộ các giải pháp.\n"
+    assert [t["owner"] for t in tasks(text)] == ["Cục Di sản văn hóa"]
+
+
+def test_a_closing_notice_with_a_long_addressee_list_is_no_task():
+    text = ("1. Bộ Y tế khẩn trương hoàn thiện hồ sơ dự án.\n"
+            "Văn phòng Chính phủ thông báo để các Bộ Y tế, Công an, Xây dựng, Quốc phòng, Tài chính, Ủy ban nhân dân "
+            "tỉnh Ninh Bình và các bộ, cơ quan, tổ chức, cá nhân liên quan biết, thực hiện./.\n")
+    assert [t["owner"] for t in tasks(text)] == ["Bộ Y tế"]

@@ -396,7 +396,14 @@ class _Walker:
         end = joint_end(t, ag, blk.end)
         m = re.compile(r"\s*:\s+(?=\S)").match(t, end, blk.end)
         if not m:
-            return None
+            # "Cục Di sản văn hóa: Chủ trì ...": a name the vocabulary does not cover to its end, then the colon
+            colon = t.find(":", end, min(blk.end, end + 60))
+            if colon == -1 or "\n" in t[end:colon] or re.search(r"[.;,(]", t[end:colon]) or not _names_only(t, end, colon):
+                return None
+            m = re.compile(r"\s*:\s+(?=\S)").match(t, colon, blk.end)
+            if not m:
+                return None
+            return owner_text(Agency(ag.start, colon, t[ag.start:colon].strip(), ag.group)), m.end()
         owner = owner_text(ag) if end == ag.end else t[blk.start:end]
         return owner, m.end()
 

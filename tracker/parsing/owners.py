@@ -233,9 +233,10 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
         named = _name_from_colon_list(text, listed.group(1))
         if named:
             lend = _list_end(s, listed.start(1), limit)
-            if re.search(r"[Cc]ác\s+(?:tỉnh|thành phố|xã|phường|huyện|quận|đặc khu|thị xã|địa phương)\b", text):
+            if re.search(r"[Cc]ác\s+(?:tỉnh|thành phố|xã|phường|huyện|quận|đặc khu|thị xã|địa phương)\s*$", text):
                 # "UBND các xã: Gia Thuận, Tân Điền, Gò Công Đông": places under one head noun are one
-                # owner, as written (a list of distinct bodies, "các Tập đoàn: A, B", is led by the first)
+                # owner, as written (a list of distinct bodies, "các Tập đoàn: A, B", or of mixed kinds,
+                # "các tỉnh, thành phố: A, B", is led by the first)
                 named = _TRAIL_JUNK.sub("", s[pos:lend])
             return Agency(pos, lend, named, False)
     return Agency(pos, pos + len(text), text, group or text.lower().startswith("các "))
