@@ -163,3 +163,10 @@ def test_a_closing_notice_with_a_long_addressee_list_is_no_task():
             "Văn phòng Chính phủ thông báo để các Bộ Y tế, Công an, Xây dựng, Quốc phòng, Tài chính, Ủy ban nhân dân "
             "tỉnh Ninh Bình và các bộ, cơ quan, tổ chức, cá nhân liên quan biết, thực hiện./.\n")
     assert [t["owner"] for t in tasks(text)] == ["Bộ Y tế"]
+
+
+def test_the_speaker_concluding_or_assessing_is_no_task():
+    text = ("Sau khi nghe báo cáo của các bộ, Ban Chỉ đạo của Chính phủ thống nhất kết luận như sau:\n"
+            "Ban Chỉ đạo của Chính phủ thẳng thắn chỉ ra những hạn chế, bất cập cần khắc phục: còn nhiệm vụ chậm muộn.\n"
+            "1. Bộ Công an khẩn trương hoàn thiện Nghị định.\n")
+    assert [t["owner"] for t in tasks(text)] == ["Bộ Công an"]

@@ -172,7 +172,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if pq:
             end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
         rest = s[end:min(b, end + 40)]
-        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(rest):
+        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(s, end, min(b, end + 200)):
             return None
         if rest.strip().startswith((":",)):
             return None
@@ -192,7 +192,7 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         rest = s[end:min(b, end + 40)]
         if _SPEAKER_INTENT.match(rest):
             continue
-        if _REQUESTS_LIST.match(rest):
+        if _REQUESTS_LIST.match(s, end, min(b, end + 200)):
             return None  # "Trước tình hình đó, Bộ X yêu cầu:": the requester opens a list, it does not act
         if _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
             return None  # "Tại hội nghị, Giám đốc Sở X đề nghị UBND tỉnh ...": a proposal, no task
@@ -258,7 +258,8 @@ _COMMA = re.compile(r",\s+")
 _LOWER_LEVEL = re.compile(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
 # A body named with its place ("UBND tỉnh Ninh Bình"): an addressee, not the issuer speaking.
 _NAMED_PLACE = re.compile(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
-_REQUESTS_LIST = re.compile(r"\s*(?:(?:cũng|đồng thời|trân trọng)\s+)?(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo)\s*:")
+_REQUESTS_LIST = re.compile(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
+                            r"chỉ ra (?:những|các|một số) (?:hạn chế|tồn tại|bất cập)[^:]{0,80})(?:\s+như sau)?\s*:")
 _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
 _OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
