@@ -1,6 +1,6 @@
 """Pages through a real gunicorn (2 workers) under concurrent load, on one database backend.
 
-The database is filled by `tracker.services.synthetic.generate` (the `demo generate` command),
+The database is filled by `tracker.demo.synthetic.generate` (the `demo generate` command),
 the server is started from deploy/gunicorn.conf.py, and each page gets `requests` GETs spread
 over `concurrency` keep-alive clients. Beside every page: the same server's trivial route
 (`/healthz/ping`, no database, no template) under the same load, the framework floor.
@@ -75,7 +75,7 @@ def _prepare(db, sizes: Sizes, say) -> dict:
     from tracker.models import Task
     from tracker.models import User
     from tracker.services.accounts import issue_api_token
-    from tracker.services.synthetic import generate
+    from tracker.demo.synthetic import generate
 
     engine = make_engine(db.url)
     report = generate(engine, tasks=sizes.tasks, units=sizes.units, directives=sizes.directives, seed=1)

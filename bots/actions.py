@@ -33,12 +33,14 @@ from tracker.models import Task
 from tracker.services import ServiceError
 from tracker.services import permissions
 from tracker.services import tasks as task_service
+from tracker.services.inputs import to_int
 
 log = logging.getLogger(__name__)
 
 # The prompt for a typed answer names the task and version, so a reply to it is
 # understood even without in-memory state (webhook mode, a restarted worker).
-PROMPT_RE = re.compile(r"#(\d+) \(phiên bản (\d+)\)")
+# ASCII digits only, and few of them (see tracker/services/inputs.py: Unicode digits, 5,000-digit numbers)
+PROMPT_RE = re.compile(r"#([0-9]{1,10}) \(phiên bản ([0-9]{1,10})\)")
 PROGRESS_PROMPT = "📈 Nhiệm vụ #{id} (phiên bản {v}): nhập tiến độ (phần trăm) và ghi chú, ví dụ: 60 Đã xong dự thảo"
 EXTEND_PROMPT = ("📅 Nhiệm vụ #{id} (phiên bản {v}): nhập ngày đề nghị gia hạn (DD/MM/YYYY) và lý do, "
                  "ví dụ: 31/12/2026 Chờ ý kiến các sở")
@@ -200,8 +202,8 @@ def snooze(session: Session, user_id: int, task_id: int, at: datetime) -> bool:
     return res.rowcount == 1
 
 
-_PROGRESS_RE = re.compile(r"^\s*(\d{1,3})\s*%?\s*[,.:;-]?\s*(.*)$", re.S)
-_DATE_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*[,.:;-]?\s*(.*)$", re.S)
+_PROGRESS_RE = re.compile(r"^\s*([0-9]{1,3})\s*%?\s*[,.:;-]?\s*(.*)$", re.S)
+_DATE_RE = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})\s*[,.:;-]?\s*(.*)$", re.S)
 
 
 def pending_from_reply(reply_to_text: str | None, fallback: dict | None) -> dict | None:
@@ -211,7 +213,9 @@ def pending_from_reply(reply_to_text: str | None, fallback: dict | None) -> dict
         if m:
             kind = "progress" if reply_to_text.startswith("📈") else "extend" if reply_to_text.startswith("📅") else None
             if kind:
-                return {"kind": kind, "task_id": int(m.group(1)), "version": int(m.group(2))}
+                task_id, version = to_int(m.group(1), minimum=1), to_int(m.group(2), minimum=0)
+                if task_id is not None and version is not None:
+                    return {"kind": kind, "task_id": task_id, "version": version}
     return fallback
 
 

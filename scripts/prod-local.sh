@@ -79,7 +79,7 @@ with admin.connect() as conn:
 PY
 $FLASK db upgrade
 if [ "${KEEP_DB:-0}" != "1" ]; then
-    $FLASK demo load
+    TRACKER_ENV=development $FLASK demo load  # refused in production (well-known demo accounts)
     if [ "$PROD_TASKS" -gt 0 ]; then
         $FLASK demo generate --tasks "$PROD_TASKS" --units "$PROD_UNITS" --seed 1 | tail -3
     fi

@@ -4,63 +4,49 @@
 the environment, one engine per process, one session per request, blueprints and CLI
 commands registered here.
 """
-import importlib
 import logging
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask and the configuration load in create_app only: the parser CLI starts without them
+    from flask import Flask
 
-from tracker.config import ConfigError
-from tracker.config import load_config
+    from tracker.config import ConfigError
+
+
+def __getattr__(name: str):
+    """`from tracker import ConfigError` without importing the configuration module up front."""
+    if name == "ConfigError":
+        from tracker.config import ConfigError
+
+        return ConfigError
+    raise AttributeError(f"module 'tracker' has no attribute {name!r}")
 
 __all__ = ["create_app", "ConfigError"]
 
 log = logging.getLogger(__name__)
 
-# Blueprint modules (each defines `bp`); a module not written yet is skipped.
-BLUEPRINT_MODULES = (
-    "tracker.web.home",
-    "tracker.web.auth",
-    "tracker.web.directives",
-    "tracker.web.tasks",
-    "tracker.web.profile",
-    "tracker.web.admin",
-    "tracker.web.api",
-    "tracker.web.dashboard",
-    "tracker.web.feeds",
-    "tracker.web.health",
-    "bots.webhook",
-    "tracker.web.notifications",
-)
+def create_app(test_config: dict | None = None) -> "Flask":
+    """Build the app: settings from the environment (or `test_config`), the database,
+    every blueprint and CLI command. The instance folder (uploads, generated secret, the
+    SQLite file by default) is INSTANCE_PATH, else ./instance of the working directory,
+    so an installed wheel never writes inside site-packages."""
+    # Lazy: `import tracker.parsing` loads this package, and the parser CLI must start
+    # without Flask (issue #18's cold start).
+    from flask import Flask
 
-# CLI modules (each defines `register_cli(app)`).
-CLI_MODULES = (
-    "tracker.cli",
-    "tracker.followup.cli",
-    "bots.cli",
-    "tracker.services.synthetic",
-)
+    from tracker.config import load_config
+    from tracker.web import input_guard
+    from tracker.web import setup
 
-
-def _optional_import(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-            return None
-        raise
-
-
-def create_app(test_config: dict | None = None) -> Flask:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
-        "INSTANCE_PATH", os.path.join(root, "instance")
+        "INSTANCE_PATH", os.path.join(os.getcwd(), "instance")
     )
     app = Flask(
         __name__,
-        instance_path=instance_path,
+        instance_path=os.path.abspath(instance_path),
         instance_relative_config=True,
-        template_folder=os.path.join(root, "templates"),
+        template_folder="templates",
         static_folder="static",
     )
     os.makedirs(app.instance_path, exist_ok=True)
@@ -78,16 +64,37 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SKIP_DB_CHECK"):
         db.check_connection(app.extensions["engine"])
 
-    for name in BLUEPRINT_MODULES:
-        module = _optional_import(name)
-        if module is not None:
-            app.register_blueprint(module.bp)
-    for name in CLI_MODULES:
-        module = _optional_import(name)
-        if module is not None:
-            module.register_cli(app)
-    for name in ("tracker.web.setup", "tracker.web.input_guard"):
-        module = _optional_import(name)
-        if module is not None:
-            module.init_app(app)
+    register_blueprints(app)
+    register_cli(app)
+    setup.init_app(app)
+    input_guard.init_app(app)
     return app
+
+
+def register_blueprints(app: "Flask") -> None:
+    """Every blueprint, by name: a missing module is an error, never silently skipped."""
+    from bots import webhook
+    from tracker.web import admin
+    from tracker.web import api
+    from tracker.web import auth
+    from tracker.web import dashboard
+    from tracker.web import directives
+    from tracker.web import feeds
+    from tracker.web import health
+    from tracker.web import home
+    from tracker.web import notifications
+    from tracker.web import profile
+    from tracker.web import tasks
+
+    for module in (home, auth, directives, tasks, profile, admin, api, dashboard, feeds, health, webhook,
+                   notifications):
+        app.register_blueprint(module.bp)
+
+
+def register_cli(app: "Flask") -> None:
+    """Every CLI group (`flask --app app ...`)."""
+    from tracker import cli
+    from tracker.followup import cli as followup_cli
+
+    for module in (cli, followup_cli):
+        module.register_cli(app)

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 from sqlmodel import select
 
+from tracker.demo import synthetic
 from tracker.models import ROLE_LABELS
 from tracker.models import ROLES
 from tracker.models import Unit
@@ -72,10 +73,13 @@ def db_backup(path):
 @demo_cli.command("load")
 def demo_load():
     """Load the demo province, users and directives (idempotent)."""
-    from tracker.services.demo import DEMO_PASSWORD
-    from tracker.services.demo import DEMO_USERS
-    from tracker.services.demo import load_demo
+    from tracker.demo.province import DEMO_PASSWORD
+    from tracker.demo.province import DEMO_USERS
+    from tracker.demo.province import load_demo
 
+    if current_app.config.get("TRACKER_ENV") == "production":
+        # the demo creates admin/demo12345 and other well-known accounts
+        _fail("Không nạp dữ liệu mẫu khi TRACKER_ENV=production (dữ liệu mẫu tạo tài khoản admin/demo12345)")
     with _session() as session:
         try:
             report = load_demo(session)
@@ -165,5 +169,6 @@ def users_token(login, name):
 
 
 def register_cli(app):
+    demo_cli.add_command(synthetic.generate_command)
     for group in (db_cli, demo_cli, units_cli, users_cli):
         app.cli.add_command(group)

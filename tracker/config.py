@@ -68,9 +68,32 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
 
     if not config["SECRET_KEY"]:
         if config["TRACKER_ENV"] == "production":
-            raise ConfigError("SECRET_KEY chưa được đặt: bắt buộc khi TRACKER_ENV=production")
+            raise ConfigError("SECRET_KEY chưa được đặt: bắt buộc khi TRACKER_ENV=production "
+                              "(tạo bằng: python -m tracker.secretkey /etc/directive-tracker/tracker.env)")
         config["SECRET_KEY"] = _instance_secret(instance_path)
+    elif config["TRACKER_ENV"] == "production":
+        check_production_secret(str(config["SECRET_KEY"]))
     return config
+
+
+# Values seen in examples, tutorials and our own files; a key equal to one of them is public.
+PLACEHOLDER_SECRETS = frozenset({
+    "change-me", "changeme", "change_me", "changethis", "change-this", "secret", "secret-key", "secret_key",
+    "your-secret-key", "your_secret_key", "dev", "development", "test", "testing", "password", "default",
+    "replace-me", "xxx", "none", "null",
+})
+MIN_SECRET_BYTES = 32
+
+
+def check_production_secret(key: str) -> None:
+    """Refuse a placeholder or short SECRET_KEY: anyone who knows it can sign a session cookie."""
+    stripped = key.strip()
+    if stripped.lower() in PLACEHOLDER_SECRETS or "change-me" in stripped.lower():
+        raise ConfigError("SECRET_KEY là giá trị mẫu công khai, không dùng được khi TRACKER_ENV=production "
+                          "(tạo khoá mới: python -m tracker.secretkey)")
+    if len(stripped.encode()) < MIN_SECRET_BYTES or len(set(stripped)) < 8:
+        raise ConfigError(f"SECRET_KEY quá ngắn hoặc quá đơn giản (cần ít nhất {MIN_SECRET_BYTES} byte ngẫu nhiên) "
+                          "khi TRACKER_ENV=production (tạo khoá mới: python -m tracker.secretkey)")
 
 
 def normalize_database_url(url: str) -> str:

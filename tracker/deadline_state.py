@@ -11,25 +11,23 @@ from datetime import timedelta
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import literal
+from sqlalchemy import null
 from sqlalchemy import or_
 
-ON_TRACK = "trong_han"
-DUE_SOON = "sap_den_han"
-OVERDUE = "qua_han"
-DONE_ON_TIME = "hoan_thanh_dung_han"
-DONE_LATE = "hoan_thanh_qua_han"
-NO_DEADLINE = "khong_co_han"
+from tracker.vocab import DeadlineState
+from tracker.vocab import TaskStatus
 
-LABELS = {
-    ON_TRACK: "Trong hạn",
-    DUE_SOON: "Sắp đến hạn",
-    OVERDUE: "Quá hạn",
-    DONE_ON_TIME: "Hoàn thành đúng hạn",
-    DONE_LATE: "Hoàn thành quá hạn",
-    NO_DEADLINE: "Không có hạn",
-}
+ON_TRACK = DeadlineState.ON_TRACK
+DUE_SOON = DeadlineState.DUE_SOON
+OVERDUE = DeadlineState.OVERDUE
+DONE_ON_TIME = DeadlineState.DONE_ON_TIME
+DONE_LATE = DeadlineState.DONE_LATE
+NO_DEADLINE = DeadlineState.NO_DEADLINE
+
+LABELS = DeadlineState.labels()
 STATES = tuple(LABELS)
-DONE_STATUS = "hoan_thanh"
+DONE_STATUS = TaskStatus.HOAN_THANH
+CANCELLED_STATUS = TaskStatus.DA_HUY  # a cancelled task has no deadline state (None / SQL NULL) and leaves every figure
 DEFAULT_DUE_SOON_DAYS = 3
 
 
@@ -39,7 +37,9 @@ def deadline_state(
     completed_on: date | None,
     today: date,
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
-) -> str:
+) -> str | None:
+    if status == CANCELLED_STATUS:
+        return None
     if deadline is None:
         return NO_DEADLINE
     if status == DONE_STATUS:
@@ -58,6 +58,7 @@ def deadline_state_sql(task_table, today: date, due_soon_days: int = DEFAULT_DUE
     soon = today + timedelta(days=due_soon_days)
     done = t.status == DONE_STATUS
     return case(
+        (t.status == CANCELLED_STATUS, null()),
         (t.deadline.is_(None), literal(NO_DEADLINE)),
         (and_(done, t.completed_on.is_(None), literal(today) <= t.deadline), literal(DONE_ON_TIME)),
         (and_(done, t.completed_on.is_(None)), literal(DONE_LATE)),
@@ -74,14 +75,15 @@ def state_filter_sql(task_table, state: str, today: date, due_soon_days: int = D
     t = task_table
     soon = today + timedelta(days=due_soon_days)
     done = t.status == DONE_STATUS
+    open_ = t.status.not_in((DONE_STATUS, CANCELLED_STATUS))
     if state == NO_DEADLINE:
-        return t.deadline.is_(None)
+        return and_(t.deadline.is_(None), t.status != CANCELLED_STATUS)
     if state == OVERDUE:
-        return and_(t.deadline < today, t.status != DONE_STATUS)
+        return and_(t.deadline < today, open_)
     if state == DUE_SOON:
-        return and_(t.deadline >= today, t.deadline <= soon, t.status != DONE_STATUS)
+        return and_(t.deadline >= today, t.deadline <= soon, open_)
     if state == ON_TRACK:
-        return and_(t.deadline > soon, t.status != DONE_STATUS)
+        return and_(t.deadline > soon, open_)
     if state == DONE_ON_TIME:
         return and_(
             t.deadline.is_not(None),

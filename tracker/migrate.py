@@ -5,7 +5,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+from tracker import search_index
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # package data, so a wheel has them
 
 
 def alembic_config(url: str) -> Config:
@@ -20,3 +22,5 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if revision == "head":
+            search_index.ensure(conn)

@@ -16,8 +16,13 @@ from sqlalchemy import Column
 from sqlalchemy import Index
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field
 from sqlmodel import SQLModel
+
+from tracker.vocab import DirectiveState
+from tracker.vocab import Role
+from tracker.vocab import TaskStatus
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -32,16 +37,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-# Roles
-ADMIN, CLERK, STAFF, HEAD, LEADER = "admin", "clerk", "staff", "head", "leader"
-ROLES = (ADMIN, CLERK, STAFF, HEAD, LEADER)
-ROLE_LABELS = {
-    ADMIN: "Quản trị",
-    CLERK: "Chuyên viên theo dõi (Văn phòng)",
-    STAFF: "Cán bộ đơn vị",
-    HEAD: "Lãnh đạo đơn vị",
-    LEADER: "Lãnh đạo UBND",
-}
+# Roles (the vocabulary lives in tracker/vocab.py; these names are kept for the callers)
+ADMIN, CLERK, STAFF, HEAD, LEADER = Role.ADMIN, Role.CLERK, Role.STAFF, Role.HEAD, Role.LEADER
+ROLES = tuple(r.value for r in Role)  # plain strings (click.Choice reads enum members by name)
+ROLE_LABELS = Role.labels()
 
 # Unit kinds
 UNIT_KINDS = ("department", "province", "district", "commune", "group", "other")
@@ -64,17 +63,14 @@ DIRECTIVE_KINDS = {
     "news": "Tin bài hội nghị",
     "other": "Khác",
 }
-DRAFT, PUBLISHED = "draft", "published"
+DRAFT, PUBLISHED = DirectiveState.DRAFT, DirectiveState.PUBLISHED
+WITHDRAWN, REPLACED = DirectiveState.WITHDRAWN, DirectiveState.REPLACED
+DIRECTIVE_STATES = DirectiveState.labels()
 
 # Task workflow states
-TASK_STATUSES = {
-    "chua_thuc_hien": "Chưa thực hiện",
-    "dang_thuc_hien": "Đang thực hiện",
-    "cho_xac_nhan": "Chờ xác nhận",
-    "hoan_thanh": "Hoàn thành",
-    "tra_lai": "Trả lại",
-    "tam_dung": "Tạm dừng",
-}
+TASK_STATUSES = TaskStatus.labels()
+CANCELLED = TaskStatus.DA_HUY
+CLOSED_STATUSES = (TaskStatus.HOAN_THANH, CANCELLED)  # the unit cannot change these until the office reopens
 
 # Recurrence rules as the parser writes them (see tracker.parsing.deadlines)
 RECURRENCE_PATTERN = re.compile(
@@ -127,6 +123,8 @@ class User(SQLModel, table=True):
     skip_non_working_days: bool = Field(default=True)
     # iCalendar feed secret (hashed); regenerated from the profile page
     calendar_token_hash: Optional[str] = Field(default=None, max_length=64, index=True)
+    # set by the admin's password reset: the user must choose a new password at next login
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class ApiToken(SQLModel, table=True):
@@ -158,6 +156,9 @@ class Directive(SQLModel, table=True):
     published_at: Optional[datetime] = None
     search_text: Optional[str] = Field(default=None, sa_column=Column(Text))  # folded code + title
     version: int = Field(default=1)
+    # withdrawn ("thu_hoi") or replaced ("thay_the") by the office: when, and by which directive
+    withdrawn_at: Optional[datetime] = None
+    replaced_by_id: Optional[int] = Field(default=None, foreign_key="directive.id", ondelete="SET NULL")
 
 
 class TaskCoUnit(SQLModel, table=True):
@@ -247,6 +248,7 @@ class ExtensionRequest(SQLModel, table=True):
     decided_at: Optional[datetime] = None
     decision_note: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
+    granted_date: Optional[date] = None  # the date the approver granted (may differ from the one asked)
 
 
 class Attachment(SQLModel, table=True):
@@ -291,6 +293,7 @@ class Notification(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("dedupe_key", name="uq_notification_dedupe_key"),
         Index("ix_notification_status_due", "status", "due_at"),
+        Index("ix_notification_inbox", "recipient_id", "channel", "read_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     recipient_id: int = Field(foreign_key="user_account.id", index=True)
@@ -307,3 +310,9 @@ class Notification(SQLModel, table=True):
     sent_at: Optional[datetime] = None
     last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
+    # Which channel delivers the row: 'web' (the in-app inbox, delivered when written),
+    # 'telegram', and the channels the channels issue adds. Reminders of the sweep are
+    # 'telegram' rows until the daily message fans out per channel.
+    channel: str = Field(default="telegram", max_length=16, sa_column_kwargs={"server_default": "telegram"})
+    text: Optional[str] = Field(default=None, sa_column=Column(Text))  # the event, in Vietnamese, for people
+    read_at: Optional[datetime] = None  # web inbox: when the recipient read it

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from tracker import create_app
 from tracker.db import make_engine
 from tracker.migrate import upgrade
-from tracker.services.demo import load_demo
+from tracker.demo.province import load_demo
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]

@@ -84,7 +84,7 @@ def test_whole_story(page: Page, live_app, shot, tmp_path):
     # correct task 2: shorter action and a later deadline
     rows.nth(1).locator("textarea").fill("Triển khai hồ sơ sức khỏe điện tử toàn tỉnh")
     new_deadline = issued + timedelta(days=75)
-    rows.nth(1).locator("input[type=date]").fill(new_deadline.isoformat())
+    rows.nth(1).locator("input.vn-date").fill(new_deadline.strftime("%d/%m/%Y"))
     # select a sentence of the source and make a task of it
     page.locator("#source").evaluate("""(el) => {
         const text = el.textContent; const needle = 'Kết luận của Chủ tịch UBND tỉnh về chuyển đổi số';

@@ -33,8 +33,10 @@ def test_dry_run_worker_sweeps_but_sends_nothing(app, session, make_unit, make_u
 
     beat = json.loads((Path(app.instance_path) / "worker-heartbeat.json").read_text())
     assert beat["telegram"] == "dry-run" and beat["last_sweep_written"] == 2
-    health = app.test_client().get("/healthz").get_json()
-    assert health["scheduler"]["status"] == "ok"
+    from tracker.web import health as health_view
+
+    with app.test_request_context("/admin/health"):
+        assert health_view.scheduler_state()["status"] == "ok"
 
 
 def test_webhook_mode_registers_the_webhook_with_its_secret(app, fake_tg):

@@ -57,7 +57,8 @@ def own_object(role, own):
 POLICY = {
     # public and secret-bearing routes
     "auth.login": PUBLIC, "auth.logout": PUBLIC, "health.healthz": PUBLIC, "health.ping": PUBLIC,
-    "api.openapi": PUBLIC, "dashboard.stylesheet": PUBLIC,
+    "health.admin_health": only("admin"),
+    "api.openapi": PUBLIC,
     "feeds.calendar_feed": SECRET, "telegram_webhook.webhook": SECRET,
     # everyone signed in (own data or filtered lists)
     "home.index": signed_in, "directives.index": signed_in, "directives.detail": signed_in,
@@ -87,12 +88,24 @@ POLICY = {
     "admin.users": only("admin"), "admin.create_user": only("admin"), "admin.set_active": only("admin"),
     "admin.units": only("admin"), "admin.import_units": only("admin"), "admin.audit_export": only("admin"),
     "notifications.outbox": only("admin", "clerk"), "notifications.retry": only("admin", "clerk"),
+    # the office's control of published work (issue 14)
+    "tasks.correct": only("clerk", "admin"), "tasks.cancel": only("clerk", "admin"),
+    "tasks.reopen": only("clerk", "admin"), "directives.withdraw": only("clerk", "admin"),
+    "api.cancel_task": only("clerk", "admin"), "api.reopen_task": only("clerk", "admin"),
+    "api.confirm_task": only("clerk", "admin"), "api.return_task": only("clerk", "admin"),
+    "api.request_extension": leads_task, "api.decide_extension": only("clerk", "leader", "admin"),
+    "api.withdraw_directive": only("clerk", "admin"),
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 FORM = {"note": "Kiểm tra quyền truy cập", "reason": "Lý do kiểm tra", "new_date": "31/12/2031",
         "decision": "reject", "active": "1"}
-JSON_BODY = {"api.patch_task": {"note": "Kiểm tra quyền"}, "api.create_directive": {"text": "Giao Sở A kiểm tra."}}
+JSON_BODY = {"api.patch_task": {"note": "Kiểm tra quyền"}, "api.create_directive": {"text": "Giao Sở A kiểm tra."},
+             "api.cancel_task": {"reason": "Kiểm tra quyền"}, "api.reopen_task": {"reason": "Kiểm tra quyền"},
+             "api.return_task": {"reason": "Kiểm tra quyền"},
+             "api.request_extension": {"date": "31/12/2031", "reason": "Kiểm tra quyền"},
+             "api.decide_extension": {"decision": "reject", "note": "Kiểm tra quyền"},
+             "api.withdraw_directive": {"reason": "Kiểm tra quyền"}}
 
 
 def _snapshot(engine):
@@ -148,6 +161,14 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
                 s.commit()
                 token_id = s.execute(sa.text("SELECT max(id) FROM api_token")).scalar()
             return rule.rule.replace("<int:token_id>", str(token_id))
+        if rule.endpoint in ("directives.withdraw", "api.withdraw_directive"):
+            # a published directive of its own, so withdrawing it cancels none of the world's tasks
+            with Session(engine, expire_on_commit=False) as s:
+                extra = Directive(kind="cong_van", title="Thu hồi", source_text="Giao Sở A.", state="published",
+                                  published_at=datetime.now(timezone.utc))
+                s.add(extra)
+                s.commit()
+            return rule.rule.replace("<int:directive_id>", str(extra.id))
         if rule.endpoint == "admin.set_active":
             return rule.rule.replace("<int:user_id>", str(world.users["head_b"].id))
         return url_for_rule(rule, world, own=own, role=role)

@@ -8,6 +8,7 @@ database write lock (busy timeout). The guarded `UPDATE ... WHERE version = :see
 tracker.services.tasks then lets exactly one through.
 """
 import json
+from datetime import date
 import threading
 import time
 
@@ -22,6 +23,8 @@ from tracker.models import User
 from tracker.services import Conflict
 from tracker.services import accounts
 from tracker.services import tasks as task_service
+
+ISSUED = date(2025, 1, 2)  # publishing needs the directive's issue date
 
 
 def _wait_until_blocked(engine, timeout=10.0) -> None:
@@ -233,7 +236,7 @@ def test_two_clerks_publishing_the_same_draft_at_once_publish_it_once(app, sessi
     engine = app.extensions["engine"]
     unit = make_unit()
     clerks = [make_user(f"vanthu-{i}", role="clerk") for i in range(2)]
-    draft = Directive(kind="chi_thi", title="Ban hành đồng thời", source_text="Giao Sở thực hiện.",
+    draft = Directive(kind="chi_thi", title="Ban hành đồng thời", source_text="Giao Sở thực hiện.", issued_date=ISSUED,
                       draft_tasks=[{"unit_id": unit.id, "action": f"Nhiệm vụ {i}"} for i in range(3)])
     session.add(draft)
     session.commit()
@@ -325,7 +328,7 @@ def test_deleting_a_draft_while_it_is_being_published_is_refused_cleanly(app, se
     engine = app.extensions["engine"]
     unit = make_unit()
     clerks = [make_user(f"vt-del-{i}", role="clerk") for i in range(2)]
-    draft = Directive(kind="chi_thi", title="Nháp", source_text="Giao Sở thực hiện.",
+    draft = Directive(kind="chi_thi", title="Nháp", source_text="Giao Sở thực hiện.", issued_date=ISSUED,
                       draft_tasks=[{"unit_id": unit.id, "action": "Nhiệm vụ"}])
     session.add(draft)
     session.commit()
@@ -360,7 +363,7 @@ def test_two_clerks_saving_the_same_draft_at_once_one_is_told(app, session, make
     engine = app.extensions["engine"]
     unit = make_unit()
     clerks = [make_user(f"vt-save-{i}", role="clerk") for i in range(2)]
-    draft = Directive(kind="chi_thi", title="Nháp", source_text="Giao Sở thực hiện.",
+    draft = Directive(kind="chi_thi", title="Nháp", source_text="Giao Sở thực hiện.", issued_date=ISSUED,
                       draft_tasks=[{"unit_id": unit.id, "action": "Ban đầu"}])
     session.add(draft)
     session.commit()

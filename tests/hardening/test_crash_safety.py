@@ -5,6 +5,7 @@ The children are real processes (tests/hardening/crash_worker.py and the `flask`
 killed without a chance to clean up, as a power cut or the OOM killer would.
 """
 import os
+from datetime import date
 import selectors
 import shutil
 import signal
@@ -82,7 +83,7 @@ def test_kill_during_publish_leaves_the_directive_draft_and_no_task(app, databas
     units = [make_unit() for _ in range(5)]
     clerk = make_user("vanthu-crash", role="clerk")
     directive = Directive(code="9/TB-CRASH", kind="thong_bao_ket_luan", title="Văn bản ban hành dở dang",
-                          source_text="Giao các Sở thực hiện.", draft_tasks=[
+                          source_text="Giao các Sở thực hiện.", issued_date=date(2025, 1, 2), draft_tasks=[
                               {"unit_id": u.id, "action": f"Nhiệm vụ {i}", "deadline": "2030-01-0" + str(i + 1)}
                               for i, u in enumerate(units)])
     session.add(directive)

@@ -178,7 +178,7 @@ def test_session_cookie_flags(app, client, world):
 
 
 def test_production_cookies_are_secure(database_url, tmp_path):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "prod-secret", "TRACKER_ENV": "production",
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "prod-secret-" + "k" * 8 + "0123456789abcdefghij", "TRACKER_ENV": "production",
                       "INSTANCE_PATH": str(tmp_path)})
     try:
         assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -177,20 +177,24 @@ def test_dashboard_query_count_does_not_grow_with_tasks(app, client, login, sess
     assert before["/dashboard"] <= 10
 
 
-def test_svg_charts_escape_names_and_scale_bars():
-    from tracker.web.dashboard import composition_svg
-    from tracker.web.dashboard import rate_svg
-    from tracker.web.dashboard import units_svg
+def test_svg_charts_escape_names_and_scale_bars(app):
+    from flask import get_template_attribute
+
+    from tracker.web import charts
 
     rows = [stats.UnitRow(1, "X", "Sở <b>&</b> \"Tài chính\"", stats.Figures(hoan_thanh_dung_han=3,
                                                                               chua_hoan_thanh_qua_han=1), rank=1)]
-    for svg in (units_svg(rows, "t"), rate_svg(rows, "t")):
-        assert "<b>" not in svg and "Sở &lt;b&gt;&amp;&lt;/b&gt;" in svg
-    svg = str(composition_svg(stats.Figures(hoan_thanh_dung_han=3, chua_hoan_thanh_qua_han=1)))
+    with app.app_context():
+        bars = get_template_attribute("dashboard/_charts.html", "bars")
+        composition = get_template_attribute("dashboard/_charts.html", "composition")
+        for chart in (charts.units_stacked(rows, "t"), charts.on_time_rates(rows, "t")):
+            svg = str(bars(chart))
+            assert "<b>" not in svg and "Sở &lt;b&gt;&amp;&lt;/b&gt;" in svg
+        svg = str(composition(charts.composition(stats.Figures(hoan_thanh_dung_han=3, chua_hoan_thanh_qua_han=1))))
+        assert "Chưa có nhiệm vụ" in str(composition(charts.composition(stats.Figures())))
     widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="0" width="([\d.]+)"', svg)]
     assert widths == [900.0, 300.0]  # 3:1 of the 1200-unit bar
     assert "Hoàn thành đúng hạn: 3 (75%)" in svg
-    assert "Chưa có nhiệm vụ" in str(composition_svg(stats.Figures()))
 
 
 def test_empty_dashboard_and_odd_parameters(client, login, make_unit, session):

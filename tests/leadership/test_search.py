@@ -109,7 +109,7 @@ def test_publish_and_next_occurrence_fill_search_text(session, make_unit, make_u
     clerk = make_user("vanphong", role="clerk")
     staff = make_user("canbo", role="staff", unit=finance)
     draft = Directive(code="7/KH-UBND", title="Kế hoạch thu ngân sách", kind="ke_hoach", source_text="x",
-                      state="draft")
+                      state="draft", issued_date=date(2025, 3, 1))
     session.add(draft)
     session.commit()
     now = datetime(2025, 3, 3, 3, 0, tzinfo=timezone.utc)

@@ -1,5 +1,4 @@
 """Vietnamese deadline grammar: one case per pattern and per distractor."""
-import time
 from datetime import date
 
 import pytest
@@ -7,6 +6,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from tests.budget import hang_guard
 from tracker.parsing.deadlines import DeadlineHit
 from tracker.parsing.deadlines import find_deadlines
 from tracker.parsing.deadlines import pick_deadline
@@ -357,26 +357,18 @@ def _check_invariants(text, issued):
     assert picked is None or picked in hits
 
 
-def _cpu_seconds(fn, repeat=5):
-    """Best-of-n CPU time: robust to other processes sharing the machine."""
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.process_time()
-        fn()
-        best = min(best, time.process_time() - started)
-    return best
-
-
 def test_long_punctuation_line_is_fast():
     text = "./-:,;|()" * 11_500  # ~100 kB
-    assert _cpu_seconds(lambda: find_deadlines(text, ISSUED), repeat=2) < 1.0
+    with hang_guard():  # a hang only; no time bound in tests (issue 11, finding 12): bench/ keeps speed
+        find_deadlines(text, ISSUED)
 
 
 def test_long_repetitive_inputs_are_fast():
     for text in ("trước ngày " * 8000, "1/1/1 " * 15000, "sau khi " * 10000, "Thời gian: " * 8000,
                  "hằng năm " * 11000, "Thời gian: thường xuyên\n" * 4000, "trước ngày 15/12/2025 " * 4500,
                  "Tết " * 25000, "Về " * 30000 + ": trước ngày 1/1/2025"):
-        assert _cpu_seconds(lambda: find_deadlines(text, ISSUED), repeat=1) < 2.0
+        with hang_guard(what=repr(text[:20])):
+            find_deadlines(text, ISSUED)
 
 
 def test_throughput_under_5ms_per_1000_words():
@@ -392,6 +384,8 @@ def test_throughput_under_5ms_per_1000_words():
     )
     text = paragraph * 12
     words = len(text.split())
-    find_deadlines(text, ISSUED)  # warm up
-    per_1000_words = _cpu_seconds(lambda: find_deadlines(text, ISSUED)) / words * 1000
-    assert per_1000_words < 0.005
+    # The 5 ms per 1,000 words target is measured by bench/, not asserted here (a loaded CI machine
+    # would fail it); this keeps the input's results and catches a hang.
+    with hang_guard():
+        hits = find_deadlines(text, ISSUED)
+    assert words > 1000 and len(hits) >= 12

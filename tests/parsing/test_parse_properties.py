@@ -1,10 +1,10 @@
 """Properties: never raises, spans inside the text, deterministic, fast on hostile input."""
-import time
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.budget import hang_guard
 from tracker.parsing import parse_directive
 from tracker.parsing.normalize import normalize
 
@@ -57,9 +57,8 @@ def test_nfd_input_spans_point_into_the_original():
 
 def test_repeated_punctuation_line_is_fast():
     text = ("." * 50_000) + ("," * 25_000) + (";" * 25_000)
-    t0 = time.perf_counter()
-    parse_directive(text)
-    assert time.perf_counter() - t0 < 10
+    with hang_guard():  # catches a hang only; no wall-clock bound (issue 11, finding 12)
+        parse_directive(text)
 
 
 def test_two_megabytes_parse_in_time():
@@ -67,15 +66,13 @@ def test_two_megabytes_parse_in_time():
     base = "".join(p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))) if corpus.is_dir() else (
         "1. Giao Sở Y tế chủ trì, phối hợp với Công an tỉnh kiểm tra, hoàn thành trước ngày 25/01/2022.\n" * 50)
     text = (base * (2_000_000 // len(base) + 1))[:2_000_000]
-    t0 = time.perf_counter()
-    parse_directive(text, issued="2022-01-12")
-    assert time.perf_counter() - t0 < 10
+    with hang_guard():  # catches a hang only; no wall-clock bound (issue 11, finding 12)
+        parse_directive(text, issued="2022-01-12")
 
 
 def test_one_huge_sentence_of_dated_clauses_stays_linear():
     unit = "Sở Y tế chủ trì, phối hợp với Công an tỉnh, trước ngày 15/02/2022; "
     text = (unit * 3000)[:200_000]
-    t0 = time.perf_counter()
-    out = parse_directive(text, issued="2022-01-01")
-    assert time.perf_counter() - t0 < 10
+    with hang_guard():  # catches a hang only; no wall-clock bound (issue 11, finding 12)
+        out = parse_directive(text, issued="2022-01-01")
     assert len(out["tasks"]) > 1000

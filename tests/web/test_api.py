@@ -210,3 +210,16 @@ def test_openapi_documents_every_registered_api_route(app, client):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in doc["paths"][next(p for p in doc["paths"]
                                                           if re.sub(r"\{[^}]+\}", "{}", p) == path)], (rule, method)
+
+
+def test_deadline_state_filter_and_its_deprecated_name(client, make_unit, make_user, make_task, today, days,
+                                                       token_for):
+    unit = make_unit()
+    auth = token_for(make_user("loc_clerk", role="clerk"))
+    late = make_task(unit, deadline=today - days(5))
+    make_task(unit, deadline=today + days(30))
+    new = client.get("/api/v1/tasks?deadline_state=qua_han", headers=auth).get_json()
+    old = client.get("/api/v1/tasks?state=qua_han", headers=auth).get_json()
+    assert [t["id"] for t in new["items"]] == [t["id"] for t in old["items"]] == [late.id]
+    both = client.get("/api/v1/tasks?state=qua_han&deadline_state=qua_han", headers=auth)
+    assert both.status_code == 422 and both.get_json()["error"]["code"] == "conflicting_parameters"

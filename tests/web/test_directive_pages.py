@@ -75,7 +75,7 @@ def test_paste_review_publish(client, clerk, session):
     review_url = r.headers["Location"]
     page = client.get(review_url).get_data(as_text=True)
     # header pre-filled by the parser
-    assert 'value="12/TB-UBND"' in page and 'value="2025-01-02"' in page
+    assert 'value="12/TB-UBND"' in page and 'value="02/01/2025"' in page
     # spans highlighted, script escaped in the source and in the rows
     assert '<mark data-tasks="1" id="src-1" data-n="1">' in page
     assert "<script>alert(1)</script>" not in page

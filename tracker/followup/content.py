@@ -61,7 +61,7 @@ def task_list(session: Session, user: User, which: str, today: date, limit: int 
     which: 'open' | 'overdue' | 'today' | 'week' (Monday to Sunday of today's week) | 'window'
     (overdue or due within the digest window).
     """
-    stmt = _base(user).where(Task.status != "hoan_thanh")
+    stmt = _base(user).where(Task.status.not_in(("hoan_thanh", "da_huy")))
     if which == "overdue":
         stmt = stmt.where(Task.deadline < today)
     elif which == "today":
@@ -124,7 +124,7 @@ class WeeklySummary:
 
 
 def weekly_summary(session: Session, today: date, limit: int = 10) -> WeeklySummary:
-    overdue = (Task.status != "hoan_thanh") & (Task.deadline < today)
+    overdue = Task.status.not_in(("hoan_thanh", "da_huy")) & (Task.deadline < today)
     total = session.exec(select(sa.func.count()).select_from(Task).where(overdue)).one()
     by_unit = session.exec(
         select(Unit.name, sa.func.count(Task.id)).join(Unit, Unit.id == Task.lead_unit_id).where(overdue)

@@ -14,6 +14,7 @@ from tracker.followup.content import Digest
 from tracker.followup.content import TaskLine
 from tracker.followup.content import WeeklySummary
 from tracker.models import TASK_STATUSES
+from tracker.services.inputs import to_int
 from tracker.vncalendar.holidays import working_days_between
 
 MAX_TEXT = 4096
@@ -37,9 +38,12 @@ def callback_data(action: str, task_id: int, version: int) -> str:
 def parse_callback(data: str) -> tuple[str, int, int] | None:
     """'dn:12:3' -> ('dn', 12, 3); None for anything malformed."""
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] not in ACTIONS or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] not in ACTIONS:
         return None
-    return parts[0], int(parts[1]), int(parts[2])
+    task_id, version = to_int(parts[1], minimum=1), to_int(parts[2], minimum=0)
+    if task_id is None or version is None or not (parts[1].isdigit() and parts[2].isdigit()):
+        return None
+    return parts[0], task_id, version
 
 
 def task_buttons(task_id: int, version: int) -> list[list[tuple[str, str]]]:

@@ -19,6 +19,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from tracker.vncalendar.holidays import add_working_days
+from tracker.services.inputs import to_int
 from tracker.vncalendar.holidays import is_working_day
 from tracker.vncalendar.holidays import working_days_between
 
@@ -45,7 +46,7 @@ KIND_LABELS = {
 # awaiting the clerk) and `tam_dung` (paused) are not reminded; `hoan_thanh` is done.
 REMINDABLE_STATUSES = ("chua_thuc_hien", "dang_thuc_hien", "tra_lai")
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 class PolicyError(ValueError):
@@ -158,7 +159,7 @@ def parse_lead_days(value: str, max_days: int = 30) -> tuple[int, ...]:
     for part in text.split(","):
         if not part:
             continue
-        if not part.isdigit() or int(part) > max_days:
+        if to_int(part, minimum=0, maximum=max_days) is None or not part.isdigit():
             raise PolicyError(f"Số ngày nhắc trước hạn không hợp lệ: {part!r} (số từ 0 đến {max_days})")
         out.add(int(part))
     return tuple(sorted(out, reverse=True))

@@ -17,6 +17,7 @@ fails the row; other 400s fail the row. Pacing: ~30 messages/s overall, 1/s per 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import os
 import time as _time
@@ -274,6 +275,9 @@ def render(s: Session, n: Notification, user: User, task: Task | None, today, pu
         if not summary.overdue_total:
             return None, None, "Không có nhiệm vụ quá hạn"
         return messages.weekly_message(summary, today, public_url), None, None
+    if n.text:  # an event written by outbox.enqueue: its text was composed when it happened
+        link = f"\n{public_url.rstrip('/')}/tasks/{n.task_id}" if n.task_id and public_url else ""
+        return html.escape(n.text) + link, None, None
     return None, None, f"Loại thông báo không rõ: {n.kind}"
 
 

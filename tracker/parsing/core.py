@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .deadlines import DeadlineHit
+from .gate import keep_tasks
 from .header import parse_header
 from .normalize import normalize
 from .owners import _HEADS as _AGENCY_HEADS
@@ -148,7 +149,7 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     walker.central = bool(re.search(r"CHÍNH PHỦ|THỦ TƯỚNG|^BỘ\s", (document.get("issuer") or "").upper()))
     walker.run()
     tasks = []
-    for task in walker.tasks:
+    for task in keep_tasks(t, document, walker.tasks):   # text that is no directive gives no task
         tasks.append(to_contract(task, t, norm, ref_date, registry))
     return {"document": document, "tasks": tasks}
 
@@ -672,7 +673,7 @@ class _Walker:
         t = self.t
         found: list[tuple[int, list[tuple[int, int, str | None]], str | None]] = []
         for k, (a, b) in enumerate(sents):
-            m = _DIRECTIVE_LIST.search(t, a, b)
+            m = _DIRECTIVE_LIST.search(t, a, b) if t.find(":", a, b) != -1 else None   # a list needs its colon
             if not m:
                 continue
             spans = clauses(t, m.end(), b)

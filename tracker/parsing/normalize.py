@@ -25,6 +25,13 @@ _CHAR_MAP = {
 }
 # Tabs are kept: a table pasted from a word processor arrives as tab-separated cells.
 _TRANSLATE = str.maketrans(_CHAR_MAP)
+# str.translate looks every character of a non-ASCII text up in a dict (slow on long texts);
+# the few characters to replace are found by one character-class scan instead.
+_TO_REPLACE = re.compile("[" + "".join(re.escape(c) for c in _CHAR_MAP) + "]")
+
+
+def _replace_chars(text: str) -> str:
+    return _TO_REPLACE.sub(lambda m: _CHAR_MAP[m.group()], text)
 
 
 # Tone-mark placement: "Uỷ ban" / "Ủy ban", "hoá" / "hóa", "thuỷ" / "thủy". In an open final
@@ -97,7 +104,7 @@ def normalize(text: str) -> Normalized:
     map is built cluster by cluster (a base character and its combining marks).
     """
     if text.isascii() or unicodedata.is_normalized("NFC", text):
-        cleaned = unify_tones(text.replace("\r\n", " \n").translate(_TRANSLATE))
+        cleaned = unify_tones(_replace_chars(text.replace("\r\n", " \n")))
         return Normalized(cleaned, text, None)
     out: list[str] = []
     offsets: list[int] = []
@@ -115,5 +122,5 @@ def normalize(text: str) -> Normalized:
             offsets.append(i if k == 0 else min(j, i + k))
         i = j
     offsets.append(n)
-    cleaned = unify_tones("".join(out).replace("\r\n", " \n").translate(_TRANSLATE))
+    cleaned = unify_tones(_replace_chars("".join(out).replace("\r\n", " \n")))
     return Normalized(cleaned, text, tuple(offsets))

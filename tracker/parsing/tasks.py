@@ -66,8 +66,16 @@ class Assignment:
     action_start: int = 0
 
 
+# Every alternative of _BOILERPLATE not anchored at the start holds one of these words: a
+# sentence without any can only match at its start (one cheap .match instead of a search).
+_BOILERPLATE_WORDS = re.compile(r"thực hiện|thi hành|cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo|"
+                                r"thông báo|có hiệu lực|ban hành kèm theo|quyết định này")
+
+
 def is_boilerplate(sentence: str) -> bool:
-    return bool(_BOILERPLATE.search(sentence))
+    if _BOILERPLATE.match(sentence):
+        return True
+    return bool(_BOILERPLATE_WORDS.search(sentence.lower()) and _BOILERPLATE.search(sentence))
 
 
 def owner_text(agency: Agency) -> str:

@@ -16,6 +16,10 @@ class ServiceError(Exception):
         if status:
             self.status = status
 
+    def __reduce__(self):
+        # Keeps code and status when the error crosses a process boundary (services/sandbox.py).
+        return (type(self), (self.message, self.code, self.status))
+
 
 class NotFound(ServiceError):
     code, status = "not_found", 404

@@ -32,6 +32,7 @@ from tracker.models import TaskCoUnit
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import stats
+from tracker.services.cellsafe import neutralize
 from tracker.services.clock import format_date
 from tracker.services.clock import local_today
 
@@ -185,11 +186,13 @@ def task_rows(session: Session, filters: stats.Filters, *, today: date, state: s
     for n, (task_id, action, code, issued, title, lead, co, deadline, recurrence, status, progress, note,
             state_value) in enumerate(result, 1):
         co_names = "; ".join(sorted(s for s in (co or "").split("; ") if s))
+        # user text is neutralised here, once, so every writer (XLSX sheets, CSV) gets text, never a formula
         rows.append(TaskRow(
-            stt=n, action=action, directive=_directive_text(code, issued, title), lead_unit=lead,
-            co_units=co_names, deadline=deadline, deadline_text=_deadline_text(deadline, recurrence),
+            stt=n, action=neutralize(action), directive=neutralize(_directive_text(code, issued, title)),
+            lead_unit=neutralize(lead), co_units=neutralize(co_names), deadline=deadline,
+            deadline_text=_deadline_text(deadline, recurrence),
             status_text=status_text(state_value, status, deadline, today),
-            result=_result_text(note, status, progress), task_id=task_id,
+            result=neutralize(_result_text(note, status, progress)), task_id=task_id,
         ))
     return rows
 
@@ -216,6 +219,9 @@ def describe_filters(session: Session, filters: stats.Filters, today: date, stat
         parts.append(f"tình trạng: {label.lower()}")
     if filters.q:
         parts.append(f"tìm: “{filters.q}”")
+    cancelled = stats.excluded_counts(session, filters)[ds.CANCELLED_STATUS]
+    if cancelled:
+        parts.append(f"không tính {cancelled} nhiệm vụ đã hủy")
     return "; ".join(parts)
 
 
@@ -306,7 +312,7 @@ def tasks_csv(session: Session, filters: stats.Filters, *, today: date | None = 
 
 def _unit_cells(n, name, figures: stats.Figures, rank) -> tuple:
     d = figures.as_dict()
-    return (n, name, d["tong_so"], d[stats.DONE_ON_TIME], d[stats.DONE_LATE], d[stats.OPEN_ON_TIME],
+    return (n, neutralize(name), d["tong_so"], d[stats.DONE_ON_TIME], d[stats.DONE_LATE], d[stats.OPEN_ON_TIME],
             d[stats.OPEN_OVERDUE], d[stats.NO_DEADLINE], d["ty_le_dung_han"], rank)
 
 

@@ -10,11 +10,22 @@ import zipfile
 from pathlib import PurePath
 
 from tracker.services import ServiceError
+from tracker.services.sandbox import Limits
+from tracker.services.sandbox import SandboxError
+from tracker.services.sandbox import run_limited
+
+EXTRACT_LIMITS = Limits(cpu_seconds=20, memory_bytes=768 * 2**20, wall_seconds=40.0)
 
 MAX_UNCOMPRESSED = 50 * 1024 * 1024   # total of a .docx's members
 MAX_ZIP_MEMBERS = 5000
 MAX_RATIO = 200                        # uncompressed / compressed, per member
 MIN_PDF_TEXT_CHARS = 20
+MAX_PDF_PAGES = 300                    # a directive is rarely over 50 pages
+# decoded content of all pages together (pages may share one stream: each page counts it again);
+# text PDFs have tens of kB per page, and reading 1 MB of content costs pypdf about a CPU second
+MAX_PDF_STREAM_BYTES = 4 * 1024 * 1024
+MAX_EXTRACTED_CHARS = 4 * 1024 * 1024   # text out of one file (the paste limit is 2 MB)
+MAX_DOCX_XML_BYTES = 20 * 1024 * 1024   # word/document.xml uncompressed
 DIRECTIVE_EXTENSIONS = (".txt", ".docx", ".pdf")
 
 KIND_LABELS = {
@@ -111,6 +122,13 @@ def _docx_text(data: bytes) -> str:
 
     check_zip_safe(data)
     try:
+        size = zipfile.ZipFile(io.BytesIO(data)).getinfo("word/document.xml").file_size
+    except KeyError:
+        size = 0
+    if size > MAX_DOCX_XML_BYTES:
+        raise ServiceError(f"Nội dung tệp Word quá lớn (hơn {MAX_DOCX_XML_BYTES // (1024 * 1024)} MB khi giải nén), "
+                           "không xử lý; hãy dán nội dung văn bản", code="too_large", status=413)
+    try:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # noqa: BLE001 - python-docx raises many kinds on broken files
         raise ServiceError("Không đọc được tệp Word (.docx): tệp bị hỏng", code="corrupt_file", status=422) from None
@@ -122,7 +140,13 @@ def _docx_text(data: bytes) -> str:
                 if cell.text not in cells:
                     cells.append(cell.text)
             lines.append("\t".join(cells))
-    return "\n".join(lines)
+    return _capped("\n".join(lines))
+
+
+def _capped(text: str) -> str:
+    if len(text) > MAX_EXTRACTED_CHARS:
+        raise ServiceError("Văn bản trong tệp quá dài (hơn 4 triệu ký tự), không xử lý", code="too_large", status=413)
+    return text
 
 
 def _pdf_text(data: bytes) -> str:
@@ -138,12 +162,24 @@ def _pdf_text(data: bytes) -> str:
                 pass
             if reader.is_encrypted and not reader.pages:
                 raise ServiceError("Tệp PDF được đặt mật khẩu, không đọc được", code="encrypted", status=422)
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise ServiceError(f"Tệp PDF có quá nhiều trang (hơn {MAX_PDF_PAGES}), không xử lý", code="too_large",
+                               status=413)
+        streamed = 0
+        for page in reader.pages:
+            # pages may share one huge content stream: count what each page would make us read,
+            # before reading any text (decompressing is cheap, interpreting is not)
+            contents = page.get_contents()
+            streamed += len(contents.get_data()) if contents is not None else 0
+            if streamed > MAX_PDF_STREAM_BYTES:
+                raise ServiceError("Nội dung tệp PDF quá lớn hoặc bất thường, không xử lý; hãy dán nội dung văn bản",
+                                   code="too_large", status=413)
         pages = [page.extract_text() or "" for page in reader.pages]
     except ServiceError:
         raise
     except (PdfReadError, Exception):  # noqa: BLE001
         raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng hoặc được bảo vệ", code="corrupt_file", status=422) from None
-    text = "\n".join(pages)
+    text = _capped("\n".join(pages))
     if len("".join(text.split())) < MIN_PDF_TEXT_CHARS:
         raise ServiceError(
             "Tệp PDF không có lớp chữ (có thể là bản quét/ảnh chụp). Cần nhận dạng chữ (OCR) trước, "
@@ -169,9 +205,12 @@ def extract_directive_text(filename: str, data: bytes) -> str:
             code="type_mismatch", status=422)
     if kind == "text":
         return decode_text(data)
-    if kind == "docx":
-        return _docx_text(data)
-    return _pdf_text(data)
+    # a hostile PDF or .docx can make the parser loop for minutes or take gigabytes; gunicorn's
+    # timeout does not stop a thread, so extraction runs in a child process with hard limits
+    try:
+        return run_limited(_docx_text if kind == "docx" else _pdf_text, data, limits=EXTRACT_LIMITS)
+    except SandboxError as exc:
+        raise ServiceError(str(exc), code=f"extract_{exc.reason}", status=422) from None
 
 
 def evidence_kind(filename: str, data: bytes) -> tuple[str, str]:

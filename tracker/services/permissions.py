@@ -2,17 +2,15 @@
 from sqlmodel import Session
 from sqlmodel import select
 
-from tracker.models import ADMIN
 from tracker.models import CLERK
-from tracker.models import HEAD
-from tracker.models import LEADER
-from tracker.models import STAFF
 from tracker.models import Task
 from tracker.models import TaskCoUnit
 from tracker.models import User
-
-SEES_EVERYTHING = (ADMIN, CLERK, LEADER)
-UNIT_ROLES = (STAFF, HEAD)
+from tracker.vocab import CAN_CONFIRM
+from tracker.vocab import CAN_DECIDE_EXTENSION
+from tracker.vocab import CAN_IMPORT
+from tracker.vocab import SEES_EVERYTHING
+from tracker.vocab import UNIT_ROLES
 
 
 def co_unit_ids(session: Session, task: Task) -> set[int]:
@@ -43,15 +41,15 @@ def can_add_note(session: Session, user: User, task: Task) -> bool:
 
 
 def can_confirm(user: User) -> bool:
-    return user.role in (CLERK, ADMIN)
+    return user.role in CAN_CONFIRM
 
 
 def can_decide_extension(user: User) -> bool:
-    return user.role in (CLERK, LEADER, ADMIN)
+    return user.role in CAN_DECIDE_EXTENSION
 
 
 def can_import(user: User) -> bool:
-    return user.role in (CLERK, ADMIN)
+    return user.role in CAN_IMPORT
 
 
 def visible_tasks_clause(user: User):

@@ -32,6 +32,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.models import Directive
 from tracker.models import Task
+from tracker.search_index import FTS_TABLES
 from tracker.services.text import fold
 
 # Words after which a Roman numeral is a count ("quý II", "đợt III", "giai đoạn IV").
@@ -145,10 +146,56 @@ def _term_clause(column, term: str):
     return text_position(column, literal(" " + term, String())) > 0
 
 
-def _clause(column, q: str | None):
+# FTS5's trigram tokenizer and pg_trgm index only needles of three characters or more;
+# shorter terms (" ab" has two letters) are matched by the plain word-start test.
+MIN_INDEXED_CHARS = 3
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + (" " + term).replace('"', '""') + '"'
+
+
+class _FtsMatch(FunctionElement):
+    """`rowid IN (SELECT rowid FROM <fts> WHERE <fts> MATCH :expr)` on SQLite (see search_index)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "fts_match"
+
+
+@compiles(_FtsMatch)
+def _fts_match_sqlite(element, compiler, **kw):
+    table, id_column, expr = list(element.clauses)
+    fts = FTS_TABLES[table.value]
+    return (f"{compiler.process(id_column, **kw)} IN (SELECT rowid FROM {fts} "
+            f"WHERE {fts} MATCH {compiler.process(expr, **kw)})")
+
+
+def _indexed_clause(column, terms: list[str], dialect: str):
+    """The index-served part of a search on `column`'s table, or None (no long term / backend)."""
+    long_terms = [t for t in terms if len(t.strip()) >= MIN_INDEXED_CHARS]
+    if not long_terms:
+        return None
+    if dialect == "sqlite":
+        table = column.table
+        expr = " AND ".join(_fts_phrase(t) for t in long_terms)
+        return _FtsMatch(literal(table.name, String()), table.c.id, literal(expr, String())) > 0
+    if dialect == "postgresql":
+        # LIKE, not strpos(): the pg_trgm GIN index serves LIKE '%…%' (several in one scan).
+        return and_(*(column.like("%" + escape_like(" " + t) + "%", escape=LIKE_ESCAPE) for t in long_terms))
+    return None
+
+
+def _clause(column, q: str | None, dialect: str | None = None):
     terms = query_terms(q)
     if not terms:
         return true()
+    indexed = _indexed_clause(column, terms, dialect) if dialect else None
+    if indexed is not None:
+        # The index finds the candidates; the word-start test keeps the exact meaning (a
+        # trigram match is a substring match) and handles the short terms.
+        return and_(indexed, *(_term_clause(column, t) for t in terms if dialect == "sqlite"
+                               or len(t.strip()) < MIN_INDEXED_CHARS))
     if len(terms) == 1:
         return _term_clause(column, terms[0])
     # One comparison for all the terms, not an AND of one per term: PostgreSQL guesses a
@@ -160,14 +207,16 @@ def _clause(column, q: str | None):
     return case((and_(*(_term_clause(column, term) for term in terms)), 1), else_=0) > 0
 
 
-def task_search_clause(q: str | None):
-    """WHERE clause over Task.search_text: every term of `q` must match (TRUE for an empty query)."""
-    return _clause(Task.search_text, q)
+def task_search_clause(q: str | None, dialect: str | None = None):
+    """WHERE clause over Task.search_text: every term of `q` must match (TRUE for an empty query).
+
+    With the session's `dialect` the clause goes through that backend's search index."""
+    return _clause(Task.search_text, q, dialect)
 
 
-def directive_search_clause(q: str | None):
+def directive_search_clause(q: str | None, dialect: str | None = None):
     """WHERE clause over Directive.search_text: every term of `q` must match."""
-    return _clause(Directive.search_text, q)
+    return _clause(Directive.search_text, q, dialect)
 
 
 def cached_search_rows(session, stmt) -> list[tuple]:

@@ -37,6 +37,7 @@ from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import Unit
 from tracker.services import ServiceError
+from tracker.services import inputs
 from tracker.services.cache import ResultCache  # noqa: F401 (re-exported for the web layer)
 from tracker.services.cache import data_version
 from tracker.services.clock import local_today
@@ -162,6 +163,7 @@ class Dashboard:
     filters: Filters
     units: list[UnitRow]
     total: Figures
+    excluded: dict = field(default_factory=lambda: {ds.CANCELLED_STATUS: 0})  # tasks left out of the figures
 
     def as_dict(self) -> dict:
         return {
@@ -169,32 +171,18 @@ class Dashboard:
             "filters": self.filters.query_args(),
             "total": self.total.as_dict(),
             "units": [u.as_dict() for u in self.units],
+            "excluded": dict(self.excluded),
         }
 
 
 # --- filters -----------------------------------------------------------------------
 
 def _parse_date(value: str | None, label: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if "/" in value:
-            d, m, y = (int(p) for p in value.split("/"))
-            return date(y, m, d)
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ServiceError(f"{label} '{value}' không hợp lệ (dạng DD/MM/YYYY)", code="invalid_date",
-                           status=422) from None
+    return inputs.parse_date(value, label)
 
 
 def _parse_id(value, label: str) -> int | None:
-    value = str(value if value is not None else "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 12:
-        raise ServiceError(f"{label} '{value}' không hợp lệ", code="invalid_filter", status=422)
-    return int(value)
+    return inputs.parse_int(value, label, minimum=0, code="invalid_filter")
 
 
 def parse_filters(args) -> Filters:
@@ -216,8 +204,13 @@ def parse_filters(args) -> Filters:
                    unit_id=_parse_id(args.get("unit"), "Đơn vị"), q=q)
 
 
-def apply_filters(stmt, filters: Filters, joined_directive: bool = False):
-    """Add the filters' WHERE clauses to a statement over Task (joining Directive if needed)."""
+def apply_filters(stmt, filters: Filters, joined_directive: bool = False, *, include_cancelled: bool = False):
+    """Add the filters' WHERE clauses to a statement over Task (joining Directive if needed).
+
+    Cancelled tasks (`da_huy`) leave every figure, list and export built on this, unless
+    `include_cancelled` (used to count how many were left out)."""
+    if not include_cancelled:
+        stmt = stmt.where(Task.status != ds.CANCELLED_STATUS)
     if filters.needs_directive_join() and not joined_directive:
         stmt = stmt.join(Directive, Directive.id == Task.directive_id)
     if filters.period_field == "issued":
@@ -242,6 +235,13 @@ def apply_filters(stmt, filters: Filters, joined_directive: bool = False):
 
 
 # --- figures -----------------------------------------------------------------------
+
+def excluded_counts(session: Session, filters: Filters) -> dict:
+    """How many tasks under these filters are left out of the figures: {"da_huy": n}."""
+    stmt = apply_filters(select(func.count()).select_from(Task), filters, include_cancelled=True)
+    n = session.execute(stmt.where(Task.status == ds.CANCELLED_STATUS)).scalar_one()
+    return {ds.CANCELLED_STATUS: int(n)}
+
 
 def state_counts(session: Session, filters: Filters, today: date, due_soon_days: int = ds.DEFAULT_DUE_SOON_DAYS):
     """(lead_unit_id, deadline state, count) rows: one GROUP BY, computed by the database."""
@@ -323,7 +323,7 @@ def dashboard(session: Session, filters: Filters | None = None, *, today: date |
         unit_stmt = unit_stmt.where(Unit.active.is_(True) | Unit.id.in_(list(per_unit) or [-1]))
     rows = [UnitRow(uid, code, name, per_unit.get(uid, Figures())) for uid, code, name in session.execute(unit_stmt)]
     rank_units(rows)
-    return Dashboard(today=today, filters=filters, units=rows, total=total)
+    return Dashboard(today=today, filters=filters, units=rows, total=total, excluded=excluded_counts(session, filters))
 
 
 def _rank_key(row: UnitRow):

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 from sqlmodel import select
 
+from tracker.services.search import task_search_clause
 from tracker.models import TASK_STATUSES
 from tracker.models import ExtensionRequest
 from tracker.models import Task
@@ -26,7 +27,17 @@ from tracker.services.clock import utc_now
 
 # Statuses the lead unit may set itself; hoan_thanh/tra_lai are the clerk's decision.
 LEAD_SETTABLE = ("chua_thuc_hien", "dang_thuc_hien", "cho_xac_nhan", "tam_dung")
-CLOSED = ("hoan_thanh",)
+CLOSED = ("hoan_thanh", "da_huy")  # confirmed or cancelled: the unit changes nothing until the office reopens
+CLOSED_MESSAGE = {
+    "hoan_thanh": "Nhiệm vụ đã được Văn phòng xác nhận hoàn thành; không thể thay đổi cho đến khi Văn phòng mở lại.",
+    "da_huy": "Nhiệm vụ đã bị hủy; không thể thay đổi cho đến khi Văn phòng mở lại.",
+}
+
+
+def refuse_if_closed(task: Task) -> None:
+    """409 `closed` for a confirmed or cancelled task (pages, API and the bot share this)."""
+    if task.status in CLOSED:
+        raise ServiceError(CLOSED_MESSAGE[task.status], code="closed", status=409)
 
 
 def get_task_for(session: Session, user: User, task_id: int) -> Task:
@@ -83,6 +94,8 @@ def update_task(
 ) -> Task:
     """Apply a status/progress/note update from a unit (or a clerk's note). Does not commit."""
     task = get_task_for(session, user, task_id)
+    if user.role not in ("clerk", "admin"):
+        refuse_if_closed(task)  # the unit's progress, state or note on a closed task
     if status is not None and status not in TASK_STATUSES:
         raise ServiceError(f"Trạng thái '{status}' không hợp lệ", code="invalid_state", status=422)
     if progress is not None:
@@ -97,8 +110,7 @@ def update_task(
     if not changes_state and note and not permissions.can_add_note(session, user, task):
         raise Forbidden("Bạn không có quyền ghi nhận tiến độ cho nhiệm vụ này")
     if status is not None and status != task.status:
-        if task.status in CLOSED:
-            raise ServiceError("Nhiệm vụ đã hoàn thành, không thể đổi trạng thái", code="closed", status=409)
+        refuse_if_closed(task)
         if status not in LEAD_SETTABLE:
             raise Forbidden("Trạng thái này do Văn phòng xác nhận")
     if not changes_state and not note:
@@ -175,6 +187,7 @@ def confirm_completion(session: Session, user: User, task_id: int, *, version: i
     if task.completed_on is None:
         task.completed_at, task.completed_on = utc_now(now), local_today(now)
     session.add(task)
+    cancel_pending_extensions(session, task, user, "Tự hủy: nhiệm vụ đã được xác nhận hoàn thành", channel, now)
     session.flush()
     if task.recurrence and task.deadline:
         open_next_occurrence(session, task, user, channel, now)
@@ -245,8 +258,7 @@ def request_extension(session: Session, user: User, task_id: int, *, new_date: d
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Cần nêu lý do xin gia hạn", code="reason_required", status=422)
-    if task.status in CLOSED:
-        raise ServiceError("Nhiệm vụ đã hoàn thành", code="closed", status=409)
+    refuse_if_closed(task)
     if task.deadline and new_date <= task.deadline:
         raise ServiceError("Hạn mới phải sau hạn hiện tại", code="invalid_date", status=422)
     if new_date < local_today(now):
@@ -267,38 +279,89 @@ def request_extension(session: Session, user: User, task_id: int, *, new_date: d
     return req
 
 
+def cancel_pending_extensions(session: Session, task: Task, actor: User | None, note: str, channel: str,
+                              now: datetime | None = None) -> int:
+    """Close every pending extension request of the task (confirmation, cancellation)."""
+    result = session.execute(
+        update(ExtensionRequest)
+        .where(ExtensionRequest.task_id == task.id, ExtensionRequest.status == "pending")
+        .values(status="cancelled", decided_by_id=actor.id if actor else None, decided_at=utc_now(now),
+                decision_note=note)
+        .execution_options(synchronize_session=False))
+    if result.rowcount:
+        record(session, task, actor, channel, "extension_cancelled", None, None, note, now)
+    return result.rowcount
+
+
 def decide_extension(session: Session, user: User, request_id: int, *, approve: bool, note: str | None = None,
-                     channel: str = "web", now: datetime | None = None) -> ExtensionRequest:
+                     granted_date: date | None = None, channel: str = "web",
+                     now: datetime | None = None) -> ExtensionRequest:
+    """Approve (with the date asked, or another date the approver grants) or reject a request.
+
+    Refused on a confirmed or cancelled task: a late task cannot be turned on time after
+    the fact. The unit is told the decision and its note."""
     if not permissions.can_decide_extension(user):
         raise Forbidden("Bạn không có quyền quyết định gia hạn")
     req = session.get(ExtensionRequest, request_id)
     if req is None:
         raise NotFound("Không tìm thấy đề nghị gia hạn")
     if req.status != "pending":
-        raise ServiceError("Đề nghị này đã được quyết định", code="already_decided", status=409)
+        raise ServiceError("Đề nghị này đã được quyết định hoặc đã tự hủy", code="already_decided", status=409)
     task = session.get(Task, req.task_id)
+    if task.status in CLOSED:
+        raise ServiceError("Nhiệm vụ đã đóng (đã xác nhận hoàn thành hoặc đã hủy); không thể quyết định gia hạn",
+                           code="closed", status=409)
+    note = (note or "").strip() or None
+    if note and len(note) > 2000:
+        raise ServiceError("Ý kiến quá dài (tối đa 2000 ký tự)", code="too_long", status=422)
+    new_deadline = granted_date or req.requested_date
+    if approve and task.deadline and new_deadline <= task.deadline:
+        raise ServiceError("Hạn được duyệt phải sau hạn hiện tại", code="invalid_date", status=422)
     # Claim the pending request with a guarded UPDATE: of two people deciding at once, the
     # second finds it decided (found by tests/hardening/test_concurrency.py).
     claimed = session.execute(
         update(ExtensionRequest)
         .where(ExtensionRequest.id == req.id, ExtensionRequest.status == "pending")
         .values(status="approved" if approve else "rejected", decided_by_id=user.id, decided_at=utc_now(now),
-                decision_note=(note or "").strip() or None)
+                decision_note=note, granted_date=new_deadline if approve else None)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise ServiceError("Đề nghị này vừa được người khác quyết định", code="already_decided", status=409)
     session.refresh(req)
     if approve:
         _bump_version(session, task, None, now)
-        record(session, task, user, channel, "deadline", format_date(task.deadline), format_date(req.requested_date),
-               f"Duyệt gia hạn: {req.reason}", now)
-        task.deadline = req.requested_date
+        why = f"Duyệt gia hạn: {req.reason}"
+        if new_deadline != req.requested_date:
+            why += f" (đơn vị đề nghị {format_date(req.requested_date)}, được duyệt {format_date(new_deadline)})"
+        if note:
+            why += f". Ý kiến: {note}"
+        record(session, task, user, channel, "deadline", format_date(task.deadline), format_date(new_deadline),
+               why, now)
+        task.deadline = new_deadline
+        task.deadline_text = format_date(new_deadline)
         session.add(task)
+        text = f"Đề nghị gia hạn nhiệm vụ #{task.id} đã được duyệt: hạn mới {format_date(new_deadline)}."
     else:
         record(session, task, user, channel, "extension_rejected", format_date(task.deadline),
-               format_date(req.requested_date), req.decision_note, now)
+               format_date(req.requested_date), note, now)
+        text = f"Đề nghị gia hạn nhiệm vụ #{task.id} đến {format_date(req.requested_date)} không được duyệt."
+    if note:
+        text += f" Ý kiến: {note}"
+    from tracker.followup import outbox
+
+    outbox.enqueue(session, recipient_ids=unit_user_ids(session, [task.lead_unit_id]) | {req.requested_by_id},
+                   kind="extension_decided", text=text, now=utc_now(now), task_id=task.id,
+                   dedupe=f"extension_decided:r{req.id}")
     session.flush()
     return req
+
+
+def unit_user_ids(session: Session, unit_ids) -> set[int]:
+    """Active users of these units (who are told about changes to their tasks)."""
+    ids = [u for u in set(unit_ids) if u is not None]
+    if not ids:
+        return set()
+    return set(session.exec(select(User.id).where(User.unit_id.in_(ids), User.active == True)).all())  # noqa: E712
 
 
 def history(session: Session, task: Task) -> list[TaskEvent]:
@@ -356,7 +419,7 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
     if directive_id is not None:
         conditions.append(Task.directive_id == directive_id)
     if q and q.strip():
-        conditions.append(search_clause(q))
+        conditions.append(task_search_clause(q, session.get_bind().dialect.name))
     offset = (max(page, 1) - 1) * per_page
     ids = None
     if q and q.strip():
@@ -403,17 +466,6 @@ def _page_ids_by_index(session: Session, conditions: list, dated: int, total: in
                                  .order_by(Task.id).offset(max(0, offset - dated))
                                  .limit(per_page - len(ids))).all())
     return ids
-
-
-def search_clause(q: str):
-    """Diacritic-insensitive search over Task.search_text (tracker.services.search when present)."""
-    try:
-        from tracker.services.search import task_search_clause
-    except ImportError:  # pragma: no cover - before the search module existed
-        from tracker.services.text import fold
-
-        return Task.search_text.like(f"%{fold(q)}%")
-    return task_search_clause(q)
 
 
 def co_units_for(session: Session, task_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

@@ -12,6 +12,7 @@ from tracker.models import Unit
 from tracker.models import UnitMember
 from tracker.services import NotFound
 from tracker.services import ServiceError
+from tracker.services.inputs import to_int
 from tracker.services.text import fold
 
 DEMO_REGISTRY = Path(__file__).resolve().parent.parent / "data" / "demo_units.yaml"
@@ -114,8 +115,8 @@ def import_registry(session: Session, entries: list[dict]) -> dict:
 def find_unit(session: Session, ref: str | int) -> Unit:
     """A unit by id, code, canonical name, short name or alias (diacritics and case ignored)."""
     ref_s = str(ref).strip()
-    if ref_s.isdigit():
-        unit = session.get(Unit, int(ref_s))
+    if ref_s.isdigit() and to_int(ref_s, minimum=1) is not None:
+        unit = session.get(Unit, to_int(ref_s))
         if unit:
             return unit
     units = session.exec(select(Unit)).all()

@@ -26,6 +26,7 @@ from tracker.services import ServiceError
 from tracker.services import accounts
 from tracker.services import units as unit_service
 from tracker.services.clock import VN_TZ
+from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import role_required
 
@@ -57,7 +58,7 @@ def create_user():
     try:
         accounts.create_user(session, login=form["login"], role=form["role"], password=request.form.get("password") or "",
                              display_name=form["display_name"] or None,
-                             unit_ref=int(form["unit_id"]) if form["unit_id"].isdigit() else None,
+                             unit_ref=inputs.to_int(form["unit_id"], minimum=1),
                              actor_id=current_user().id, channel="web")
         session.commit()
     except ServiceError as exc:

@@ -23,6 +23,7 @@ from tracker.services import ServiceError
 from tracker.services import directives as directive_service
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
+from tracker.services import inputs
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
 
@@ -58,6 +59,8 @@ def task_to_json(session: Session, task: Task, today: date, *, lead_name: str | 
         co_units = task_service.co_units_for(session, [task.id])[task.id]
     if state is None:
         state = deadline_state(task.deadline, task.status, task.completed_on, today, _due_soon_days())
+    if task.status == "da_huy":
+        state = None  # a cancelled task has no deadline state
     return {
         "id": task.id,
         "directive_id": task.directive_id,
@@ -92,8 +95,15 @@ def directive_to_json(directive: Directive) -> dict:
         "signer": directive.signer,
         "issued": _iso(directive.issued_date),
         "state": directive.state,
+        "replaced_by": directive.replaced_by_id,
         "version": directive.version,
     }
+
+
+def _draft_rows_json(session: Session, directive: Directive) -> list[dict]:
+    """The draft's proposed tasks, each with `expanded_count`: the tasks it creates when published."""
+    counts = directive_service.expanded_counts(session, directive.draft_tasks)
+    return [{**row, "expanded_count": n} for row, n in zip(directive.draft_tasks, counts)]
 
 
 def _json_body() -> dict:
@@ -104,16 +114,9 @@ def _json_body() -> dict:
 
 
 def _int_arg(name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ServiceError(f"Tham số '{name}' phải là số nguyên", code="invalid_parameter", status=400) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ServiceError(f"Tham số '{name}' ngoài khoảng cho phép", code="invalid_parameter", status=400)
-    return value
+    return inputs.parse_int(request.args.get(name), f"Tham số '{name}'", default=default, minimum=minimum,
+                            maximum=inputs.INT_MAX if maximum is None else maximum, code="invalid_parameter",
+                            status=400)
 
 
 @bp.errorhandler(ServiceError)
@@ -124,6 +127,12 @@ def _service_error(exc: ServiceError):
     if errors:
         body = response.get_json()
         body["error"]["details"] = {str(k): v for k, v in errors.items()}
+        response.set_data(jsonify(body).get_data())
+    duplicate_of = getattr(exc, "duplicate_of", None)
+    if duplicate_of is not None:
+        body = response.get_json()
+        body["duplicate_of"] = duplicate_of
+        body["error"]["details"] = {"duplicate_of": duplicate_of}
         response.set_data(jsonify(body).get_data())
     return response
 
@@ -147,8 +156,12 @@ def create_directive():
         session, current_user(), text=text, issued=data.get("issued"), number=data.get("number"), kind=kind,
         channel="api")
     session.commit()
+    from tracker.services.duplicates import find_duplicate
+
+    original = find_duplicate(session, directive)
     body = directive_to_json(directive)
-    body["tasks"] = directive.draft_tasks
+    body["duplicate_of"] = original.id if original else None
+    body["tasks"] = _draft_rows_json(session, directive)
     return jsonify(body), 201
 
 
@@ -162,7 +175,7 @@ def get_directive(directive_id: int):
     if directive.state == "draft":
         if user.role not in ("clerk", "admin"):
             return api_error("not_found", "Không tìm thấy văn bản", 404)
-        body["tasks"] = directive.draft_tasks
+        body["tasks"] = _draft_rows_json(session, directive)
     else:
         rows, _ = task_service.list_tasks(session, user, today=local_today(), due_soon_days=_due_soon_days(),
                                           directive_id=directive.id, per_page=10_000)
@@ -179,13 +192,20 @@ def publish_directive(directive_id: int):
     tasks = (data or {}).get("tasks")
     if tasks is not None and not isinstance(tasks, list):
         return api_error("invalid_tasks", "'tasks' phải là một danh sách", 422)
+    confirm_duplicate = (data or {}).get("confirm_duplicate", False)
+    if not isinstance(confirm_duplicate, bool):
+        return api_error("invalid_confirm_duplicate", "'confirm_duplicate' phải là true hoặc false", 422)
+    issued = (data or {}).get("issued")
+    if issued is not None and not isinstance(issued, str):
+        return api_error("invalid_date", "'issued' phải là ngày dạng YYYY-MM-DD", 422)
     session = get_session()
     directive = directive_service.get_directive(session, directive_id)
     user = current_user()
     if directive.state == "draft" and user.role not in ("clerk", "admin"):
         return api_error("forbidden", "Chỉ Văn phòng được ban hành văn bản", 403)
     try:
-        created = directive_service.publish(session, user, directive, tasks, channel="api")
+        created = directive_service.publish(session, user, directive, tasks, channel="api",
+                                            confirm_duplicate=confirm_duplicate, issued=issued)
         session.commit()
     except Exception:
         session.rollback()
@@ -206,6 +226,15 @@ def _rows_to_json(session: Session, rows) -> list[dict]:
             for task, state, name in rows]
 
 
+def _deadline_state_arg() -> str | None:
+    """The deadline-state filter: `deadline_state`, or the deprecated `state` (not both)."""
+    new, old = request.args.get("deadline_state") or None, request.args.get("state") or None
+    if new and old:
+        raise ServiceError("Chỉ dùng một trong hai tham số 'deadline_state' và 'state' (cũ)",
+                           code="conflicting_parameters", status=422)
+    return new or old
+
+
 @bp.get("/tasks")
 @api_auth_required
 def list_tasks():
@@ -214,7 +243,7 @@ def list_tasks():
     per_page = _int_arg("per_page", 50, maximum=MAX_PER_PAGE)
     rows, total = task_service.list_tasks(
         session, current_user(), today=local_today(), due_soon_days=_due_soon_days(),
-        unit_id=_int_arg("unit"), state=request.args.get("state") or None,
+        unit_id=_int_arg("unit"), state=_deadline_state_arg(),
         directive_id=_int_arg("directive"), q=request.args.get("q"), status=request.args.get("status") or None,
         page=page, per_page=per_page)
     return jsonify({"items": _rows_to_json(session, rows), "page": page, "per_page": per_page, "total": total})
@@ -231,10 +260,19 @@ def get_task(task_id: int):
 @bp.patch("/tasks/<int:task_id>")
 @api_auth_required
 def patch_task(task_id: int):
+    """A unit's state/progress/note, or the office's correction (with `reason`), or both."""
+    from tracker.services import office
+
     data = _json_body()
-    unknown = set(data) - {"state", "progress", "note", "version"}
+    unknown = set(data) - {"state", "progress", "note", "version", "reason", *office.CORRECTION_FIELDS}
     if unknown:
         return api_error("unknown_field", f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", 422)
+    user = current_user()
+    corrects = [f for f in office.CORRECTION_FIELDS if f in data]
+    if corrects and not office.is_office(user):  # before any field check
+        return api_error("forbidden", "Chỉ Văn phòng được điều chỉnh đơn vị, nội dung, hạn hoặc chu kỳ của nhiệm vụ", 403)
+    if corrects and not (isinstance(data.get("reason"), str) and data["reason"].strip()):
+        return api_error("reason_required", "Cần nêu lý do điều chỉnh ('reason')", 422)
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         return api_error("version_required", "Cần trường 'version' (số nguyên) để tránh ghi đè thay đổi của người khác", 422)
@@ -245,15 +283,21 @@ def patch_task(task_id: int):
     if note is not None and not isinstance(note, str):
         return api_error("invalid_note", "'note' phải là chuỗi", 422)
     session = get_session()
-    user = current_user()
     task_service.get_task_for(session, user, task_id)  # 404 before anything else
+    unit_update = any(k in data for k in ("state", "progress", "note"))
     try:
-        task = task_service.update_task(session, user, task_id, version=version, status=state,
-                                        progress=data.get("progress"), note=note, channel="api")
+        if corrects:
+            change = _correction_from_json(data)
+            task = office.correct_task(session, user, task_id, change, version=version, reason=data["reason"],
+                                       channel="api")
+            version = task.version
+        if unit_update or not corrects:
+            task = task_service.update_task(session, user, task_id, version=version, status=state,
+                                            progress=data.get("progress"), note=note, channel="api")
         session.commit()
     except task_service.Conflict:
         session.rollback()  # the refused attempt is kept in the history, in its own transaction
-        task_service.record_conflict(session, user, task_id, expected_version=version, status=state,
+        task_service.record_conflict(session, user, task_id, expected_version=data.get("version"), status=state,
                                      progress=data.get("progress"), note=note, channel="api")
         session.commit()
         raise
@@ -261,6 +305,207 @@ def patch_task(task_id: int):
         session.rollback()
         raise
     return jsonify(task_to_json(session, task, local_today()))
+
+
+def _correction_from_json(data: dict):
+    from tracker.services import office
+
+    change = office.Correction()
+    if "lead_unit_id" in data:
+        if data["lead_unit_id"] is None:
+            raise ServiceError("Nhiệm vụ phải có đơn vị chủ trì", code="invalid_unit", status=422)
+        change.lead_unit_id = data["lead_unit_id"]
+        if not isinstance(change.lead_unit_id, int) or isinstance(change.lead_unit_id, bool):
+            raise ServiceError("'lead_unit_id' phải là số nguyên", code="invalid_unit", status=422)
+    if "co_unit_ids" in data:
+        ids = data["co_unit_ids"] if data["co_unit_ids"] is not None else []
+        if not isinstance(ids, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
+            raise ServiceError("'co_unit_ids' phải là danh sách số nguyên", code="invalid_unit", status=422)
+        change.co_unit_ids = ids
+    if "action" in data:
+        if not isinstance(data["action"], str):
+            raise ServiceError("'action' phải là chuỗi", code="invalid_action", status=422)
+        change.action = data["action"]
+    if "deadline" in data:
+        if data["deadline"] is None:
+            change.clear_deadline = True
+        else:
+            change.deadline = _iso_date(data["deadline"], "deadline")
+    if "recurrence" in data:
+        if data["recurrence"] is None or data["recurrence"] == "":
+            change.clear_recurrence = True
+        elif not isinstance(data["recurrence"], str):
+            raise ServiceError("'recurrence' phải là chuỗi", code="invalid_recurrence", status=422)
+        else:
+            change.recurrence = data["recurrence"]
+    return change
+
+
+def _iso_date(value, field: str) -> date:
+    """A YYYY-MM-DD date from JSON; a clear 422 otherwise."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ServiceError(f"'{field}' phải là ngày có thật dạng YYYY-MM-DD", code="invalid_date", status=422)
+
+
+def _task_action(task_id: int, action):
+    """Run one office or unit action on a task and answer the task's JSON."""
+    session = get_session()
+    task_service.get_task_for(session, current_user(), task_id)  # 404 first
+    try:
+        task = action(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return jsonify(task_to_json(session, task, local_today()))
+
+
+def _version(data: dict):
+    version = data.get("version")
+    if version is None:
+        return None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ServiceError("'version' phải là số nguyên", code="version_required", status=422)
+    return version
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@api_auth_required
+def cancel_task(task_id: int):
+    from tracker.services import office
+
+    data = _json_body()
+    office.require_office(current_user(), "Chỉ Văn phòng được hủy nhiệm vụ")
+    return _task_action(task_id, lambda s: office.cancel_task(s, current_user(), task_id, reason=data.get("reason"),
+                                                              version=_version(data), channel="api"))
+
+
+@bp.post("/tasks/<int:task_id>/reopen")
+@api_auth_required
+def reopen_task(task_id: int):
+    from tracker.services import office
+
+    data = _json_body()
+    office.require_office(current_user(), "Chỉ Văn phòng được mở lại nhiệm vụ")
+    return _task_action(task_id, lambda s: office.reopen_task(s, current_user(), task_id, reason=data.get("reason"),
+                                                              version=_version(data), channel="api"))
+
+
+@bp.post("/tasks/<int:task_id>/confirm")
+@api_auth_required
+def confirm_task(task_id: int):
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise ServiceError("Nội dung yêu cầu phải là một đối tượng JSON", code="invalid_json", status=400)
+    if not task_service.permissions.can_confirm(current_user()):
+        raise task_service.Forbidden("Chỉ Văn phòng được xác nhận hoàn thành")
+    return _task_action(task_id, lambda s: task_service.confirm_completion(s, current_user(), task_id,
+                                                                           version=_version(data), channel="api"))
+
+
+@bp.post("/tasks/<int:task_id>/return")
+@api_auth_required
+def return_task(task_id: int):
+    data = _json_body()
+    if not task_service.permissions.can_confirm(current_user()):
+        raise task_service.Forbidden("Chỉ Văn phòng được trả lại nhiệm vụ")
+    reason = data.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise ServiceError("'reason' phải là chuỗi", code="invalid_reason", status=422)
+    return _task_action(task_id, lambda s: task_service.return_completion(
+        s, current_user(), task_id, reason=reason or "", version=_version(data), channel="api"))
+
+
+def extension_to_json(req) -> dict:
+    return {"id": req.id, "task_id": req.task_id, "status": req.status, "old_deadline": _iso(req.old_deadline),
+            "requested_date": _iso(req.requested_date), "granted_date": _iso(req.granted_date),
+            "reason": req.reason, "decision_note": req.decision_note, "requested_by": req.requested_by_id,
+            "decided_by": req.decided_by_id}
+
+
+@bp.post("/tasks/<int:task_id>/extensions")
+@api_auth_required
+def request_extension(task_id: int):
+    from tracker.services.dates import parse_user_date
+
+    data = _json_body()
+    session = get_session()
+    user = current_user()
+    task_service.get_task_for(session, user, task_id)
+    reason = data.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise ServiceError("'reason' phải là chuỗi", code="invalid_reason", status=422)
+    if not isinstance(data.get("date"), str):
+        raise ServiceError("Cần trường 'date' (hạn mới, YYYY-MM-DD hoặc DD/MM/YYYY)", code="invalid_date", status=422)
+    new_date = parse_user_date(data["date"], "hạn mới", today=local_today())
+    try:
+        req = task_service.request_extension(session, user, task_id, new_date=new_date, reason=reason or "",
+                                             channel="api")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return jsonify(extension_to_json(req)), 201
+
+
+@bp.post("/extensions/<int:request_id>/decide")
+@api_auth_required
+def decide_extension(request_id: int):
+    from tracker.services.dates import parse_user_date
+
+    data = _json_body()
+    user = current_user()
+    if not task_service.permissions.can_decide_extension(user):
+        raise task_service.Forbidden("Bạn không có quyền quyết định gia hạn")
+    decision = data.get("decision")
+    if decision not in ("approve", "reject"):
+        raise ServiceError("'decision' phải là \"approve\" (duyệt) hoặc \"reject\" (từ chối)", code="invalid_decision",
+                           status=422)
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        raise ServiceError("'note' phải là chuỗi", code="invalid_note", status=422)
+    granted = None
+    if data.get("date") not in (None, ""):
+        if not isinstance(data["date"], str):
+            raise ServiceError("'date' phải là ngày dạng YYYY-MM-DD", code="invalid_date", status=422)
+        granted = parse_user_date(data["date"], "hạn được duyệt", today=local_today())
+    session = get_session()
+    try:
+        req = task_service.decide_extension(session, user, request_id, approve=decision == "approve", note=note,
+                                            granted_date=granted, channel="api")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    body = extension_to_json(req)
+    body["task"] = task_to_json(session, session.get(Task, req.task_id), local_today())
+    return jsonify(body)
+
+
+@bp.post("/directives/<int:directive_id>/withdraw")
+@api_auth_required
+def withdraw_directive(directive_id: int):
+    from tracker.services import office
+
+    data = _json_body()
+    user = current_user()
+    office.require_office(user, "Chỉ Văn phòng được thu hồi văn bản")
+    session = get_session()
+    directive_service.get_directive(session, directive_id)
+    try:
+        directive, cancelled = office.withdraw_directive(session, user, directive_id, reason=data.get("reason"),
+                                                         replaced_by=data.get("replaced_by"), channel="api")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    body = directive_to_json(directive)
+    body["cancelled_tasks"] = [t.id for t in cancelled]
+    return jsonify(body)
 
 
 @bp.get("/units")

@@ -30,11 +30,10 @@ from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import url_for
-from markupsafe import Markup
-from markupsafe import escape
 from sqlalchemy import and_
 from sqlalchemy import select
 
+from tracker.web import charts
 from tracker.db import get_session
 from tracker.models import ADMIN
 from tracker.models import CLERK
@@ -50,6 +49,7 @@ from tracker.services import permissions
 from tracker.services import stats
 from tracker.services.clock import local_today
 from tracker.web.auth import api_auth_required
+from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -67,13 +67,7 @@ UNITS_FULL_MAX = 60
 UNITS_EACH_END = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
-COLORS = {
-    stats.DONE_ON_TIME: "#18794e",
-    stats.DONE_LATE: "#c27c0e",
-    stats.OPEN_ON_TIME: "#0b5cad",
-    stats.OPEN_OVERDUE: "#b42318",
-    stats.NO_DEADLINE: "#8a94a3",
-}
+COLORS = charts.COLORS
 
 
 def _filters() -> stats.Filters:
@@ -97,120 +91,7 @@ def _filter_choices(session, directive_id: int | None, version: tuple) -> tuple[
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except (TypeError, ValueError):
-        return 1
-
-
-# --- SVG charts ------------------------------------------------------------------------
-
-def _pct(n: int, total: int) -> str:
-    return f"{(100 * n / total):.1f}".rstrip("0").rstrip(".") if total else "0"
-
-
-def composition_svg(figures: stats.Figures) -> Markup:
-    """One 100% stacked bar of the total with a legend."""
-    total = figures.total
-    width, height, bar_h = 1200, 92, 30
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
-             "<title>Cơ cấu nhiệm vụ theo bốn nhóm</title>"]
-    x = 0.0
-    for column in stats.COLUMNS:
-        n = getattr(figures, column)
-        if not total or not n:
-            continue
-        w = width * n / total
-        label = f"{stats.COLUMN_LABELS[column]}: {_number_filter(n)} ({_pct(n, total)}%)"
-        parts.append(f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="{bar_h}" fill="{COLORS[column]}">'
-                     f"<title>{escape(label)}</title></rect>")
-        x += w
-    if not total:
-        parts.append(f'<rect x="0" y="0" width="{width}" height="{bar_h}" fill="#eef1f5"/>'
-                     f'<text x="8" y="20" font-size="13" fill="#5d6776">Chưa có nhiệm vụ</text>')
-    lx, ly = 0, bar_h + 22
-    for column in stats.COLUMNS:
-        n = getattr(figures, column)
-        text = f"{stats.COLUMN_LABELS[column]}: {_number_filter(n)}"
-        parts.append(f'<rect x="{lx}" y="{ly - 10}" width="11" height="11" fill="{COLORS[column]}"/>'
-                     f'<text x="{lx + 15}" y="{ly}" font-size="12" fill="#1d2430">{escape(text)}</text>')
-        lx += 15 + 7 * len(text) + 24
-        if lx > width - 260:
-            lx, ly = 0, ly + 20
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
-def units_svg(rows: list[stats.UnitRow], title: str) -> Markup:
-    """Horizontal stacked bars of the four-way figures, one per unit (rows as given)."""
-    label_w, bar_w, row_h, top = 300, 800, 22, 8
-    width = label_w + bar_w + 100
-    height = top + row_h * max(1, len(rows)) + 6
-    biggest = max((r.figures.total for r in rows), default=0) or 1
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
-             f"<title>{escape(title)}</title>"]
-    for i, row in enumerate(rows):
-        y = top + i * row_h
-        name = row.name if len(row.name) <= 44 else row.name[:43] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end" fill="#1d2430">'
-                     f"{escape(name)}</text>")
-        x = float(label_w)
-        for column in stats.COLUMNS:
-            n = getattr(row.figures, column)
-            if not n:
-                continue
-            w = bar_w * n / biggest
-            parts.append(f'<rect x="{x:.2f}" y="{y + 3}" width="{w:.2f}" height="{row_h - 7}" '
-                         f'fill="{COLORS[column]}"><title>{escape(row.name)} · '
-                         f"{escape(stats.COLUMN_LABELS[column])}: {n}</title></rect>")
-            x += w
-        parts.append(f'<text x="{x + 5:.2f}" y="{y + 14}" font-size="12" fill="#5d6776">'
-                     f"{row.figures.total}</text>")
-    if not rows:
-        parts.append(f'<text x="8" y="{top + 14}" font-size="13" fill="#5d6776">Không có dữ liệu</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
-def rate_svg(rows: list[stats.UnitRow], title: str) -> Markup:
-    """On-time rate per unit as horizontal bars (0-100%)."""
-    label_w, bar_w, row_h, top = 300, 800, 22, 8
-    width = label_w + bar_w + 100
-    height = top + row_h * max(1, len(rows)) + 6
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
-             f"<title>{escape(title)}</title>",
-             f'<rect x="{label_w}" y="{top}" width="{bar_w}" height="{height - top - 6}" fill="#f5f6f8"/>']
-    for i, row in enumerate(rows):
-        y = top + i * row_h
-        rate = row.figures.on_time_rate or 0.0
-        name = row.name if len(row.name) <= 44 else row.name[:43] + "…"
-        color = "#18794e" if rate >= 0.8 else "#c27c0e" if rate >= 0.5 else "#b42318"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end" fill="#1d2430">'
-                     f"{row.rank}. {escape(name)}</text>"
-                     f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * rate:.2f}" height="{row_h - 7}" '
-                     f'fill="{color}"><title>{escape(row.name)}: {rate * 100:.1f}%</title></rect>'
-                     f'<text x="{label_w + bar_w * rate + 5:.2f}" y="{y + 14}" font-size="12" fill="#5d6776">'
-                     f"{rate * 100:.1f}%</text>")
-    if not rows:
-        parts.append(f'<text x="{label_w + 8}" y="{top + 14}" font-size="13" fill="#5d6776">'
-                     "Chưa có nhiệm vụ đến hạn</text>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
-@bp.get("/dashboard/dashboard.css")
-def stylesheet():
-    """The dashboard's few extra rules, kept beside its templates."""
-    import os
-
-    path = os.path.join(current_app.template_folder, "dashboard", "dashboard.css")
-    with open(path, encoding="utf-8") as fh:
-        response = Response(fh.read(), mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return inputs.to_int(request.args.get("page"), 1, minimum=1)
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -239,11 +120,11 @@ def index():
         units_head=units_head, units_tail=units_tail,
         units_hidden=len(board.units) - len(units_head) - len(units_tail),
         signers=signers, directives=directives,
-        chart_total=composition_svg(board.total),
-        chart_overdue=units_svg(most_overdue, "Đơn vị có nhiều nhiệm vụ quá hạn nhất"),
-        chart_best=rate_svg(ranked[:CHART_UNITS], "Đơn vị có tỷ lệ hoàn thành đúng hạn cao nhất"),
-        chart_worst=rate_svg(ranked[-CHART_UNITS:][::-1] if len(ranked) > CHART_UNITS else [],
-                             "Đơn vị có tỷ lệ hoàn thành đúng hạn thấp nhất"),
+        chart_total=charts.composition(board.total),
+        chart_overdue=charts.units_stacked(most_overdue, "Đơn vị có nhiều nhiệm vụ quá hạn nhất"),
+        chart_best=charts.on_time_rates(ranked[:CHART_UNITS], "Đơn vị có tỷ lệ hoàn thành đúng hạn cao nhất"),
+        chart_worst=charts.on_time_rates(ranked[-CHART_UNITS:][::-1] if len(ranked) > CHART_UNITS else [],
+                                         "Đơn vị có tỷ lệ hoàn thành đúng hạn thấp nhất"),
         has_task_pages="tasks.detail" in current_app.view_functions,
         # drill-down links end in "unit=<id>" (built once, not once per unit row)
         overdue_base=url_for("dashboard.overdue", **{**filters.without_unit().query_args(), "unit": ""}),
@@ -320,9 +201,7 @@ def export_tasks(fmt: str):
     if request.args.get("ext") == "pending":
         conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
     visible = and_(*conditions) if conditions else None
-    limit = None
-    if request.args.get("limit", "").isdigit():
-        limit = int(request.args["limit"])
+    limit = inputs.to_int(request.args.get("limit"), minimum=1)
     stem = "nhiem-vu-qua-han" if state in ("qua_han", stats.OPEN_OVERDUE) else "danh-sach-nhiem-vu"
     if fmt == "xlsx":
         data = exports.tasks_xlsx(session, filters, today=local_today(), state=state, visible=visible,

@@ -7,6 +7,7 @@ so a refused save or publish shows the clerk's edits with the reasons, and nothi
 written. Publishing goes through `directives.publish` in one transaction.
 """
 import math
+from datetime import date
 
 from flask import Blueprint
 from flask import abort
@@ -21,6 +22,7 @@ from markupsafe import escape
 from sqlmodel import func
 from sqlmodel import select
 
+from tracker.services.search import directive_search_clause
 from tracker.db import get_session
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import DRAFT
@@ -31,9 +33,9 @@ from tracker.services import ServiceError
 from tracker.services import directives as directive_service
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
-from tracker.services.directives import parse_iso_date
 from tracker.services.imports import extract_directive_text
 from tracker.services.text import fold
+from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -49,29 +51,18 @@ REASON_LABELS = {
 }
 
 
-def _directive_search(q: str):
-    try:
-        from tracker.services.search import directive_search_clause
-    except ImportError:  # pragma: no cover
-        return Directive.search_text.like(f"%{fold(q)}%")
-    return directive_search_clause(q)
-
-
 @bp.get("/directives")
 @login_required
 def index():
     session = get_session()
     user = current_user()
     q = (request.args.get("q") or "").strip()[:200]
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = inputs.to_int(request.args.get("page"), 1, minimum=1)
     conditions = []
     if user.role not in ("clerk", "admin"):
         conditions.append(Directive.state != DRAFT)
     if q:
-        conditions.append(_directive_search(q))
+        conditions.append(directive_search_clause(q, session.get_bind().dialect.name))
     total = session.exec(select(func.count()).select_from(Directive).where(*conditions)).one()
     directives = session.exec(select(Directive).where(*conditions)
                               .order_by(Directive.issued_date.desc().nulls_last(), Directive.id.desc())
@@ -162,11 +153,10 @@ def _row_from_draft(task: dict, lookup: UnitLookup) -> dict:
 
 
 def _rows_from_form() -> list[dict]:
-    try:
-        count = int(request.form.get("row_count") or 0)
-    except ValueError:
+    count = inputs.to_int(request.form.get("row_count") or "0", minimum=0)
+    if count is None:
         raise ServiceError("Biểu mẫu không hợp lệ (số dòng nhiệm vụ); vui lòng tải lại trang", code="invalid_form",
-                           status=400) from None
+                           status=400)
     rows = []
     for i in range(min(count, directive_service.MAX_TASKS)):
         rows.append({f: (request.form.get(f"tasks-{i}-{f}") or "") for f in ROW_FIELDS})
@@ -174,11 +164,17 @@ def _rows_from_form() -> list[dict]:
 
 
 def _int_or_none(value: str):
-    return int(value) if value and value.strip().lstrip("-").isdigit() else None
+    return inputs.to_int(value, minimum=-inputs.INT_MAX)
 
 
-def _draft_from_rows(rows: list[dict], lookup: UnitLookup) -> tuple[list[dict], dict[int, list[str]]]:
-    """Rows as typed -> draft task dicts, plus per-row errors (1-based) for what cannot be saved."""
+def _draft_from_rows(rows: list[dict], lookup: UnitLookup, issued: date | None = None
+                     ) -> tuple[list[dict], dict[int, list[str]]]:
+    """Rows as typed -> draft task dicts, plus per-row errors (1-based) for what cannot be saved.
+
+    A deadline may be typed as DD/MM/YYYY, ISO or free text; a relative phrase counts
+    from the directive's issue date (today when it has none)."""
+    from tracker.services.dates import parse_user_date
+
     tasks, errors = [], {}
     for i, row in enumerate(rows, 1):
         errs = []
@@ -195,7 +191,7 @@ def _draft_from_rows(rows: list[dict], lookup: UnitLookup) -> tuple[list[dict], 
         deadline = None
         if row["deadline"].strip():
             try:
-                deadline = parse_iso_date(row["deadline"], "hạn")
+                deadline = parse_user_date(row["deadline"], "hạn", today=local_today(), base=issued)
             except ServiceError as exc:
                 errs.append(exc.message)
         recurrence = row["recurrence"].strip() or None
@@ -271,13 +267,16 @@ def _header_from_directive(d: Directive) -> dict:
 def _warnings(rows: list[dict], issued: str) -> dict[int, list[str]]:
     """Soft warnings the clerk may keep: a deadline before the issued date, a task without a deadline."""
     out: dict[int, list[str]] = {}
+    from tracker.services.dates import parse_user_date
+
     try:
-        issued_date = parse_iso_date(issued) if issued else None
+        issued_date = parse_user_date(issued, today=local_today()) if issued else None
     except ServiceError:
         issued_date = None
     for i, row in enumerate(rows, 1):
         try:
-            deadline = parse_iso_date(row["deadline"]) if row["deadline"].strip() else None
+            deadline = parse_user_date(row["deadline"], today=local_today(), base=issued_date) \
+                if row["deadline"].strip() else None
         except ServiceError:
             continue
         if deadline and issued_date and deadline < issued_date:
@@ -287,13 +286,69 @@ def _warnings(rows: list[dict], issued: str) -> dict[int, list[str]]:
     return out
 
 
-def _render_review(directive: Directive, header: dict, rows: list[dict], *, errors=None, error=None, status=200):
+def _impossible_date_warnings(directive: Directive, rows: list[dict], warnings: dict[int, list[str]]) -> list[str]:
+    """Dates written in the text that do not exist (31/02): on the task whose span holds them,
+    else for the whole document. Never dropped silently."""
+    from tracker.services.dates import impossible_dates
+
+    text = directive.source_text or ""
+    placed = set()
+    for i, row in enumerate(rows, 1):
+        start, end = _int_or_none(row["start"]), _int_or_none(row["end"])
+        pieces = [row.get("deadline_text") or "", row.get("action") or ""]
+        if start is not None and end is not None:
+            pieces.append(text[start:end])
+        for written in dict.fromkeys(d for piece in pieces for d in impossible_dates(piece)):
+            placed.add(written)
+            warnings.setdefault(i, []).append(
+                f"Văn bản ghi ngày “{written}” nhưng ngày này không có trong lịch; hãy nhập hạn đúng "
+                "(hỏi lại cơ quan ban hành nếu cần).")
+    return [d for d in dict.fromkeys(impossible_dates(text)) if d not in placed]
+
+
+def publish_preview(rows: list[dict], lookup: "UnitLookup") -> tuple[list[tuple[str, int]], int]:
+    """How many tasks publishing creates for each unit, after group expansion, and in total."""
+    from tracker.services.units import expand_group
+
+    session = get_session()
+    per_unit: dict[str, int] = {}
+    for row in rows:
+        unit = lookup.find(row["unit"])
+        if unit is None:
+            continue
+        for member in expand_group(session, unit) or [unit]:
+            per_unit[member.name] = per_unit.get(member.name, 0) + 1
+    return sorted(per_unit.items(), key=lambda kv: (-kv[1], fold(kv[0]))), sum(per_unit.values())
+
+
+def _row_expansions(rows: list[dict], lookup: "UnitLookup") -> list[int]:
+    from tracker.services.units import expand_group
+
+    session = get_session()
+    out = []
+    for row in rows:
+        unit = lookup.find(row["unit"])
+        out.append(0 if unit is None else len(expand_group(session, unit) or [unit]))
+    return out
+
+
+def _render_review(directive: Directive, header: dict, rows: list[dict], *, errors=None, error=None, status=200,
+                   duplicate_unconfirmed: bool = False):
+    from tracker.services.duplicates import find_duplicate
+
     spans = [(_int_or_none(r["start"]), _int_or_none(r["end"])) for r in rows]
     units = _units()
+    lookup = UnitLookup(units)
+    warnings = _warnings(rows, header.get("issued", ""))
+    document_warnings = _impossible_date_warnings(directive, rows, warnings)
+    preview, preview_total = publish_preview(rows, lookup)
     return render_template(
         "directives/review.html", directive=directive, header=header, rows=rows, units=units,
         source=highlight_source(directive.source_text, spans), errors=errors or {}, error=error,
-        warnings=_warnings(rows, header.get("issued", "")), kinds=DIRECTIVE_KINDS, reason_labels=REASON_LABELS,
+        warnings=warnings, kinds=DIRECTIVE_KINDS, reason_labels=REASON_LABELS,
+        document_warnings=document_warnings, duplicate=find_duplicate(get_session(), directive),
+        duplicate_unconfirmed=duplicate_unconfirmed, preview=preview, preview_total=preview_total,
+        expansions=_row_expansions(rows, lookup),
     ), status
 
 
@@ -352,10 +407,17 @@ def review_post(directive_id: int):
                               error="Bản nháp vừa được người khác sửa; thay đổi của bạn CHƯA được lưu. "
                                     "Hãy mở lại trang rà soát để xem bản mới nhất.")
     lookup = UnitLookup(_units())
-    tasks, errors = _draft_from_rows(rows, lookup)
+    from tracker.services.dates import parse_user_date
+
     try:
-        if header["issued"]:
-            parse_iso_date(header["issued"], "ngày ban hành")
+        issued = parse_user_date(header["issued"], "ngày ban hành", today=local_today()) if header["issued"] else None
+    except ServiceError as exc:
+        tasks, errors = _draft_from_rows(rows, lookup)
+        return _render_review(directive, header, rows, errors=errors, error=exc.message, status=422)
+    if issued:
+        header["issued"] = issued.isoformat()
+    tasks, errors = _draft_from_rows(rows, lookup, issued)
+    try:
         if header["kind"] not in DIRECTIVE_KINDS:
             raise ServiceError("Loại văn bản không hợp lệ", code="invalid_kind", status=422)
     except ServiceError as exc:
@@ -368,7 +430,8 @@ def review_post(directive_id: int):
                                      issued=header["issued"] or None,
                                      **{k: header[k] for k in ("number", "code", "kind", "title", "issuer", "signer")})
         if op == "publish":
-            created = directive_service.publish(session, current_user(), directive)
+            created = directive_service.publish(session, current_user(), directive,
+                                                confirm_duplicate=request.form.get("confirm_duplicate") == "1")
         session.commit()
     except directive_service.DraftInvalid as exc:
         session.rollback()
@@ -376,7 +439,10 @@ def review_post(directive_id: int):
                               error="Chưa ban hành: có nhiệm vụ cần sửa (xem các ô báo đỏ). Không nhiệm vụ nào được tạo.")
     except ServiceError as exc:
         session.rollback()
-        return _render_review(directive, header, rows, error=exc.message, status=exc.status)
+        session.expire_all()
+        directive = directive_service.get_directive(session, directive_id)
+        return _render_review(directive, header, rows, error=exc.message, status=exc.status,
+                              duplicate_unconfirmed=exc.code == "duplicate")
     if op == "publish":
         flash(f"Đã ban hành: {len(created)} nhiệm vụ đã được giao cho các đơn vị.", "success")
         return redirect(url_for("directives.detail", directive_id=directive.id))
@@ -425,6 +491,51 @@ def detail(directive_id: int):
     co = task_service.co_units_for(session, [t.id for t, _, _ in rows])
     spans = sorted({(t.source_start, t.source_end) for t, _, _ in rows if t.source_start is not None},
                    key=lambda s: s[0])
+    cancelled = sum(1 for t, _, _ in rows if t.status == "da_huy")
+    replaced_by = session.get(Directive, directive.replaced_by_id) if directive.replaced_by_id else None
     return render_template("directives/detail.html", directive=directive, rows=rows, co=co, total=total,
+                           cancelled=cancelled, replaced_by=replaced_by,
+                           can_withdraw=user.role in ("clerk", "admin") and directive.state == "published",
                            codes={directive.id: directive.code}, source=highlight_source(directive.source_text, spans),
                            today=local_today())
+
+
+@bp.post("/directives/<int:directive_id>/withdraw")
+@role_required("clerk", "admin")
+def withdraw(directive_id: int):
+    """Withdraw a published directive, or mark it replaced by a newer one (its open tasks are cancelled)."""
+    from tracker.services import office
+
+    session = get_session()
+    replaced_by = None
+    if request.form.get("mode") == "replace":
+        ref = (request.form.get("replaced_by") or "").strip()
+        replaced_by = _find_directive_ref(ref)
+    try:
+        directive_service.get_directive(session, directive_id)
+        directive, cancelled = office.withdraw_directive(session, current_user(), directive_id,
+                                                         reason=request.form.get("reason", ""),
+                                                         replaced_by=replaced_by)
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("directives.detail", directive_id=directive_id))
+    label = "Đã đánh dấu văn bản được thay thế" if replaced_by else "Đã thu hồi văn bản"
+    flash(f"{label}; {len(cancelled)} nhiệm vụ chưa hoàn thành đã được hủy.", "success")
+    return redirect(url_for("directives.detail", directive_id=directive_id))
+
+
+def _find_directive_ref(ref: str) -> int:
+    """The replacing directive, typed as its id or its code (số/ký hiệu)."""
+    session = get_session()
+    if ref.isdigit():
+        return int(ref)
+    if ref:
+        found = session.exec(select(Directive.id).where(Directive.state == "published")
+                             .order_by(Directive.id)).all()
+        for d in session.exec(select(Directive).where(Directive.id.in_(found))).all():
+            if d.code and fold(d.code).replace(" ", "") == fold(ref).replace(" ", ""):
+                return d.id
+    raise ServiceError(f"Không tìm thấy văn bản thay thế “{ref[:60]}” đã ban hành", code="invalid_replaced_by",
+                       status=422)

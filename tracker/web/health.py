@@ -1,6 +1,12 @@
-"""Health checks for load balancers and operators: `GET /healthz` and `GET /healthz/ping`.
+"""Health checks: public `GET /healthz`, admin-only details, and `GET /healthz/ping`.
 
-`/healthz` answers 200 when the database answers `SELECT 1`, 503 otherwise, with JSON:
+Public `/healthz` is a liveness answer for load balancers and nothing more:
+`{"status": "ok"}` with 200 when the database answers `SELECT 1`, `{"status": "error"}` with
+503 otherwise. It used to show the backend, the worker's PID, the Telegram mode and, with the
+database down, the raw driver error (host, port, database name) to anyone.
+
+The details move behind authentication: `GET /admin/health` (an admin's session) and
+`GET /healthz?details=1` with an admin API token (`Authorization: Bearer ...`), both:
 
     {"status": "ok"|"error",
      "database": {"status": "ok"|"error", "backend": "postgresql", "latency_ms": 0.4, "error"?: "..."},
@@ -25,6 +31,7 @@ benchmarks compare pages against.
 """
 import importlib
 import json
+import logging
 import os
 import time
 from datetime import datetime
@@ -33,10 +40,14 @@ from datetime import timezone
 from flask import Blueprint
 from flask import current_app
 from flask import jsonify
+from flask import request
 from sqlalchemy import text
+
+from tracker.web.auth import role_required
 
 bp = Blueprint("health", __name__)
 
+log = logging.getLogger(__name__)
 HEARTBEAT_FILE = "worker-heartbeat.json"
 LOCK_FILE = "worker.lock"
 # tracker.followup.worker.ADVISORY_LOCK_KEY, repeated so web workers need not import the
@@ -53,13 +64,46 @@ def ping():
 @bp.get("/healthz")
 def healthz():
     database = database_state()
-    scheduler = scheduler_state()
     ok = database["status"] == "ok"
-    body = {"status": "ok" if ok else "error", "database": database, "scheduler": scheduler}
+    body = {"status": "ok" if ok else "error"}
+    # Without the database no token can be checked: then the minimal answer only.
+    if ok and request.args.get("details") not in (None, "", "0"):
+        if not _admin_token():
+            return _json({"error": {"code": "forbidden",
+                                    "message": "Chi tiết tình trạng chỉ dành cho quản trị (mã truy cập của quản trị)"}},
+                         403)
+        body = details(database)
+    return _json(body, 200 if ok else 503)
+
+
+@bp.get("/admin/health")
+@role_required("admin")
+def admin_health():
+    database = database_state()
+    return _json(details(database), 200 if database["status"] == "ok" else 503)
+
+
+def details(database: dict) -> dict:
+    return {"status": "ok" if database["status"] == "ok" else "error", "database": database,
+            "scheduler": scheduler_state()}
+
+
+def _json(body: dict, status: int):
     response = jsonify(body)
-    response.status_code = 200 if ok else 503
+    response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _admin_token() -> bool:
+    from tracker.db import get_session
+    from tracker.services import accounts
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return False
+    user = accounts.user_for_api_token(get_session(), token.strip())
+    return user is not None and user.role == "admin"
 
 
 def database_state() -> dict:
@@ -70,6 +114,7 @@ def database_state() -> dict:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "database down" here
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        log.warning("healthz: database does not answer: %s", reason[0] if reason else type(exc).__name__)
         return {"status": "error", "backend": engine.dialect.name,
                 "error": (reason[0] if reason else type(exc).__name__)[:200]}
     latency = (time.perf_counter() - started) * 1000

@@ -19,9 +19,10 @@ from flask import abort
 from flask import request
 
 from tracker.services import ServiceError
+from tracker.services.inputs import INT_MAX
+from tracker.services.inputs import to_int
 
-INT_MAX = 2**31 - 1
-_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 # Query and form fields that are read as integers (ids, paging, versions, offsets).
 _NUMERIC_FIELD = re.compile(
     r"(?:^|[-_])(?:id|ids|page|per_page|limit|unit|units|directive|task|user|version|row_count|progress|start|end|"
@@ -42,7 +43,8 @@ def _bad_text(value: str) -> bool:
 def _check_field(name: str, value: str) -> None:
     if "\x00" in value:
         raise ServiceError(f"Trường '{name[:40]}' chứa ký tự không hợp lệ (NUL)", code="invalid_characters", status=400)
-    if _NUMERIC_FIELD.search(name) and _INTEGER.fullmatch(value) and abs(int(value)) > INT_MAX:
+    if _NUMERIC_FIELD.search(name) and _INTEGER.fullmatch(value) and to_int(value, minimum=-INT_MAX) is None:
+        # more than 18 digits, or beyond 32 bits: nothing the database can store
         raise ServiceError(f"Giá trị của '{name[:40]}' ngoài khoảng cho phép", code="out_of_range", status=400)
 
 

@@ -28,6 +28,7 @@ from tracker.models import CLERK
 from tracker.models import Notification
 from tracker.models import Task
 from tracker.models import User
+from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -131,7 +132,7 @@ def outbox():
     if status and status not in STATUS_LABELS:
         abort(400)
     try:
-        page = max(int(request.args.get("page", 1)), 1)
+        page = inputs.to_int(request.args.get("page"), 1, minimum=1)
     except ValueError:
         page = 1
     counts = sender.outbox_counts(db.get_bind())

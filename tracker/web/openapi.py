@@ -46,7 +46,8 @@ def openapi_document() -> dict:
             "urgent": {"type": "boolean"},
             "state": {"type": "string", "enum": list(TASK_STATUSES), "description": "Trạng thái xử lý"},
             "state_label": {"type": "string"},
-            "deadline_state": {"type": "string", "enum": list(STATES)},
+            "deadline_state": {"type": ["string", "null"], "enum": [*STATES, None],
+                               "description": "null khi nhiệm vụ đã hủy (da_huy)"},
             "progress": {"type": "integer", "minimum": 0, "maximum": 100},
             "result_note": {"type": ["string", "null"]},
             "completed_on": {"type": ["string", "null"], "format": "date"},
@@ -61,7 +62,14 @@ def openapi_document() -> dict:
             "kind": {"type": "string", "enum": list(DIRECTIVE_KINDS)}, "title": {"type": "string"},
             "issuer": {"type": ["string", "null"]}, "signer": {"type": ["string", "null"]},
             "issued": {"type": ["string", "null"], "format": "date"},
-            "state": {"type": "string", "enum": ["draft", "published"]}, "version": {"type": "integer"},
+            "state": {"type": "string", "enum": ["draft", "published", "thu_hoi", "thay_the"],
+                      "description": "draft: bản nháp; published: đã ban hành; thu_hoi: đã thu hồi; "
+                                     "thay_the: đã được thay thế (xem replaced_by)"},
+            "replaced_by": {"type": ["integer", "null"], "description": "Văn bản thay thế (khi state = thay_the)"},
+            "duplicate_of": {"type": ["integer", "null"],
+                             "description": "Chỉ khi tạo bản nháp: văn bản đã ban hành sớm nhất trùng số/ký hiệu và "
+                                            "cơ quan ban hành, hoặc gần như cùng nội dung; null nếu không trùng"},
+            "version": {"type": "integer"},
             "tasks": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Task"},
                                                            {"$ref": "#/components/schemas/DraftTask"}]}},
         },
@@ -77,6 +85,9 @@ def openapi_document() -> dict:
             "deadline_text": {"type": ["string", "null"]}, "recurrence": {"type": ["string", "null"]},
             "urgent": {"type": "boolean"}, "start": {"type": ["integer", "null"]}, "end": {"type": ["integer", "null"]},
             "confidence": {"type": ["number", "null"]}, "reasons": {"type": "array", "items": {"type": "string"}},
+            "expanded_count": {"type": "integer", "readOnly": True,
+                               "description": "Số nhiệm vụ dòng này tạo ra khi ban hành (nhóm đơn vị được tách "
+                                              "thành từng đơn vị thành viên)"},
         },
     }
     int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731
@@ -112,17 +123,26 @@ def openapi_document() -> dict:
             "/api/v1/directives/{id}/publish": {"post": {
                 "summary": "Ban hành bản nháp: tạo tất cả nhiệm vụ hoặc không tạo gì",
                 "parameters": [id_param("id")],
+                "description": "409 `duplicate` (kèm `duplicate_of`) khi văn bản trùng một văn bản đã ban hành mà "
+                               "chưa gửi `confirm_duplicate: true`; 422 `issued_required` khi chưa có ngày ban hành.",
                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"tasks": {"type": "array", "items": {
-                        "$ref": "#/components/schemas/DraftTask"}}}}}}},
+                    "type": "object", "properties": {
+                        "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/DraftTask"}},
+                        "confirm_duplicate": {"type": "boolean", "default": False,
+                                              "description": "Xác nhận ban hành dù trùng văn bản đã có"},
+                        "issued": {"type": "string", "format": "date",
+                                   "description": "Ngày ban hành (bắt buộc nếu văn bản chưa có)"}}}}}},
                 "responses": {**_ok("Directive", "Đã ban hành", "201"), **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/tasks": {"get": {
                 "summary": "Danh sách nhiệm vụ được phép xem, sắp theo hạn",
                 "parameters": [
                     int_param("unit", "Đơn vị chủ trì (id)"),
-                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)},
+                    {"name": "deadline_state", "in": "query", "schema": {"type": "string", "enum": list(STATES)},
                      "description": "Trạng thái theo hạn"},
+                    {"name": "state", "in": "query", "deprecated": True,
+                     "schema": {"type": "string", "enum": list(STATES)},
+                     "description": "Tên cũ của deadline_state (không dùng cùng lúc với deadline_state: 422)"},
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(TASK_STATUSES)},
                      "description": "Trạng thái xử lý"},
                     int_param("directive", "Văn bản (id)"),
@@ -137,17 +157,89 @@ def openapi_document() -> dict:
                 "get": {"summary": "Một nhiệm vụ", "parameters": [id_param("id")],
                         "responses": {**_ok("Task"), **_errors("401", "404")}},
                 "patch": {
-                    "summary": "Cập nhật trạng thái, tiến độ, ghi chú (kèm version)",
+                    "summary": "Cập nhật trạng thái, tiến độ, ghi chú (đơn vị); điều chỉnh nhiệm vụ (Văn phòng)",
+                    "description": "Các trường điều chỉnh (lead_unit_id, co_unit_ids, action, deadline, recurrence) "
+                                   "chỉ dành cho Văn phòng và quản trị (người khác: 403) và cần `reason` "
+                                   "(thiếu: 422 `reason_required`). Nhiệm vụ đã hoàn thành hoặc đã hủy: đơn vị "
+                                   "gửi state/progress/note nhận 409 `closed`.",
                     "parameters": [id_param("id")],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["version"], "properties": {
                             "state": {"type": "string", "enum": ["chua_thuc_hien", "dang_thuc_hien", "cho_xac_nhan", "tam_dung"]},
                             "progress": {"type": "integer", "minimum": 0, "maximum": 100},
                             "note": {"type": "string", "maxLength": 5000},
+                            "lead_unit_id": {"type": "integer", "description": "Đơn vị chủ trì mới"},
+                            "co_unit_ids": {"type": "array", "items": {"type": "integer"}},
+                            "action": {"type": "string", "maxLength": 5000},
+                            "deadline": {"type": ["string", "null"], "format": "date",
+                                         "description": "YYYY-MM-DD; thay cả cụm từ thời hạn"},
+                            "recurrence": {"type": ["string", "null"]},
+                            "reason": {"type": "string", "maxLength": 2000, "description": "Lý do điều chỉnh"},
                             "version": {"type": "integer"}}}}}},
                     "responses": {**_ok("Task"), **_errors("400", "401", "403", "404", "409", "422")},
                 },
             },
+            "/api/v1/tasks/{id}/cancel": {"post": {
+                "summary": "Hủy nhiệm vụ (Văn phòng): state = da_huy, deadline_state = null, không tính vào số liệu",
+                "parameters": [id_param("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "maxLength": 2000}, "version": {"type": "integer"}}}}}},
+                "responses": {**_ok("Task"), **_errors("400", "401", "403", "404", "409", "422")},
+            }},
+            "/api/v1/tasks/{id}/reopen": {"post": {
+                "summary": "Mở lại nhiệm vụ đã hoàn thành hoặc đã hủy (Văn phòng): state = dang_thuc_hien",
+                "parameters": [id_param("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "maxLength": 2000}, "version": {"type": "integer"}}}}}},
+                "responses": {**_ok("Task"), **_errors("400", "401", "403", "404", "409", "422")},
+            }},
+            "/api/v1/tasks/{id}/confirm": {"post": {
+                "summary": "Xác nhận hoàn thành (Văn phòng); các đề nghị gia hạn đang chờ tự hủy",
+                "parameters": [id_param("id")],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"version": {"type": "integer"}}}}}},
+                "responses": {**_ok("Task"), **_errors("400", "401", "403", "404", "409")},
+            }},
+            "/api/v1/tasks/{id}/return": {"post": {
+                "summary": "Trả lại nhiệm vụ báo hoàn thành (Văn phòng), kèm lý do",
+                "parameters": [id_param("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "maxLength": 2000}, "version": {"type": "integer"}}}}}},
+                "responses": {**_ok("Task"), **_errors("400", "401", "403", "404", "409", "422")},
+            }},
+            "/api/v1/tasks/{id}/extensions": {"post": {
+                "summary": "Đề nghị gia hạn (đơn vị chủ trì)",
+                "parameters": [id_param("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["date", "reason"], "properties": {
+                        "date": {"type": "string", "description": "Hạn mới: YYYY-MM-DD hoặc DD/MM/YYYY"},
+                        "reason": {"type": "string", "maxLength": 2000}}}}}},
+                "responses": {**_ok("Extension", "Đã gửi đề nghị", "201"),
+                              **_errors("400", "401", "403", "404", "409", "422")},
+            }},
+            "/api/v1/extensions/{id}/decide": {"post": {
+                "summary": "Quyết định gia hạn: duyệt (có thể cho hạn khác) hoặc từ chối; nhiệm vụ đã đóng: 409",
+                "parameters": [id_param("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["decision"], "properties": {
+                        "decision": {"type": "string", "enum": ["approve", "reject"]},
+                        "date": {"type": "string", "description": "Hạn được duyệt (mặc định: hạn đơn vị đề nghị)"},
+                        "note": {"type": "string", "maxLength": 2000, "description": "Ý kiến, hiển thị cho đơn vị"}}}}}},
+                "responses": {**_ok("Extension"), **_errors("400", "401", "403", "404", "409", "422")},
+            }},
+            "/api/v1/directives/{id}/withdraw": {"post": {
+                "summary": "Thu hồi văn bản (thu_hoi) hoặc đánh dấu đã được thay thế (thay_the, kèm replaced_by); "
+                           "hủy các nhiệm vụ chưa hoàn thành; bản nháp: 409",
+                "parameters": [id_param("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "maxLength": 2000},
+                        "replaced_by": {"type": ["integer", "null"], "description": "Văn bản thay thế (đã ban hành)"}}}}}},
+                "responses": {**_ok("Directive"), **_errors("400", "401", "403", "404", "409", "422")},
+            }},
             "/api/v1/units": {"get": {
                 "summary": "Danh mục đơn vị",
                 "responses": {"200": {"description": "Thành công", "content": {"application/json": {"schema": {
@@ -169,7 +261,8 @@ def openapi_document() -> dict:
                     {"name": "q", "in": "query", "schema": {"type": "string"}},
                 ],
                 "responses": {"200": {"description": "Số liệu theo đơn vị: hoàn thành đúng hạn, hoàn thành quá hạn, "
-                                                     "chưa hoàn thành trong hạn, chưa hoàn thành quá hạn"},
+                                                     "chưa hoàn thành trong hạn, chưa hoàn thành quá hạn; "
+                                                     "`excluded: {\"da_huy\": n}` là số nhiệm vụ đã hủy không tính"},
                               **_errors("400", "401", "403", "422")},
             }},
             "/api/v1/openapi.json": {"get": {"summary": "Tài liệu này", "security": [],
@@ -188,6 +281,14 @@ def openapi_document() -> dict:
                     "short_name": {"type": ["string", "null"]}, "kind": {"type": "string"},
                     "aliases": {"type": "array", "items": {"type": "string"}}}},
                 "Task": task_schema,
+                "Extension": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "task_id": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["pending", "approved", "rejected", "cancelled"]},
+                    "old_deadline": {"type": ["string", "null"], "format": "date"},
+                    "requested_date": {"type": "string", "format": "date"},
+                    "granted_date": {"type": ["string", "null"], "format": "date"},
+                    "reason": {"type": "string"}, "decision_note": {"type": ["string", "null"]},
+                    "task": {"$ref": "#/components/schemas/Task"}}},
                 "DraftTask": draft_task,
                 "Directive": directive_schema,
                 "TaskPage": {"type": "object", "properties": {

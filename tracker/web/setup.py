@@ -19,7 +19,11 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from tracker import deadline_state
+from tracker.vocab import role_can
 from tracker.models import DIRECTIVE_KINDS
+from tracker.models import DIRECTIVE_STATES
+from tracker.web.labels import reason_label
+from tracker.web.labels import recurrence_label
 from tracker.models import ROLE_LABELS
 from tracker.models import TASK_STATUSES
 from tracker.models import UNIT_KIND_LABELS
@@ -87,7 +91,9 @@ def _fmt_datetime(value) -> str:
     return _fmt_date(value)
 
 
-def _state_badge(state: str) -> Markup:
+def _state_badge(state: str | None) -> Markup:
+    if state is None:  # a cancelled task has no deadline state
+        return Markup('<span class="badge st-huy">Đã hủy</span>')
     label = deadline_state.LABELS.get(state, state)
     return Markup('<span class="badge st-{}">{}</span>').format(escape(state), label)
 
@@ -183,18 +189,28 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         vndate=_fmt_date,
         vndatetime=_fmt_datetime,
-        state_label=lambda s: deadline_state.LABELS.get(s, s or ""),
+        state_label=lambda s: deadline_state.LABELS.get(s, s or "") if s is not None else "Đã hủy",
         state_badge=_state_badge,
         status_label=lambda s: TASK_STATUSES.get(s, s or ""),
         status_badge=_status_badge,
         role_label=lambda r: ROLE_LABELS.get(r, r or ""),
         kind_label=lambda k: DIRECTIVE_KINDS.get(k, k or ""),
         unit_kind_label=lambda k: UNIT_KIND_LABELS.get(k, k or ""),
+        directive_state_label=lambda s: DIRECTIVE_STATES.get(s, s or ""),
+        reason_label=reason_label,
+        recurrence_label=recurrence_label,
     )
 
     app.jinja_env.globals.update(DEADLINE_LABELS=deadline_state.LABELS, TASK_STATUSES=TASK_STATUSES,
                                  DIRECTIVE_KINDS=DIRECTIVE_KINDS, ROLE_LABELS=ROLE_LABELS,
                                  url_map_endpoints=app.view_functions)
+
+    def can(permission: str) -> bool:
+        """In templates: may the signed-in user do `permission` (a key of vocab.PERMISSIONS)?"""
+        user = g.get("user")
+        return user is not None and role_can(user.role, permission)
+
+    app.jinja_env.globals["can"] = can
 
     @app.context_processor
     def _globals():

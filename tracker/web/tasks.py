@@ -31,7 +31,8 @@ from tracker.services import ServiceError
 from tracker.services import permissions
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
-from tracker.services.directives import parse_iso_date
+from tracker.services import inputs
+from tracker.services.dates import parse_user_date
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -46,17 +47,11 @@ def _due_soon() -> int:
 
 
 def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return inputs.to_int(request.args.get("page"), 1, minimum=1)
 
 
 def _int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    return inputs.to_int(value, minimum=-inputs.INT_MAX)
 
 
 def _listing(template: str, query: dict, **context):
@@ -135,21 +130,44 @@ def _detail_context(task: Task) -> dict:
                                    .order_by(Task.deadline)).all()
     pending = next((r for r in requests_ if r.status == "pending"), None)
     is_lead = permissions.is_lead(user, task)
+    closed = task.status in task_service.CLOSED
+    office = user.role in ("clerk", "admin")
     return {
         "task": task, "directive": directive, "lead": lead, "co_units": co_units, "events": events,
         "ext_requests": requests_, "attachments": attachments, "names": names, "occurrences": occurrences,
         "state": deadline_state(task.deadline, task.status, task.completed_on, today, _due_soon()),
         "today": today, "pending_request": pending,
-        "can_update": is_lead and task.status != "hoan_thanh",
-        "can_note": permissions.can_add_note(session, user, task),
+        "can_update": is_lead and not closed,
+        "can_note": permissions.can_add_note(session, user, task) and (office or not closed),
         "can_confirm": permissions.can_confirm(user) and task.status == "cho_xac_nhan",
-        "can_request_extension": is_lead and task.status != "hoan_thanh" and pending is None,
-        "can_decide": permissions.can_decide_extension(user) and pending is not None,
+        "can_request_extension": is_lead and not closed and pending is None,
+        "can_decide": permissions.can_decide_extension(user) and pending is not None and not closed,
+        "can_correct": office and task.status != "da_huy",
+        "can_cancel": office and not closed,
+        "can_reopen": office and closed,
+        "closed": closed,
+        "deadline_history": _deadline_history(task, events, requests_),
+        "all_units": session.exec(select(Unit.id, Unit.name).where(Unit.active == True, Unit.kind != "group")  # noqa: E712
+                                  .order_by(Unit.name)).all() if office else [],
         "lead_statuses": [(s, TASK_STATUSES[s]) for s in task_service.LEAD_SETTABLE],
         "source_span": (directive.source_text[task.source_start:task.source_end]
                         if directive and task.source_start is not None and task.source_end is not None else ""),
         "max_upload_mb": current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
     }
+
+
+DEADLINE_EVENTS = ("deadline", "corrected_deadline")
+
+
+def _deadline_history(task: Task, events, requests_) -> list[dict]:
+    """The original deadline, then each change (extension or correction) with who and why."""
+    changes = [e for e in events if e.kind in DEADLINE_EVENTS]
+    original = changes[0].old_value if changes else (task.deadline.strftime("%d/%m/%Y") if task.deadline else "")
+    out = [{"what": "Hạn ban đầu", "date": original or "không có hạn", "actor_id": None, "at": None, "note": None}]
+    for e in changes:
+        out.append({"what": "Gia hạn" if e.kind == "deadline" else "Điều chỉnh hạn", "date": e.new_value or "",
+                    "actor_id": e.actor_id, "at": e.at, "note": e.note})
+    return out
 
 
 def _render_detail(task: Task, error: str | None = None, status: int = 200, form: dict | None = None):
@@ -209,10 +227,9 @@ def update(task_id: int):
         progress_raw = (request.form.get("progress") or "").strip()
         progress = None
         if progress_raw:
-            try:
-                progress = int(progress_raw)
-            except ValueError:
-                raise ServiceError("Tiến độ phải là số nguyên từ 0 đến 100", code="invalid_progress", status=422) from None
+            progress = inputs.to_int(progress_raw, minimum=-inputs.INT_MAX)
+            if progress is None:
+                raise ServiceError("Tiến độ phải là số nguyên từ 0 đến 100", code="invalid_progress", status=422)
             if progress == task.progress:
                 progress = None
         note = request.form.get("note") or None
@@ -276,7 +293,7 @@ def request_extension(task_id: int):
     session = get_session()
     try:
         _load(task_id)
-        new_date = parse_iso_date(request.form.get("new_date"), "hạn mới")
+        new_date = parse_user_date(request.form.get("new_date"), "hạn mới", today=local_today())
         if new_date is None:
             raise ServiceError("Cần chọn hạn mới", code="invalid_date", status=422)
         task_service.request_extension(session, current_user(), task_id, new_date=new_date,
@@ -300,13 +317,96 @@ def decide_extension(request_id: int):
     if decision not in ("approve", "reject"):
         return _refused(task_id, ServiceError("Quyết định không hợp lệ", status=400))
     try:
+        granted = None
+        if decision == "approve" and (request.form.get("granted_date") or "").strip():
+            granted = parse_user_date(request.form.get("granted_date"), "hạn được duyệt", today=local_today())
         task_service.decide_extension(session, current_user(), request_id, approve=decision == "approve",
-                                      note=request.form.get("note"))
+                                      note=request.form.get("note"), granted_date=granted)
         session.commit()
     except ServiceError as exc:
         return _refused(task_id, exc)
     flash("Đã duyệt gia hạn." if decision == "approve" else "Đã từ chối gia hạn.", "success")
     return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+# --- the office's control of a published task (tracker.services.office) ---------------
+
+def _office_action(task_id: int, run, done: str):
+    session = get_session()
+    try:
+        _load(task_id)
+        run(session)
+        session.commit()
+    except ServiceError as exc:
+        return _refused(task_id, exc)
+    flash(done, "success")
+    return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+def _correction_from_form(task: Task):
+    """What the correction form changes (fields left as they are change nothing)."""
+    from tracker.services import office
+
+    change = office.Correction()
+    form = request.form
+    lead = _int_or_none(form.get("lead_unit_id"))
+    if lead is not None and lead != task.lead_unit_id:
+        change.lead_unit_id = lead
+    if "co_unit_ids_sent" in form:
+        wanted = sorted({i for i in (_int_or_none(v) for v in form.getlist("co_unit_ids")) if i is not None})
+        current = sorted(permissions.co_unit_ids(get_session(), task))
+        if wanted != current:
+            change.co_unit_ids = wanted
+    action = (form.get("action") or "").strip()
+    if action and action != task.action:
+        change.action = action
+    if "deadline" in form:
+        raw = (form.get("deadline") or "").strip()
+        if not raw:
+            change.clear_deadline = task.deadline is not None
+        else:
+            new = parse_user_date(raw, "hạn mới", today=local_today())
+            if new != task.deadline:
+                change.deadline = new
+    if "recurrence" in form:
+        rec = (form.get("recurrence") or "").strip()
+        if not rec:
+            change.clear_recurrence = task.recurrence is not None
+        elif rec != (task.recurrence or ""):
+            change.recurrence = rec
+    return change
+
+
+@bp.post("/tasks/<int:task_id>/correct")
+@role_required("clerk", "admin")
+def correct(task_id: int):
+    from tracker.services import office
+
+    def run(session):
+        task = _load(task_id)
+        office.correct_task(session, current_user(), task_id, _correction_from_form(task), version=_form_version(),
+                            reason=request.form.get("reason", ""))
+    return _office_action(task_id, run, "Đã điều chỉnh nhiệm vụ; các đơn vị liên quan đã được thông báo.")
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@role_required("clerk", "admin")
+def cancel(task_id: int):
+    from tracker.services import office
+
+    return _office_action(task_id, lambda s: office.cancel_task(
+        s, current_user(), task_id, reason=request.form.get("reason", ""), version=_form_version()),
+        "Đã hủy nhiệm vụ; nhiệm vụ không còn được tính vào số liệu và nhắc việc.")
+
+
+@bp.post("/tasks/<int:task_id>/reopen")
+@role_required("clerk", "admin")
+def reopen(task_id: int):
+    from tracker.services import office
+
+    return _office_action(task_id, lambda s: office.reopen_task(
+        s, current_user(), task_id, reason=request.form.get("reason", ""), version=_form_version()),
+        "Đã mở lại nhiệm vụ; đơn vị có thể cập nhật tiếp.")
 
 
 @bp.get("/attachments/<int:attachment_id>")

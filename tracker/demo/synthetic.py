@@ -538,6 +538,12 @@ def _task_row(rng, tid, did, lead, co, unit_name, action, deadline, deadline_tex
     elif status == "tam_dung":
         history.append(("status", "unit", _at(min(started + timedelta(days=5), today), rng), "dang_thuc_hien",
                         "tam_dung", "Tạm dừng chờ chủ trương"))
+    if status in OPEN_STATUSES and r >= 0.985:  # a few tasks the office cancelled (no extra draw:
+        # the rest of the data stays what the same seed always gave)
+        cancelled = datetime.combine(min(started + timedelta(days=7), today), dtime(10, 0), VN_TZ)
+        history.append(("status", "clerk", cancelled.astimezone(timezone.utc), status, "da_huy",
+                        "Hủy: nội dung đã được thay thế bởi văn bản mới"))
+        status = "da_huy"
     # every change bumped the version once (an approved extension moved the deadline too)
     version += len(history) + (1 if ext is not None and ext[0] == "approved" else 0)
     history.sort(key=lambda h: h[2])
@@ -588,9 +594,3 @@ def generate_command(n_tasks, n_units, n_directives, seed, today_str):
     click.echo("Trạng thái: " + ", ".join(f"{k} {v}" for k, v in report.by_status.items()))
     click.echo(f"Tài khoản: {LOGIN_PREFIX}admin, {LOGIN_PREFIX}vanphong1, {LOGIN_PREFIX}lanhdao1, "
                f"{LOGIN_PREFIX}u<id>.truong, {LOGIN_PREFIX}u<id>.cb1 (mật khẩu {DEMO_PASSWORD}).")
-
-
-def register_cli(app):
-    from tracker.cli import demo_cli
-
-    demo_cli.add_command(generate_command)
