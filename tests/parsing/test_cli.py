@@ -6,7 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TASK_KEYS = {"owner", "unit", "co_owners", "action", "deadline", "deadline_text", "recurrence", "urgent",
-             "start", "end", "confidence", "reasons"}
+             "start", "end", "confidence", "reasons",
+             "reason_texts", "warnings"}  # issue #13 added the last two
 TEXT = ("Cà Mau, ngày 12 tháng 01 năm 2022\r\n\r\n1. Giao Sở Y tế chủ trì, phối hợp với Công an tỉnh kiểm tra "
         "an toàn thực phẩm, hoàn thành trước ngày 25/01/2022.\r\n2. Sở KH\u00a0&\u00a0ĐT tổng hợp, báo cáo "
         "trước ngày 20 hằng tháng.\r\n")
@@ -70,3 +71,15 @@ def test_bad_issued_date(tmp_path):
     f.write_text(TEXT, encoding="utf-8")
     r = run(f, "--issued", "12/01/2022")
     assert r.returncode == 2
+
+
+def test_reason_texts_and_warnings_speak_vietnamese():
+    from tracker.parsing import parse_directive
+    r = parse_directive("1. Giao UBND thành phố Hà Tĩnh rà soát các dự án, hoàn thành trước ngày 31/02/2026.",
+                        issued="2025-11-20")
+    t = r["tasks"][0]
+    assert t["owner"] == "UBND thành phố Hà Tĩnh" and t["unit"] is None   # never mapped to "UBND tỉnh"
+    assert "cơ quan không có trong danh mục" in t["reason_texts"]
+    assert all(":" not in x or not x.split(":")[0].isascii() for x in t["reason_texts"])  # no rule codes
+    assert "ngày không có thật: 31/02/2026" in t["warnings"]
+    assert any("không có trong danh mục" in w for w in t["warnings"])

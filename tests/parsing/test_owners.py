@@ -318,3 +318,20 @@ def test_heading_with_a_qualifier():
     text = ("5. Các chủ rừng là tổ chức (các Ban quản lý rừng phòng hộ, các Công ty lâm nghiệp)\n"
             "- Tiếp tục kiểm tra, rà soát diện tích rừng bị lấn chiếm.")
     assert only(text)["owner"] == "Các chủ rừng"
+
+
+def test_tone_mark_variants_read_alike_and_come_out_as_written():
+    # "Uỷ ban" / "Ủy ban", "Đảng uỷ": one spelling for matching, the source's spelling in the output
+    text = "1. Giao Uỷ ban nhân dân tỉnh phối hợp với Đảng uỷ xã rà soát công tác văn hoá, hoàn thành trước ngày 15/12/2025."
+    from tracker.parsing import parse_directive
+    got = parse_directive(text, issued="2025-11-20")["tasks"]
+    assert [t["owner"] for t in got] == ["Uỷ ban nhân dân tỉnh"]
+    assert got[0]["deadline"] == "2025-12-15"
+
+
+def test_unify_tones_keeps_length_and_spares_qu():
+    from tracker.parsing.normalize import normalize
+    src = "Uỷ ban, thuỷ lợi, hoá chất, quý I, hoàn thành, HOÁ"
+    n = normalize(src)
+    assert n.text == "Ủy ban, thủy lợi, hóa chất, quý I, hoàn thành, HÓA"
+    assert len(n.text) == len(src)

@@ -18,11 +18,12 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
+from .deadlines import DeadlineHit
 from .gate import keep_tasks
 from .header import parse_header
 from .normalize import normalize
 from .owners import _HEADS as _AGENCY_HEADS
-from .owners import _PERSON_HEADS, _is_predicate, find_agencies, scan_agency, split_agency_list
+from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry
 from .result import TaskDraft, deadline_in, deadlines_of, to_contract
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
@@ -32,20 +33,26 @@ from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joi
 _NONTASK_SECTION = re.compile(
     r"^(?:MỤC ĐÍCH|MỤC TIÊU|YÊU CẦU|QUAN ĐIỂM|ĐÁNH GIÁ|KẾT QUẢ|TÌNH HÌNH|BỐI CẢNH|CHỈ TIÊU|"
     r"PHẠM VI|ĐỐI TƯỢNG|CĂN CỨ|SỰ CẦN THIẾT|NGUYÊN TẮC|THỰC TRẠNG|Mục đích|Mục tiêu|Yêu cầu\b|Quan điểm|Đánh giá|"
-    r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng)")
+    r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng"
+    # a procedure: who appraises what in a dossier ("Trách nhiệm phối hợp trong công tác thẩm định ...")
+    r"|(?:Trách nhiệm|Nội dung|Quy trình|Trình tự)\b[^.]{0,80}\bthẩm định\b)")
 _STOP_SECTION = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
 _RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
-_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,100}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
+# The heading of an appendix ("PHỤ LỤC I", "Phụ lục:", "DANH MỤC THỦ TỤC HÀNH CHÍNH ..."): from there
+# on the document holds data (procedure lists, statistics, company lists); only the rows of a task
+# table (a header naming the task and its lead) assign anything.
+_APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
+_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
 _ATTR = re.compile(
-    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)|Chủ trì(?:\s+thực hiện)?)"
-    r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp|Phối hợp(?:\s+thực hiện)?)"
+    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|Chủ trì(?:\s+thực hiện)?)"
+    r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp(?:\s+thực hiện)?|Phối hợp(?:\s+thực hiện)?)"
     r"|(?P<time>Thời (?:gian|hạn)(?:\s+(?:thực hiện|hoàn thành|báo cáo))?|Tiến độ(?:\s+thực hiện)?)"
     r"|(?P<other>Sản phẩm|Kết quả đầu ra|Kinh phí|Nguồn kinh phí|Hình thức))\s*:\s*", re.I)
 _TASK_LABEL = re.compile(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
 _TOPIC_PREFIX = re.compile(r"^(?:(?:Về|Đối với)\s[^:]{2,400}?|[^:.;]{2,90}):\s+(?=\S)")
 _INLINE_ATTR = re.compile(
-    r"(?:^|[.;]\s*)(?P<key>Chủ trì|Cơ quan chủ trì|Đơn vị chủ trì|[Pp]hối hợp|Cơ quan phối hợp|Đơn vị phối hợp|"
-    r"Thời gian(?: hoàn thành| thực hiện)?|Thời hạn(?: hoàn thành)?)\s*:\s*")
+    r"(?:^|[.;]\s*)(?P<key>[Cc]hủ trì|[Cc]ơ quan chủ trì|[Đđ]ơn vị chủ trì|[Pp]hối hợp|[Cc]ơ quan phối hợp|[Đđ]ơn vị phối hợp|"
+    r"[Tt]hời gian(?: hoàn thành| thực hiện)?|[Tt]hời hạn(?: hoàn thành)?)\s*:\s*")
 _PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
 _END_PUNCT = re.compile(r"[.;!?]")
 _LIST_INTRO = re.compile(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
@@ -57,7 +64,8 @@ _DIRECTIVE_LIST = re.compile(
 _STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
 # A list intro that hands over tasks ("... khẩn trương triển khai các nội dung sau:"), not one that
 # notes orientations ("trong đó lưu ý một số nội dung trọng tâm sau:").
-_EXEC_LIST = re.compile(r"(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
+_EXEC_LIST = re.compile(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
+                        r"|(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,300}?,\s*(?:một số|các|những) (?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b)"
                         r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
 # "... các nhiệm vụ trọng tâm sau:" lists orientations: the intro itself is the task.
 _ORIENTATION_LIST = re.compile(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]{0,200}:\s*$")
@@ -114,6 +122,9 @@ class _Heading:
     co_owners: list[str] = field(default_factory=list)
     nontask: bool = False
     intro: bool = False   # an unlabeled list intro ("X ... triển khai các nội dung sau:")
+    hit: object = None    # a deadline the intro sets for its items ("..., hoàn thành trong tháng 11 năm 2025, cụ thể:")
+    intro_task: object = None   # the intro's own task, dropped if its items name owners of their own
+    count: int = 0              # number of tasks when the heading was opened
 
 
 @dataclass
@@ -155,18 +166,26 @@ class _Walker:
         self.table_cols: dict[str, int] | None = None
         self.last_owner: str | None = None
         self.stopped = False
+        self.appendix = False       # inside an appendix: only task-table rows count
+        self.table_rows = 0         # rows read in the current table (0: not in a table)
         self.in_addressees = False
         self.pending: tuple[Block, int] | None = None   # a content block that gave no task
         self.recent: list[TaskDraft] = []                   # tasks of the last content block
         self.intro: tuple[TaskDraft, int] | None = None     # an intro task, dropped if its list names owners
         self.central = False                            # issued by the Government or a ministry
+        self.next_rank = 99                             # rank of the next labelled line (99: none)
+        self.appendix_ref = None                        # deadline of the body item that cites the appendix
 
     # -- structure -------------------------------------------------------
     def run(self) -> None:
-        for blk in blocks(self.t):
+        blks = blocks(self.t)
+        for k, blk in enumerate(blks):
             if self.intro is not None and blk.label and blk.rank <= 1:
                 self.close_intro()
+            # the rank of the next labelled line: a short line with items under it is a heading
+            self.next_rank = blks[k + 1].rank if k + 1 < len(blks) and blks[k + 1].label else 99
             self.visit(blk)
+        self.pop_to(-1)   # close the headings still open at the end
         self.close_intro()
 
     def close_intro(self) -> None:
@@ -186,6 +205,19 @@ class _Walker:
         self.headings = [h for h in self.headings if not h.intro]
         self.tasks = [x for x in self.tasks if "intro_list" not in x.reasons]
 
+    def close_heading(self, head: _Heading) -> None:
+        """ "b) Các Bộ: Tài chính, Y tế ... khẩn trương khắc phục ..., cụ thể:" over "(1) Bộ Tài chính ...",
+        "(2) Bộ Y tế ...": items that name owners of their own make the intro a preamble, not a task."""
+        task = head.intro_task
+        if task is None or task not in self.tasks:
+            return
+        later = [x for x in self.tasks[head.count:] if x.owner and not {"agency_heading", "intro_list"} & set(x.reasons)]
+        intro_text = self.t[task.start:task.end]
+        # the items share out the bodies the intro lists ("Các Bộ: Tài chính, Y tế" -> "(2) Bộ Y tế ...")
+        if later and any(x.owner != task.owner for x in later) and all(
+                x.owner.split(" ", 1)[-1] in intro_text for x in later):
+            self.tasks.remove(task)
+
     def inherited(self) -> _Heading | None:
         for h in reversed(self.headings):
             if h.owner:
@@ -197,13 +229,25 @@ class _Walker:
 
     def pop_to(self, rank: int) -> None:
         while self.headings and self.headings[-1].rank >= rank:
-            self.headings.pop()
+            self.close_heading(self.headings.pop())
         if self.group and self.group.rank >= rank:
             self.group = None
 
     def visit(self, blk: Block) -> None:
         t = self.t
         body = blk.text
+        if blk.cells is None and _FILLER.fullmatch(body):
+            return   # "…......": a page-break filler, inside a table as anywhere
+        if blk.cells is None and "|" not in body:
+            self.table_rows = 0   # "I | KIỆN TOÀN ...": a section row inside the table keeps it going
+        if blk.label is None and _APPENDIX.match(body):
+            self.appendix = True
+            self.stopped = False
+            self.headings = []
+            self.group = None
+            return
+        if self.appendix and blk.cells is None:
+            return
         if self.stopped:
             if _RESUME_SECTION.match(body) or blk.cells:
                 self.stopped = False
@@ -215,6 +259,13 @@ class _Walker:
             return
         if _ADDRESSEES.match(body):
             self.in_addressees = True
+            glued = _GLUED_BODY.search(body, 10) if len(body) > 200 else None
+            if glued:
+                # "Kính gửi: Các đồng chí Bộ trưởng ... Thực hiện Kết luận số ...": the first paragraph
+                # was glued to the addressee line; read it as a paragraph of its own
+                self.in_addressees = False
+                a = blk.start + glued.start() + 1
+                self.visit(Block(a, blk.end, a, None, 9, t[a:blk.end]))
             return
         if self.in_addressees:
             # the addressees are "- " / "+ " bullets or short lines; a paragraph starts the body
@@ -277,10 +328,26 @@ class _Walker:
         bare = self.is_bare_assignment(blk)
         if body.endswith(":") or bare:
             end = blk.end - 1 if body.endswith(":") else blk.end
-            asg = find_assignment(t, blk.start, end)
+            # the intro is the paragraph's last sentence ("Trẻ em ... . Để làm tốt việc này, yêu cầu X ... sau:")
+            sents_ = sentences(t, blk.start, end) if body.endswith(":") else []
+            intro_start = sents_[-1][0] if sents_ else blk.start
+            asg = find_assignment(t, intro_start, end) or (find_assignment(t, blk.start, end) if intro_start > blk.start else None)
             if blk.label or bare:
-                self.headings.append(_Heading(self.child_rank(blk), asg.owner if asg else None,
-                                              asg.co_owners if asg else []))
+                head = _Heading(self.child_rank(blk), asg.owner if asg else None, asg.co_owners if asg else [])
+                hit = deadline_in(t, intro_start, blk.end, self.issued) if asg is not None else None
+                own_hit = deadline_in(t, max(intro_start, asg.action_start), blk.end, self.issued) if asg is not None else None
+                if _dated(own_hit) and getattr(own_hit, "deadline", None):
+                    head.hit = own_hit   # a date in the intro's own action, not in a purpose clause before it
+                if asg is not None and asg.owner and not bare and self.intro_has_action(asg, end):
+                    # "1. Bí thư ... và Chủ tịch UBND các tỉnh: ... tiếp tục phân công nhiệm vụ cụ thể ...,
+                    # trong đó tập trung một số nhiệm vụ sau:" - the intro acts, and heads its items
+                    task = TaskDraft(asg.owner, asg.co_owners, intro_start, blk.end, asg.action_start, [asg.rule, "list_intro"], 0.8)
+                    task.hit = hit
+                    task.deadline_span = (intro_start, blk.end)
+                    self.tasks.append(task)
+                    head.intro_task = task
+                head.count = len(self.tasks)
+                self.headings.append(head)
                 return
             if asg is None:
                 return
@@ -313,6 +380,14 @@ class _Walker:
                 start = blk.start + pm.end()
         self.visit_content(blk, start)
 
+    def intro_has_action(self, asg: Assignment, end: int) -> bool:
+        """Does a list intro state an action of its own before "... các nhiệm vụ sau:"?"""
+        tail = self.t[max(asg.action_start, asg.owner_start or 0):end]
+        tail = _INTRO_TAIL.sub("", tail)
+        if re.search(r"\b(?:có trách nhiệm|phải|cần)\s*$", tail):
+            return False   # "Giao X chỉ đạo các đơn vị ... có trách nhiệm:" - the action comes in the items
+        return len(tail.split()) >= 12
+
     def inline_agency_heading(self, blk: Block) -> tuple[str, int] | None:
         """(owner, content start) for "Sở Y tế: <content>" lines."""
         t = self.t
@@ -322,7 +397,14 @@ class _Walker:
         end = joint_end(t, ag, blk.end)
         m = re.compile(r"\s*:\s+(?=\S)").match(t, end, blk.end)
         if not m:
-            return None
+            # "Cục Di sản văn hóa: Chủ trì ...": a name the vocabulary does not cover to its end, then the colon
+            colon = t.find(":", end, min(blk.end, end + 60))
+            if colon == -1 or "\n" in t[end:colon] or re.search(r"[.;,(]", t[end:colon]) or not _names_only(t, end, colon):
+                return None
+            m = re.compile(r"\s*:\s+(?=\S)").match(t, colon, blk.end)
+            if not m:
+                return None
+            return owner_text(Agency(ag.start, colon, t[ag.start:colon].strip(), ag.group)), m.end()
         owner = owner_text(ag) if end == ag.end else t[blk.start:end]
         return owner, m.end()
 
@@ -374,7 +456,12 @@ class _Walker:
             end = nxt.end
         rest = t[end:core_end].strip(" ,;.")
         if rest and not (_HEADING_QUALIFIER.match(rest) and not body.endswith((".", ";"))):
-            return None
+            heads_items = self.next_rank < 99 and self.next_rank > blk.rank and len(body) < 120
+            if not (blk.label and not body.endswith((".", ";")) and (_names_only(t, end, core_end) or heads_items)):
+                return None
+            # "3. Vụ Tổ chức cán bộ", "2. Tiểu ban giúp việc Ban Chỉ đạo 934", "1. Thủ trưởng các cơ quan,
+            # đơn vị được giao nhiệm vụ": a name the vocabulary does not cover to its end, with no verb
+            return _Heading(blk.rank, owner_text(Agency(ag.start, core_end, t[ag.start:core_end].strip(" ,;."), ag.group)))
         owner = owner_text(ag) if end == ag.end else t[first:end]
         return _Heading(blk.rank, owner)
 
@@ -383,18 +470,11 @@ class _Walker:
         t = self.t
         cells = [t[a:b] for a, b in blk.cells]
         low = [c.lower() for c in cells]
-        if any("nhiệm vụ" in c or "nội dung" in c for c in low) and any("chủ trì" in c or "thực hiện" in c for c in low):
-            cols: dict[str, int] = {}
-            for i, c in enumerate(low):
-                if "nhiệm vụ" in c or "nội dung" in c:
-                    cols.setdefault("task", i)
-                elif "phối hợp" in c:
-                    cols.setdefault("co", i)
-                elif "chủ trì" in c or "thực hiện" in c:
-                    cols.setdefault("lead", i)
-                elif "thời" in c or "hạn" in c or "tiến độ" in c:
-                    cols.setdefault("time", i)
-            self.table_cols = cols
+        self.table_rows += 1
+        if self.table_rows == 1:
+            self.table_cols = None   # a new table: its own header (or none: a data table)
+        if self.table_rows <= 2 and _is_task_header(low):
+            self.table_cols = _header_columns(low)
             return
         cols = self.table_cols
         if not cols or "task" not in cols or len(cells) <= cols["task"]:
@@ -414,7 +494,16 @@ class _Walker:
         ta, tb = blk.cells[cols["task"]]
         task = TaskDraft(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9)
         task.hit = deadline_in(t, dspan[0], dspan[1], self.issued)
+        ym = _YEAR_CELL.fullmatch(t, dspan[0], dspan[1]) if "time" in cols else None
+        if task.hit is None and ym:
+            # a bare year in the time column ("2025") is the end of that year
+            task.hit = DeadlineHit(0, dspan[1] - dspan[0], t[dspan[0]:dspan[1]], date(int(ym.group(1)), 12, 31),
+                                   None, False, False, "year_cell")
         task.deadline_span = dspan
+        if "time" not in cols and self.appendix and self.appendix_ref is not None:
+            task.hit = self.appendix_ref
+            task.deadline_span = None
+            task.reasons.append("deadline_inherited")
         self.tasks.append(task)
 
     # -- Kế hoạch attribute lines ------------------------------------------------
@@ -472,6 +561,19 @@ class _Walker:
         before = len(self.tasks)
         self._visit_content(blk, start, explicit_only)
         made = self.tasks[before:]
+        lead = next((h for h in reversed(self.headings) if h.hit is not None), None) if made else None
+        for task in made if lead is not None else ():
+            if not _dated(task.hit):
+                # the lead line's deadline covers the items that set none of their own
+                task.hit = lead.hit
+                task.deadline_span = None
+                task.reasons.append("deadline_inherited")
+        refs = [m.start() for m in _APPENDIX_REF.finditer(self.t, blk.start, blk.end)] if made else []
+        for task in made if refs else ():
+            if _dated(task.hit) and getattr(task.hit, "deadline", None) and any(task.start <= r < task.end for r in refs):
+                # "... xử lý các kiến nghị ... (Phụ lục kèm theo), hoàn thành trước ngày 15/12/2025": the
+                # appendix rows without a time column of their own carry this deadline
+                self.appendix_ref = task.hit
         if made:
             self.recent = made
             self.pending = None
@@ -482,6 +584,8 @@ class _Walker:
     def _visit_content(self, blk: Block, start: int, explicit_only: bool = False) -> None:
         t = self.t
         if not explicit_only and self.visit_inline_plan_item(blk, start):
+            return
+        if self.visit_inline_enumeration(blk, start):
             return
         inh = None if explicit_only else self.inherited()
         sents = sentences(t, start, blk.end)
@@ -510,6 +614,8 @@ class _Walker:
                 asg = None
             if asg is not None and (_is_citizens(asg.owner) or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b))):
                 continue
+            if asg is None and inh is not None and _DATA_ITEM.match(sent):
+                continue   # "Số hộ dân có nhà bị sập ...", "Tổng kinh phí ...": a figure to report, no task
             carried = False
             cm = _CARRY_OVER.match(sent)
             if asg is None and not explicit_only and cm and self.last_owner and _carries(t, a + cm.end(), b):
@@ -600,6 +706,49 @@ class _Walker:
                 out[k] = tasks
         return out
 
+    def visit_inline_enumeration(self, blk: Block, start: int) -> bool:
+        """ "Giao Đảng ủy Chính phủ: (i) Chỉ đạo ...; (ii) Chỉ đạo ...": numbered actions on one line.
+
+        After an owner with no action of its own, each numbered part is a task of that owner (a part
+        that names its own subject keeps it). After a lead with an action, the parts are tasks only
+        when each names its own subject ("...: (1) Thanh tra Chính phủ ban hành ...; (2) Bộ Công an
+        chủ trì ..."); otherwise they enumerate objects ("hoàn thiện các báo cáo: (i) Báo cáo ...")
+        and the line stays one task."""
+        t = self.t
+        marks = list(_INLINE_ENUM.finditer(t, start, blk.end))
+        if len(marks) < 2:
+            return False
+        colon = t.rfind(":", start, marks[0].start() + 1)
+        if colon == -1 or t[colon + 1:marks[0].start()].strip():
+            return False
+        asg = find_assignment(t, start, colon)
+        bare = False
+        if asg is not None and asg.owner and asg.owner_start is not None:
+            tail_from = max(asg.action_start, asg.owner_start + len(asg.owner))
+            bare = bool(_BARE_TAIL.fullmatch(t[tail_from:colon].strip(" ,")))
+        lead_owner = asg.owner if bare else None
+        if lead_owner is None and not bare:
+            inh = self.inherited()
+            lead_owner = inh.owner if inh is not None and asg is None else None
+        parts = []
+        for i, m in enumerate(marks):
+            a = m.end()
+            b = marks[i + 1].start() if i + 1 < len(marks) else blk.end
+            while b > a and t[b - 1] in " ;,":
+                b -= 1
+            own = find_assignment(t, a, b)
+            mine = own is not None and own.owner_start is not None and own.owner_start < a + 40 and own.rule in ("subject", "trigger:giao")
+            parts.append((a, b, own if mine else None))
+        if not bare and not all(own for _, _, own in parts):
+            return False
+        for a, b, own in parts:
+            # "(i) Chỉ đạo Đảng ủy Bộ Y tế ...": the lead's owner directs
+            part = own or Assignment(lead_owner, None, coordinators_in(t, a, b) or (list(asg.co_owners) if asg else []), "inline_enumeration", False, a)
+            for task in self.split_by_deadlines(a, b, part, 0.8, [part.rule, "inline_enumeration"]):
+                self.tasks.append(task)
+        self.last_owner = parts[-1][2].owner if parts[-1][2] else lead_owner
+        return True
+
     def visit_inline_plan_item(self, blk: Block, start: int) -> bool:
         """ "Task. Chủ trì: X; phối hợp: Y. Thời gian hoàn thành: Z." as one task."""
         t = self.t
@@ -674,10 +823,115 @@ class _Walker:
                 task.deadline_span = (ca, cb)
                 out.append(task)
             return out
+        cuts = self.owner_clauses(max(a, asg.action_start), b, asg.owner) if ";" in t[a:b] else []
+        if cuts:
+            # "...; Trên cơ sở đó, Ban Chỉ đạo 389 các bộ, ngành xây dựng kế hoạch ...": a later clause
+            # with a subject of its own is that subject's task
+            out = []
+            bounds = [(a, cuts[0][0], asg)] + [(ca, cuts[i + 1][0] if i + 1 < len(cuts) else b, own) for i, (ca, own) in enumerate(cuts)]
+            for ca, cb, own in bounds:
+                cb = cb - 1 if t[cb - 1:cb] == ";" else cb
+                task = TaskDraft(own.owner, own.co_owners, ca, cb, max(own.action_start, ca),
+                                 list(reasons) + ([] if own is asg else ["clause_subject"]), conf)
+                task.hit = deadline_in(t, ca, cb, self.issued)
+                task.deadline_span = (ca, cb)
+                out.append(task)
+            return out
         task = TaskDraft(asg.owner, asg.co_owners, a, b, max(asg.action_start, a), list(reasons), conf)
         task.hit = deadline_in(t, a, b, self.issued)
         task.deadline_span = (a, b)
         return [task]
+
+    def owner_clauses(self, a: int, b: int, owner: str | None) -> list[tuple[int, Assignment]]:
+        """Clauses after a ";" that open with a new agency subject (after a connective such as
+        "Trên cơ sở đó,"): (clause start, its assignment)."""
+        t = self.t
+        out = []
+        for ca, cb in clauses(t, a, b)[1:]:
+            if ca <= a:
+                continue
+            cm = _CARRY_OVER.match(t, ca, cb)
+            i = cm.end() if cm else ca
+            ag = scan_agency(t, i, cb, allow_semicolon=False)
+            if ag is None or owner_text(ag) == owner:
+                continue
+            asg = find_assignment(t, i, cb)
+            if asg is None or asg.owner_start != ag.start or not asg.rule.startswith("subject"):
+                continue
+            out.append((ca, asg))
+        return out
+
+
+_QUALIFIER_VERB = re.compile(r"\s*(?:được giao(?: nhiệm vụ| chủ trì)?|có liên quan|liên quan|nêu trên|trên địa bàn)\b")
+
+
+def _names_only(t: str, a: int, b: int) -> bool:
+    """No verb in t[a:b] (after a qualifier such as "được giao nhiệm vụ"): the rest of a name."""
+    q = _QUALIFIER_VERB.match(t, a, b)
+    if q:
+        a = q.end()
+    skip_to = a
+    for m in re.finditer(r"\S+", t[a:b]):
+        p = a + m.start()
+        if p < skip_to:
+            continue
+        ag = scan_agency(t, p, b)
+        if ag is not None:
+            skip_to = ag.end   # "Ban Chỉ đạo 934" is a name, not the verb "chỉ đạo"
+            continue
+        if _is_predicate(t, p, b):
+            return False
+    return True
+
+
+# "(i) ", "(ii) ", "(1) " inside a line, after a colon or a clause end
+_INLINE_ENUM = re.compile(r"(?:(?<=[:;.])|(?<=[:;.] ))\((?:[ivx]{1,4}|\d{1,2})\)\s+")
+_BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:các|một số|những)?\s*(?:nhiệm vụ|nội dung|việc)"
+                        r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
+
+
+_GLUED_BODY = re.compile(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|Ngày)\s)")
+_APPENDIX_REF = re.compile(r"\b[Pp]hụ lục\b")
+_DATA_ITEM = re.compile(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|Số lượng)\s")
+_FILLER = re.compile(r"[….\-_*=~\s]{3,}")
+_YEAR_CELL = re.compile(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
+
+
+_INTRO_TAIL = re.compile(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|dưới đây))?\s*$")
+
+
+# Column roles of a task table, read from the header cells: (role, words, weight). A cell takes the
+# role it scores best on; each role goes to its best cell. "Kết quả thực hiện" and "Sản phẩm" are
+# outputs, not the lead; "Tỉnh kiến nghị" loses the task role to "Thông tin đề xuất".
+_COLUMN_WORDS = {
+    "task": (("nhiệm vụ", 5), ("nội dung", 4), ("công việc", 4), ("thông tin đề xuất", 4), ("đề xuất", 3), ("hoạt động", 2), ("kiến nghị", 1)),
+    "lead": (("chủ trì", 5), ("phụ trách", 4), ("xử lý", 3), ("thực hiện", 2), ("phân công", 2), ("đầu mối", 2), ("đơn vị", 1), ("cơ quan", 1)),
+    "co": (("phối hợp", 6),),
+    "time": (("thời gian", 5), ("thời hạn", 5), ("tiến độ", 4), ("hạn", 2)),
+}
+_NOT_A_ROLE = re.compile(r"^(?:kết quả|sản phẩm|ghi chú|người đứng đầu)")
+
+
+def _header_columns(low: list[str]) -> dict[str, int]:
+    """role -> column index of a task table's header row."""
+    best: dict[str, tuple[int, int]] = {}
+    for i, c in enumerate(low):
+        if _NOT_A_ROLE.match(c.strip()):
+            continue
+        scores = {role: max((w for word, w in words if word in c), default=0) for role, words in _COLUMN_WORDS.items()}
+        role = max(scores, key=lambda r: scores[r])
+        if scores[role] and scores[role] > best.get(role, (0, 0))[0]:
+            best[role] = (scores[role], i)
+    return {role: i for role, (_, i) in best.items()}
+
+
+def _is_task_header(low: list[str]) -> bool:
+    """A header row of a task table: one cell names the task, another its lead, and the
+    cells are short labels, not data ("Nội dung chi ... 50 triệu đồng")."""
+    if any(len(c) > 80 or re.search(r"\d{3,}|\d+/\d+", c) for c in low):
+        return False
+    cols = _header_columns(low)
+    return "task" in cols and "lead" in cols
 
 
 _CITIZENS = re.compile(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")
@@ -713,8 +967,9 @@ _TIME_CUE = re.compile(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằn
 _CLOSING = re.compile(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung"
                       r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|Công điện) này))")
 _GENERIC_OWNER = re.compile(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
-_NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi)\b")
-_TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ)\b")
+_NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|ngày))\b")
+# A later sentence that only times the item ("Thời gian ...", "Đảm bảo hoàn thành trong năm 2026.")
+_TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ|(?:[Đđ]ảm bảo|[Bb]ảo đảm) hoàn thành)\b")
 
 
 def _dated(hit) -> bool:
@@ -738,6 +993,9 @@ def _looks_topic(prefix: str) -> bool:
     found = find_agencies(p, 0, len(p))
     if found and found[0].start == 0 and found[-1].end >= len(p) - 2:
         return False  # "Các Bộ, cơ quan: Tài chính, ..." lists owners, it is no topic
+    head = scan_agency(p, 0, len(p))
+    if head is not None and head.end >= len(p) - 2:
+        return False  # "Bộ trưởng các Bộ: Quốc phòng, Công an ..." - heads of the bodies listed
     words = p.split()
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
 

@@ -28,6 +28,8 @@ _SIGNER_TITLES = re.compile(
     r"THỦ TƯỚNG|PHÓ THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|PHÓ GIÁM ĐỐC|BỘ TRƯỞNG, CHỦ NHIỆM|CHỦ NHIỆM|"
     r"ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)[^\n]*)$")
 _PERSON_NAME = re.compile(r"\s*\n\s*(?:\n\s*)*((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]+)\s*(?:\n|$)")
+_ON_BEHALF = re.compile(r"^TM\.\s*(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG)(?:\s+[A-ZĐÀ-Ỹ]+)*)?\s*(?=KT\.|TL\.|Q\.|CHỦ TỊCH|PHÓ|$)")
+_A_PERSON = re.compile(r"CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|CHÁNH|CHỦ NHIỆM|TRƯỞNG")
 _NATIONAL_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
 
 
@@ -93,6 +95,11 @@ def parse_header(text: str, issued: date | None = None) -> dict:
         nm = _PERSON_NAME.match(tail, sm[-1].end())
         if nm and nm.group(1) not in signer:
             signer = f"{signer} {nm.group(1)}"
+        # "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH Phạm Văn A": the body signed for is not the
+        # signer; keep the person's titles and name (a body alone is no signer)
+        signer = _ON_BEHALF.sub("", signer).strip() or None
+        if signer and not (_A_PERSON.search(signer) or any(ch.islower() for ch in signer)):
+            signer = None
     if found is None and kind == "news":
         mn = _NEWS_DATE.search(head[:600])
         if mn:

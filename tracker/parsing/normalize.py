@@ -34,6 +34,35 @@ def _replace_chars(text: str) -> str:
     return _TO_REPLACE.sub(lambda m: _CHAR_MAP[m.group()], text)
 
 
+# Tone-mark placement: "Uỷ ban" / "Ủy ban", "hoá" / "hóa", "thuỷ" / "thủy". In an open final
+# syllable "oa", "oe", "uy" carry the tone on either vowel depending on the writer's habit; the
+# parser reads one spelling (tone on the first vowel, as its vocabulary is written). Two letters
+# become two letters, so offsets do not move. "quý" keeps its spelling ("qu" is one consonant).
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _tone_pairs() -> dict[str, str]:
+    pairs = {}
+    for first in "oOuU":
+        for second, seconds in (("o", "aAeE"), ("u", "yY")):
+            if first.lower() != second:
+                continue
+            for v in seconds:
+                for tone in _TONES:
+                    toned = unicodedata.normalize("NFC", v + tone)
+                    pairs[first + toned] = unicodedata.normalize("NFC", first + tone) + v
+    return pairs
+
+
+_TONE_PAIRS = _tone_pairs()
+_TONE_RE = re.compile("(?<![qQ])(?:" + "|".join(sorted(_TONE_PAIRS)) + ")(?![^\\W\\d_])")
+
+
+def unify_tones(text: str) -> str:
+    """ "Uỷ ban nhân dân" -> "Ủy ban nhân dân", "văn hoá" -> "văn hóa" (same length)."""
+    return _TONE_RE.sub(lambda m: _TONE_PAIRS[m.group(0)], text)
+
+
 @dataclass(frozen=True)
 class Normalized:
     """Cleaned text plus the original offset of each cleaned character."""
@@ -41,6 +70,20 @@ class Normalized:
     text: str
     original: str
     _offsets: tuple[int, ...] | None  # None: identity map
+
+    def as_written(self, phrase: str | None, near: int = 0) -> str | None:
+        """The original spelling of a phrase read from the cleaned text (the occurrence nearest
+        to `near`); the phrase itself when the text does not hold it (a name the parser built)."""
+        if not phrase:
+            return phrase
+        t = self.text
+        before = t.rfind(phrase, 0, near + len(phrase))
+        after = t.find(phrase, near)
+        hits = [i for i in (before, after) if i != -1]
+        if not hits:
+            return phrase
+        i = min(hits, key=lambda k: abs(k - near))
+        return self.original[self.to_original(i):self.to_original(i + len(phrase))]
 
     def to_original(self, i: int) -> int:
         """Map an offset in the cleaned text to an offset in the original text."""
@@ -61,7 +104,7 @@ def normalize(text: str) -> Normalized:
     map is built cluster by cluster (a base character and its combining marks).
     """
     if text.isascii() or unicodedata.is_normalized("NFC", text):
-        cleaned = _replace_chars(text.replace("\r\n", " \n"))
+        cleaned = unify_tones(_replace_chars(text.replace("\r\n", " \n")))
         return Normalized(cleaned, text, None)
     out: list[str] = []
     offsets: list[int] = []
@@ -79,5 +122,5 @@ def normalize(text: str) -> Normalized:
             offsets.append(i if k == 0 else min(j, i + k))
         i = j
     offsets.append(n)
-    cleaned = _replace_chars("".join(out).replace("\r\n", " \n"))
+    cleaned = unify_tones(_replace_chars("".join(out).replace("\r\n", " \n")))
     return Normalized(cleaned, text, tuple(offsets))

@@ -28,7 +28,8 @@ _HEADS = [
     "VNPT", "Viettel", "EVN", "PVN", "ACV", "VPCP", "VP UBND", "CA tỉnh",
     "Quỹ", "Liên minh", "Bưu điện", "Phòng", "Vườn quốc gia", "Hạt", "Đội", "UBMTTQVN", "Cảnh sát",
     "Thông tấn xã", "Kiểm toán Nhà nước", "Đại học", "Tổng Liên đoàn", "Trung ương Đoàn", "Ủy ban Quản lý",
-    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Thống kê tỉnh", "Thống kê thành phố",
+    "Uỷ ban Mặt trận Tổ quốc", "Uỷ ban MTTQ", "Uỷ ban Quản lý", "Chi nhánh", "Tiểu ban", "Hội đồng",
+    "Cấp ủy", "cấp ủy", "Thống kê tỉnh", "Thống kê thành phố",
 ]
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
@@ -44,7 +45,7 @@ _PERSON_HEADS = [
     "Thủ trưởng", "Giám đốc", "Phó Giám đốc", "Tổng Giám đốc", "Chủ tịch", "Phó Chủ tịch", "Bộ trưởng",
     "Chánh", "Trưởng", "Trưởng ban", "Người đứng đầu", "người đứng đầu",
     "Chỉ huy trưởng", "Cục trưởng", "Chi cục trưởng", "Tư lệnh", "Viện trưởng", "Hiệu trưởng", "Tổng Cục trưởng",
-    "Bí thư", "Thủ trưởng các", "lãnh đạo", "Lãnh đạo",
+    "Bí thư", "Thủ trưởng các", "lãnh đạo", "Lãnh đạo", "Thống đốc", "Chủ nhiệm", "Tổng Kiểm toán",
 ]
 
 # Lower-case words that may sit inside an agency name.
@@ -57,6 +58,7 @@ viễn thông trên địa bàn bàn thành viên giáo dục nghề nghiệp l�
 dân tộc tôn giáo nội vụ chính dựng vụ hóa thao lịch pháp nghệ học dục tạo an tra phòng bạc hàng huy đội
 bộ lệnh thuế quan điện lực nước cấp sạch truyền hình phát thanh mặt trận cửa khẩu gia
 vận tải đất đai ven biển biên giới miền núi số chức năng
+ủy đảng quyền cơ sở
 """.split())
 # Single words that end a name: modal and aspect words, prepositions, one-syllable verbs.
 _STOP_SINGLE = set("""
@@ -172,6 +174,9 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             if not nxt or "\n" in s[m.end():nxt.start()]:
                 break
             nw = nxt.group(0)
+            gc = _GROUP_CONT.match(s, nxt.start(), limit) if w == "," else None
+            if gc:
+                end = gc.end(); i = gc.end(); words += 1; after_comma = False; continue
             if _starts_head(s, nxt.start()) is not None and not (w == "," and _continues_group(s, nxt.start(), group)):
                 if w == ";" and allow_semicolon:
                     i = nxt.start(); after_comma = True; continue
@@ -227,7 +232,13 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     if listed and re.search(r"(?:^|\s)[Cc]ác\s", " " + text):
         named = _name_from_colon_list(text, listed.group(1))
         if named:
-            return Agency(pos, _list_end(s, listed.start(1), limit), named, False)
+            lend = _list_end(s, listed.start(1), limit)
+            if re.search(r"[Cc]ác\s+(?:tỉnh|thành phố|xã|phường|huyện|quận|đặc khu|thị xã|địa phương)\s*$", text):
+                # "UBND các xã: Gia Thuận, Tân Điền, Gò Công Đông": places under one head noun are one
+                # owner, as written (a list of distinct bodies, "các Tập đoàn: A, B", or of mixed kinds,
+                # "các tỉnh, thành phố: A, B", is led by the first)
+                named = _TRAIL_JUNK.sub("", s[pos:lend])
+            return Agency(pos, lend, named, False)
     return Agency(pos, pos + len(text), text, group or text.lower().startswith("các "))
 
 
@@ -278,6 +289,8 @@ def _is_predicate(s: str, pos: int, limit: int) -> bool:
     return bool(n) and f"{w} {n.group(0).lower()}" in _VERB_BIGRAMS
 
 
+# Party and government bodies named together ("cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp").
+_GROUP_CONT = re.compile(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
 _COMMA_GROUP_WORDS = {"ban", "ngành", "thị", "thành", "phường", "xã", "huyện", "đặc", "địa", "đơn", "cơ", "đoàn",
                       "quận", "các", "tỉnh", "khu", "cụm", "hội", "đoàn thể", "bộ", "cấp"}
 
@@ -294,7 +307,8 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
 _PROJECT_BOARD = re.compile(
     r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|dân dụng|và|"
     r"công nghiệp|nông nghiệp|phát triển|nông thôn|hạ tầng|đô thị|khu vực|chuyên ngành|trọng điểm|ODA))*"
-    r"(?:\s+(?:tỉnh|thành phố|huyện|số\s+\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
+    r"(?:\s+(?:tỉnh|thành phố|huyện|(?:số\s+)?\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
+_PARTY_BODY = re.compile(r"(?:[Tt]ỉnh ủy|[Tt]hành ủy|[Đđ]ảng ủy)(?:\s*,\s*(?:[Tt]ỉnh ủy|[Tt]hành ủy))?(?=\s*(?:,|và))")
 _PERSON_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
 _LOWER_BODY = re.compile(r"(?:cơ quan|đơn vị)(?=\s)")
 
@@ -306,8 +320,11 @@ def _skip_person(s: str, pos: int, limit: int) -> int:
     """
     for _ in range(4):
         m = _PERSON_RE.match(s, pos, limit)
-        if m and _starts_head(s, m.end()) is None:
-            sep = _PERSON_LIST_SEP.match(s, m.end(), limit)
+        if m and (_starts_head(s, m.end()) is None or _PARTY_BODY.match(s, m.end(), limit)):
+            # "Bí thư tỉnh ủy và Chủ tịch UBND ...", "Bí thư Tỉnh ủy, Thành ủy, Chủ tịch ...": the party
+            # title before the government head is skipped with its body
+            pb = _PARTY_BODY.match(s, m.end(), limit)
+            sep = _PERSON_LIST_SEP.match(s, pb.end() if pb else m.end(), limit)
             if sep and _PERSON_RE.match(s, sep.end(), limit):
                 pos = sep.end()
                 continue

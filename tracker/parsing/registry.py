@@ -28,6 +28,7 @@ _EXPANSIONS = [
 ]
 _EXPANSION_RES = [(re.compile(a), b) for a, b in _EXPANSIONS]
 _GENERIC_TAIL = re.compile(r"\s+(?:co\s+)?lien quan$|\s+tren dia ban(?:\s+.*)?$")
+_TERRITORIAL = re.compile(r"(?:uy ban nhan dan|hoi dong nhan dan|thanh uy|tinh uy|dang uy)\b")
 _PLACE_TAIL = re.compile(r"\s+(tinh|thanh pho)(\s+.*)?$")
 
 
@@ -92,7 +93,9 @@ class Registry:
         for rx, rep in _EXPANSION_RES:
             f = rx.sub(rep, f)
         m = _PLACE_TAIL.search(f)
-        if m and m.start() > 0:
+        if m and m.start() > 0 and not (_TERRITORIAL.match(f) and m.group(1) != "tinh"):
+            # "Sở Y tế tỉnh Cà Mau" -> "Sở Y tế"; never "UBND thành phố Hà Tĩnh" -> "UBND tỉnh": a
+            # territorial body of another level is another unit (an unknown one stays unknown, flagged)
             base = f[: m.start()]
             for k in (base, base + " tinh", base.replace(" ", "")):
                 if k in self._index:

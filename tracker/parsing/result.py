@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import deadlines as _deadlines
+from .explain import reason_texts, task_warnings
 from .registry import resolve_unit
 
 
@@ -81,19 +82,24 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
         conf -= 0.15
         reasons.append("owner_not_in_registry")
     action = _action(t, task)
+    # owner, co-owners and the deadline phrase are given as the source spells them
+    near = task.start
     return {
-        "owner": task.owner,
+        "owner": norm.as_written(task.owner, near),
         "unit": unit,
-        "co_owners": [c for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
+        "co_owners": [norm.as_written(c, near) for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
         "action": action,
         "deadline": dl.isoformat() if dl else None,
-        "deadline_text": dtext,
+        "deadline_text": norm.as_written(dtext, (task.deadline_span or (near, near))[0]),
         "recurrence": rec,
         "urgent": urgent,
         "start": norm.to_original(task.start),
         "end": norm.to_original(task.end),
         "confidence": round(max(0.05, min(1.0, conf)), 2),
         "reasons": reasons,
+        "reason_texts": reason_texts(reasons, dtext),
+        "warnings": task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], norm.as_written(task.owner, near),
+                                  unit is not None),
     }
 
 

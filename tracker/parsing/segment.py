@@ -14,7 +14,7 @@ from dataclasses import dataclass
 _LABELS = [
     (re.compile(r"(?:Điều|ĐIỀU)\s+\d+\s*[.:]\s*"), 1),
     (re.compile(r"(?:PHẦN|Phần|Chương|CHƯƠNG)\s+[IVXLC\d]+\s*[.:]?\s*"), 0),
-    (re.compile(r"[IVX]{1,5}\s*[.)]\s+"), 1),
+    (re.compile(r"[IVX]{1,5}\s*[.)](?:\s+|$)"), 1),   # "I." alone on its line labels the next one
     (re.compile(r"[A-HK-UWYĐ]\s*[.)]\s+(?=[A-ZĐÀ-Ỹ])"), 0),
     (re.compile(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+"), 4),
     (re.compile(r"\d{1,2}\.\d{1,2}\.?\s+"), 3),

@@ -22,7 +22,8 @@ _STARTERS = re.compile(
     r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
     r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
-    r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150})\s*[,:]\s*)+")
+    r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150}|"
+    r"[Tt]rường hợp [^,]{3,120}(?:,\s*(?:khó khăn|vướng mắc|bất cập|phát sinh)[^,]{0,40})*)\s*[,:]\s*)+")
 _COORD_ANY = re.compile(r"[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
 _COORD = re.compile(r"(?:chủ trì,?\s*)?phối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
 _RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao|là cơ quan|là đơn vị|cần|phải|khẩn trương|"
@@ -34,12 +35,12 @@ _BOILERPLATE = re.compile(
     r"|(?:thực hiện|thi hành) (?:nghiêm túc )?(?:Chỉ thị|Công điện) này\s*\.?/?\.?\s*$"
     r"|(?:chủ trì|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
     r"|^(?:Sáng|Chiều|Tối|Trưa|Ngày|Hôm nay|Hôm qua)\b[^.]{0,120}(?:tổ chức|chủ trì|diễn ra|khai mạc)\b"
-    r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,120}biết|có hiệu lực (?:thi hành )?kể từ"
+    r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,300}biết|có hiệu lực (?:thi hành )?kể từ"
     r"|^(?:\d+\.\s*)?(?:Trong quá trình[^,]{0,60},\s*)?(?:nếu|trường hợp|khi)\s+(?:có|phát sinh|gặp)\b[^.]{0,40}(?:khó khăn|vướng mắc)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
     r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
-    r"|ban hành kèm theo|Quyết định này)", re.I)
+    r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
 _PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
                      r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
                      r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu|"
@@ -110,11 +111,17 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
             continue
         if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before)):
-            continue
-        if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo")) and not _CHAIR.search(before):
+            if not (verb.startswith("phân công") and m.start() == a):
+                continue  # "Phân công Phó Thủ tướng ..." opening the sentence assigns like "Giao"
+        if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo", "đề nghị")):
             subj = _subject(s, a, m.start())
             if subj is not None:
-                continue
+                right_after = _REQUEST_ADVERBS.match(s, joint_end(s, subj, m.start()), m.start()).end() == m.start()
+                if verb.startswith("chỉ đạo") and (_LOWER_LEVEL.search(subj.text) or _NAMED_PLACE.search(subj.text)):
+                    continue  # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
+                if not _CHAIR.search(before) and not (right_after and verb.startswith(("yêu cầu", "đề nghị"))):
+                    continue  # "Sở X ... yêu cầu ..." inside its own action
+                # "Bộ Văn hóa ... yêu cầu Thủ trưởng các cơ quan ...": the subject requests, the object acts
         st = _STARTERS.match(s, a, m.start())
         at_start = m.start() == a or (st is not None and st.end() == m.start())
         if not at_start and verb.startswith("giao"):
@@ -123,12 +130,13 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if not at_start:
             # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
             # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
-            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())):
+            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())
+                    or (verb.startswith(("yêu cầu", "đề nghị")) and _FRONTED_REQUEST.match(before) and "," in before)):
                 continue
             if re.search(r"\bđã\b", before):
                 continue  # a report of what was asked before
-        if verb.startswith("giao"):
-            lm = _NAMED_LEADER.match(s, m.end(), b)
+        if verb.startswith(("giao", "phân công")):
+            lm = _NAMED_LEADER.match(s, m.end(), b) or _DEPUTIES.match(s, m.end(), b)
             if lm:
                 # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
                 return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao", True, lm.end())
@@ -172,10 +180,12 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         if pq:
             end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
         rest = s[end:min(b, end + 40)]
-        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
+        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(s, end, min(b, end + 200)):
             return None
         if rest.strip().startswith((":",)):
             return None
+        if _PAST_REPORT.search(s, end, min(b, end + 120)) and not _STILL_ASKED.search(s, end, b):
+            return None  # "Bộ Chính trị, Ban Bí thư, trực tiếp là ..., Chính phủ đã tập trung lãnh đạo ...": context
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
             return _with_coordinators(s, ag, b, rule="subject", explicit=True)
     # 2b. the subject after an opening phrase that the starters do not know
@@ -190,6 +200,8 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         rest = s[end:min(b, end + 40)]
         if _SPEAKER_INTENT.match(rest):
             continue
+        if _REQUESTS_LIST.match(s, end, min(b, end + 200)):
+            return None  # "Trước tình hình đó, Bộ X yêu cầu:": the requester opens a list, it does not act
         if _PROPOSAL_UP.match(s, _next_word(s, end, b), b):
             return None  # "Tại hội nghị, Giám đốc Sở X đề nghị UBND tỉnh ...": a proposal, no task
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, end, b), b):
@@ -210,6 +222,13 @@ _MAX_TRIGGERS = 40
 _NAMED_LEADER = re.compile(
     r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
     r"(?:\s+(?!Chính\b)[A-ZĐÀ-Ỹ][^\s,.;:()]*){2,4})")
+# Deputy heads named as a group ("các đồng chí Phó Thủ tướng Chính phủ"): persons, as written.
+_DEPUTIES = re.compile(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
+_PAST_REPORT = re.compile(r"(?<!\w)(?:đã(?!\s+(?:được|ban hành|đề ra|phê duyệt|giao|có|nêu|chỉ đạo tại))|vừa qua)(?!\w)")
+_STILL_ASKED = re.compile(r"(?<!\w)(?:phải|cần|yêu cầu|tiếp tục|khẩn trương|chủ trì|có trách nhiệm|trước ngày)(?!\w)")
+# "Thực hiện Kết luận số ..., Ban Chỉ đạo của Chính phủ (sau đây ...) yêu cầu X ...": a fronted
+# reference, then the requester, then the addressee
+_FRONTED_REQUEST = re.compile(r"(?:Thực hiện|Triển khai|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Trước tình hình)\b")
 _AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
 _CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh)")
 
@@ -245,13 +264,17 @@ _CHAIR_SPEAKING = re.compile(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Ch�
 _COMMA = re.compile(r",\s+")
 # Chairs of these bodies are addressees, not the speaker ("Chủ tịch UBND các xã, phường ...").
 _LOWER_LEVEL = re.compile(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
+# A body named with its place ("UBND tỉnh Ninh Bình"): an addressee, not the issuer speaking.
+_NAMED_PLACE = re.compile(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
+_REQUESTS_LIST = re.compile(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
+                            r"chỉ ra (?:những|các|một số) (?:hạn chế|tồn tại|bất cập)[^:]{0,80})(?:\s+như sau)?\s*:")
 _FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
 _OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
                      r"Trước|Ngoài|Bên cạnh|Cùng|Về|Tại|Thông qua|Dựa trên|Riêng|Đặc biệt)\b")
 _PAREN_AFTER = re.compile(r"\s*\([^()\n]{1,80}\)")
 _OF_QUALIFIER = re.compile(r"\s*của\s+[^,;.]{1,40}?(?=\s+(?:phải|cần|có trách nhiệm|khẩn trương|chủ động|tiếp tục)\b)")
-_JOIN = re.compile(r"\s*(?:,|;|và)\s*")
+_JOIN = re.compile(r"\s*(?:,|;|và)\s*(?:(?:hệ thống|toàn thể|toàn bộ)\s+(?=các\s))?")
 
 
 def joint_end(s: str, ag: Agency, b: int) -> int:
