@@ -16,6 +16,7 @@ from sqlalchemy import Column
 from sqlalchemy import Index
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -104,6 +105,8 @@ class Unit(SQLModel, table=True):
     members_kind: Optional[str] = Field(default=None, max_length=32)
     parent_id: Optional[int] = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
     active: bool = Field(default=True)
+    # issue 16: the unit's staff (not only its head) may name the officer in charge of a task
+    staff_may_assign: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class User(SQLModel, table=True):
@@ -202,6 +205,9 @@ class Task(SQLModel, table=True):
     # caches key on max(updated_at); see tracker/services/cache.py)
     updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
     version: int = Field(default=1)
+    # issue 16: the officer in charge ("chuyên viên xử lý") and the task this one was delegated from
+    assignee_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    parent_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
 
 
 class TaskEvent(SQLModel, table=True):
@@ -314,3 +320,36 @@ class Notification(SQLModel, table=True):
     channel: str = Field(default="telegram", max_length=16, sa_column_kwargs={"server_default": "telegram"})
     text: Optional[str] = Field(default=None, sa_column=Column(Text))  # the event, in Vietnamese, for people
     read_at: Optional[datetime] = None  # web inbox: when the recipient read it
+
+
+# --- issue 16: work inside and across units -------------------------------------------
+
+class TaskInfoUnit(SQLModel, table=True):
+    """A for-information unit of a task ("nhận để biết"): sees it and its discussion, no duty."""
+
+    __tablename__ = "task_info_unit"
+    task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class TaskComment(SQLModel, table=True):
+    """One message of a task's discussion; append-only (a correction is a new comment)."""
+
+    __tablename__ = "task_comment"
+    __table_args__ = (Index("ix_task_comment_task_created", "task_id", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    author_id: int = Field(foreign_key="user_account.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    directing: bool = Field(default=False)  # a leader's "ý kiến chỉ đạo"
+    attachment_id: Optional[int] = Field(default=None, foreign_key="attachment.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TaskFollow(SQLModel, table=True):
+    """A person following a task ("theo dõi"): they get its comments in their inbox."""
+
+    __tablename__ = "task_follow"
+    task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
