@@ -31,6 +31,8 @@ BLUEPRINT_MODULES = (
     "tracker.web.health",
     "bots.webhook",
     "tracker.web.notifications",
+    "tracker.web.collab_api",
+    "tracker.web.collab",
 )
 
 # CLI modules (each defines `register_cli(app)`).

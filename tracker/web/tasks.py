@@ -142,14 +142,38 @@ def _detail_context(task: Task) -> dict:
         "today": today, "pending_request": pending,
         "can_update": is_lead and task.status != "hoan_thanh",
         "can_note": permissions.can_add_note(session, user, task),
-        "can_confirm": permissions.can_confirm(user) and task.status == "cho_xac_nhan",
+        "can_confirm": _can_confirm(session, user, task) and task.status == "cho_xac_nhan",
         "can_request_extension": is_lead and task.status != "hoan_thanh" and pending is None,
         "can_decide": permissions.can_decide_extension(user) and pending is not None,
         "lead_statuses": [(s, TASK_STATUSES[s]) for s in task_service.LEAD_SETTABLE],
         "source_span": (directive.source_text[task.source_start:task.source_end]
                         if directive and task.source_start is not None and task.source_end is not None else ""),
         "max_upload_mb": current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+        **_collab_context(task, user),
     }
+
+
+def _collab_context(task: Task, user: User) -> dict:
+    """Officer in charge, discussion, follow, delegation (issue 16; tracker/web/collab.py)."""
+    from tracker.web.collab import detail_context
+
+    return detail_context(task, user)
+
+
+def _confirm_gate(task_id: int) -> None:
+    """The office's door (403 for others), except for a delegated task, whose delegating unit
+    confirms it (the service decides who exactly)."""
+    if current_user().role in ("clerk", "admin"):
+        return
+    task = get_session().get(Task, task_id)
+    if task is None or task.parent_id is None:
+        abort(403)
+
+
+def _can_confirm(session, user, task) -> bool:
+    from tracker.services.delegation import can_confirm_task
+
+    return can_confirm_task(session, user, task)
 
 
 def _render_detail(task: Task, error: str | None = None, status: int = 200, form: dict | None = None):
@@ -242,9 +266,10 @@ def update(task_id: int):
 
 
 @bp.post("/tasks/<int:task_id>/confirm")
-@role_required("clerk", "admin")
+@login_required  # the office, or the delegating unit for a child task (services.delegation)
 def confirm(task_id: int):
     session = get_session()
+    _confirm_gate(task_id)
     try:
         _load(task_id)
         task_service.confirm_completion(session, current_user(), task_id, version=_form_version())
@@ -256,9 +281,10 @@ def confirm(task_id: int):
 
 
 @bp.post("/tasks/<int:task_id>/return")
-@role_required("clerk", "admin")
+@login_required  # the office, or the delegating unit for a child task (services.delegation)
 def return_task(task_id: int):
     session = get_session()
+    _confirm_gate(task_id)
     try:
         _load(task_id)
         task_service.return_completion(session, current_user(), task_id, reason=request.form.get("reason", ""),
