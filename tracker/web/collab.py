@@ -287,7 +287,8 @@ def print_task(task_id: int):
     from tracker.web.tasks import _detail_context
 
     task = task_service.get_task_for(get_session(), current_user(), task_id)
-    return render_template("collab/print_task.html", printed_on=local_today(), **_detail_context(task))
+    return render_template("collab/print_task.html", printed_on=local_today(),
+                           back_url=url_for("tasks.detail", task_id=task.id), **_detail_context(task))
 
 
 @bp.get("/directives/<int:directive_id>/print")
@@ -305,7 +306,7 @@ def print_directive(directive_id: int):
     ids = {t.assignee_id for t, _, _ in rows if t.assignee_id}
     people = dict(session.exec(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     return render_template("collab/print_directive.html", directive=directive, rows=rows, co=co, people=people,
-                           printed_on=local_today())
+                           printed_on=local_today(), back_url=url_for("directives.detail", directive_id=directive.id))
 
 
 @bp.get("/huong-dan")
