@@ -209,3 +209,25 @@ def test_bell_is_one_query(app, client, session, login, w):
         client.get("/huong-dan")
     counts = [s for s in statements if "notification" in s.lower()]
     assert len(counts) == 1 and "count(" in counts[0].lower()
+
+
+def test_review_page_sets_for_information_units(app, client, session, login, w, make_unit):
+    from tracker.models import Directive
+    from tracker.models import TaskInfoUnit
+
+    _csrf_off(app)
+    c = make_unit("Sở Xây dựng", code="SXD")
+    d = Directive(kind="cong_van", title="Nháp", source_text="Giao Sở Tài chính rà soát.", state="draft",
+                  draft_tasks=[{"unit_id": w.a.id, "action": "Rà soát"}])
+    session.add(d)
+    session.commit()
+    login(w.people["clerk"])
+    page = client.get(f"/directives/{d.id}/review").get_data(as_text=True)
+    assert 'name="tasks-0-info"' in page
+    form = {"row_count": "1", "tasks-0-unit": "Sở Tài chính", "tasks-0-action": "Rà soát", "tasks-0-info": "Sở Xây dựng",
+            "version": str(d.version), "op": "publish", "kind": "cong_van", "title": "Nháp"}
+    r = client.post(f"/directives/{d.id}/review", data=form)
+    assert r.status_code in (200, 302), r.get_data(as_text=True)[:500]
+    task = session.exec(select(Task).where(Task.directive_id == d.id)).one()
+    assert session.exec(select(TaskInfoUnit.unit_id).where(TaskInfoUnit.task_id == task.id)).all() == [c.id]
+    assert "Bản in danh sách nhiệm vụ" in client.get(f"/directives/{d.id}").get_data(as_text=True)
