@@ -231,3 +231,21 @@ def test_review_page_sets_for_information_units(app, client, session, login, w, 
     task = session.exec(select(Task).where(Task.directive_id == d.id)).one()
     assert session.exec(select(TaskInfoUnit.unit_id).where(TaskInfoUnit.task_id == task.id)).all() == [c.id]
     assert "Bản in danh sách nhiệm vụ" in client.get(f"/directives/{d.id}").get_data(as_text=True)
+
+
+def test_coordinating_units_report_is_marked_on_the_task_page(app, client, session, login, w, make_unit, make_user):
+    from tracker.models import TaskCoUnit
+
+    _csrf_off(app)
+    b = make_unit("Sở Y tế", code="SYT")
+    staff_b = make_user("canbo.b", "staff", b)
+    session.add(TaskCoUnit(task_id=w.task.id, unit_id=b.id))
+    session.commit()
+    login(staff_b)
+    r = client.post(f"/tasks/{w.task.id}/update", data={"note": "Sở Y tế đã gửi số liệu phần việc", "version": w.task.version})
+    assert r.status_code == 302
+    login(w.people["head"])
+    page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
+    assert "Báo cáo của đơn vị phối hợp" in page and "Sở Y tế đã gửi số liệu phần việc" in page
+    login(w.people["clerk"])
+    assert "Báo cáo của đơn vị phối hợp" in client.get(f"/tasks/{w.task.id}").get_data(as_text=True)

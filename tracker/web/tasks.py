@@ -126,8 +126,9 @@ def _detail_context(task: Task) -> dict:
     actor_ids = {e.actor_id for e in events} | {r.requested_by_id for r in requests_} | \
         {r.decided_by_id for r in requests_} | {a.uploaded_by_id for a in attachments}
     actor_ids.discard(None)
-    names = {u.id: u.display_name for u in session.exec(select(User).where(User.id.in_(actor_ids))).all()} \
-        if actor_ids else {}
+    actors = session.exec(select(User).where(User.id.in_(actor_ids))).all() if actor_ids else []
+    names = {u.id: u.display_name for u in actors}
+    actor_units = {u.id: u.unit_id for u in actors}  # a coordinating unit's report is marked as such
     series_root = task.series_id or task.id
     occurrences = []
     if task.recurrence:
@@ -138,6 +139,7 @@ def _detail_context(task: Task) -> dict:
     return {
         "task": task, "directive": directive, "lead": lead, "co_units": co_units, "events": events,
         "ext_requests": requests_, "attachments": attachments, "names": names, "occurrences": occurrences,
+        "actor_units": actor_units,
         "state": deadline_state(task.deadline, task.status, task.completed_on, today, _due_soon()),
         "today": today, "pending_request": pending,
         "can_update": is_lead and task.status != "hoan_thanh",
