@@ -405,3 +405,13 @@ def test_publish_rows_take_info_unit_ids_and_tell_the_lead_unit(client, session,
     r = client.post(f"/api/v1/directives/{bad['id']}/publish",
                     json={"tasks": [{"unit_id": w.a.id, "action": "x", "info_unit_ids": "c"}]}, headers=w.h["clerk"])
     assert r.status_code == 422
+
+
+def test_mention_of_a_unit_by_its_code(client, session, w):
+    url = f"/api/v1/tasks/{w.task.id}/comments"
+    r = client.post(url, json={"text": "Kính gửi @SXD để biết."}, headers=w.h["head_a"])  # the for-information unit
+    assert r.status_code == 201
+    assert _inbox(client, w, "staff_c")["items"][0]["kind"] == "mention"
+    r = client.post(url, json={"text": "Nhờ @snv hỗ trợ"}, headers=w.h["head_a"])
+    assert r.status_code == 422 and r.get_json()["error"]["details"] == {"mentions": ["SNV"]}
+    assert _inbox(client, w, "staff_d")["unread"] == 0

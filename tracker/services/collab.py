@@ -156,6 +156,8 @@ def add_comment(session: Session, user: User, task: Task, text, *, directing: bo
             err.errors = {"mentions": outside}
             raise err
         mentioned = [u for u in found if u.id != user.id]
+        mentioned += _unit_mentions(session, task, [x for x in logins if x not in {u.login.lower() for u in found}],
+                                    exclude={user.id} | {u.id for u in mentioned})
     comment = TaskComment(task_id=task.id, author_id=user.id, text=text, directing=directing,
                           attachment_id=attachment_id, created_at=utc_now(now))
     session.add(comment)
@@ -177,6 +179,24 @@ def add_comment(session: Session, user: User, task: Task, text, *, directing: bo
                        text=f"{user.display_name} có {label} ở nhiệm vụ {task_label(task)}: {snippet}",
                        dedupe=f"comment:c{comment.id}")
     return comment
+
+
+def _unit_mentions(session: Session, task: Task, names: list[str], exclude: set[int]) -> list[User]:
+    """`@CODE` of a unit (its registry code) mentions the unit's people; a unit that cannot see
+    the task is refused like a person (422). Names that are neither a login nor a code are text."""
+    if not names:
+        return []
+    units = session.exec(select(Unit).where(sa.func.lower(Unit.code).in_(names), Unit.active == True)).all()  # noqa: E712
+    outside = [u.code for u in units if not permissions.can_view_task(session, User(role=STAFF, unit_id=u.id), task)]
+    if outside:
+        err = ServiceError("Không thể nhắc đơn vị không xem được nhiệm vụ này: @" + ", @".join(outside),
+                           code="mention_outside", status=422)
+        err.errors = {"mentions": outside}
+        raise err
+    if not units:
+        return []
+    return [p for p in session.exec(select(User).where(User.unit_id.in_([u.id for u in units]), User.active == True,  # noqa: E712
+                                                       User.role.in_((STAFF, HEAD)))).all() if p.id not in exclude]
 
 
 def comments_of(session: Session, task: Task) -> list[tuple[TaskComment, str]]:
