@@ -249,3 +249,31 @@ def test_coordinating_units_report_is_marked_on_the_task_page(app, client, sessi
     assert "Báo cáo của đơn vị phối hợp" in page and "Sở Y tế đã gửi số liệu phần việc" in page
     login(w.people["clerk"])
     assert "Báo cáo của đơn vị phối hợp" in client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
+
+
+def test_comment_with_an_attachment_and_the_dashboard_level_filter(app, client, session, login, w):
+    import io
+
+    _csrf_off(app)
+    login(w.people["staff"])
+    r = client.post(f"/tasks/{w.task.id}/comments", data={"text": "Gửi kèm biên bản",
+                                                           "file": (io.BytesIO(b"%PDF-1.4\n% bien ban\n"), "bien-ban.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    comment = session.exec(select(TaskComment).where(TaskComment.task_id == w.task.id)).one()
+    assert comment.attachment_id is not None
+    page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
+    assert f"/attachments/{comment.attachment_id}" in page
+    assert client.get(f"/attachments/{comment.attachment_id}").status_code == 200
+    # figures: delegated tasks only with level=all
+    delegation.delegate(session, w.people["head"], w.task, unit_id=w.a1.id, action="Phần của phòng")
+    session.commit()
+    login(w.people["clerk"])
+    token = accounts.issue_api_token(session, w.people["clerk"], "t")
+    session.commit()
+    h = {"Authorization": f"Bearer {token}"}
+    lead = client.get("/api/v1/stats/units", headers=h).get_json()
+    every = client.get("/api/v1/stats/units?level=all", headers=h).get_json()
+    assert lead["total"]["tong_so"] == 1 and every["total"]["tong_so"] == 2
+    assert client.get("/api/v1/stats/units?level=x", headers=h).status_code == 422
+    assert 'name="level"' in client.get("/dashboard?level=all").get_data(as_text=True)
