@@ -106,7 +106,9 @@ def _form_int(name: str) -> int | None:
 def assigned():
     from tracker.web.tasks import _listing
 
-    return _listing("tasks/assigned.html", {"assignee_id": current_user().id})
+    user = current_user()
+    unit = get_session().get(Unit, user.unit_id) if user.unit_id else None
+    return _listing("tasks/assigned.html", {"assignee_id": user.id}, unit_allows=bool(unit and unit.staff_may_assign))
 
 
 # --- task page forms --------------------------------------------------------------------
@@ -324,7 +326,13 @@ def unit_setting():
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     if unit is None:
         abort(403)
-    unit.staff_may_assign = request.form.get("staff_may_assign") == "1"
+    from tracker.models import AuditEvent
+
+    allowed = request.form.get("staff_may_assign") == "1"
+    if unit.staff_may_assign != allowed:
+        session.add(AuditEvent(actor_id=user.id, channel="web", entity="unit", entity_id=unit.id,
+                               action="staff_may_assign", old_value=str(unit.staff_may_assign), new_value=str(allowed)))
+    unit.staff_may_assign = allowed
     session.add(unit)
     session.commit()
     flash("Đã lưu cài đặt phân công của đơn vị.", "success")
