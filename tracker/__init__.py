@@ -82,6 +82,8 @@ def register_blueprints(app: "Flask") -> None:
     from tracker.web import admin
     from tracker.web import api
     from tracker.web import auth
+    from tracker.web import collab
+    from tracker.web import collab_api
     from tracker.web import dashboard
     from tracker.web import directives
     from tracker.web import feeds
@@ -93,7 +95,7 @@ def register_blueprints(app: "Flask") -> None:
     from tracker.web import tasks
 
     for module in (home, auth, directives, tasks, profile, admin, api, dashboard, feeds, health, webhook,
-                   notifications, reports):
+                   notifications, reports, collab_api, collab):
         app.register_blueprint(module.bp)
 
 

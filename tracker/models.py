@@ -101,6 +101,8 @@ class Unit(SQLModel, table=True):
     members_kind: Optional[str] = Field(default=None, max_length=32)
     parent_id: Optional[int] = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
     active: bool = Field(default=True)
+    # issue 16: the unit's staff (not only its head) may name the officer in charge of a task
+    staff_may_assign: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class User(SQLModel, table=True):
@@ -215,6 +217,9 @@ class Task(SQLModel, table=True):
     # caches key on max(updated_at); see tracker/services/cache.py)
     updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
     version: int = Field(default=1)
+    # issue 16: the officer in charge ("chuyên viên xử lý") and the task this one was delegated from
+    assignee_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    parent_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
 
 
 class TaskEvent(SQLModel, table=True):
@@ -364,3 +369,34 @@ def _end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
         if not state.attrs["session_generation"].history.has_changes():
             # incremented in SQL: a stale copy of the row must not write back an old generation
             user.session_generation = User.session_generation + 1
+# --- issue 16: work inside and across units -------------------------------------------
+
+class TaskInfoUnit(SQLModel, table=True):
+    """A for-information unit of a task ("nhận để biết"): sees it and its discussion, no duty."""
+
+    __tablename__ = "task_info_unit"
+    task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class TaskComment(SQLModel, table=True):
+    """One message of a task's discussion; append-only (a correction is a new comment)."""
+
+    __tablename__ = "task_comment"
+    __table_args__ = (Index("ix_task_comment_task_created", "task_id", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    author_id: int = Field(foreign_key="user_account.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    directing: bool = Field(default=False)  # a leader's "ý kiến chỉ đạo"
+    attachment_id: Optional[int] = Field(default=None, foreign_key="attachment.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TaskFollow(SQLModel, table=True):
+    """A person following a task ("theo dõi"): they get its comments in their inbox."""
+
+    __tablename__ = "task_follow"
+    task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)

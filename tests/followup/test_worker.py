@@ -26,7 +26,9 @@ def test_dry_run_worker_sweeps_but_sends_nothing(app, session, make_unit, make_u
     caplog.set_level(logging.INFO)
     run_for(app, 0.5)
     rows = session.exec(select(Notification)).all()
-    assert {(n.kind, n.status) for n in rows} == {("before", "pending"), ("digest", "pending")}
+    assert {(n.kind, n.status) for n in rows if n.channel != "web"} == {("before", "pending"), ("digest", "pending")}
+    # the in-app inbox groups the day's reminders into one item (issue 16)
+    assert {(n.kind, n.status) for n in rows if n.channel == "web"} == {("due_soon", "sent")}
     assert "Chưa đặt TELEGRAM_BOT_TOKEN" in worker.startup_line(app)
     import json
     from pathlib import Path

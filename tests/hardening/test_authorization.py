@@ -110,6 +110,18 @@ POLICY = {
     "reports.api_periodic_docx": only("leader", "clerk", "admin"),
     "reports.api_scores": only("leader", "clerk", "admin"),
     "reports.admin_scoring": only("clerk", "admin"),
+    # issue 16: officer in charge, discussion, inbox, delegation, print views, help
+    "collab.assigned": only(*UNIT_ROLES), "collab.unit_setting": only("head"),
+    "collab.assign": lambda role, own: role == "clerk" or (role == "head" and own),
+    "collab.comment": sees_task, "collab.follow": sees_task, "collab.print_task": sees_task,
+    "collab.delegate": lambda role, own: role == "head" and own,
+    "collab.close_child": only(),  # only the delegating unit, on a child task (the world has none)
+    "collab.inbox_page": signed_in, "collab.inbox_read": signed_in, "collab.inbox_open": own_object,
+    "collab.print_directive": signed_in, "collab.help_page": signed_in,
+    "collab_api.me": signed_in, "collab_api.list_notifications": signed_in,
+    "collab_api.read_notifications": signed_in,
+    "collab_api.list_comments": sees_task, "collab_api.post_comment": sees_task,
+    "collab_api.delegate": lambda role, own: role == "head" and own,
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -184,6 +196,16 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
                 s.add(extra)
                 s.commit()
             return rule.rule.replace("<int:directive_id>", str(extra.id))
+        if rule.endpoint == "collab.inbox_open":  # an inbox item of the user (own) or of someone else
+            from tracker.followup import outbox
+
+            owner_key = role if (own and role in world.users) else ("staff_b" if role != "staff_b" else "staff")
+            with Session(engine, expire_on_commit=False) as s:
+                outbox.enqueue(s, recipient_ids=[world.users[owner_key].id], kind="comment", text="Kiểm tra",
+                               now=datetime.now(timezone.utc), task_id=world.task_a.id)
+                s.commit()
+                item_id = s.execute(sa.text("SELECT max(id) FROM notification WHERE channel = 'web'")).scalar()
+            return rule.rule.replace("<int:notification_id>", str(item_id))
         if rule.endpoint == "admin.set_active":
             return rule.rule.replace("<int:user_id>", str(world.users["head_b"].id))
         return url_for_rule(rule, world, own=own, role=role)

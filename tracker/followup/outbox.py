@@ -63,3 +63,44 @@ def enqueue(session: Session, *, recipient_ids: Iterable[int], kind: str, text: 
     ins = postgresql.insert(_N) if dialect == "postgresql" else sqlite.insert(_N)
     stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return max(session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount, 0)
+
+
+# The inbox groups the sweep's reminders: one item per person per day and kind, as the
+# channels' daily message does (issue 16). Source kinds are the sweep's (policy.py).
+INBOX_DAILY = {"due_soon": ("before", "Có {n} nhiệm vụ sắp đến hạn"), "overdue": ("overdue", "Có {n} nhiệm vụ quá hạn")}
+
+
+def inbox_daily(session: Session, now: datetime, day) -> int:
+    """Write today's grouped `due_soon`/`overdue` inbox items from the reminders already in
+    the outbox (set-based, one INSERT … SELECT … GROUP BY per kind; idempotent per day)."""
+    now = now.astimezone(timezone.utc)
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(_N) if dialect == "postgresql" else sqlite.insert(_N)
+    written = 0
+    for kind, (source, template) in INBOX_DAILY.items():
+        before, after = template.split("{n}")
+        n = sa.func.count(sa.distinct(_N.c.task_id))
+        sel = (
+            sa.select(
+                _N.c.recipient_id,
+                sa.case((n == 1, sa.func.min(_N.c.task_id)), else_=sa.null()),
+                sa.literal(kind, sa.String),
+                sa.literal(day, _N.c.occurrence.type),
+                sa.literal(f"inbox:{kind}:{day.isoformat()}:u", sa.String) + sa.cast(_N.c.recipient_id, sa.String),
+                sa.literal(now, _N.c.due_at.type),
+                sa.literal("", sa.String),
+                sa.literal("sent", sa.String),
+                sa.literal(0, sa.Integer),
+                sa.literal(now, _N.c.created_at.type),
+                sa.literal(now, _N.c.sent_at.type),
+                sa.literal(WEB, sa.String),
+                sa.literal(before, sa.String) + sa.cast(n, sa.String) + sa.literal(after, sa.String),
+            )
+            .where(_N.c.kind == source, _N.c.occurrence == day, _N.c.channel != WEB)
+            .group_by(_N.c.recipient_id)
+        )
+        cols = ["recipient_id", "task_id", "kind", "occurrence", "dedupe_key", "due_at", "payload", "status",
+                "attempts", "created_at", "sent_at", "channel", "text"]
+        stmt = ins.from_select(cols, sel).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        written += max(session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount, 0)
+    return written

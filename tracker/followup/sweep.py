@@ -116,7 +116,9 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
         session.execute(sa.text("SET LOCAL synchronous_commit = off"))
 
     open_task = _T.c.status.in_(policy.REMINDABLE_STATUSES)
-    lead_member = sa.and_(_U.c.unit_id == _T.c.lead_unit_id, _U.c.role.in_((STAFF, HEAD)))
+    # the lead unit's people, and the officer in charge personally (issue 16)
+    lead_member = sa.or_(sa.and_(_U.c.unit_id == _T.c.lead_unit_id, _U.c.role.in_((STAFF, HEAD))),
+                         _U.c.id == _T.c.assignee_id)
 
     def key(kind: str, occurrence_sql=None, with_task=True):
         parts = []
@@ -231,4 +233,14 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
     if total:
         log.info("Quét nhắc việc %s: %s", local.strftime("%H:%M %d/%m/%Y"),
                  ", ".join(f"{k}={v}" for k, v in counts.items() if v))
+    return counts
+
+
+def sweep_with_inbox(session: Session, now: datetime, settings: policy.ReminderSettings | None = None) -> dict[str, int]:
+    """`sweep`, then the in-app inbox's grouped due_soon/overdue items of the day (issue 16)."""
+    from tracker.followup.outbox import inbox_daily
+
+    counts = sweep(session, now, settings)
+    inbox_daily(session, now, policy.local_now(now.astimezone(timezone.utc)).date())
+    session.commit()
     return counts

@@ -14,6 +14,7 @@ from tracker.models import AuditEvent
 from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import TaskCoUnit
+from tracker.models import TaskInfoUnit
 from tracker.models import Unit
 from tracker.models import User
 from tracker.services import Conflict
@@ -200,7 +201,7 @@ def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[
     # A row from the API may hold any JSON: refuse wrong types clearly instead of failing on them.
     wrong = [k for k in ("action", "deadline_text", "recurrence", "owner")
              if raw.get(k) is not None and not isinstance(raw.get(k), str)]
-    wrong += [k for k in ("co_unit_ids", "co_owners") if raw.get(k) is not None and not isinstance(raw.get(k), list)]
+    wrong += [k for k in ("co_unit_ids", "co_owners", "info_unit_ids") if raw.get(k) is not None and not isinstance(raw.get(k), list)]
     if wrong:
         errors.append("dữ liệu không hợp lệ ở trường " + ", ".join(wrong))
         raw = {k: v for k, v in raw.items() if k not in wrong}
@@ -224,6 +225,11 @@ def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[
         cid = _row_id(cid)
         if cid is not None and cid not in co_ids and session.get(Unit, cid) is not None:
             co_ids.append(cid)
+    info_ids = []  # for-information units ("nhận để biết", issue 16)
+    for iid in raw.get("info_unit_ids") or []:
+        iid = _row_id(iid)
+        if iid is not None and iid not in info_ids and iid not in co_ids and session.get(Unit, iid) is not None:
+            info_ids.append(iid)
     start, end = raw.get("start"), raw.get("end")
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= text_len):
         start = end = None
@@ -233,7 +239,7 @@ def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[
         "recurrence": recurrence, "urgent": bool(raw.get("urgent")),
         "owner": (raw.get("owner") or (unit.name if unit else None)),
         "co_owners": [str(c)[:255] for c in (raw.get("co_owners") or [])][:50],
-        "co_unit_ids": co_ids, "start": start, "end": end,
+        "co_unit_ids": co_ids, "info_unit_ids": info_ids, "start": start, "end": end,
     }, errors
 
 
@@ -335,6 +341,9 @@ def publish(session: Session, user: User, directive: Directive, tasks: list[dict
             for cid in item["co_unit_ids"]:
                 if cid != lead.id:
                     session.add(TaskCoUnit(task_id=task.id, unit_id=cid))
+            for iid in item.get("info_unit_ids") or []:
+                if iid != lead.id:
+                    session.add(TaskInfoUnit(task_id=task.id, unit_id=iid))
             record(session, task, user, channel, "created", None, task.action[:200], None, now)
             created.append(task)
     directive.search_text = search_text_for_directive(directive)
@@ -342,7 +351,31 @@ def publish(session: Session, user: User, directive: Directive, tasks: list[dict
     session.add(AuditEvent(actor_id=user.id, channel=channel, entity="directive", entity_id=directive.id,
                            action="publish", new_value=f"{len(created)} nhiệm vụ"))
     session.flush()
+    _tell_lead_units(session, directive, created, now)
     return created
+
+
+def _tell_lead_units(session: Session, directive: Directive, created: list[Task], now: datetime | None) -> None:
+    """The inbox item "new task for my unit" (issue 16): one event per lead unit, to its heads."""
+    from tracker.followup import outbox
+    from tracker.models import HEAD
+
+    by_unit: dict[int, list[Task]] = {}
+    for task in created:
+        by_unit.setdefault(task.lead_unit_id, []).append(task)
+    heads: dict[int, list[int]] = {}
+    for uid, unit_id in session.exec(select(User.id, User.unit_id).where(
+            User.unit_id.in_(list(by_unit)), User.role == HEAD, User.active == True)).all():  # noqa: E712
+        heads.setdefault(unit_id, []).append(uid)
+    label = directive.code or f"văn bản #{directive.id}"
+    for unit_id, tasks in by_unit.items():
+        if not heads.get(unit_id):
+            continue
+        one = tasks[0] if len(tasks) == 1 else None
+        text = (f"Đơn vị được giao nhiệm vụ #{one.id} theo {label}: {one.action[:150]}" if one else
+                f"Đơn vị được giao {len(tasks)} nhiệm vụ theo {label}")
+        outbox.enqueue(session, recipient_ids=heads[unit_id], kind="assigned", text=text, now=utc_now(now),
+                       task_id=one.id if one else None, dedupe=f"published:d{directive.id}:u{unit_id}")
 
 
 def task_source_span(directive: Directive, task: Task) -> str:

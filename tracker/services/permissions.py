@@ -25,10 +25,30 @@ def is_coordinator(session: Session, user: User, task: Task) -> bool:
     return user.role in UNIT_ROLES and user.unit_id is not None and user.unit_id in co_unit_ids(session, task)
 
 
+def info_unit_ids(session: Session, task: Task) -> set[int]:
+    from tracker.models import TaskInfoUnit
+
+    return set(session.exec(select(TaskInfoUnit.unit_id).where(TaskInfoUnit.task_id == task.id)).all())
+
+
+def is_info_unit(session: Session, user: User, task: Task) -> bool:
+    """A for-information unit ("nhận để biết"): sees the task and its discussion, no duty."""
+    return user.role in UNIT_ROLES and user.unit_id is not None and user.unit_id in info_unit_ids(session, task)
+
+
+def is_delegating_unit(session: Session, user: User, task: Task) -> bool:
+    """The lead unit of the task this one was delegated from (it follows and confirms its children)."""
+    if task.parent_id is None or user.role not in UNIT_ROLES or user.unit_id is None:
+        return False
+    parent = session.get(Task, task.parent_id)
+    return parent is not None and parent.lead_unit_id == user.unit_id
+
+
 def can_view_task(session: Session, user: User, task: Task) -> bool:
     if user.role in SEES_EVERYTHING:
         return True
-    return is_lead(user, task) or is_coordinator(session, user, task)
+    return (is_lead(user, task) or is_coordinator(session, user, task) or is_info_unit(session, user, task)
+            or is_delegating_unit(session, user, task))
 
 
 def can_change_status(user: User, task: Task) -> bool:
@@ -58,5 +78,13 @@ def visible_tasks_clause(user: User):
         return None
     if user.unit_id is None:
         return Task.id == -1
+    from sqlalchemy.orm import aliased
+
+    from tracker.models import TaskInfoUnit
+
     co = select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == user.unit_id)
-    return (Task.lead_unit_id == user.unit_id) | (Task.id.in_(co))
+    info = select(TaskInfoUnit.task_id).where(TaskInfoUnit.unit_id == user.unit_id)
+    parent = aliased(Task)
+    delegated = select(parent.id).where(parent.lead_unit_id == user.unit_id)
+    return ((Task.lead_unit_id == user.unit_id) | Task.id.in_(co) | Task.id.in_(info)
+            | Task.parent_id.in_(delegated))

@@ -80,6 +80,9 @@ class Filters:
     signer: str | None = None
     unit_id: int | None = None
     q: str | None = None
+    # issue 16: "lead" counts the tasks given by the directive (today's figures), "all"
+    # also the tasks delegated down from them; each task is counted once, under its unit
+    level: str = "lead"
 
     def needs_directive_join(self) -> bool:
         return bool(self.signer) or (self.period_field == "issued" and (self.date_from or self.date_to))
@@ -101,6 +104,8 @@ class Filters:
             args["unit"] = str(self.unit_id)
         if self.q:
             args["q"] = self.q
+        if self.level != "lead":
+            args["level"] = self.level
         return args
 
     def without_unit(self) -> "Filters":
@@ -197,11 +202,14 @@ def parse_filters(args) -> Filters:
     date_to = _parse_date(args.get("to"), "Đến ngày")
     if date_from and date_to and date_from > date_to:
         raise ServiceError("'Từ ngày' phải trước hoặc bằng 'Đến ngày'", code="invalid_filter", status=422)
+    level = (args.get("level") or "lead").strip()
+    if level not in ("lead", "all"):
+        raise ServiceError(f"Cấp tổng hợp '{level}' không hợp lệ (lead hoặc all)", code="invalid_filter", status=422)
     signer = (args.get("signer") or "").strip()[:255] or None
     q = (args.get("q") or "").strip()[:200] or None
     return Filters(period_field=period, date_from=date_from, date_to=date_to,
                    directive_id=_parse_id(args.get("directive"), "Văn bản"), signer=signer,
-                   unit_id=_parse_id(args.get("unit"), "Đơn vị"), q=q)
+                   unit_id=_parse_id(args.get("unit"), "Đơn vị"), q=q, level=level)
 
 
 def apply_filters(stmt, filters: Filters, joined_directive: bool = False, *, include_cancelled: bool = False):
@@ -231,6 +239,8 @@ def apply_filters(stmt, filters: Filters, joined_directive: bool = False, *, inc
         stmt = stmt.where(Task.lead_unit_id == filters.unit_id)
     if filters.q:
         stmt = stmt.where(task_search_clause(filters.q))
+    if filters.level == "lead":
+        stmt = stmt.where(Task.parent_id.is_(None))
     return stmt
 
 

@@ -174,12 +174,18 @@ def record_conflict(session: Session, user: User, task_id: int, *, expected_vers
 
 def confirm_completion(session: Session, user: User, task_id: int, *, version: int | None = None,
                        channel: str = "web", now: datetime | None = None) -> Task:
-    """The clerk confirms a reported completion; a recurring task opens its next occurrence."""
-    if not permissions.can_confirm(user):
-        raise Forbidden("Chỉ Văn phòng được xác nhận hoàn thành")
+    """The clerk confirms a reported completion; a recurring task opens its next occurrence.
+
+    A delegated task (issue 16) is confirmed by the unit that delegated it, and a task
+    is not confirmed while one of its children is open."""
+    from tracker.services import delegation
+
     task = get_task_for(session, user, task_id)
+    if not delegation.can_confirm_task(session, user, task):
+        raise Forbidden("Chỉ Văn phòng (hoặc đơn vị giao, với nhiệm vụ của cấp dưới) được xác nhận hoàn thành")
     if task.status != "cho_xac_nhan":
         raise ServiceError("Nhiệm vụ không ở trạng thái chờ xác nhận", code="invalid_state", status=409)
+    delegation.check_confirmable(session, task)
     _bump_version(session, task, version, now)
     record(session, task, user, channel, "status", task.status, "hoan_thanh", "Xác nhận hoàn thành", now)
     task.status = "hoan_thanh"
@@ -196,12 +202,14 @@ def confirm_completion(session: Session, user: User, task_id: int, *, version: i
 
 def return_completion(session: Session, user: User, task_id: int, *, reason: str, version: int | None = None,
                       channel: str = "web", now: datetime | None = None) -> Task:
-    if not permissions.can_confirm(user):
-        raise Forbidden("Chỉ Văn phòng được trả lại nhiệm vụ")
+    from tracker.services import delegation
+
+    task = get_task_for(session, user, task_id)
+    if not delegation.can_confirm_task(session, user, task):
+        raise Forbidden("Chỉ Văn phòng (hoặc đơn vị giao, với nhiệm vụ của cấp dưới) được trả lại nhiệm vụ")
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Cần nêu lý do trả lại", code="reason_required", status=422)
-    task = get_task_for(session, user, task_id)
     if task.status != "cho_xac_nhan":
         raise ServiceError("Nhiệm vụ không ở trạng thái chờ xác nhận", code="invalid_state", status=409)
     _bump_version(session, task, version, now)
@@ -390,7 +398,7 @@ def _scope_conditions(user: User, own_unit_only: bool, coordinated_only: bool) -
 def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int = 3, unit_id: int | None = None,
                state: str | None = None, status: str | None = None, directive_id: int | None = None,
                q: str | None = None, page: int = 1, per_page: int = 50, own_unit_only: bool = False,
-               coordinated_only: bool = False, pending_extension: bool = False):
+               coordinated_only: bool = False, pending_extension: bool = False, assignee_id: int | None = None):
     """One page of the tasks `user` may see, sorted by deadline (none last), with the total.
 
     Filtering, the deadline state and paging all run in SQL (deadline_state_sql /
@@ -408,6 +416,8 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
         conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
     if unit_id is not None:
         conditions.append(Task.lead_unit_id == unit_id)
+    if assignee_id is not None:  # "Việc của tôi" (issue 16)
+        conditions.append(Task.assignee_id == assignee_id)
     if state:
         if state not in STATES:
             raise ServiceError(f"Trạng thái hạn '{state}' không hợp lệ", code="invalid_state", status=422)

@@ -49,9 +49,22 @@ def _iso(d) -> str | None:
     return d.isoformat() if d else None
 
 
+_UNSET = object()
+
+
 def task_to_json(session: Session, task: Task, today: date, *, lead_name: str | None = None,
-                 co_units: list[tuple[int, str]] | None = None, state: str | None = None) -> dict:
-    """The API form of a task. Pass `lead_name`/`co_units`/`state` from a list query to avoid per-row queries."""
+                 co_units: list[tuple[int, str]] | None = None, state: str | None = None,
+                 info_units: list[tuple[int, str]] | None = None, assignee_name=_UNSET) -> dict:
+    """The API form of a task. Pass `lead_name`/`co_units`/`state`/`info_units`/`assignee_name`
+    from a list query (see `_extras`) to avoid per-row queries."""
+    from tracker.models import User
+    from tracker.services import collab
+
+    if info_units is None:
+        info_units = collab.info_units_for(session, [task.id])[task.id]
+    if assignee_name is _UNSET:
+        person = session.get(User, task.assignee_id) if task.assignee_id else None
+        assignee_name = person.display_name if person else None
     if lead_name is None:
         unit = session.get(Unit, task.lead_unit_id)
         lead_name = unit.name if unit else ""
@@ -67,6 +80,9 @@ def task_to_json(session: Session, task: Task, today: date, *, lead_name: str | 
         "lead_unit": {"id": task.lead_unit_id, "name": lead_name},
         "owner_text": task.owner_text,
         "co_units": [{"id": uid, "name": name} for uid, name in co_units],
+        "info_units": [{"id": uid, "name": name} for uid, name in info_units],
+        "assignee": {"id": task.assignee_id, "name": assignee_name} if task.assignee_id else None,
+        "parent_id": task.parent_id,
         "action": task.action,
         "deadline": _iso(task.deadline),
         "deadline_text": task.deadline_text,
@@ -213,16 +229,31 @@ def publish_directive(directive_id: int):
     today = local_today()
     body = directive_to_json(directive)
     co = task_service.co_units_for(session, [t.id for t in created])
+    info, people = _extras(session, created)
     names = {u.id: u.name for u in session.exec(select(Unit).where(Unit.id.in_({t.lead_unit_id for t in created}))).all()}
-    body["tasks"] = [task_to_json(session, t, today, lead_name=names.get(t.lead_unit_id, ""), co_units=co[t.id])
+    body["tasks"] = [task_to_json(session, t, today, lead_name=names.get(t.lead_unit_id, ""), co_units=co[t.id],
+                                  info_units=info[t.id], assignee_name=people.get(t.assignee_id))
                      for t in created]
     return jsonify(body), 201
+
+
+def _extras(session: Session, tasks) -> tuple[dict, dict]:
+    """For-information units and assignee names of many tasks: two queries in all."""
+    from tracker.models import User
+    from tracker.services import collab
+
+    info = collab.info_units_for(session, [t.id for t in tasks])
+    ids = {t.assignee_id for t in tasks if t.assignee_id}
+    people = dict(session.exec(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    return info, people
 
 
 def _rows_to_json(session: Session, rows) -> list[dict]:
     today = local_today()
     co = task_service.co_units_for(session, [task.id for task, _, _ in rows])
-    return [task_to_json(session, task, today, lead_name=name, co_units=co[task.id], state=state)
+    info, people = _extras(session, [task for task, _, _ in rows])
+    return [task_to_json(session, task, today, lead_name=name, co_units=co[task.id], state=state,
+                         info_units=info[task.id], assignee_name=people.get(task.assignee_id))
             for task, state, name in rows]
 
 
@@ -264,7 +295,8 @@ def patch_task(task_id: int):
     from tracker.services import office
 
     data = _json_body()
-    unknown = set(data) - {"state", "progress", "note", "version", "reason", *office.CORRECTION_FIELDS}
+    unknown = set(data) - {"state", "progress", "note", "version", "reason", "assignee_id", "info_unit_ids",
+                           *office.CORRECTION_FIELDS}
     if unknown:
         return api_error("unknown_field", f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", 422)
     user = current_user()
@@ -283,15 +315,25 @@ def patch_task(task_id: int):
     if note is not None and not isinstance(note, str):
         return api_error("invalid_note", "'note' phải là chuỗi", 422)
     session = get_session()
-    task_service.get_task_for(session, user, task_id)  # 404 before anything else
+    task = task_service.get_task_for(session, user, task_id)  # 404 before anything else
+    collab_fields = {"assignee_id", "info_unit_ids"} & set(data)
     unit_update = any(k in data for k in ("state", "progress", "note"))
     try:
+        from tracker.services import collab
+
         if corrects:
             change = _correction_from_json(data)
             task = office.correct_task(session, user, task_id, change, version=version, reason=data["reason"],
                                        channel="api")
             version = task.version
-        if unit_update or not corrects:
+        if "assignee_id" in data:  # the officer in charge (issue 16)
+            collab.assign(session, user, task, data["assignee_id"], version=version, channel="api")
+            version = task.version
+        if "info_unit_ids" in data:  # the clerk's for-information units (issue 16)
+            ids = collab.validate_unit_ids(session, data["info_unit_ids"])
+            collab.set_info_units(session, user, task, ids, version=version, channel="api")
+            version = task.version
+        if unit_update or not (corrects or collab_fields):
             task = task_service.update_task(session, user, task_id, version=version, status=state,
                                             progress=data.get("progress"), note=note, channel="api")
         session.commit()

@@ -44,7 +44,7 @@ bp = Blueprint("directives", __name__)
 
 PER_PAGE = 25
 ROW_FIELDS = ("unit", "co", "action", "deadline", "deadline_text", "recurrence", "owner", "co_owners", "start",
-              "end", "reasons", "urgent", "confidence")
+              "end", "reasons", "urgent", "confidence", "info")
 REASON_LABELS = {
     "trigger:giao": "có từ “giao”", "deadline:date_dmy": "có ngày hạn dạng DD/MM/YYYY",
     "owner_not_in_registry": "đơn vị chưa có trong danh mục",
@@ -138,6 +138,7 @@ def _row_from_draft(task: dict, lookup: UnitLookup) -> dict:
     return {
         "unit": lookup.name(task.get("unit_id")),
         "co": "; ".join(lookup.name(cid) for cid in (task.get("co_unit_ids") or []) if lookup.name(cid)),
+        "info": "; ".join(lookup.name(cid) for cid in (task.get("info_unit_ids") or []) if lookup.name(cid)),
         "action": task.get("action") or "",
         "deadline": task.get("deadline") or "",
         "deadline_text": task.get("deadline_text") or "",
@@ -188,6 +189,13 @@ def _draft_from_rows(rows: list[dict], lookup: UnitLookup, issued: date | None =
                 errs.append(f"không tìm thấy đơn vị phối hợp “{name}”")
             elif co.id not in co_ids and (unit is None or co.id != unit.id):
                 co_ids.append(co.id)
+        info_ids = []  # for-information units ("nhận để biết", issue 16)
+        for name in [n.strip() for n in row.get("info", "").replace(",", ";").split(";") if n.strip()]:
+            info = lookup.find(name)
+            if info is None:
+                errs.append(f"không tìm thấy đơn vị nhận để biết “{name}”")
+            elif info.id not in info_ids and info.id not in co_ids and (unit is None or info.id != unit.id):
+                info_ids.append(info.id)
         deadline = None
         if row["deadline"].strip():
             try:
@@ -210,6 +218,7 @@ def _draft_from_rows(rows: list[dict], lookup: UnitLookup, issued: date | None =
             "unit_id": unit.id if unit else None,
             "co_owners": [n.strip() for n in row["co_owners"].split(";") if n.strip()],
             "co_unit_ids": co_ids,
+            "info_unit_ids": info_ids,
             "action": row["action"].strip(),
             "deadline": deadline.isoformat() if deadline else None,
             "deadline_text": row["deadline_text"].strip() or None,

@@ -69,3 +69,26 @@ def recurrence_label(rec: str | None) -> str:
             return f"hằng năm, ngày {int(d)}/{int(m)}"
         return "hằng năm"
     return "định kỳ"
+
+
+# What each kind of task-history event is called on pages (task page, print view).
+EVENT_LABELS = {
+    'created': 'Tạo nhiệm vụ', 'status': 'Đổi trạng thái', 'progress': 'Cập nhật tiến độ', 'note': 'Ghi nhận',
+    'deadline': 'Đổi hạn (gia hạn)', 'extension_requested': 'Đề nghị gia hạn', 'extension_rejected': 'Từ chối gia hạn',
+    'attachment': 'Gửi minh chứng', 'conflict': 'Cập nhật bị từ chối (xung đột)',
+    'corrected_lead': 'Điều chỉnh đơn vị chủ trì', 'corrected_co': 'Điều chỉnh đơn vị phối hợp',
+    'corrected_action': 'Điều chỉnh nội dung', 'corrected_deadline': 'Điều chỉnh hạn',
+    'corrected_recurrence': 'Điều chỉnh chu kỳ', 'extension_cancelled': 'Đề nghị gia hạn tự hủy',
+    'assignee': 'Phân công chuyên viên', 'comment': 'Ý kiến', 'directing': 'Ý kiến chỉ đạo',
+    'delegated': 'Giao đơn vị cấp dưới', 'info_units': 'Đơn vị nhận để biết'}
+
+
+def event_value(kind: str, value):
+    """An event's old/new value as people read it: workflow states by their label."""
+    from tracker.models import TASK_STATUSES
+
+    if kind == "status" and value in TASK_STATUSES:
+        return TASK_STATUSES[value]
+    if kind in ("recurrence", "corrected_recurrence") and value:
+        return recurrence_label(value)
+    return value or ""

@@ -53,6 +53,11 @@ def openapi_document() -> dict:
             "completed_on": {"type": ["string", "null"], "format": "date"},
             "updated_at": {"type": ["string", "null"], "format": "date-time"},
             "version": {"type": "integer", "description": "Gửi lại khi PATCH; sai phiên bản trả về 409"},
+            "assignee": {"oneOf": [{"$ref": "#/components/schemas/UserRef"}, {"type": "null"}],
+                         "description": "Chuyên viên xử lý (người được giao trong đơn vị chủ trì)"},
+            "info_units": {"type": "array", "items": {"$ref": "#/components/schemas/UnitRef"},
+                           "description": "Đơn vị nhận để biết"},
+            "parent_id": {"type": ["integer", "null"], "description": "Nhiệm vụ cấp trên (khi được giao xuống)"},
         },
     }
     directive_schema = {
@@ -81,6 +86,7 @@ def openapi_document() -> dict:
             "owner": {"type": ["string", "null"]}, "unit_id": {"type": ["integer", "null"]},
             "co_owners": {"type": "array", "items": {"type": "string"}},
             "co_unit_ids": {"type": "array", "items": {"type": "integer"}},
+            "info_unit_ids": {"type": "array", "items": {"type": "integer"}, "description": "Đơn vị nhận để biết"},
             "action": {"type": "string"}, "deadline": {"type": ["string", "null"], "format": "date"},
             "deadline_text": {"type": ["string", "null"]}, "recurrence": {"type": ["string", "null"]},
             "urgent": {"type": "boolean"}, "start": {"type": ["integer", "null"]}, "end": {"type": ["integer", "null"]},
@@ -188,6 +194,11 @@ def openapi_document() -> dict:
                                          "description": "YYYY-MM-DD; thay cả cụm từ thời hạn"},
                             "recurrence": {"type": ["string", "null"]},
                             "reason": {"type": "string", "maxLength": 2000, "description": "Lý do điều chỉnh"},
+                            "assignee_id": {"type": ["integer", "null"],
+                                            "description": "Chuyên viên xử lý: cán bộ đang hoạt động của đơn vị chủ trì "
+                                                           "(lãnh đạo đơn vị, cán bộ khi đơn vị cho phép, Văn phòng); null bỏ phân công"},
+                            "info_unit_ids": {"type": "array", "items": {"type": "integer"},
+                                              "description": "Đơn vị nhận để biết (chỉ Văn phòng)"},
                             "version": {"type": "integer"}}}}}},
                     "responses": {**_ok("Task"), **_errors("400", "401", "403", "404", "409", "422")},
                 },
@@ -302,6 +313,7 @@ def openapi_document() -> dict:
             }},
             "/api/v1/openapi.json": {"get": {"summary": "Tài liệu này", "security": [],
                                              "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            **_collab_paths(id_param),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -341,9 +353,92 @@ def openapi_document() -> dict:
                         "unit": {"$ref": "#/components/schemas/UnitRef"}, "points": {"type": "number"},
                         "rank": {"type": "integer"}, "ty_le_dung_han": {"type": ["number", "null"]},
                         "dat_80": {"type": ["boolean", "null"]}}}}}},
+                **_collab_schemas(),
                 "TaskPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
                     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
             },
         },
+    }
+
+
+# --- issue 16: /me, comments, inbox, delegation --------------------------------------
+
+NOTIFICATION_KINDS = ["assigned", "mention", "comment", "corrected", "extension_decided", "returned", "due_soon",
+                      "overdue"]
+
+
+def _collab_paths(id_param) -> dict:
+    return {
+        "/api/v1/me": {"get": {
+            "summary": "Người dùng đang gọi API",
+            "responses": {**_ok("Me"), **_errors("401")},
+        }},
+        "/api/v1/tasks/{id}/comments": {
+            "get": {"summary": "Trao đổi của nhiệm vụ (cũ trước)", "parameters": [id_param("id")],
+                    "responses": {"200": {"description": "Thành công", "content": {"application/json": {"schema": {
+                        "type": "object", "properties": {"items": {"type": "array", "items": {
+                            "$ref": "#/components/schemas/Comment"}}}}}}}, **_errors("401", "404")}},
+            "post": {"summary": "Thêm ý kiến (chỉ thêm, không sửa); @login nhắc tên người xem được nhiệm vụ",
+                     "parameters": [id_param("id")],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["text"], "properties": {
+                             "text": {"type": "string", "maxLength": 5000},
+                             "directing": {"type": "boolean", "description": "Ý kiến chỉ đạo (chỉ lãnh đạo UBND)"}}}}}},
+                     "responses": {**_ok("Comment", "Đã thêm", "201"),
+                                   **_errors("400", "401", "403", "404", "422")}},
+        },
+        "/api/v1/notifications": {"get": {
+            "summary": "Hộp thông báo trong ứng dụng (mới trước) và số chưa đọc",
+            "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                           {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "true"]},
+                            "description": "Chỉ thông báo chưa đọc"}],
+            "responses": {**_ok("Inbox"), **_errors("400", "401")},
+        }},
+        "/api/v1/notifications/read": {"post": {
+            "summary": "Đánh dấu đã đọc: {\"ids\": [...]} hoặc {\"all\": true}",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"ids": {"type": "array", "items": {"type": "integer"}},
+                                                 "all": {"type": "boolean"}}}}}},
+            "responses": {"200": {"description": "Số mục đã đánh dấu và số còn chưa đọc", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "marked": {"type": "integer"}, "unread": {"type": "integer"}}}}}},
+                **_errors("400", "401", "422")},
+        }},
+        "/api/v1/tasks/{id}/delegate": {"post": {
+            "summary": "Giao nhiệm vụ (hoặc một phần) cho đơn vị cấp dưới: tạo nhiệm vụ con, hạn không sau hạn cha",
+            "parameters": [id_param("id")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["unit_id"], "properties": {
+                    "unit_id": {"type": "integer", "description": "Đơn vị cấp dưới trực tiếp (danh mục đơn vị)"},
+                    "action": {"type": "string", "description": "Nội dung giao; mặc định là nội dung nhiệm vụ cha"},
+                    "deadline": {"type": ["string", "null"], "format": "date",
+                                 "description": "Mặc định là hạn nhiệm vụ cha"}}}}}},
+            "responses": {**_ok("Task", "Nhiệm vụ con đã tạo", "201"),
+                          **_errors("400", "401", "403", "404", "409", "422")},
+        }},
+    }
+
+
+def _collab_schemas() -> dict:
+    return {
+        "UserRef": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        "Me": {"type": "object", "required": ["id", "login", "name", "role", "unit"], "properties": {
+            "id": {"type": "integer"}, "login": {"type": "string"}, "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["admin", "clerk", "staff", "head", "leader"]},
+            "unit": {"oneOf": [{"$ref": "#/components/schemas/UnitRef"}, {"type": "null"}]}}},
+        "Comment": {"type": "object", "required": ["id", "author", "text", "directing", "created_at"], "properties": {
+            "id": {"type": "integer"}, "author": {"$ref": "#/components/schemas/UserRef"},
+            "text": {"type": "string"}, "directing": {"type": "boolean"},
+            "attachment_id": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"}}},
+        "Notification": {"type": "object", "required": ["id", "kind", "task_id", "text", "read", "created_at"],
+                         "properties": {
+                             "id": {"type": "integer"}, "kind": {"type": "string", "enum": NOTIFICATION_KINDS},
+                             "task_id": {"type": ["integer", "null"]}, "text": {"type": "string"},
+                             "read": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}},
+        "Inbox": {"type": "object", "required": ["items", "unread"], "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}},
+            "unread": {"type": "integer"}}},
     }

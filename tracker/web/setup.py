@@ -19,6 +19,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from tracker import deadline_state
+from tracker.web import labels
 from tracker.vocab import role_can
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import DIRECTIVE_STATES
@@ -192,6 +193,7 @@ def init_app(app: Flask) -> None:
         state_label=lambda s: deadline_state.LABELS.get(s, s or "") if s is not None else "Đã hủy",
         state_badge=_state_badge,
         status_label=lambda s: TASK_STATUSES.get(s, s or ""),
+        event_label=lambda k: labels.EVENT_LABELS.get(k, k or ""),
         status_badge=_status_badge,
         role_label=lambda r: ROLE_LABELS.get(r, r or ""),
         kind_label=lambda k: DIRECTIVE_KINDS.get(k, k or ""),
@@ -203,6 +205,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(DEADLINE_LABELS=deadline_state.LABELS, TASK_STATUSES=TASK_STATUSES,
                                  DIRECTIVE_KINDS=DIRECTIVE_KINDS, ROLE_LABELS=ROLE_LABELS,
+                                 EVENT_LABELS=labels.EVENT_LABELS, event_value=labels.event_value,
                                  url_map_endpoints=app.view_functions)
 
     def can(permission: str) -> bool:

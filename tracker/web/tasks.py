@@ -121,8 +121,9 @@ def _detail_context(task: Task) -> dict:
     actor_ids = {e.actor_id for e in events} | {r.requested_by_id for r in requests_} | \
         {r.decided_by_id for r in requests_} | {a.uploaded_by_id for a in attachments}
     actor_ids.discard(None)
-    names = {u.id: u.display_name for u in session.exec(select(User).where(User.id.in_(actor_ids))).all()} \
-        if actor_ids else {}
+    actors = session.exec(select(User).where(User.id.in_(actor_ids))).all() if actor_ids else []
+    names = {u.id: u.display_name for u in actors}
+    actor_units = {u.id: u.unit_id for u in actors}  # a coordinating unit's report is marked as such
     series_root = task.series_id or task.id
     occurrences = []
     if task.recurrence:
@@ -135,11 +136,12 @@ def _detail_context(task: Task) -> dict:
     return {
         "task": task, "directive": directive, "lead": lead, "co_units": co_units, "events": events,
         "ext_requests": requests_, "attachments": attachments, "names": names, "occurrences": occurrences,
+        "actor_units": actor_units,
         "state": deadline_state(task.deadline, task.status, task.completed_on, today, _due_soon()),
         "today": today, "pending_request": pending,
         "can_update": is_lead and not closed,
         "can_note": permissions.can_add_note(session, user, task) and (office or not closed),
-        "can_confirm": permissions.can_confirm(user) and task.status == "cho_xac_nhan",
+        "can_confirm": _can_confirm(session, user, task) and task.status == "cho_xac_nhan",
         "can_request_extension": is_lead and not closed and pending is None,
         "can_decide": permissions.can_decide_extension(user) and pending is not None and not closed,
         "can_correct": office and task.status != "da_huy",
@@ -153,6 +155,7 @@ def _detail_context(task: Task) -> dict:
         "source_span": (directive.source_text[task.source_start:task.source_end]
                         if directive and task.source_start is not None and task.source_end is not None else ""),
         "max_upload_mb": current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+        **_collab_context(task, user),
     }
 
 
@@ -168,6 +171,29 @@ def _deadline_history(task: Task, events, requests_) -> list[dict]:
         out.append({"what": "Gia hạn" if e.kind == "deadline" else "Điều chỉnh hạn", "date": e.new_value or "",
                     "actor_id": e.actor_id, "at": e.at, "note": e.note})
     return out
+
+
+def _collab_context(task: Task, user: User) -> dict:
+    """Officer in charge, discussion, follow, delegation (issue 16; tracker/web/collab.py)."""
+    from tracker.web.collab import detail_context
+
+    return detail_context(task, user)
+
+
+def _confirm_gate(task_id: int) -> None:
+    """The office's door (403 for others), except for a delegated task, whose delegating unit
+    confirms it (the service decides who exactly)."""
+    if current_user().role in ("clerk", "admin"):
+        return
+    task = get_session().get(Task, task_id)
+    if task is None or task.parent_id is None:
+        abort(403)
+
+
+def _can_confirm(session, user, task) -> bool:
+    from tracker.services.delegation import can_confirm_task
+
+    return can_confirm_task(session, user, task)
 
 
 def _render_detail(task: Task, error: str | None = None, status: int = 200, form: dict | None = None):
@@ -259,9 +285,10 @@ def update(task_id: int):
 
 
 @bp.post("/tasks/<int:task_id>/confirm")
-@role_required("clerk", "admin")
+@login_required  # the office, or the delegating unit for a child task (services.delegation)
 def confirm(task_id: int):
     session = get_session()
+    _confirm_gate(task_id)
     try:
         _load(task_id)
         task_service.confirm_completion(session, current_user(), task_id, version=_form_version())
@@ -273,9 +300,10 @@ def confirm(task_id: int):
 
 
 @bp.post("/tasks/<int:task_id>/return")
-@role_required("clerk", "admin")
+@login_required  # the office, or the delegating unit for a child task (services.delegation)
 def return_task(task_id: int):
     session = get_session()
+    _confirm_gate(task_id)
     try:
         _load(task_id)
         task_service.return_completion(session, current_user(), task_id, reason=request.form.get("reason", ""),

@@ -1,0 +1,417 @@
+"""Issue 16 through the JSON API: /me, the officer in charge, comments and mentions, the
+inbox, delegation (deadline bound, confirmation rule, figures counted once), coordinating
+reports and for-information units. Runs on SQLite and PostgreSQL."""
+from datetime import date
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from tracker.models import Notification
+from tracker.models import TaskEvent
+from tracker.models import TaskInfoUnit
+from tracker.models import Unit
+from tracker.services import accounts
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr(accounts, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+
+
+@pytest.fixture
+def w(session, make_unit, make_user, make_task):
+    """A province department A with a division A1 (registry parent), a coordinating unit B,
+    a for-information unit C, an unrelated unit D; people in each; a task of A."""
+    a = make_unit("Sở Tài chính", code="STC")
+    a1 = make_unit("Phòng Ngân sách", code="STC-NS")
+    a1.parent_id = a.id
+    b, c, d = make_unit("Sở Y tế", code="SYT"), make_unit("Sở Xây dựng", code="SXD"), make_unit("Sở Nội vụ", code="SNV")
+    session.add(a1)
+    session.commit()
+    people = {
+        "head_a": make_user("truong.a", "head", a), "staff_a": make_user("canbo.a", "staff", a),
+        "staff_a2": make_user("canbo.a2", "staff", a), "head_a1": make_user("truong.ns", "head", a1),
+        "staff_b": make_user("canbo.b", "staff", b), "staff_c": make_user("canbo.c", "staff", c),
+        "staff_d": make_user("canbo.d", "staff", d), "clerk": make_user("vanphong", "clerk"),
+        "leader": make_user("lanhdao", "leader"), "admin": make_user("quantri", "admin"),
+    }
+    task = make_task(a, action="Rà soát dự toán ngân sách", deadline=date.today() + timedelta(days=20), co_units=[b])
+    session.add(TaskInfoUnit(task_id=task.id, unit_id=c.id))
+    session.commit()
+    tokens = {k: {"Authorization": f"Bearer {accounts.issue_api_token(session, u, 't')}"} for k, u in people.items()}
+    session.commit()
+
+    class W:
+        pass
+
+    out = W()
+    out.a, out.a1, out.b, out.c, out.d, out.people, out.task, out.h = a, a1, b, c, d, people, task, tokens
+    return out
+
+
+def _task(client, w, who="head_a", task_id=None):
+    return client.get(f"/api/v1/tasks/{task_id or w.task.id}", headers=w.h[who]).get_json()
+
+
+def _inbox(client, w, who):
+    r = client.get("/api/v1/notifications", headers=w.h[who])
+    assert r.status_code == 200
+    return r.get_json()
+
+
+# --- /me ------------------------------------------------------------------------------
+
+def test_me(client, w):
+    body = client.get("/api/v1/me", headers=w.h["staff_a"]).get_json()
+    assert body == {"id": w.people["staff_a"].id, "login": "canbo.a", "name": "canbo.a", "role": "staff",
+                    "unit": {"id": w.a.id, "name": "Sở Tài chính"}}
+    assert client.get("/api/v1/me", headers=w.h["clerk"]).get_json()["unit"] is None
+    assert client.get("/api/v1/me").status_code == 401
+
+
+# --- officer in charge ------------------------------------------------------------------
+
+def test_head_assigns_an_officer_history_inbox_and_my_tasks(client, session, w, login):
+    t = _task(client, w)
+    assert t["assignee"] is None and t["parent_id"] is None
+    officer = w.people["staff_a"]
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"assignee_id": officer.id, "version": t["version"]},
+                     headers=w.h["head_a"])
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["assignee"] == {"id": officer.id, "name": officer.display_name}
+    assert r.get_json()["version"] == t["version"] + 1
+    inbox = _inbox(client, w, "staff_a")
+    assert inbox["unread"] == 1 and inbox["items"][0]["kind"] == "assigned"
+    assert inbox["items"][0]["task_id"] == w.task.id and inbox["items"][0]["read"] is False
+    assert _inbox(client, w, "staff_a2")["unread"] == 0
+    # change it, then unassign: each change in the history
+    v = r.get_json()["version"]
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"assignee_id": w.people["staff_a2"].id, "version": v},
+                     headers=w.h["head_a"])
+    assert r.status_code == 200
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"assignee_id": None, "version": v + 1}, headers=w.h["clerk"])
+    assert r.status_code == 200 and r.get_json()["assignee"] is None
+    events = session.exec(select(TaskEvent.old_value, TaskEvent.new_value).where(
+        TaskEvent.task_id == w.task.id, TaskEvent.kind == "assignee").order_by(TaskEvent.id)).all()
+    assert [tuple(e) for e in events] == [(None, "canbo.a"), ("canbo.a", "canbo.a2"), ("canbo.a2", None)]
+    # "Việc của tôi"
+    client.patch(f"/api/v1/tasks/{w.task.id}", json={"assignee_id": officer.id, "version": v + 2},
+                 headers=w.h["head_a"])
+    login(officer)
+    page = client.get("/tasks/assigned").get_data(as_text=True)
+    assert "Rà soát dự toán ngân sách" in page
+    login(w.people["staff_a2"])
+    assert "Rà soát dự toán ngân sách" not in client.get("/tasks/assigned").get_data(as_text=True)
+
+
+def test_assignment_refusals(client, session, w):
+    v = _task(client, w)["version"]
+    url = f"/api/v1/tasks/{w.task.id}"
+    # staff may not (unit setting off), other units may not even see it, leader/admin may not
+    assert client.patch(url, json={"assignee_id": w.people["staff_a"].id, "version": v},
+                        headers=w.h["staff_a"]).status_code == 403
+    assert client.patch(url, json={"assignee_id": w.people["staff_a"].id, "version": v},
+                        headers=w.h["staff_d"]).status_code == 404
+    for who in ("leader", "admin", "staff_b"):
+        assert client.patch(url, json={"assignee_id": w.people["staff_a"].id, "version": v},
+                            headers=w.h[who]).status_code == 403, who
+    # assignee outside the lead unit, inactive, unknown, wrong type: 422
+    for bad in (w.people["staff_b"].id, w.people["clerk"].id, 999_999, "x", True):
+        r = client.patch(url, json={"assignee_id": bad, "version": v}, headers=w.h["head_a"])
+        assert r.status_code == 422, bad
+        assert r.get_json()["error"]["code"] == "invalid_assignee"
+    w.people["staff_a2"].active = False
+    session.add(w.people["staff_a2"])
+    session.commit()
+    assert client.patch(url, json={"assignee_id": w.people["staff_a2"].id, "version": v},
+                        headers=w.h["head_a"]).status_code == 422
+    # stale version: 409; nothing assigned
+    assert client.patch(url, json={"assignee_id": w.people["staff_a"].id, "version": v - 1},
+                        headers=w.h["head_a"]).status_code == 409
+    assert _task(client, w)["assignee"] is None
+    # the unit lets its staff assign
+    unit = session.get(Unit, w.a.id)
+    unit.staff_may_assign = True
+    session.add(unit)
+    session.commit()
+    assert client.patch(url, json={"assignee_id": w.people["staff_a"].id, "version": v},
+                        headers=w.h["staff_a"]).status_code == 200
+
+
+def test_assignee_gets_personal_reminders_and_others_keep_the_units(session, w):
+    from datetime import datetime
+
+    from tracker.followup import policy
+    from tracker.followup.sweep import sweep_with_inbox
+    from tracker.models import User
+    from tracker.services import collab
+
+    # the officer moves to another unit later: the personal reminder follows the person
+    w.task.deadline = date(2026, 12, 3)
+    session.add(w.task)
+    session.commit()
+    collab.assign(session, w.people["head_a"], w.task, w.people["staff_a"].id, version=w.task.version)
+    session.commit()
+    officer = session.get(User, w.people["staff_a"].id)
+    officer.unit_id = w.d.id
+    session.add(officer)
+    session.commit()
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=policy.VN_TZ)
+    sweep_with_inbox(session, now)
+    before = session.exec(select(Notification.recipient_id).where(
+        Notification.kind == "before", Notification.task_id == w.task.id)).all()
+    assert set(before) == {w.people["staff_a"].id, w.people["head_a"].id, w.people["staff_a2"].id}
+    # the inbox groups the day's reminders: one due_soon item per person
+    items = session.exec(select(Notification.recipient_id, Notification.text).where(
+        Notification.channel == "web", Notification.kind == "due_soon")).all()
+    assert sorted(r for r, _ in items) == sorted(set(before))
+    assert all(text == "Có 1 nhiệm vụ sắp đến hạn" for _, text in items)
+    sweep_with_inbox(session, now)  # idempotent
+    assert session.exec(select(sa.func.count()).select_from(Notification).where(
+        Notification.channel == "web", Notification.kind == "due_soon")).one() == len(items)
+    # for-information and coordinating units get no task reminders
+    assert w.people["staff_c"].id not in before and w.people["staff_b"].id not in before
+
+
+# --- comments and mentions ---------------------------------------------------------------
+
+def test_comments_mentions_followers_and_directing(client, session, w):
+    url = f"/api/v1/tasks/{w.task.id}/comments"
+    assert client.get(url, headers=w.h["staff_a"]).get_json() == {"items": []}
+    r = client.post(url, json={"text": "Đề nghị @canbo.b và @CANBO.A2, phối hợp số liệu."}, headers=w.h["head_a"])
+    assert r.status_code == 201, r.get_json()
+    c = r.get_json()
+    assert c["author"] == {"id": w.people["head_a"].id, "name": "truong.a"} and c["directing"] is False
+    assert _inbox(client, w, "staff_b")["items"][0]["kind"] == "mention"
+    assert _inbox(client, w, "staff_a2")["items"][0]["kind"] == "mention"
+    assert _inbox(client, w, "staff_a")["unread"] == 0  # neither mentioned nor following
+    # the author follows now: a reply notifies them as a comment
+    r = client.post(url, json={"text": "Đã nhận, sẽ gửi trước thứ Sáu."}, headers=w.h["staff_b"])
+    assert r.status_code == 201
+    head_inbox = _inbox(client, w, "head_a")
+    assert [i["kind"] for i in head_inbox["items"]] == ["comment"] and head_inbox["unread"] == 1
+    # a leader's directing comment is marked; others may not write one
+    r = client.post(url, json={"text": "Khẩn trương hoàn thành.", "directing": True}, headers=w.h["leader"])
+    assert r.status_code == 201 and r.get_json()["directing"] is True
+    assert client.post(url, json={"text": "Chỉ đạo", "directing": True}, headers=w.h["head_a"]).status_code == 403
+    items = client.get(url, headers=w.h["staff_c"]).get_json()["items"]  # for-information unit reads it
+    assert [i["text"] for i in items] == ["Đề nghị @canbo.b và @CANBO.A2, phối hợp số liệu.",
+                                          "Đã nhận, sẽ gửi trước thứ Sáu.", "Khẩn trương hoàn thành."]
+    assert [i["directing"] for i in items] == [False, False, True]
+    assert set(items[0]) == {"id", "author", "text", "directing", "created_at", "attachment_id"}
+    # comments are part of the history
+    kinds = session.exec(select(TaskEvent.kind).where(TaskEvent.task_id == w.task.id)).all()
+    assert kinds.count("comment") == 2 and kinds.count("directing") == 1
+
+
+def test_mention_refusals_and_append_only(client, session, w):
+    url = f"/api/v1/tasks/{w.task.id}/comments"
+    before = session.exec(select(sa.func.count()).select_from(Notification)).one()
+    r = client.post(url, json={"text": "Nhờ @canbo.d xem giúp"}, headers=w.h["head_a"])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "mention_outside"
+    assert r.get_json()["error"]["details"] == {"mentions": ["canbo.d"]}
+    assert client.get(url, headers=w.h["head_a"]).get_json()["items"] == []
+    assert session.exec(select(sa.func.count()).select_from(Notification)).one() == before
+    for body in ({"text": ""}, {"text": "   "}, {}, {"text": 5}, {"text": "x" * 5001}, {"text": "a", "directing": "yes"},
+                 {"text": "a", "author_id": 1}):
+        assert client.post(url, json=body, headers=w.h["head_a"]).status_code == 422, body
+    assert client.post(url, json={"text": "x"}, headers=w.h["staff_d"]).status_code == 404
+    assert client.get(url, headers=w.h["staff_d"]).status_code == 404
+    # an e-mail address or an unknown login is not a mention; punctuation ends a login
+    r = client.post(url, json={"text": "Gửi ketoan@stc.gov.vn, @khongco, (@canbo.a2)."}, headers=w.h["head_a"])
+    assert r.status_code == 201
+    assert _inbox(client, w, "staff_a2")["items"][0]["kind"] == "mention"
+    # no edit or delete route: append-only
+    assert client.patch(url, json={"text": "sửa"}, headers=w.h["head_a"]).status_code == 405
+    assert client.delete(url, headers=w.h["head_a"]).status_code == 405
+
+
+def test_mention_grammar():
+    from tracker.services.collab import mentioned_logins
+
+    assert mentioned_logins("@nguyen.van.a. Xem @b2, @c!") == ["nguyen.van.a", "b2", "c"]
+    assert mentioned_logins("mail a@b.vn và @@x, @_y") == []
+    assert mentioned_logins("@Lan @lan") == ["lan"]
+
+
+# --- inbox --------------------------------------------------------------------------------
+
+def test_inbox_counts_and_mark_read(client, session, w):
+    from datetime import datetime
+    from datetime import timezone
+
+    from tracker.followup import outbox
+
+    me = w.people["staff_a"]
+    for i in range(5):
+        outbox.enqueue(session, recipient_ids=[me.id, w.people["staff_b"].id], kind="corrected",
+                       text=f"Đính chính {i}", now=datetime(2026, 12, 1, 8, i, tzinfo=timezone.utc), task_id=w.task.id)
+    session.commit()
+    box = _inbox(client, w, "staff_a")
+    assert box["unread"] == 5 and [i["text"] for i in box["items"]][:2] == ["Đính chính 4", "Đính chính 3"]
+    assert set(box["items"][0]) == {"id", "kind", "task_id", "text", "read", "created_at"}
+    first, second = box["items"][0]["id"], box["items"][1]["id"]
+    other = _inbox(client, w, "staff_b")["items"][0]["id"]
+    r = client.post("/api/v1/notifications/read", json={"ids": [first, second, other]}, headers=w.h["staff_a"])
+    assert r.status_code == 200 and r.get_json() == {"marked": 2, "unread": 3}
+    assert _inbox(client, w, "staff_b")["unread"] == 5, "someone else's ids are ignored"
+    assert [i["read"] for i in _inbox(client, w, "staff_a")["items"]] == [True, True, False, False, False]
+    for bad in ({}, {"ids": []}, {"ids": "1"}, {"ids": [True]}, {"all": "yes"}):
+        assert client.post("/api/v1/notifications/read", json=bad, headers=w.h["staff_a"]).status_code == 422, bad
+    r = client.post("/api/v1/notifications/read", json={"all": True}, headers=w.h["staff_a"])
+    assert r.get_json() == {"marked": 3, "unread": 0}
+    # only the web rows are the inbox: chat rows do not show
+    assert session.exec(select(sa.func.count()).select_from(Notification).where(
+        Notification.recipient_id == me.id)).one() == 5
+
+
+# --- delegation ---------------------------------------------------------------------------
+
+def test_delegation_bound_rollup_and_confirmation(client, session, w):
+    url = f"/api/v1/tasks/{w.task.id}/delegate"
+    parent_deadline = w.task.deadline
+    late = (parent_deadline + timedelta(days=1)).isoformat()
+    r = client.post(url, json={"unit_id": w.a1.id, "action": "Tổng hợp số liệu", "deadline": late}, headers=w.h["head_a"])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "deadline_after_parent"
+    r = client.post(url, json={"unit_id": w.b.id, "action": "x"}, headers=w.h["head_a"])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "not_subordinate"
+    assert client.post(url, json={"unit_id": w.a1.id}, headers=w.h["staff_a"]).status_code == 403
+    assert client.post(url, json={"unit_id": w.a1.id}, headers=w.h["clerk"]).status_code == 403
+    assert client.post(url, json={"unit_id": w.a1.id}, headers=w.h["staff_d"]).status_code == 404
+    # the officer in charge may delegate
+    v = _task(client, w)["version"]
+    client.patch(f"/api/v1/tasks/{w.task.id}", json={"assignee_id": w.people["staff_a"].id, "version": v},
+                 headers=w.h["head_a"])
+    due = (parent_deadline - timedelta(days=3)).isoformat()
+    r = client.post(url, json={"unit_id": w.a1.id, "action": "Tổng hợp số liệu", "deadline": due},
+                    headers=w.h["staff_a"])
+    assert r.status_code == 201, r.get_json()
+    child = r.get_json()
+    assert child["parent_id"] == w.task.id and child["lead_unit"]["id"] == w.a1.id and child["deadline"] == due
+    assert _inbox(client, w, "head_a1")["items"][0]["kind"] == "assigned"
+    # the division sees its child, the parent's unit sees it too; the division reports completion
+    assert _task(client, w, "head_a1", child["id"])["id"] == child["id"]
+    assert _task(client, w, "staff_a", child["id"])["id"] == child["id"]
+    r = client.patch(f"/api/v1/tasks/{child['id']}", json={"state": "cho_xac_nhan", "version": child["version"]},
+                     headers=w.h["head_a1"])
+    assert r.status_code == 200
+    # the lead unit reports the parent; the office cannot confirm while the child is open
+    t = _task(client, w)
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"state": "cho_xac_nhan", "version": t["version"]},
+                     headers=w.h["staff_a"])
+    assert r.status_code == 200, r.get_json()
+    from tracker.services import ServiceError
+    from tracker.services import tasks as task_service
+
+    session.expire_all()  # the API changed the rows behind this session
+    with pytest.raises(ServiceError) as exc:
+        task_service.confirm_completion(session, w.people["clerk"], w.task.id)
+    assert exc.value.code == "children_open"
+    session.rollback()
+    # the office does not confirm the child; the delegating unit does
+    with pytest.raises(ServiceError) as exc:
+        task_service.confirm_completion(session, w.people["clerk"], child["id"])
+    assert exc.value.status == 403
+    session.rollback()
+    task_service.confirm_completion(session, w.people["head_a"], child["id"])
+    session.commit()
+    task_service.confirm_completion(session, w.people["clerk"], w.task.id)
+    session.commit()
+    assert _task(client, w)["state"] == "hoan_thanh"
+
+
+def test_close_child_with_reason_and_figures_count_each_task_once(client, session, w):
+    from tracker.services import ServiceError
+    from tracker.services import delegation
+    from tracker.services import stats
+
+    child = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần việc của phòng")
+    session.commit()
+    with pytest.raises(ServiceError):
+        delegation.close_child(session, w.people["head_a"], child, reason="  ")
+    session.rollback()
+    with pytest.raises(ServiceError) as exc:
+        delegation.close_child(session, w.people["head_a1"], child, reason="Không cần nữa")
+    assert exc.value.status == 403
+    session.rollback()
+    delegation.close_child(session, w.people["head_a"], child, reason="Đã gộp vào báo cáo của Sở")
+    session.commit()
+    assert not delegation.open_children(session, w.task)
+    note = session.exec(select(TaskEvent.note).where(TaskEvent.task_id == child.id, TaskEvent.kind == "status")).one()
+    assert "Đã gộp vào báo cáo của Sở" in note
+    today = date.today()
+    lead = stats.unit_figures(session, stats.parse_filters({}), today)
+    every = stats.unit_figures(session, stats.parse_filters({"level": "all"}), today)
+    assert sum(f.total for f in lead.values()) == 1
+    assert sum(f.total for f in every.values()) == 2 and every[w.a1.id].total == 1
+    with pytest.raises(ServiceError):
+        stats.parse_filters({"level": "x"})
+    r = client.get("/api/v1/stats/units?level=all", headers=w.h["clerk"])
+    assert r.status_code == 200
+
+
+# --- coordinating and for-information units ----------------------------------------------
+
+def test_coordinating_report_and_for_information_visibility(client, session, w):
+    t = _task(client, w, "staff_b")
+    assert t["info_units"] == [{"id": w.c.id, "name": "Sở Xây dựng"}]
+    # the coordinating unit reports its part (a note) but cannot move the task
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"note": "Sở Y tế đã gửi số liệu", "version": t["version"]},
+                     headers=w.h["staff_b"])
+    assert r.status_code == 200
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"state": "dang_thuc_hien", "version": r.get_json()["version"]},
+                        headers=w.h["staff_b"]).status_code == 403
+    # the for-information unit sees the task and the discussion, has no duty
+    t = _task(client, w, "staff_c")
+    assert t["id"] == w.task.id
+    listed = client.get("/api/v1/tasks", headers=w.h["staff_c"]).get_json()["items"]
+    assert [x["id"] for x in listed] == [w.task.id]
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"note": "x", "version": t["version"]},
+                        headers=w.h["staff_c"]).status_code == 403
+    assert client.post(f"/api/v1/tasks/{w.task.id}/comments", json={"text": "Đã biết"},
+                       headers=w.h["staff_c"]).status_code == 201
+    assert client.get(f"/api/v1/tasks/{w.task.id}", headers=w.h["staff_d"]).status_code == 404
+    # the clerk's PATCH sets for-information units (others may not)
+    t = _task(client, w, "clerk")
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"info_unit_ids": [w.d.id], "version": t["version"]},
+                        headers=w.h["head_a"]).status_code == 403
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"info_unit_ids": [999_999], "version": t["version"]},
+                        headers=w.h["clerk"]).status_code == 422
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"info_unit_ids": [w.d.id], "version": t["version"]},
+                     headers=w.h["clerk"])
+    assert r.status_code == 200 and r.get_json()["info_units"] == [{"id": w.d.id, "name": "Sở Nội vụ"}]
+    assert client.get(f"/api/v1/tasks/{w.task.id}", headers=w.h["staff_d"]).status_code == 200
+    assert client.get(f"/api/v1/tasks/{w.task.id}", headers=w.h["staff_c"]).status_code == 404
+
+
+def test_publish_rows_take_info_unit_ids_and_tell_the_lead_unit(client, session, w):
+    r = client.post("/api/v1/directives", json={"text": "Giao Sở Tài chính rà soát chi thường xuyên."},
+                    headers=w.h["clerk"])
+    assert r.status_code == 201
+    d = r.get_json()
+    rows = [{"unit_id": w.a.id, "action": "Rà soát chi thường xuyên", "info_unit_ids": [w.c.id]}]
+    r = client.post(f"/api/v1/directives/{d['id']}/publish", json={"tasks": rows, "issued": "2025-01-02"}, headers=w.h["clerk"])
+    assert r.status_code == 201, r.get_json()
+    task = r.get_json()["tasks"][0]
+    assert task["info_units"] == [{"id": w.c.id, "name": "Sở Xây dựng"}] and task["assignee"] is None
+    box = _inbox(client, w, "head_a")
+    assert box["items"][0]["kind"] == "assigned" and box["items"][0]["task_id"] == task["id"]
+    bad = client.post("/api/v1/directives", json={"text": "Giao Sở Tài chính báo cáo."}, headers=w.h["clerk"]).get_json()
+    r = client.post(f"/api/v1/directives/{bad['id']}/publish",
+                    json={"tasks": [{"unit_id": w.a.id, "action": "x", "info_unit_ids": "c"}]}, headers=w.h["clerk"])
+    assert r.status_code == 422
+
+
+def test_mention_of_a_unit_by_its_code(client, session, w):
+    url = f"/api/v1/tasks/{w.task.id}/comments"
+    r = client.post(url, json={"text": "Kính gửi @SXD để biết."}, headers=w.h["head_a"])  # the for-information unit
+    assert r.status_code == 201
+    assert _inbox(client, w, "staff_c")["items"][0]["kind"] == "mention"
+    r = client.post(url, json={"text": "Nhờ @snv hỗ trợ"}, headers=w.h["head_a"])
+    assert r.status_code == 422 and r.get_json()["error"]["details"] == {"mentions": ["SNV"]}
+    assert _inbox(client, w, "staff_d")["unread"] == 0

@@ -1,0 +1,98 @@
+"""JSON API of issue 16 under /api/v1: who am I, a task's discussion, the inbox, delegation.
+
+Same rules and error shape as tracker/web/api.py (the officer in charge and the
+for-information units are fields of its PATCH /api/v1/tasks/{id}).
+"""
+from flask import Blueprint
+from flask import jsonify
+from flask import request
+
+from tracker.db import get_session
+from tracker.models import Unit
+from tracker.services import ServiceError
+from tracker.services import collab
+from tracker.services import delegation
+from tracker.services import inbox
+from tracker.services import tasks as task_service
+from tracker.services.clock import local_today
+from tracker.web.api import _int_arg
+from tracker.web.api import _json_body
+from tracker.web.api import _service_error
+from tracker.web.api import task_to_json
+from tracker.web.auth import api_auth_required
+from tracker.web.auth import current_user
+
+bp = Blueprint("collab_api", __name__, url_prefix="/api/v1")
+bp.register_error_handler(ServiceError, _service_error)
+
+
+@bp.get("/me")
+@api_auth_required
+def me():
+    user = current_user()
+    unit = get_session().get(Unit, user.unit_id) if user.unit_id else None
+    return jsonify({"id": user.id, "login": user.login, "name": user.display_name, "role": user.role,
+                    "unit": {"id": unit.id, "name": unit.name} if unit else None})
+
+
+@bp.get("/tasks/<int:task_id>/comments")
+@api_auth_required
+def list_comments(task_id: int):
+    session = get_session()
+    task = task_service.get_task_for(session, current_user(), task_id)
+    return jsonify({"items": [collab.comment_to_json(c, name) for c, name in collab.comments_of(session, task)]})
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@api_auth_required
+def post_comment(task_id: int):
+    data = _json_body()
+    unknown = set(data) - {"text", "directing", "version"}
+    if unknown:
+        raise ServiceError(f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", code="unknown_field", status=422)
+    session = get_session()
+    user = current_user()
+    task = task_service.get_task_for(session, user, task_id)
+    comment = collab.add_comment(session, user, task, data.get("text"), directing=data.get("directing", False),
+                                 channel="api")
+    session.commit()
+    return jsonify(collab.comment_to_json(comment, user.display_name)), 201
+
+
+@bp.get("/notifications")
+@api_auth_required
+def list_notifications():
+    session = get_session()
+    user = current_user()
+    page = _int_arg("page", 1)
+    per_page = _int_arg("per_page", inbox.PAGE, maximum=200)
+    unread_only = request.args.get("unread") in ("1", "true")
+    rows = inbox.items(session, user, page=page, per_page=per_page, unread_only=unread_only)
+    return jsonify({"items": [inbox.to_json(n) for n in rows], "unread": inbox.unread_count(session, user.id)})
+
+
+@bp.post("/notifications/read")
+@api_auth_required
+def read_notifications():
+    data = _json_body()
+    session = get_session()
+    user = current_user()
+    marked = inbox.mark_read(session, user, ids=data.get("ids"), all_=data.get("all") is True)
+    session.commit()
+    return jsonify({"marked": marked, "unread": inbox.unread_count(session, user.id)})
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+@api_auth_required
+def delegate(task_id: int):
+    data = _json_body()
+    unknown = set(data) - {"unit_id", "action", "deadline", "version"}
+    if unknown:
+        raise ServiceError(f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", code="unknown_field", status=422)
+    session = get_session()
+    user = current_user()
+    task = task_service.get_task_for(session, user, task_id)
+    child = delegation.delegate(session, user, task, unit_id=data.get("unit_id"), action=data.get("action"),
+                                deadline=data.get("deadline"), channel="api")
+    session.commit()
+    return jsonify(task_to_json(session, child, local_today())), 201
