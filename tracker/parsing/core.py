@@ -411,7 +411,7 @@ class _Walker:
             co = split_agency_list(t, a, b) or [x.strip() for x in re.split(r"[;,]", t[a:b]) if x.strip()]
         dspan = blk.cells[cols["time"]] if "time" in cols and cols["time"] < len(cells) else blk.cells[cols["task"]]
         ta, tb = blk.cells[cols["task"]]
-        task = TaskDraft(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9)
+        task = TaskDraft(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9, action_end=tb)
         task.hit = deadline_in(t, dspan[0], dspan[1], self.issued)
         task.deadline_span = dspan
         self.tasks.append(task)
