@@ -328,6 +328,7 @@ class DirectiveOriginal(SQLModel, table=True):
     text_origin: str = Field(default="file", max_length=16)     # txt | docx | pdf | ocr
     intake_state: str = Field(default=INTAKE_READY, max_length=16)
     intake_error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    job_id: Optional[int] = Field(default=None, foreign_key="background_job.id", ondelete="SET NULL")
     uploaded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
 

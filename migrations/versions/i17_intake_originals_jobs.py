@@ -1,4 +1,4 @@
-"""intake originals and background jobs
+"""intake (issue 17): directive originals and the background job table
 
 Revision ID: i17_intake
 Revises: 0001
@@ -51,9 +51,11 @@ def upgrade() -> None:
     sa.Column('text_origin', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('intake_state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('intake_error', sa.Text(), nullable=True),
+    sa.Column('job_id', sa.Integer(), nullable=True),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['directive_id'], ['directive.id'], name=op.f('fk_directive_original_directive_id_directive'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['job_id'], ['background_job.id'], name=op.f('fk_directive_original_job_id_background_job'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_directive_original_uploaded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directive_original')),
     sa.UniqueConstraint('directive_id', name=op.f('uq_directive_original_directive_id')),
