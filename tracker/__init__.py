@@ -31,6 +31,7 @@ BLUEPRINT_MODULES = (
     "tracker.web.health",
     "bots.webhook",
     "tracker.web.notifications",
+    "tracker.web.sheet_import",
 )
 
 # CLI modules (each defines `register_cli(app)`).
@@ -67,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, test_config))
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
     app.config["MAX_CONTENT_LENGTH"] = max(
-        app.config["MAX_UPLOAD_BYTES"], app.config["MAX_DIRECTIVE_BYTES"]
+        app.config["MAX_UPLOAD_BYTES"], app.config["MAX_DIRECTIVE_BYTES"], app.config["MAX_SCAN_BYTES"]
     ) + 512 * 1024
     # CSRF tokens live as long as the session (Flask-WTF's default would expire open pages after 1 h).
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

@@ -82,6 +82,7 @@ POLICY = {
     "api.create_directive": only("clerk", "admin"), "api.publish_directive": only("clerk", "admin"),
     # the original file: office, leaders and the units with tasks in the directive (issue 17)
     "directives.original": sees_task, "api.directive_original": sees_task,
+    "sheet_import.upload": only("clerk", "admin"), "sheet_import.preview": only("clerk", "admin"),
     # leadership views
     "dashboard.index": only("leader", "clerk", "admin"), "dashboard.overdue": only("leader", "clerk", "admin"),
     "dashboard.export_dashboard": only("leader", "clerk", "admin"),
@@ -153,6 +154,8 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
             return rule.rule.replace("<int:token_id>", str(token_id))
         if rule.endpoint in ("directives.original", "api.directive_original"):
             return original_url(rule, own)
+        if rule.endpoint == "sheet_import.preview":
+            return sheet_url(rule, role)
         if rule.endpoint == "admin.set_active":
             return rule.rule.replace("<int:user_id>", str(world.users["head_b"].id))
         return url_for_rule(rule, world, own=own, role=role)
@@ -175,6 +178,24 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
                                     content_type="text/plain; charset=utf-8", size=12, text_origin="txt"))
             s.commit()
         return rule.rule.replace("<int:directive_id>", str(d.id))
+
+    def sheet_url(rule, role):
+        """A stored sheet upload owned by the requesting user (or by the clerk, for anonymous)."""
+        import io
+
+        import openpyxl
+
+        from tracker.web.sheet_import import save_upload
+
+        book = openpyxl.Workbook()
+        book.active.append(["Nội dung", "Đơn vị chủ trì", "Hạn"])
+        book.active.append(["Kiểm tra", "Sở B", "31/12/2030"])
+        buf = io.BytesIO()
+        book.save(buf)
+        owner = world.users.get(role) or world.users["clerk"]
+        with app.app_context():
+            upload_id = save_upload(buf.getvalue(), "theo-doi.xlsx", owner.id)
+        return rule.rule.replace("<upload_id>", upload_id)
 
     problems = []
     checked = 0
