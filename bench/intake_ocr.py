@@ -36,6 +36,21 @@ def char_accuracy(reference: str, got: str) -> float:
     return sum(b.size for b in sm.get_matching_blocks()) / len(ref)
 
 
+def task_agreement(reference: str, got: str) -> tuple[int, int]:
+    """(tasks of the OCR text identical to the text-PDF reading's, tasks of the text-PDF reading):
+    identical = same owner, co-owners, deadline, recurrence and folded action, in order."""
+    from tracker.parsing import parse_directive
+    from tracker.services.text import fold
+
+    def keys(text):
+        return [(t["owner"], tuple(t["co_owners"]), t["deadline"], t["recurrence"], fold(t["action"]))
+                for t in parse_directive(text)["tasks"]]
+
+    ref, hyp = keys(reference), keys(got)
+    sm = difflib.SequenceMatcher(None, ref, hyp, autojunk=False)
+    return sum(b.size for b in sm.get_matching_blocks()), len(ref)
+
+
 def scan_of(text: str, pages: int | None = None, seed: int = 0) -> tuple[bytes, str]:
     """(scanned PDF, reference text of the same pages)."""
     from tracker.services.pdf_text import reflow
@@ -64,12 +79,15 @@ def measure(names: list[str], pages: int | None) -> dict:
             secs = time.perf_counter() - t0
         finally:
             os.remove(fh.name)
+        same, total = task_agreement(reference, got)
         rows.append({"doc": name, "pages": len(done), "seconds": round(secs, 1),
                      "seconds_per_page": round(secs / max(1, len(done)), 2),
-                     "char_accuracy": round(char_accuracy(reference, got), 4)})
+                     "char_accuracy": round(char_accuracy(reference, got), 4),
+                     "tasks_same": same, "tasks_text_pdf": total})
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     total_pages = sum(r["pages"] for r in rows)
     return {"rows": rows, "pages": total_pages,
+            "tasks_same": sum(r["tasks_same"] for r in rows), "tasks_text_pdf": sum(r["tasks_text_pdf"] for r in rows),
             "seconds_per_page": round(sum(r["seconds"] for r in rows) / max(1, total_pages), 2),
             "char_accuracy": round(sum(r["char_accuracy"] * r["pages"] for r in rows) / max(1, total_pages), 4)}
 
