@@ -109,3 +109,15 @@ def test_a_job_left_running_is_requeued_then_given_up(app, session):
         jobs.recover(engine)
         session.refresh(job)
         assert job.state == expected
+
+
+def test_a_page_over_its_limits_is_stopped(tmp_path):
+    from tracker.services import ServiceError
+    from tracker.services.ocr import PageLimits
+    from tracker.services.ocr import ocr_pages
+
+    image = tmp_path / "trang.png"
+    image.write_bytes(pdf_to_images(to_pdf(NOTICE, header=None), last=1)[0])
+    with pytest.raises(ServiceError) as exc:
+        ocr_pages(str(image), "png", limits=PageLimits(wall_seconds=0.05))
+    assert exc.value.code in ("ocr_limit", "ocr_timeout") and "dừng" in exc.value.message
