@@ -25,13 +25,14 @@ DOCS = ["dev/chithi-langson-2021-01", "dev/tbkl-camau-2022-01", "dev/kehoach-ngh
 def _thirty_pages(pages: int) -> tuple[bytes, str]:
     from pypdf import PdfReader
 
-    text, reference, scan = "", "", None
-    for name in DOCS * 3:
+    from bench.intake_render import to_pdf
+
+    text = ""
+    for name in DOCS * 3:   # documents one after the other until the text PDF has enough pages
         text += (CORPUS / f"{name}.txt").read_text(encoding="utf-8") + "\n"
-        scan, reference = scan_of(text, pages=pages)
-        if len(PdfReader(io.BytesIO(scan)).pages) >= pages:
+        if len(PdfReader(io.BytesIO(to_pdf(text))).pages) >= pages:
             break
-    return scan, reference
+    return scan_of(text, pages=pages)
 
 
 def run(pages: int = 30, say=print) -> list[common.Row]:

@@ -21,7 +21,8 @@ def _runs(lines: list[str]):
     for line in lines:
         if not line.strip():
             continue
-        if line.count(" | ") >= 2:
+        in_table = bool(out) and out[-1][0] == "table"
+        if line.count(" | ") >= 2 or (in_table and line.count(" | ") == 1):   # "I | SECTION" rows too
             cells = [c.strip() for c in line.split(" | ")]
             if out and out[-1][0] == "table" and len(out[-1][1][0]) >= len(cells):
                 out[-1][1].append(cells)
@@ -85,7 +86,9 @@ def to_pdf(text: str, *, layout: str = "plain", header: str | None = "Văn phòn
     margin = 40 * mm if layout == "narrow" else 25 * mm
     body = ParagraphStyle("body", fontName="DejaVuSerif", fontSize=size, leading=size * 1.35, alignment=TA_JUSTIFY,
                           firstLineIndent=(12 * mm if layout == "indent" else 0), spaceAfter=(0 if layout == "indent" else 4))
-    cell = ParagraphStyle("cell", fontName="DejaVuSerif", fontSize=size - 2, leading=(size - 2) * 1.3)
+    # splitLongWords off: a code such as "02-KH/BCĐTW" stays whole (overflowing its cell) as Word does
+    cell = ParagraphStyle("cell", fontName="DejaVuSerif", fontSize=size - 2, leading=(size - 2) * 1.3,
+                          splitLongWords=0)
 
     def page_furniture(canvas, doc):
         canvas.saveState()
@@ -110,7 +113,8 @@ def to_pdf(text: str, *, layout: str = "plain", header: str | None = "Văn phòn
                 spans.append(("SPAN", (len(row) - 1, r), (ncol - 1, r)))
                 row = row + [""] * (ncol - len(row))
             data.append([Paragraph(escape(c), cell) for c in row])
-        table = Table(data, colWidths=widths, repeatRows=1)
+        headed = bool(re.search(r"\b(?:STT|TT|Nhiệm vụ|Nội dung)\b", " ".join(content[0])))
+        table = Table(data, colWidths=widths, repeatRows=1 if headed else 0)   # a header repeats on each page
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                    *spans]))
         story.extend([Spacer(1, 4), table, Spacer(1, 4)])

@@ -153,7 +153,9 @@ def _split_line(tl, vrules) -> list[Frag]:
 
     for ch in tl:
         if isinstance(ch, LTChar):
-            if x1 is not None and (ch.x0 - x1 > 0.9 * height or any(x1 - 0.5 <= c <= ch.x0 + 0.5 for c in cuts)):
+            # a rule cuts only where the glyphs stand apart (text overflowing its cell is not cut)
+            if x1 is not None and (ch.x0 - x1 > 0.9 * height
+                                   or (ch.x0 - x1 > 1.5 and any(x1 - 0.5 <= c <= ch.x0 + 0.5 for c in cuts))):
                 flush()
                 buf, x0 = [], None
             if x0 is None:
@@ -296,6 +298,10 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
         edges = current.columns
         left = edges[1] if len(edges) > 1 else line.x0
         ruled_between = prev is not None and any(line.y1 - 1 <= y <= prev.y0 + 1 for y in hys)
+        if hys and line.y1 < hys[0] - 1 and prev is not None:
+            tables.append(current)   # below the table's bottom rule
+            current = None
+            continue
         if prev is not None and gap > 2.5 * lh and not ruled_between:
             tables.append(current)
             current = None
@@ -379,8 +385,13 @@ def reflow(pages: list[Page]) -> list[str]:
     heights = [f.height for p in pages for line in p.lines for f in line.frags] or [10.0]
     lh = statistics.median(heights)
 
-    gaps = [a.y0 - b.y1 for p in pages for a, b in zip(p.lines, p.lines[1:]) if 0 <= a.y0 - b.y1 < 3 * lh]
-    typical_gap = sorted(gaps)[len(gaps) // 4] if gaps else lh * 0.3   # within a paragraph
+    # the line spacing inside a paragraph, measured where a line wrapped (it reaches the right
+    # margin and the next line starts at the left one); else the low quartile of all gaps
+    wrapped = [a.y0 - b.y1 for p in pages for a, b in zip(p.lines, p.lines[1:])
+               if 0 <= a.y0 - b.y1 < 3 * lh and len(a.frags) == 1 and len(b.frags) == 1
+               and a.x1 > right - 2 * lh and abs(b.x0 - left) < lh]
+    gaps = wrapped or [a.y0 - b.y1 for p in pages for a, b in zip(p.lines, p.lines[1:]) if 0 <= a.y0 - b.y1 < 3 * lh]
+    typical_gap = statistics.median(wrapped) if wrapped else (sorted(gaps)[len(gaps) // 4] if gaps else lh * 0.3)
 
     items: list[tuple[str, object]] = []   # ("line", VLine) or ("row", str)
     carry = None
