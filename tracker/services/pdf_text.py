@@ -191,26 +191,47 @@ def _norm_repeat(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
+def _apart(page: Page) -> set[int]:
+    """Lines standing apart at the top or bottom of the page (a header or footer is set off
+    from the body by a wider gap than the body's line spacing)."""
+    lines = page.lines
+    if not lines:
+        return set()
+    heights = [f.height for line in lines for f in line.frags] or [10.0]
+    lh = statistics.median(heights)
+    out = set()
+    for i in range(min(2, len(lines))):   # a header of up to two lines
+        below = lines[i + 1] if i + 1 < len(lines) else None
+        if below is None or lines[i].y0 - below.y1 > 1.5 * lh:
+            out.update(range(i + 1))
+            break
+    for k in range(min(2, len(lines))):
+        i = len(lines) - 1 - k
+        above = lines[i - 1] if i > 0 else None
+        if above is None or above.y0 - lines[i].y1 > 1.5 * lh:
+            out.update(range(i, len(lines)))
+            break
+    return out
+
+
 def drop_furniture(pages: list[Page]) -> None:
-    """Remove running headers/footers and page numbers (top or bottom band of the page)."""
+    """Remove running headers/footers and page numbers: lines set apart in the top or bottom
+    band of the page that are a page number or repeat (digits aside) on several pages."""
     if not pages:
         return
     seen: dict[str, set[int]] = {}
+    candidates = []
     for i, page in enumerate(pages):
         band = page.height * 0.1
-        for line in page.lines:
-            if line.y0 > page.height - band or line.y1 < band:
-                seen.setdefault(_norm_repeat(line.text), set()).add(i)
+        apart = _apart(page)
+        ids = {j for j in apart if page.lines[j].y0 > page.height - band or page.lines[j].y1 < band}
+        candidates.append(ids)
+        for j in ids:
+            seen.setdefault(_norm_repeat(page.lines[j].text), set()).add(i)
     repeated = {k for k, v in seen.items() if len(v) >= 2 and len(pages) >= 2}
-    for page in pages:
-        band = page.height * 0.1
-        keep = []
-        for line in page.lines:
-            in_band = line.y0 > page.height - band or line.y1 < band
-            if in_band and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated):
-                continue
-            keep.append(line)
-        page.lines = keep
+    for page, ids in zip(pages, candidates):
+        page.lines = [line for j, line in enumerate(page.lines)
+                      if not (j in ids and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated))]
 
 
 # --- tables ---------------------------------------------------------------------------
