@@ -238,9 +238,13 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 return jobs.run_next(engine)
 
         await asyncio.to_thread(jobs.recover, engine)
+        purged_at = 0.0
         while not stop_event.is_set():
             try:
                 ran = await asyncio.to_thread(run_one)
+                if not ran and time.monotonic() - purged_at > 600:   # expired jobs and their files
+                    purged_at = time.monotonic()
+                    await asyncio.to_thread(jobs.purge_expired, engine, app.instance_path)
             except Exception:  # noqa: BLE001 - the next poll retries
                 log.exception("Việc nền lỗi")
                 ran = False
