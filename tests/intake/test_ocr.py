@@ -52,6 +52,9 @@ def test_scanned_pdf_is_read_in_the_background(app, client, session, make_user, 
     login(clerk)
     page = client.get(f"/directives/{body['id']}/review").get_data(as_text=True)
     assert 'id="intake-progress"' in page and 'http-equiv="refresh"' in page
+    assert 'id="review-form"' not in page   # nothing to review or publish yet
+    refused = client.post(f"/api/v1/directives/{body['id']}/publish", headers=headers, json={})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "processing"
 
     with app.app_context():
         assert jobs.run_pending(app.extensions["engine"]) == 1

@@ -237,6 +237,11 @@ def publish_directive(directive_id: int):
     user = current_user()
     if directive.state == "draft" and user.role not in ("clerk", "admin"):
         return api_error("forbidden", "Chỉ Văn phòng được ban hành văn bản", 403)
+    from tracker.services import intake
+
+    status = intake.intake_status(session, directive)
+    if status and status["state"] == "processing":
+        return api_error("processing", "Bản quét đang được nhận dạng chữ; chờ xong rồi ban hành", 409)
     try:
         created = directive_service.publish(session, user, directive, tasks, channel="api")
         session.commit()

@@ -336,6 +336,10 @@ def review(directive_id: int):
 def review_post(directive_id: int):
     session = get_session()
     directive = _draft_for_clerk(directive_id)
+    status = intake.intake_status(session, directive)
+    if status and status["state"] == "processing":
+        flash("Bản quét đang được nhận dạng chữ; chờ xong rồi rà soát và ban hành.", "info")
+        return redirect(url_for("directives.review", directive_id=directive.id))
     header = _header_from_form()
     rows = _rows_from_form()
     op = request.form.get("op") or "save"
