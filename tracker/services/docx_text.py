@@ -57,6 +57,8 @@ class Numbering:
         self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (numId, ilvl) -> (fmt, text, start)
         self.counters: dict[str, dict[int, int]] = {}
         self.abstract_of: dict[str, str] = {}
+        self.restarts: set[str] = set()     # num instances whose list starts again (startOverride)
+        self.seen: set[str] = set()
         try:
             root = document.part.numbering_part.element
         except (NotImplementedError, KeyError, AttributeError):
@@ -84,6 +86,7 @@ class Numbering:
                 if start is not None and (nid, ilvl) in self.levels:
                     fmt, text, _ = self.levels[(nid, ilvl)]
                     self.levels[(nid, ilvl)] = (fmt, text, int(start))
+                    self.restarts.add(nid)
 
     def label(self, num_id: str, ilvl: int) -> str | None:
         spec = self.levels.get((num_id, ilvl))
@@ -93,6 +96,10 @@ class Numbering:
         # Word continues one list across num instances of the same abstract list unless restarted
         key = self.abstract_of.get(num_id, num_id)
         counters = self.counters.setdefault(key, {})
+        if num_id not in self.seen:
+            self.seen.add(num_id)
+            if num_id in self.restarts:
+                counters.clear()
         counters[ilvl] = counters.get(ilvl, start - 1) + 1
         for deeper in [k for k in counters if k > ilvl]:
             del counters[deeper]
