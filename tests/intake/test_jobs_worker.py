@@ -11,13 +11,13 @@ from tracker.services import jobs
 
 def test_sweeps_go_on_while_a_long_job_runs(app, session, monkeypatch):
     sweeps = {"n": 0}
-    saw = threading.Event()
+    changed = threading.Condition()
     real_sweep = worker.run_sweep
 
     def counting_sweep(app_, clock):
-        sweeps["n"] += 1
-        if sweeps["n"] >= 3:
-            saw.set()
+        with changed:
+            sweeps["n"] += 1
+            changed.notify_all()
         return real_sweep(app_, clock)
 
     monkeypatch.setattr(worker, "run_sweep", counting_sweep)
@@ -26,7 +26,8 @@ def test_sweeps_go_on_while_a_long_job_runs(app, session, monkeypatch):
     def long_job(engine, job, progress):
         start = sweeps["n"]
         progress(10, "đang chạy")
-        saw.wait(30)            # held until the sweep has run again meanwhile
+        with changed:           # held until the sweep has run twice meanwhile (or 30 s: then the test fails)
+            changed.wait_for(lambda: sweeps["n"] >= start + 2, timeout=30)
         progress(90, f"{sweeps['n'] - start} lượt quét trong lúc chạy")
 
     jobs.enqueue(session, "test_long", {"x": 1})
