@@ -262,12 +262,12 @@ def _is_header(line: VLine, vrules=()) -> bool:
 
 
 def _column_edges(header: VLine, vrules: list[tuple[float, float, float]]) -> list[float]:
-    """Left edges of the columns: the table's vertical rules if drawn, else the gaps of the header."""
+    """Left edges of the columns: the vertical rules crossing the header row if drawn (the
+    rightmost is the table's right border), else the middle of the gaps between header cells."""
     xs = sorted({round(x, 1) for x, y0, y1 in vrules if y0 - 2 <= header.y0 and header.y1 <= y1 + 2})
-    inner = [x for x in xs if header.x0 - 2 < x < header.x1 + 2 or True]
-    if len(inner) >= len(header.frags):
-        edges = [x for x in inner[:-1]] if len(inner) > len(header.frags) else inner
-        edges[0] = float("-inf")
+    if len(xs) >= len(header.frags):
+        edges = xs[:-1] if len(xs) > len(header.frags) else xs
+        edges[0] = float("-inf")   # text left of the first rule still belongs to the first column
         return edges
     edges = [float("-inf")]
     for a, b in zip(header.frags, header.frags[1:]):
