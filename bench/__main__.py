@@ -16,7 +16,7 @@ import traceback
 
 from bench import common
 
-SECTIONS = ("parser", "unit_pages", "pages", "reminders")
+SECTIONS = ("parser", "unit_pages", "pages", "reminders", "intake")
 
 
 def _guarded(name: str, fn) -> list:
@@ -78,6 +78,12 @@ def main(argv=None) -> int:
         from bench import reminders
 
         rows += _guarded("reminders", lambda: reminders.run(backends, quick=quick, say=say))
+
+    if "intake" in only:
+        say("intake (30-page scan through OCR) ...")
+        from bench import intake
+
+        rows += _guarded("intake", lambda: intake.run(say=say))
 
     meta = common.machine()
     meta.update({"mode": "quick" if quick else "full", "seconds": round(time.perf_counter() - started, 1),

@@ -25,6 +25,22 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1
       libreoffice-calc-nogui poppler-utils) >/dev/null || echo "LibreOffice not installed: rendering test skipped" >&2
   fi
 fi
+# OCR of scans (issue 17): Tesseract with its Vietnamese model, poppler's pdftoppm; DejaVu fonts for
+# the Vietnamese PDFs the intake tests make with reportlab
+need=()
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+[ -f /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${need[*]} for the intake tests..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null
+  else
+    echo "${need[*]} missing and cannot be installed here (need root + apt-get)" >&2
+    exit 1
+  fi
+fi
 export PTB_TIMEDELTA=1
 status=0
 .venv/bin/python -m pytest -q "$@" || status=$?

@@ -58,7 +58,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
 
     set_override_file(app.config["HOLIDAYS_FILE"])
     app.config["MAX_CONTENT_LENGTH"] = max(
-        app.config["MAX_UPLOAD_BYTES"], app.config["MAX_DIRECTIVE_BYTES"]
+        app.config["MAX_UPLOAD_BYTES"], app.config["MAX_DIRECTIVE_BYTES"], app.config["MAX_SCAN_BYTES"]
     ) + 512 * 1024
     # CSRF tokens live as long as the session (Flask-WTF's default would expire open pages after 1 h).
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -92,10 +92,11 @@ def register_blueprints(app: "Flask") -> None:
     from tracker.web import notifications
     from tracker.web import profile
     from tracker.web import reports
+    from tracker.web import sheet_import
     from tracker.web import tasks
 
     for module in (home, auth, directives, tasks, profile, admin, api, dashboard, feeds, health, webhook,
-                   notifications, reports, collab_api, collab):
+                   notifications, reports, collab_api, collab, sheet_import):
         app.register_blueprint(module.bp)
 
 

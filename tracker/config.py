@@ -28,6 +28,7 @@ DEFAULTS = {
     "DUE_SOON_DAYS": 3,
     "MAX_DIRECTIVE_BYTES": 2 * 1024 * 1024,
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "MAX_SCAN_BYTES": 50 * 1024 * 1024,   # directive files (Word, PDF, scans); evidence keeps MAX_UPLOAD_BYTES
     "SCHEDULER_ENABLED": False,
     # the issuing body in the periodic report's header (Nghị định 30/2020, Phụ lục I)
     "ORG_PARENT": "ỦY BAN NHÂN DÂN TỈNH",
@@ -43,6 +44,8 @@ DEFAULTS = {
 _INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "SESSION_MAX_HOURS",
              "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS"}
 _BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA"}
+_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "MAX_SCAN_BYTES"}
+_BOOL_KEYS = {"SCHEDULER_ENABLED"}
 
 
 def _coerce(key, value):

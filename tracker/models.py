@@ -400,3 +400,55 @@ class TaskFollow(SQLModel, table=True):
     task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- intake (issue 17): the original file of a directive, background jobs -------------------
+
+INTAKE_READY, INTAKE_PROCESSING, INTAKE_FAILED = "ready", "processing", "failed"
+
+
+class DirectiveOriginal(SQLModel, table=True):
+    """The file a directive came in (Word, PDF, scan, image), kept under instance/originals
+    with a generated name; `text_origin` says how its text was read (ocr = from an image)."""
+
+    __tablename__ = "directive_original"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    directive_id: int = Field(foreign_key="directive.id", unique=True, ondelete="CASCADE")
+    original_name: str = Field(max_length=255)
+    stored_name: str = Field(max_length=64, unique=True)
+    content_type: str = Field(max_length=128)
+    size: int
+    text_origin: str = Field(default="file", max_length=16)     # txt | docx | pdf | ocr
+    intake_state: str = Field(default=INTAKE_READY, max_length=16)
+    intake_error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    job_id: Optional[int] = Field(default=None, foreign_key="background_job.id", ondelete="SET NULL")
+    uploaded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED = "queued", "running", "done", "failed"
+
+
+class BackgroundJob(SQLModel, table=True):
+    """One row per piece of background work (OCR of a scan, a large export...).
+
+    Served by the worker (tracker.services.jobs): claimed atomically, run away from the
+    minute sweep, progress 0-100 written as it goes; `result_path` names a file under the
+    instance folder for jobs that produce one; rows past `expires_at` are purged."""
+
+    __tablename__ = "background_job"
+    __table_args__ = (Index("ix_background_job_state_created", "state", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default=JOB_QUEUED, max_length=16)
+    progress: int = Field(default=0)
+    message: Optional[str] = Field(default=None, sa_column=Column(Text))
+    result_path: Optional[str] = Field(default=None, max_length=255)
+    owner_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    started_at: Optional[datetime] = None
+    finished_at: Optional[datetime] = None
+    expires_at: Optional[datetime] = None

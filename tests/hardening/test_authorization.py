@@ -9,6 +9,7 @@ the database exactly as it was. Telegram callbacks go through the same rule
 (bots.actions.callback / answer_text), and the secret tokens are checked at the end.
 """
 import hashlib
+import os
 import secrets
 from datetime import datetime
 from datetime import timedelta
@@ -83,6 +84,9 @@ POLICY = {
     "directives.new": only("clerk", "admin"), "directives.review": only("clerk", "admin"),
     "directives.review_post": only("clerk", "admin"), "directives.delete_draft": only("clerk", "admin"),
     "api.create_directive": only("clerk", "admin"), "api.publish_directive": only("clerk", "admin"),
+    # the original file: office, leaders and the units with tasks in the directive (issue 17)
+    "directives.original": sees_task, "api.directive_original": sees_task,
+    "sheet_import.upload": only("clerk", "admin"), "sheet_import.preview": only("clerk", "admin"),
     # leadership views
     "dashboard.index": only("leader", "clerk", "admin"), "dashboard.overdue": only("leader", "clerk", "admin"),
     "dashboard.export_dashboard": only("leader", "clerk", "admin"),
@@ -206,9 +210,50 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
                 s.commit()
                 item_id = s.execute(sa.text("SELECT max(id) FROM notification WHERE channel = 'web'")).scalar()
             return rule.rule.replace("<int:notification_id>", str(item_id))
+        if rule.endpoint in ("directives.original", "api.directive_original"):
+            return original_url(rule, own)
+        if rule.endpoint == "sheet_import.preview":
+            return sheet_url(rule, role)
         if rule.endpoint == "admin.set_active":
             return rule.rule.replace("<int:user_id>", str(world.users["head_b"].id))
         return url_for_rule(rule, world, own=own, role=role)
+
+    def original_url(rule, own):
+        """A published directive with its original file and one task, of unit A (own) or B."""
+        from tracker.models import DirectiveOriginal
+        from tracker.models import Task
+        from tracker.services.intake import originals_folder
+
+        stored = os.urandom(16).hex()
+        with open(os.path.join(originals_folder(app.instance_path), stored), "wb") as fh:
+            fh.write(b"Giao S\xe1\xbb\x9f A.")
+        with Session(engine, expire_on_commit=False) as s:
+            d = Directive(kind="cong_van", title="Có tệp gốc", source_text="Giao Sở A.", state="published")
+            s.add(d)
+            s.flush()
+            s.add(Task(directive_id=d.id, lead_unit_id=(world.a if own else world.b).id, action="Kiểm tra"))
+            s.add(DirectiveOriginal(directive_id=d.id, original_name="vb.txt", stored_name=stored,
+                                    content_type="text/plain; charset=utf-8", size=12, text_origin="txt"))
+            s.commit()
+        return rule.rule.replace("<int:directive_id>", str(d.id))
+
+    def sheet_url(rule, role):
+        """A stored sheet upload owned by the requesting user (or by the clerk, for anonymous)."""
+        import io
+
+        import openpyxl
+
+        from tracker.web.sheet_import import save_upload
+
+        book = openpyxl.Workbook()
+        book.active.append(["Nội dung", "Đơn vị chủ trì", "Hạn"])
+        book.active.append(["Kiểm tra", "Sở B", "31/12/2030"])
+        buf = io.BytesIO()
+        book.save(buf)
+        owner = world.users.get(role) or world.users["clerk"]
+        with app.app_context():
+            upload_id = save_upload(buf.getvalue(), "theo-doi.xlsx", owner.id)
+        return rule.rule.replace("<upload_id>", upload_id)
 
     problems = []
     checked = 0

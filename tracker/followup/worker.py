@@ -228,6 +228,33 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
             except asyncio.TimeoutError:
                 pass
 
+    async def job_loop():
+        """Background jobs (OCR, large exports) one at a time in a thread of their own, so
+        a long job never delays the sweep; handlers run the heavy part in child processes."""
+        from tracker.services import intake  # noqa: F401  (registers the OCR handler)
+        from tracker.services import jobs
+
+        def run_one():
+            with app.app_context():
+                return jobs.run_next(engine)
+
+        await asyncio.to_thread(jobs.recover, engine)
+        purged_at = 0.0
+        while not stop_event.is_set():
+            try:
+                ran = await asyncio.to_thread(run_one)
+                if not ran and time.monotonic() - purged_at > 600:   # expired jobs and their files
+                    purged_at = time.monotonic()
+                    await asyncio.to_thread(jobs.purge_expired, engine, app.instance_path)
+            except Exception:  # noqa: BLE001 - the next poll retries
+                log.exception("Việc nền lỗi")
+                ran = False
+            if not ran:
+                try:
+                    await asyncio.wait_for(stop_event.wait(), timeout=job_every)
+                except asyncio.TimeoutError:
+                    pass
+
     scheduler = AsyncIOScheduler(timezone=policy.VN_TZ,
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
     sweep_every = float(setting(app, "SWEEP_INTERVAL_SECONDS", 60))
@@ -236,12 +263,15 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     scheduler.add_job(sweep_job, "interval", seconds=sweep_every, id="sweep", next_run_time=now)
     scheduler.start()
     sending = asyncio.create_task(sender_loop()) if application is not None else None
+    job_every = float(setting(app, "JOB_POLL_SECONDS", 2))
+    job_task = asyncio.create_task(job_loop())
     log.info("Worker chạy: quét mỗi %.0f giây, gửi mỗi %.0f giây", sweep_every, send_every)
     try:
         await stop_event.wait()
     finally:
         log.info("Worker dừng")
         scheduler.shutdown(wait=False)
+        job_task.cancel()  # a job in its thread finishes its page; an unfinished job is re-queued at start
         if sending is not None:
             stop_event.set()
             try:

@@ -492,7 +492,7 @@ class _Walker:
             co = split_agency_list(t, a, b) or [x.strip() for x in re.split(r"[;,]", t[a:b]) if x.strip()]
         dspan = blk.cells[cols["time"]] if "time" in cols and cols["time"] < len(cells) else blk.cells[cols["task"]]
         ta, tb = blk.cells[cols["task"]]
-        task = TaskDraft(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9)
+        task = TaskDraft(owner, co, blk.line_start, blk.end, ta, ["table_row"], 0.9, action_end=tb)
         task.hit = deadline_in(t, dspan[0], dspan[1], self.issued)
         ym = _YEAR_CELL.fullmatch(t, dspan[0], dspan[1]) if "time" in cols else None
         if task.hit is None and ym:

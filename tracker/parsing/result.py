@@ -27,6 +27,7 @@ class TaskDraft:
     confidence: float
     hit: object = None          # DeadlineHit
     deadline_span: tuple[int, int] | None = None  # where the deadline was searched
+    action_end: int | None = None  # a table row: the action is its task cell, not the whole row
 
 
 def deadline_in(t: str, a: int, b: int, issued: date):
@@ -115,7 +116,8 @@ def _action(t: str, task: TaskDraft) -> str:
         if last != -1:
             a = last + len(task.co_owners[-1])
     # only the opening of the span matters: keep the work bounded on huge spans
-    s = t[a:min(task.end, a + _SCAN_LIMIT)]
+    end = task.end if task.action_end is None else max(a, min(task.action_end, task.end))
+    s = t[a:min(end, a + _SCAN_LIMIT)]
     s = _ACTION_LEAD.sub("", s).strip()
     if not s:
         s = t[task.start:min(task.end, task.start + _SCAN_LIMIT)].strip()

@@ -3,7 +3,7 @@
 The name's extension is only a claim; the first bytes decide. A .docx is a zip archive,
 so its member sizes are checked *before* anything is decompressed (a small zip can
 expand to gigabytes). A PDF without a text layer is a scan and needs OCR, which this
-service does not do; it says so instead of importing an empty text.
+is done in the background (read_directive_file says so; tracker.services.ocr reads it).
 """
 import io
 import re
@@ -29,6 +29,15 @@ MAX_PDF_STREAM_BYTES = 4 * 1024 * 1024
 MAX_EXTRACTED_CHARS = 4 * 1024 * 1024   # text out of one file (the paste limit is 2 MB)
 MAX_DOCX_XML_BYTES = 20 * 1024 * 1024   # word/document.xml uncompressed
 DIRECTIVE_EXTENSIONS = (".txt", ".docx", ".pdf")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+DIRECTIVE_TYPES = {
+    "text": "text/plain; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "tiff": "image/tiff",
+}
 
 KIND_LABELS = {
     "pdf": "PDF", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "pptx": "PowerPoint (.pptx)", "zip": "tệp nén zip",
@@ -87,10 +96,10 @@ def sniff(data: bytes) -> str:
         return "jpeg"
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "gif"
-    if head.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "webp"
     if head.startswith((b"II*\x00", b"MM\x00*")):
         return "tiff"
+    if head.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "webp"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "text"  # UTF-16 text; decode_text explains that UTF-8 is needed
     sample = data[:8192]
@@ -133,6 +142,8 @@ def decode_text(data: bytes) -> str:
 def _docx_text(data: bytes) -> str:
     import docx
 
+    from tracker.services.docx_text import docx_lines
+
     check_zip_safe(data)
     try:
         size = zipfile.ZipFile(io.BytesIO(data)).getinfo("word/document.xml").file_size
@@ -145,15 +156,8 @@ def _docx_text(data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # noqa: BLE001 - python-docx raises many kinds on broken files
         raise ServiceError("Không đọc được tệp Word (.docx): tệp bị hỏng", code="corrupt_file", status=422) from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            cells = []
-            for cell in row.cells:
-                if cell.text not in cells:
-                    cells.append(cell.text)
-            lines.append("\t".join(cells))
-    return _capped("\n".join(lines))
+    # paragraphs and tables in document order, Word's automatic numbering restored (docx_text)
+    return _capped("\n".join(docx_lines(document)))
 
 
 def _capped(text: str) -> str:
@@ -162,9 +166,11 @@ def _capped(text: str) -> str:
     return text
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_text_or_none(data: bytes) -> str | None:
+    """The re-flowed text of a PDF, or None when it has no text layer (a scan: needs OCR)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+
+    from tracker.services.pdf_text import pdf_lines
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -173,7 +179,7 @@ def _pdf_text(data: bytes) -> str:
                 reader.decrypt("")
             except Exception:  # noqa: BLE001
                 pass
-            if reader.is_encrypted and not reader.pages:
+            if reader.is_encrypted:
                 raise ServiceError("Tệp PDF được đặt mật khẩu, không đọc được", code="encrypted", status=422)
         if len(reader.pages) > MAX_PDF_PAGES:
             raise ServiceError(f"Tệp PDF có quá nhiều trang (hơn {MAX_PDF_PAGES}), không xử lý", code="too_large",
@@ -187,17 +193,59 @@ def _pdf_text(data: bytes) -> str:
             if streamed > MAX_PDF_STREAM_BYTES:
                 raise ServiceError("Nội dung tệp PDF quá lớn hoặc bất thường, không xử lý; hãy dán nội dung văn bản",
                                    code="too_large", status=413)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if not reader.pages:
+            raise ServiceError("Tệp PDF không có trang nào", code="corrupt_file", status=422)
+        text = "\n".join(pdf_lines(data))
     except ServiceError:
         raise
-    except (PdfReadError, Exception):  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - pypdf/pdfminer raise many kinds on broken files
         raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng hoặc được bảo vệ", code="corrupt_file", status=422) from None
-    text = _capped("\n".join(pages))
+    text = _capped(text)
     if len("".join(text.split())) < MIN_PDF_TEXT_CHARS:
+        return None
+    return text
+
+
+def _pdf_text(data: bytes) -> str:
+    text = _pdf_text_or_none(data)
+    if text is None:
         raise ServiceError(
             "Tệp PDF không có lớp chữ (có thể là bản quét/ảnh chụp). Cần nhận dạng chữ (OCR) trước, "
             "hoặc dán nội dung văn bản vào ô bên dưới.", code="needs_ocr", status=422)
     return text
+
+
+class DirectiveFile:
+    """What an uploaded directive file is: its kind and content type, and its text when it
+    has one (None: a scan or an image, to be read by OCR in the background)."""
+
+    def __init__(self, kind: str, content_type: str, text: str | None):
+        self.kind, self.content_type, self.text = kind, content_type, text
+
+    @property
+    def needs_ocr(self) -> bool:
+        return self.text is None
+
+
+def read_directive_file(filename: str, data: bytes) -> DirectiveFile:
+    """Check an uploaded directive file and read its text; scans and images are left for OCR."""
+    ext = PurePath(filename or "").suffix.lower()
+    if not data:
+        raise ServiceError("Tệp rỗng", code="empty_text", status=422)
+    kind = sniff(data)
+    if ext in IMAGE_EXTENSIONS:
+        if kind not in ("png", "jpeg", "tiff"):
+            raise ServiceError(f"Tệp có đuôi {ext} nhưng nội dung là {KIND_LABELS.get(kind, kind)}. Vui lòng kiểm tra lại tệp.",
+                               code="type_mismatch", status=422)
+        return DirectiveFile(kind, DIRECTIVE_TYPES[kind], None)
+    if ext == ".pdf" and kind == "pdf":
+        try:  # in a child process with hard limits, as extract_directive_text
+            text = run_limited(_pdf_text_or_none, data, limits=EXTRACT_LIMITS)
+        except SandboxError as exc:
+            raise ServiceError(str(exc), code=f"extract_{exc.reason}", status=422) from None
+        return DirectiveFile("pdf", DIRECTIVE_TYPES["pdf"], text)
+    text = extract_directive_text(filename, data)
+    return DirectiveFile(kind, DIRECTIVE_TYPES.get(kind, "application/octet-stream"), text)
 
 
 def extract_directive_text(filename: str, data: bytes) -> str:
@@ -210,7 +258,8 @@ def extract_directive_text(filename: str, data: bytes) -> str:
         raise ServiceError("Định dạng Word cũ (.doc) chưa được hỗ trợ. Hãy lưu lại thành .docx hoặc PDF.",
                            code="unsupported_type", status=422)
     if ext not in DIRECTIVE_EXTENSIONS:
-        raise ServiceError("Chỉ nhận tệp .txt, .docx hoặc .pdf", code="unsupported_type", status=422)
+        raise ServiceError("Chỉ nhận tệp .txt, .docx, .pdf hoặc ảnh chụp (.png, .jpg, .tif)", code="unsupported_type",
+                           status=422)
     expected = {".txt": "text", ".docx": "docx", ".pdf": "pdf"}[ext]
     if kind != expected:
         raise ServiceError(

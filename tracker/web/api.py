@@ -153,9 +153,44 @@ def _service_error(exc: ServiceError):
     return response
 
 
+def _create_directive_from_file():
+    """multipart/form-data: the file in `file`, optional `issued`, `number`, `kind`.
+
+    A file with text answers 201 like the JSON form; a scan or an image 202
+    {"id", "state": "processing", "progress"}, to be polled at GET /api/v1/directives/{id}."""
+    from tracker.services import intake
+    from tracker.web.directives import read_limited_upload
+
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return api_error("missing_file", "Thiếu tệp trong trường 'file'", 422)
+    kind = request.form.get("kind") or None
+    if kind is not None and kind not in DIRECTIVE_KINDS:
+        return api_error("invalid_kind", f"Loại văn bản '{kind}' không hợp lệ ({', '.join(DIRECTIVE_KINDS)})", 422)
+    session = get_session()
+    directive = intake.create_from_file(
+        session, current_user(), instance_path=current_app.instance_path, filename=upload.filename,
+        data=read_limited_upload(upload), issued=request.form.get("issued") or None,
+        number=request.form.get("number") or None, kind=kind, channel="api",
+        max_text_bytes=current_app.config.get("MAX_DIRECTIVE_BYTES", directive_service.MAX_TEXT_CHARS))
+    session.commit()
+    status = intake.intake_status(session, directive)
+    if status and status["state"] == "processing":
+        return jsonify({"id": directive.id, "state": "processing", "progress": status["progress"]}), 202
+    from tracker.services.duplicates import find_duplicate
+
+    original = find_duplicate(session, directive)
+    body = directive_to_json(directive)
+    body["duplicate_of"] = original.id if original else None
+    body["tasks"] = _draft_rows_json(session, directive)
+    return jsonify(body), 201
+
+
 @bp.post("/directives")
 @api_auth_required
 def create_directive():
+    if request.mimetype == "multipart/form-data":
+        return _create_directive_from_file()
     data = _json_body()
     text = data.get("text")
     if not isinstance(text, str):
@@ -191,12 +226,34 @@ def get_directive(directive_id: int):
     if directive.state == "draft":
         if user.role not in ("clerk", "admin"):
             return api_error("not_found", "Không tìm thấy văn bản", 404)
+        from tracker.services import intake
+
+        status = intake.intake_status(session, directive)
+        if status and status["state"] == "processing":
+            return jsonify({"id": directive.id, "state": "processing", "progress": status["progress"],
+                            "message": status["message"]})
+        if status and status["state"] == "failed":
+            return jsonify({"id": directive.id, "state": "failed", "progress": status["progress"],
+                            "error": {"code": "ocr_failed", "message": status["message"]}})
+        if status:
+            body["text_origin"] = status["origin"]
         body["tasks"] = _draft_rows_json(session, directive)
     else:
         rows, _ = task_service.list_tasks(session, user, today=local_today(), due_soon_days=_due_soon_days(),
                                           directive_id=directive.id, per_page=10_000)
         body["tasks"] = _rows_to_json(session, rows)
     return jsonify(body)
+
+
+@bp.get("/directives/<int:directive_id>/original")
+@api_auth_required
+def directive_original(directive_id: int):
+    """The original file (office, leaders, units with tasks in the directive)."""
+    from tracker.services import intake
+    from tracker.web.directives import send_original
+
+    row = intake.original_for(get_session(), current_user(), directive_id)
+    return send_original(row)
 
 
 @bp.post("/directives/<int:directive_id>/publish")
@@ -219,6 +276,11 @@ def publish_directive(directive_id: int):
     user = current_user()
     if directive.state == "draft" and user.role not in ("clerk", "admin"):
         return api_error("forbidden", "Chỉ Văn phòng được ban hành văn bản", 403)
+    from tracker.services import intake
+
+    status = intake.intake_status(session, directive)
+    if status and status["state"] == "processing":
+        return api_error("processing", "Bản quét đang được nhận dạng chữ; chờ xong rồi ban hành", 409)
     try:
         created = directive_service.publish(session, user, directive, tasks, channel="api",
                                             confirm_duplicate=confirm_duplicate, issued=issued)

@@ -34,6 +34,7 @@ from tracker.services import directives as directive_service
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
 from tracker.services.imports import extract_directive_text
+from tracker.services import intake
 from tracker.services.text import fold
 from tracker.services import inputs
 from tracker.web.auth import current_user
@@ -81,31 +82,38 @@ def new():
     form = {"text": "", "number": "", "kind": "", "issued": ""}
     if request.method == "GET":
         return render_template("directives/new.html", form=form, error=None,
-                               max_mb=current_app.config["MAX_DIRECTIVE_BYTES"] // (1024 * 1024))
+                               max_mb=current_app.config["MAX_DIRECTIVE_BYTES"] // (1024 * 1024),
+                               max_scan_mb=current_app.config["MAX_SCAN_BYTES"] // (1024 * 1024))
     form = {k: (request.form.get(k) or "") for k in form}
     session = get_session()
     try:
         text = form["text"]
         upload = request.files.get("file")
         if upload is not None and upload.filename:
-            limit = current_app.config["MAX_UPLOAD_BYTES"]
-            data = upload.read(limit + 1)
-            if len(data) > limit:
-                raise ServiceError(f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB)", code="too_large", status=413)
-            text = extract_directive_text(upload.filename, data)
-        directive_service.validate_text(text, current_app.config["MAX_DIRECTIVE_BYTES"])
-        directive = directive_service.create_draft(
-            session, current_user(), text=text, issued=form["issued"] or None, number=form["number"] or None,
-            kind=form["kind"] or None)
+            data = read_limited_upload(upload)
+            directive = intake.create_from_file(
+                session, current_user(), instance_path=current_app.instance_path, filename=upload.filename,
+                data=data, issued=form["issued"] or None, number=form["number"] or None, kind=form["kind"] or None,
+                max_text_bytes=current_app.config["MAX_DIRECTIVE_BYTES"])
+        else:
+            directive_service.validate_text(text, current_app.config["MAX_DIRECTIVE_BYTES"])
+            directive = directive_service.create_draft(
+                session, current_user(), text=text, issued=form["issued"] or None, number=form["number"] or None,
+                kind=form["kind"] or None)
         session.commit()
     except ServiceError as exc:
         session.rollback()
         if len(form["text"]) > 200_000:
             form["text"] = ""  # do not echo megabytes back
         return render_template("directives/new.html", form=form, error=exc.message,
-                               max_mb=current_app.config["MAX_DIRECTIVE_BYTES"] // (1024 * 1024)), exc.status
-    flash(f"Đã phân tích văn bản: {len(directive.draft_tasks)} nhiệm vụ đề xuất. Vui lòng rà soát trước khi ban hành.",
-          "success")
+                               max_mb=current_app.config["MAX_DIRECTIVE_BYTES"] // (1024 * 1024),
+                               max_scan_mb=current_app.config["MAX_SCAN_BYTES"] // (1024 * 1024)), exc.status
+    status = intake.intake_status(session, directive)
+    if status and status["state"] == "processing":
+        flash("Đã nhận bản quét. Hệ thống đang nhận dạng chữ từng trang; trang này tự cập nhật tiến độ.", "info")
+    else:
+        flash(f"Đã phân tích văn bản: {len(directive.draft_tasks)} nhiệm vụ đề xuất. Vui lòng rà soát trước khi ban hành.",
+              "success")
     return redirect(url_for("directives.review", directive_id=directive.id))
 
 
@@ -341,6 +349,15 @@ def _row_expansions(rows: list[dict], lookup: "UnitLookup") -> list[int]:
     return out
 
 
+def read_limited_upload(upload) -> bytes:
+    """The bytes of an uploaded directive file, refused above MAX_SCAN_BYTES."""
+    limit = current_app.config["MAX_SCAN_BYTES"]
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ServiceError(f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB)", code="too_large", status=413)
+    return data
+
+
 def _render_review(directive: Directive, header: dict, rows: list[dict], *, errors=None, error=None, status=200,
                    duplicate_unconfirmed: bool = False):
     from tracker.services.duplicates import find_duplicate
@@ -358,6 +375,7 @@ def _render_review(directive: Directive, header: dict, rows: list[dict], *, erro
         document_warnings=document_warnings, duplicate=find_duplicate(get_session(), directive),
         duplicate_unconfirmed=duplicate_unconfirmed, preview=preview, preview_total=preview_total,
         expansions=_row_expansions(rows, lookup),
+        intake=intake.intake_status(get_session(), directive), ocr_note=intake.OCR_NOTE,
     ), status
 
 
@@ -383,6 +401,10 @@ def review(directive_id: int):
 def review_post(directive_id: int):
     session = get_session()
     directive = _draft_for_clerk(directive_id)
+    status = intake.intake_status(session, directive)
+    if status and status["state"] == "processing":
+        flash("Bản quét đang được nhận dạng chữ; chờ xong rồi rà soát và ban hành.", "info")
+        return redirect(url_for("directives.review", directive_id=directive.id))
     header = _header_from_form()
     rows = _rows_from_form()
     op = request.form.get("op") or "save"
@@ -506,7 +528,8 @@ def detail(directive_id: int):
                            cancelled=cancelled, replaced_by=replaced_by,
                            can_withdraw=user.role in ("clerk", "admin") and directive.state == "published",
                            codes={directive.id: directive.code}, source=highlight_source(directive.source_text, spans),
-                           today=local_today())
+                           today=local_today(), intake=intake.intake_status(session, directive),
+                           can_original=intake.can_view_original(session, user, directive), ocr_note=intake.OCR_NOTE)
 
 
 @bp.post("/directives/<int:directive_id>/withdraw")
@@ -548,3 +571,31 @@ def _find_directive_ref(ref: str) -> int:
                 return d.id
     raise ServiceError(f"Không tìm thấy văn bản thay thế “{ref[:60]}” đã ban hành", code="invalid_replaced_by",
                        status=422)
+
+
+@bp.get("/directives/<int:directive_id>/original")
+@login_required
+def original(directive_id: int):
+    """The file the directive came in, for the office, leaders and units with tasks in it."""
+    session = get_session()
+    try:
+        row = intake.original_for(session, current_user(), directive_id)
+    except ServiceError:
+        abort(404)
+    return send_original(row)
+
+
+def send_original(row):
+    """Serve a stored original as an attachment (never rendered inline: it may be any file)."""
+    import os
+
+    from flask import send_file
+
+    path = intake.original_path(current_app.instance_path, row)
+    if not os.path.exists(path):
+        abort(404)
+    response = send_file(path, mimetype=row.content_type.split(";")[0], as_attachment=True,
+                         download_name=row.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

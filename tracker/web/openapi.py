@@ -126,16 +126,37 @@ def openapi_document() -> dict:
         "paths": {
             "/api/v1/directives": {"post": {
                 "summary": "Phân tích văn bản, tạo bản nháp và trả về các nhiệm vụ đề xuất",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["text"], "properties": {
-                        "text": {"type": "string", "maxLength": 2 * 1024 * 1024},
-                        "issued": {"type": "string", "description": "YYYY-MM-DD hoặc DD/MM/YYYY"},
-                        "number": {"type": "string"},
-                        "kind": {"type": "string", "enum": list(DIRECTIVE_KINDS)}}}}}},
-                "responses": {**_ok("Directive", "Bản nháp đã tạo", "201"), **_errors("400", "401", "403", "413", "422")},
+                "description": "Nội dung dạng JSON (`text`) hoặc `multipart/form-data` với tệp ở trường `file` "
+                               "(.txt, .docx, .pdf, ảnh .png/.jpg/.tif; tối đa MAX_SCAN_BYTES, mặc định 50 MB). "
+                               "Tệp có lớp chữ: 201 như dạng JSON. Bản quét/ảnh: 202 "
+                               '`{"id", "state": "processing", "progress"}`, hỏi lại ở `GET /api/v1/directives/{id}`.',
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {
+                        "type": "object", "required": ["text"], "properties": {
+                            "text": {"type": "string", "maxLength": 2 * 1024 * 1024},
+                            "issued": {"type": "string", "description": "YYYY-MM-DD hoặc DD/MM/YYYY"},
+                            "number": {"type": "string"},
+                            "kind": {"type": "string", "enum": list(DIRECTIVE_KINDS)}}}},
+                    "multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file"], "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "issued": {"type": "string", "description": "YYYY-MM-DD hoặc DD/MM/YYYY"},
+                            "number": {"type": "string"},
+                            "kind": {"type": "string", "enum": list(DIRECTIVE_KINDS)}}}}}},
+                "responses": {**_ok("Directive", "Bản nháp đã tạo", "201"),
+                              "202": {"description": "Bản quét/ảnh: đang nhận dạng chữ ở nền", "content": {
+                                  "application/json": {"schema": {"$ref": "#/components/schemas/Processing"}}}},
+                              **_errors("400", "401", "403", "413", "422")},
+            }},
+            "/api/v1/directives/{id}/original": {"get": {
+                "summary": "Tệp gốc của văn bản (Văn phòng, lãnh đạo, đơn vị có nhiệm vụ trong văn bản)",
+                "parameters": [id_param("id")],
+                "responses": {"200": {"description": "Tệp gốc", "content": {"application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"}}}}, **_errors("401", "404")},
             }},
             "/api/v1/directives/{id}": {"get": {
-                "summary": "Một văn bản và các nhiệm vụ của nó (bản nháp: nhiệm vụ đề xuất)",
+                "summary": "Một văn bản và các nhiệm vụ của nó (bản nháp: nhiệm vụ đề xuất; bản quét đang nhận "
+                           'dạng: `{"id", "state": "processing", "progress"}`)',
                 "parameters": [id_param("id")],
                 "responses": {**_ok("Directive"), **_errors("401", "404")},
             }},
@@ -318,6 +339,10 @@ def openapi_document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                "Processing": {"type": "object", "required": ["id", "state", "progress"], "properties": {
+                    "id": {"type": "integer"}, "state": {"type": "string", "enum": ["processing", "failed"]},
+                    "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                    "message": {"type": ["string", "null"]}}},
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},

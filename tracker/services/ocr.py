@@ -1,0 +1,182 @@
+"""OCR of scanned PDFs and photographs: Tesseract with its Vietnamese model, page by page.
+
+Each page is rendered (poppler's `pdftoppm`, 300 dpi, greyscale) and read (`tesseract
+... -l vie tsv`) in child processes with limits on CPU time, memory and wall time, so a
+hostile or huge file costs one page's budget and never the worker. When
+tracker.services.sandbox (the security issue's helper) is present, the per-page Python
+work runs through its `run_limited`; otherwise the external tools get rlimits here.
+
+The words come back with their boxes (TSV), are grouped into lines and fragments, and go
+through the same re-flow as text PDFs (tracker.services.pdf_text.reflow): paragraphs
+joined, page numbers and running headers dropped, task tables as " | " rows.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+from tracker.services import ServiceError
+from tracker.services.pdf_text import Frag
+from tracker.services.pdf_text import Page
+from tracker.services.pdf_text import _group_lines
+from tracker.services.pdf_text import reflow
+
+DPI = 300
+MAX_PAGES = 200
+
+
+@dataclass
+class PageLimits:
+    cpu_seconds: int = 120
+    memory_bytes: int = 1536 * 1024 * 1024
+    wall_seconds: int = 300
+
+
+def available() -> bool:
+    return bool(shutil.which("tesseract")) and bool(shutil.which("pdftoppm"))
+
+
+def _limited(limits: PageLimits):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        os.setsid()
+    return apply
+
+
+def _run(cmd: list[str], limits: PageLimits) -> subprocess.CompletedProcess:
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=limits.wall_seconds, preexec_fn=_limited(limits),
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1"})
+    except subprocess.TimeoutExpired:
+        raise ServiceError("Nhận dạng một trang quá lâu, đã dừng", code="ocr_timeout", status=422) from None
+    if done.returncode != 0:
+        raise ServiceError(f"Không nhận dạng được trang ({cmd[0]} lỗi {done.returncode})", code="ocr_failed",
+                           status=422)
+    return done
+
+
+def page_count(pdf_path: str) -> int:
+    from pypdf import PdfReader
+
+    try:
+        return len(PdfReader(pdf_path).pages)
+    except Exception:  # noqa: BLE001
+        raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng", code="corrupt_file", status=422) from None
+
+
+def render_page(pdf_path: str, number: int, out_dir: str, limits: PageLimits) -> str:
+    """Page `number` (1-based) as a greyscale PNG; returns its path."""
+    base = os.path.join(out_dir, f"p{number}")
+    _run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile", "-f", str(number), "-l", str(number),
+          pdf_path, base], limits)
+    return base + ".png"
+
+
+def read_image_tsv(image_path: str, limits: PageLimits) -> str:
+    done = _run(["tesseract", image_path, "stdout", "-l", "vie", "--psm", "3", "tsv"], limits)
+    return done.stdout.decode("utf-8", "replace")
+
+
+def tsv_page(tsv: str, dpi: int = DPI) -> Page:
+    """Tesseract's TSV (pixels, y down) as a Page of fragments in points (y up)."""
+    scale = 72.0 / dpi
+    width = height = 0.0
+    words: dict[tuple, list[tuple[float, float, float, float, str]]] = {}
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12:
+            continue
+        level = cols[0]
+        if level == "1":
+            width, height = float(cols[8]) * scale, float(cols[9]) * scale
+            continue
+        if level != "5" or not cols[11].strip():
+            continue
+        try:
+            conf = float(cols[10])
+        except ValueError:
+            conf = 0.0
+        if conf < 0:
+            continue
+        left, top, w, h = (float(c) * scale for c in cols[6:10])
+        key = (cols[2], cols[3], cols[4])  # block, paragraph, line
+        words.setdefault(key, []).append((left, top, w, h, cols[11].strip()))
+    frags: list[Frag] = []
+    for line in words.values():
+        line.sort()
+        hgt = max(h for _, _, _, h, _ in line) or 10.0
+        top = min(t for _, t, _, _, _ in line)
+        bottom = max(t + h for _, t, _, h, _ in line)
+        cur: list[tuple] = []
+        for word in line:
+            if cur and word[0] - (cur[-1][0] + cur[-1][2]) > 1.2 * hgt:
+                frags.append(_frag(cur, height, top, bottom))
+                cur = []
+            cur.append(word)
+        if cur:
+            frags.append(_frag(cur, height, top, bottom))
+    page = Page(width, height)
+    page.lines = _group_lines(0, frags)
+    return page
+
+
+def _frag(words, page_height, top, bottom) -> Frag:
+    x0 = words[0][0]
+    x1 = words[-1][0] + words[-1][2]
+    return Frag(x0, x1, page_height - bottom, page_height - top, " ".join(w[4] for w in words))
+
+
+def ocr_pages(path: str, kind: str, *, progress=None, max_pages: int = MAX_PAGES,
+              limits: PageLimits | None = None) -> list[Page]:
+    """Pages of a scanned PDF (kind 'pdf') or of an image file, read one by one."""
+    if not available():
+        raise ServiceError("Máy chủ chưa cài Tesseract (tesseract-ocr, tesseract-ocr-vie) và poppler-utils",
+                           code="ocr_unavailable", status=503)
+    limits = limits or PageLimits()
+    pages: list[Page] = []
+    with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
+        if kind == "pdf":
+            total = page_count(path)
+            if total > max_pages:
+                raise ServiceError(f"Bản quét quá dài ({total} trang, tối đa {max_pages})", code="too_many_pages",
+                                   status=422)
+            for number in range(1, total + 1):
+                image = render_page(path, number, tmp, limits)
+                page = _read(image, limits)
+                for line in page.lines:
+                    line.page = number - 1
+                pages.append(page)
+                os.remove(image)
+                if progress:
+                    progress(number, total)
+        else:
+            pages.append(_read(path, limits))
+            if progress:
+                progress(1, 1)
+    return pages
+
+
+def _read(image_path: str, limits: PageLimits) -> Page:
+    try:
+        from tracker.services import sandbox
+    except ImportError:
+        return tsv_page(read_image_tsv(image_path, limits))
+    try:
+        tsv = sandbox.run_limited(read_image_tsv, image_path, limits,
+                                  limits=sandbox.Limits(cpu_seconds=limits.cpu_seconds,
+                                                        memory_bytes=limits.memory_bytes,
+                                                        wall_seconds=limits.wall_seconds))
+    except sandbox.SandboxError as exc:
+        raise ServiceError(f"Nhận dạng trang bị dừng ({getattr(exc, 'reason', exc)})", code="ocr_limit",
+                           status=422) from None
+    return tsv_page(tsv)
+
+
+def ocr_text(path: str, kind: str, **kwargs) -> str:
+    """The recognised text, one paragraph (or table row) per line."""
+    return "\n".join(reflow(ocr_pages(path, kind, **kwargs)))
