@@ -31,6 +31,8 @@ BLUEPRINT_MODULES = (
     "tracker.web.health",
     "bots.webhook",
     "tracker.web.notifications",
+    "tracker.channels.email.web",
+    "tracker.channels.zalo.webhook",
 )
 
 # CLI modules (each defines `register_cli(app)`).
@@ -38,6 +40,7 @@ CLI_MODULES = (
     "tracker.cli",
     "tracker.followup.cli",
     "bots.cli",
+    "tracker.channels.zalo.cli",
     "tracker.services.synthetic",
 )
 

@@ -29,10 +29,22 @@ DEFAULTS = {
     "MAX_DIRECTIVE_BYTES": 2 * 1024 * 1024,
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SCHEDULER_ENABLED": False,
+    # E-mail channel (issue 15): no SMTP_HOST = dry run (e-mails wait in the outbox)
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
+    "MAIL_FROM": None,
+    # Zalo Bot Platform channel: no ZALO_BOT_TOKEN = dry run
+    "ZALO_BOT_TOKEN": None,
+    "ZALO_API_URL": "https://bot-api.zaloplatforms.com",
+    "ZALO_MODE": "polling",  # polling | webhook
+    "ZALO_WEBHOOK_SECRET": None,
 }
 
-_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES"}
-_BOOL_KEYS = {"SCHEDULER_ENABLED"}
+_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "SMTP_PORT"}
+_BOOL_KEYS = {"SCHEDULER_ENABLED", "SMTP_STARTTLS"}
 
 
 def _coerce(key, value):
@@ -65,6 +77,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "tracker.db")
     config["DATABASE_URL"] = normalize_database_url(config["DATABASE_URL"])
+
+    if config.get("SMTP_HOST") and not config.get("MAIL_FROM"):
+        raise ConfigError("MAIL_FROM chưa được đặt: bắt buộc khi có SMTP_HOST (địa chỉ người gửi thư nhắc việc)")
+    if config.get("ZALO_MODE") not in ("polling", "webhook"):
+        raise ConfigError(f"ZALO_MODE phải là polling hoặc webhook, nhận được {config.get('ZALO_MODE')!r}")
 
     if not config["SECRET_KEY"]:
         if config["TRACKER_ENV"] == "production":

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from flask import current_app
 from sqlmodel import Session
 
-from tracker.followup import links
+from tracker.channels.telegram import links
 from tracker.followup import policy
 from tracker.followup import sender
 from tracker.followup import worker

@@ -183,7 +183,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     mode = app.config.get("TELEGRAM_MODE") or "polling"
     application = None
     if token:
-        from bots.telegram import build_application
+        from tracker.channels.telegram.bot import build_application
 
         application = build_application(token, app.config["TELEGRAM_API_URL"], engine, clock=clock,
                                         settings=policy.ReminderSettings.from_config(app.config),

@@ -20,7 +20,7 @@ from flask import url_for
 from sqlmodel import select
 
 from tracker.db import get_session
-from tracker.followup import links
+from tracker.channels.telegram import links
 from tracker.followup import policy
 from tracker.followup import sender
 from tracker.models import ADMIN
