@@ -21,7 +21,7 @@ DEFAULTS = {
     "TIMEZONE": "Asia/Ho_Chi_Minh",
     "TELEGRAM_BOT_TOKEN": None,
     "TELEGRAM_API_URL": "https://api.telegram.org/bot",
-    "TELEGRAM_BOT_USERNAME": "directive_tracker_bot",
+    "TELEGRAM_BOT_USERNAME": None,  # the worker learns the name from getMe; set only to override
     "TELEGRAM_MODE": "polling",  # polling | webhook
     "TELEGRAM_WEBHOOK_SECRET": None,
     "PUBLIC_URL": "http://127.0.0.1:5000",

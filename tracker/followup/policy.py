@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -132,17 +131,6 @@ class UserPrefs:
         )
 
 
-@dataclass(frozen=True)
-class TaskDue:
-    """A task reminder due for one day."""
-
-    kind: str
-    occurrence: date
-    scheduled: datetime  # local wall-clock time the reminder becomes due
-    days: int = 0        # days left (BEFORE) or working days overdue (OVERDUE/ESCALATION)
-    extra: dict = field(default_factory=dict)
-
-
 def parse_hhmm(value: str) -> time:
     """'07:30' -> time(7, 30); anything else -> PolicyError."""
     m = _HHMM.match((value or "").strip())
@@ -228,37 +216,6 @@ def delivery_time(prefs: UserPrefs, local: datetime) -> datetime | None:
         if may_deliver_at(prefs, candidate):
             return candidate
     return None
-
-
-def task_reminders_for_day(
-    deadline: date | None,
-    today: date,
-    settings: ReminderSettings = ReminderSettings(),
-    lead_days: tuple[int, ...] | None = None,
-    is_head: bool = False,
-    urgent: bool = False,
-) -> list[TaskDue]:
-    """The task reminders a lead-unit member gets on `today` (before delivery rules).
-
-    BEFORE on each lead day (0 = the deadline itself); OVERDUE on every working day
-    after the deadline (every day for an urgent task); ESCALATION (heads only, the first working day on which the
-    task is `escalate_after_working_days` or more working days overdue; the sweep's
-    dedupe key keeps it to one per deadline).
-    """
-    if deadline is None:
-        return []
-    lead = settings.lead_days if lead_days is None else lead_days
-    at = datetime.combine(today, settings.reminder_time, VN_TZ)
-    out: list[TaskDue] = []
-    left = (deadline - today).days
-    if left >= 0 and left in lead:
-        out.append(TaskDue(BEFORE, today, at, left))
-    if left < 0 and (is_working_day(today) or urgent):
-        overdue = working_days_between(deadline, today)
-        out.append(TaskDue(OVERDUE, today, at, overdue))
-        if is_head and overdue >= settings.escalate_after_working_days:
-            out.append(TaskDue(ESCALATION, deadline, at, overdue))
-    return out
 
 
 def escalation_cutoff(today: date, settings: ReminderSettings = ReminderSettings()) -> date:

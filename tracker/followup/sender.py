@@ -1,4 +1,4 @@
-"""The outbox pass: delivers due outbox rows through a channel (`tracker.channels`).
+r"""The outbox pass: delivers due outbox rows through a channel (`tracker.channels`).
 
 Row life cycle (`Notification.status`):
     pending --claim--> claimed --just before the request--> sending --> sent
@@ -192,6 +192,7 @@ def release(engine: Engine, ids: list[int]) -> None:
 
 
 UNCERTAIN_NOTE = "Không chắc đã gửi"
+DELIVERED = "delivered"  # prepare_and_mark_sending's answer for a row delivered by storing it (web inbox)
 
 
 def _finish(s: Session, n: Notification, status: str, error: str | None = None, **values) -> None:
@@ -253,7 +254,7 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
         text = ch.render(composed, s, user)
         if getattr(ch, "immediate", False):  # the web inbox: storing the text is the delivery
             _finish(s, n, "sent", None, text=text, payload=text, sent_at=now, attempts=n.attempts + 1)
-            return None
+            return DELIVERED
         n.status = "sending"
         n.attempts += 1
         n.claimed_at = now
@@ -459,6 +460,9 @@ async def _send_batch(engine, channel, remaining: list[int], now, public_url, se
                                       channel, reminder_settings)
         if out is None:
             stats["not_sent_now"] += 1
+            continue
+        if out == DELIVERED:
+            stats["sent"] += 1
             continue
         await limiter.acquire(out.address)
         try:
