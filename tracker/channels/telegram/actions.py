@@ -8,6 +8,7 @@ in the task history exactly like a web change.
 from __future__ import annotations
 
 import logging
+from html import escape
 import re
 from dataclasses import dataclass
 from dataclasses import field
@@ -66,12 +67,18 @@ def _audit(session: Session, user_id, chat_id, action: str, detail: str, now) ->
     session.commit()
 
 
-def start(engine: Engine, chat_id: int, chat_type: str, token: str | None, now: datetime) -> str:
+MOVE_PREFIX = "mv:"  # callback data of "move this chat to the token's account": mv:<token> / mv:no
+
+
+def start(engine: Engine, chat_id: int, chat_type: str, token: str | None, now: datetime,
+          confirmed: bool = False):
+    """The reply to /start [token]: a text, or (text, buttons) when the chat belongs to another
+    account and the move must be confirmed first."""
     if not token:
         with Session(engine) as s:
             user = links.user_for_chat(s, chat_id)
         if user:
-            return f"Chào {user.display_name}! Tài khoản đã được liên kết.\n\n" + messages.HELP
+            return f"Chào {escape(user.display_name)}! Tài khoản đã được liên kết.\n\n" + messages.HELP
         return ("Chào bạn! Đây là bot nhắc việc của hệ thống theo dõi nhiệm vụ.\n"
                 "Để nhận nhắc việc, vào trang Cá nhân → Thông báo, bấm liên kết Telegram "
                 "hoặc gửi tại đây lệnh <code>/start mã-liên-kết</code>.")
@@ -79,10 +86,17 @@ def start(engine: Engine, chat_id: int, chat_type: str, token: str | None, now: 
         return "Vui lòng liên kết trong cuộc trò chuyện riêng với bot, không dùng nhóm."
     with Session(engine) as s:
         try:
+            if not confirmed:
+                target = links.peek_link_token(s, token, now)
+                current = links.user_for_chat(s, chat_id)
+                if current is not None and current.id != target.id and len(MOVE_PREFIX + token) <= 64:
+                    return (f"Cuộc trò chuyện này đang nhận nhắc việc của tài khoản <b>{escape(current.login)}</b>. "
+                            f"Chuyển sang tài khoản <b>{escape(target.login)}</b>?",
+                            [[("Chuyển liên kết", MOVE_PREFIX + token), ("Giữ nguyên", MOVE_PREFIX + "no")]])
             user = links.consume_link_token(s, token, chat_id, now)
         except ServiceError as exc:
-            return exc.message
-        return (f"✅ Đã liên kết tài khoản <b>{user.display_name}</b> ({user.login}). "
+            return escape(exc.message)
+        return (f"✅ Đã liên kết tài khoản <b>{escape(user.display_name)}</b> ({escape(user.login)}). "
                 "Nhắc việc sẽ được gửi tới đây.\nGõ /trogiup để xem các lệnh.")
 
 

@@ -61,8 +61,24 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start, or /start <token> from the profile page's deep link: link the account."""
     token = context.args[0] if context.args else None
     chat = update.effective_chat
-    text = await asyncio.to_thread(actions.start, _engine(context), chat.id, chat.type, token, _now(context))
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    answer = await asyncio.to_thread(actions.start, _engine(context), chat.id, chat.type, token, _now(context))
+    text, buttons = answer if isinstance(answer, tuple) else (answer, None)
+    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons))
+
+
+async def on_move(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The answer to "move this chat to another account?" (after /start with another's token)."""
+    query = update.callback_query
+    token = (query.data or "")[len(actions.MOVE_PREFIX):]
+    chat = update.effective_chat
+    await _safe(query.answer())
+    if query.message is not None:
+        await _safe(query.edit_message_reply_markup(reply_markup=None))
+    if token == "no":
+        await query.message.reply_text("Đã giữ nguyên liên kết hiện tại.")
+        return
+    text = await asyncio.to_thread(actions.start, _engine(context), chat.id, chat.type, token, _now(context), True)
+    await query.message.reply_text(text if isinstance(text, str) else text[0], parse_mode=ParseMode.HTML)
 
 
 async def unlink(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,6 +158,7 @@ def install_handlers(application: Application) -> None:
     application.add_handler(CommandHandler(["trogiup", "help"], help_command))
     for command in actions.LISTS:
         application.add_handler(CommandHandler(command, _list_handler(command)))
+    application.add_handler(CallbackQueryHandler(on_move, pattern=r"^mv:"))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_error_handler(on_error)

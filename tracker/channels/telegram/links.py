@@ -60,6 +60,23 @@ def _set_link(session: Session, user: User, chat_id: int, now: datetime | None, 
     return link
 
 
+def peek_link_token(session: Session, token: str, now: datetime | None = None) -> User:
+    """The user a valid, unused token links (without using it); ServiceError otherwise."""
+    if not token or len(token) > 64:
+        raise ServiceError("Mã liên kết không hợp lệ", code="invalid_token")
+    row = session.exec(select(TelegramLinkToken).where(TelegramLinkToken.token_hash == _hash(token))).first()
+    if row is None or row.used_at is not None:
+        raise ServiceError("Mã liên kết không hợp lệ hoặc đã được dùng. Vui lòng tạo mã mới trên trang Cá nhân.",
+                           code="invalid_token")
+    if row.expires_at <= utc_now(now):
+        raise ServiceError("Mã liên kết đã hết hạn (30 phút). Vui lòng tạo mã mới trên trang Cá nhân.",
+                           code="expired_token")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise ServiceError("Tài khoản không còn hoạt động", code="inactive")
+    return user
+
+
 def consume_link_token(session: Session, token: str, chat_id: int, now: datetime | None = None) -> User:
     """Link `chat_id` to the token's user; the token then stops working. Commits."""
     if not token or len(token) > 64:
