@@ -192,6 +192,7 @@ def release(engine: Engine, ids: list[int]) -> None:
 
 
 UNCERTAIN_NOTE = "Không chắc đã gửi"
+REQUESTED_KINDS = ("password_reset",)
 DELIVERED = "delivered"  # prepare_and_mark_sending's answer for a row delivered by storing it (web inbox)
 
 
@@ -232,7 +233,8 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
             _finish(s, n, "skipped", "Đã qua ngày nhắc (có tin mới cho hôm nay)")
             return None
         task = s.get(Task, n.task_id) if n.task_id else None
-        when = policy.delivery_time(policy.UserPrefs.of(user, settings), local)
+        # a password reset is asked for by the person, now: no quiet hours, no switch-off
+        when = local if n.kind in REQUESTED_KINDS else policy.delivery_time(policy.UserPrefs.of(user, settings), local)
         if when is None:
             _finish(s, n, "skipped", "Người nhận đã tắt nhắc việc")
             return None

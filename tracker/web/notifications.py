@@ -123,10 +123,10 @@ def save_settings():
     user = db.get(User, user.id)
     user.notify_enabled = form["notify_enabled"]
     user.skip_non_working_days = form["skip_non_working_days"]
+    if parsed.get("digest_time") == _reminder_hhmm() and not user.digest_time:
+        parsed["digest_time"] = ""  # still the service's time: keeps following REMINDER_TIME
     for key, value in parsed.items():
         setattr(user, key, value)
-    if parsed.get("digest_time") == _reminder_hhmm() and not user.digest_time:
-        user.digest_time = ""  # still the service's time: follows REMINDER_TIME
     user.channels_off = ",".join(c for c in ("email", "telegram", "zalo") if not form[f"ch_{c}"])
     set_email(db, user, form["email"], channel="web")
     db.add(user)
