@@ -147,4 +147,4 @@ def test_forgotten_password_reset_by_email(app, session, engine, smtp, mailed, c
     assert client.get(link).status_code == 200
     assert client.post(link, data={"new_password": "moi-mat-khau-9", "confirm_password": "moi-mat-khau-9"}).status_code == 200
     assert login("canbo", "moi-mat-khau-9").status_code == 302
-    assert client.get(link).status_code == 400  # used: the password changed
+    assert client.get(link).status_code == 404  # used: the password changed

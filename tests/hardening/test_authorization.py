@@ -87,6 +87,11 @@ POLICY = {
     "admin.users": only("admin"), "admin.create_user": only("admin"), "admin.set_active": only("admin"),
     "admin.units": only("admin"), "admin.import_units": only("admin"), "admin.audit_export": only("admin"),
     "notifications.outbox": only("admin", "clerk"), "notifications.retry": only("admin", "clerk"),
+    # channels (issue 15)
+    "notifications.new_zalo_code": signed_in, "zalo_webhook.webhook": SECRET,
+    "email_pages.unsubscribe_page": SECRET, "email_pages.unsubscribe": SECRET,
+    "email_pages.forgot_password": PUBLIC,
+    "email_pages.reset_page": SECRET, "email_pages.reset_password": SECRET,
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

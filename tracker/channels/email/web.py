@@ -116,14 +116,14 @@ def _reset_user(token: str):
 def reset_page(token):
     user, error = _reset_user(token)
     return render_template("channels/reset.html", token=token, error=error, user=user, done=False), \
-        (200 if user else 400)
+        (200 if user else 404)
 
 
 @bp.post("/password/reset/<token>")
 def reset_password(token):
     user, error = _reset_user(token)
     if user is None:
-        return render_template("channels/reset.html", token=token, error=error, user=None, done=False), 400
+        return render_template("channels/reset.html", token=token, error=error, user=None, done=False), 404
     new = request.form.get("new_password") or ""
     if len(new) < 8:
         error = "Mật khẩu mới phải có ít nhất 8 ký tự"
