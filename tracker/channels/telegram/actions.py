@@ -57,6 +57,7 @@ class Reply:
     remove_markup: bool = False
     pending: dict | None = None
     clear_pending: bool = False
+    message_markup: list | None = None  # fresh buttons under the new message (what can be done next)
     ok: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -116,15 +117,29 @@ LISTS = {
 }
 
 
-def task_list(engine: Engine, chat_id: int, command: str, now: datetime) -> str:
+LIST_BUTTONS = 5  # tasks of a list that get their own row of buttons
+
+
+def task_list(engine: Engine, chat_id: int, command: str, now: datetime, with_buttons: bool = False):
+    """The list's text; with_buttons: (text, buttons) — a row [✅ #id, 📈 #id] for each of the
+    first tasks the person's unit leads (and can act on)."""
     which, title = LISTS[command]
     today = policy.local_now(now).date()
     with Session(engine) as s:
         user = links.user_for_chat(s, chat_id)
         if user is None:
-            return "Bạn chưa liên kết tài khoản. " + _how_to_link()
+            text = "Bạn chưa liên kết tài khoản. " + _how_to_link()
+            return (text, None) if with_buttons else text
         items, total = content.task_list(s, user, which, today)
-    return messages.task_list_message(title, items, total, today)
+        rows = []
+        for t in items:
+            task = s.get(Task, t.id)
+            if len(rows) < LIST_BUTTONS and task.status in policy.REMINDABLE_STATUSES \
+                    and permissions.can_change_status(user, task):
+                rows.append([(f"✅ #{t.id}", messages.callback_data(messages.DONE, t.id, task.version)),
+                             (f"📈 #{t.id}", messages.callback_data(messages.PROGRESS, t.id, task.version))])
+    text = messages.task_list_message(title, items, total, today)
+    return (text, rows or None) if with_buttons else text
 
 
 def _how_to_link() -> str:
@@ -252,7 +267,9 @@ def answer_text(engine: Engine, chat_id: int, pending: dict, text: str, now: dat
                 task_service.update_task(s, user, task.id, version=pending["version"], progress=percent,
                                          status=status, note=note, channel="telegram", now=now)
                 s.commit()
-                return Reply(message=f"📈 Đã cập nhật tiến độ nhiệm vụ #{task.id}: {percent}%.", clear_pending=True)
+                s.refresh(task)
+                return Reply(message=f"📈 Đã cập nhật tiến độ nhiệm vụ #{task.id}: {percent}%.", clear_pending=True,
+                             message_markup=messages.task_buttons(task.id, task.version))
             m = _DATE_RE.match(text or "")
             if not m:
                 return Reply(message="Chưa hiểu ngày. Nhập theo dạng DD/MM/YYYY rồi lý do, "
@@ -267,8 +284,10 @@ def answer_text(engine: Engine, chat_id: int, pending: dict, text: str, now: dat
             task_service.request_extension(s, user, task.id, new_date=new_date, reason=m.group(4),
                                            channel="telegram", now=now)
             s.commit()
+            s.refresh(task)
             return Reply(message=f"📅 Đã gửi đề nghị gia hạn nhiệm vụ #{task.id} đến {messages.fmt_date(new_date)}; "
-                                 "chờ lãnh đạo quyết định.", clear_pending=True)
+                                 "chờ lãnh đạo quyết định.", clear_pending=True,
+                         message_markup=[[b for b in messages.task_buttons(task.id, task.version)[0]]])
         except ServiceError as exc:
             s.rollback()
             return Reply(message=exc.message, ok=False, clear_pending=exc.code == "conflict")

@@ -94,9 +94,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def _list_handler(command: str):
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        text = await asyncio.to_thread(actions.task_list, _engine(context), update.effective_chat.id, command,
-                                       _now(context))
-        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML,
+        text, buttons = await asyncio.to_thread(actions.task_list, _engine(context), update.effective_chat.id,
+                                                command, _now(context), True)
+        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons),
                                                   disable_web_page_preview=True)
 
     handler.__doc__ = f"/{command}: {actions.LISTS[command][1]}."
@@ -127,7 +127,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if reply.message:
         await context.bot.send_message(
             chat_id=update.effective_chat.id, text=reply.message,
-            reply_markup=ForceReply(selective=True) if reply.force_reply else None)
+            reply_markup=ForceReply(selective=True) if reply.force_reply else keyboard(reply.message_markup))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -145,7 +145,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                     msg.text, _now(context))
     if reply.clear_pending:
         context.chat_data.pop("pending", None)
-    await msg.reply_text(reply.message)
+    await msg.reply_text(reply.message, reply_markup=keyboard(reply.message_markup))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
