@@ -148,3 +148,18 @@ def test_forgotten_password_reset_by_email(app, session, engine, smtp, mailed, c
     assert client.post(link, data={"new_password": "moi-mat-khau-9", "confirm_password": "moi-mat-khau-9"}).status_code == 200
     assert login("canbo", "moi-mat-khau-9").status_code == 302
     assert client.get(link).status_code == 404  # used: the password changed
+
+
+def test_admin_sets_an_address(app, client, session, make_user, login):
+    admin = make_user("quantri", "admin")
+    target = make_user("lanhdao", "leader")
+    login(admin)
+    assert client.post(f"/admin/users/{target.id}/email", data={"email": "ld@ubnd.gov.vn"}).status_code == 302
+    session.expire_all()
+    assert session.get(User, target.id).email == "ld@ubnd.gov.vn"
+    r = client.post(f"/admin/users/{target.id}/email", data={"email": "khong hop le"})
+    assert r.status_code == 422 and "không hợp lệ" in r.text
+    r = client.post("/admin/users", data={"login": "moi", "role": "leader", "password": "matkhau-123",
+                                          "email": "moi@ubnd.gov.vn"})
+    assert r.status_code == 302
+    assert session.exec(select(User).where(User.login == "moi")).one().email == "moi@ubnd.gov.vn"

@@ -70,5 +70,12 @@ class TelegramChannel(base.Channel):
             raise base.Rejected(f"Telegram: {exc.message}") from None
 
     def deactivate(self, session, address: str, reason: str) -> None:
+        """The person sees a Vietnamese reason on the profile page; the service's raw answer
+        stays in the outbox row (admin and clerk only)."""
         session.execute(sa.update(TelegramLink).where(TelegramLink.chat_id == int(address))
-                        .values(active=False, deactivated_reason=reason[:255]))
+                        .values(active=False, deactivated_reason=blocked_reason(reason)))
+
+
+def blocked_reason(raw: str) -> str:
+    code = "403" if "403" in raw else "từ chối"
+    return f"Telegram báo bot bị chặn hoặc cuộc trò chuyện không còn ({code}). Liên kết lại nếu muốn nhận tin tại đây."

@@ -53,5 +53,12 @@ class ZaloChannel(base.Channel):
             raise map_error(exc) from None
 
     def deactivate(self, session, address: str, reason: str) -> None:
+        """The person sees a Vietnamese reason on the profile page; the service's raw answer
+        stays in the outbox row (admin and clerk only)."""
         session.execute(sa.update(ZaloLink).where(ZaloLink.chat_id == address)
-                        .values(active=False, deactivated_reason=reason[:255]))
+                        .values(active=False, deactivated_reason=blocked_reason(reason)))
+
+
+def blocked_reason(raw: str) -> str:
+    code = "403" if "403" in raw else "từ chối"
+    return f"Zalo báo bot bị chặn hoặc cuộc trò chuyện không còn ({code}). Liên kết lại nếu muốn nhận tin tại đây."
