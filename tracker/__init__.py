@@ -32,6 +32,7 @@ BLUEPRINT_MODULES = (
     "bots.webhook",
     "tracker.web.notifications",
     "tracker.channels.email.web",
+    "tracker.web.password",
     "tracker.channels.zalo.webhook",
 )
 

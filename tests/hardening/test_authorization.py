@@ -90,8 +90,8 @@ POLICY = {
     # channels (issue 15)
     "notifications.new_zalo_code": signed_in, "zalo_webhook.webhook": SECRET,
     "email_pages.unsubscribe_page": SECRET, "email_pages.unsubscribe": SECRET,
-    "email_pages.forgot_password": PUBLIC, "admin.set_email": only("admin"),
-    "email_pages.reset_page": SECRET, "email_pages.reset_password": SECRET,
+    "password.forgot_password": PUBLIC, "admin.set_email": only("admin"),
+    "password.reset_page": SECRET, "password.reset_password": SECRET,
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
