@@ -79,6 +79,8 @@ def create_app(test_config: dict | None = None) -> "Flask":
 def register_blueprints(app: "Flask") -> None:
     """Every blueprint, by name: a missing module is an error, never silently skipped."""
     from bots import webhook
+    from tracker.channels.email import web as email_web
+    from tracker.channels.zalo import webhook as zalo_webhook
     from tracker.web import admin
     from tracker.web import api
     from tracker.web import auth
@@ -90,13 +92,14 @@ def register_blueprints(app: "Flask") -> None:
     from tracker.web import health
     from tracker.web import home
     from tracker.web import notifications
+    from tracker.web import password
     from tracker.web import profile
     from tracker.web import reports
     from tracker.web import sheet_import
     from tracker.web import tasks
 
     for module in (home, auth, directives, tasks, profile, admin, api, dashboard, feeds, health, webhook,
-                   notifications, reports, collab_api, collab, sheet_import):
+                   notifications, reports, collab_api, collab, sheet_import, email_web, password, zalo_webhook):
         app.register_blueprint(module.bp)
 
 
@@ -104,7 +107,8 @@ def register_cli(app: "Flask") -> None:
     """Every CLI group (`flask --app app ...`)."""
     from tracker import cli
     from tracker.followup import cli as followup_cli
+    from tracker.channels.zalo import cli as zalo_cli
     from tracker.services import scoring
 
-    for module in (cli, followup_cli, scoring):
+    for module in (cli, followup_cli, zalo_cli, scoring):
         module.register_cli(app)

@@ -118,7 +118,8 @@ def units_import(file):
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--unit", "unit_ref", default=None, help="id, tên hoặc tên viết tắt của đơn vị")
 @click.option("--name", default=None)
-def users_create(login, role, unit_ref, name):
+@click.option("--email", default=None, help="địa chỉ thư điện tử nhận nhắc việc")
+def users_create(login, role, unit_ref, name, email):
     """Create a user; the password is read from standard input or generated and printed."""
     from tracker.services.accounts import create_user
 
@@ -132,6 +133,10 @@ def users_create(login, role, unit_ref, name):
         try:
             user = create_user(session, login=login, role=role, password=password, display_name=name,
                                unit_ref=unit_ref, channel="system")
+            if email:
+                from tracker.channels.email.address import set_email
+
+                set_email(session, user, email, channel="system")
             session.commit()
         except ServiceError as exc:
             session.rollback()

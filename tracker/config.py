@@ -21,7 +21,7 @@ DEFAULTS = {
     "TIMEZONE": "Asia/Ho_Chi_Minh",
     "TELEGRAM_BOT_TOKEN": None,
     "TELEGRAM_API_URL": "https://api.telegram.org/bot",
-    "TELEGRAM_BOT_USERNAME": "directive_tracker_bot",
+    "TELEGRAM_BOT_USERNAME": None,  # the worker learns the name from getMe; set only to override
     "TELEGRAM_MODE": "polling",  # polling | webhook
     "TELEGRAM_WEBHOOK_SECRET": None,
     "PUBLIC_URL": "http://127.0.0.1:5000",
@@ -39,13 +39,23 @@ DEFAULTS = {
     "LOGIN_THROTTLE_ACCOUNT": 10,   # failures per account per 15 minutes before slowing down
     "LOGIN_THROTTLE_ADDRESS": 50,   # failures per address per 15 minutes
     "REQUIRE_ADMIN_2FA": None,      # None: true when TRACKER_ENV=production, false elsewhere
+    # E-mail channel (issue 15): no SMTP_HOST = dry run (e-mails wait in the outbox)
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
+    "MAIL_FROM": None,
+    # Zalo Bot Platform channel: no ZALO_BOT_TOKEN = dry run
+    "ZALO_BOT_TOKEN": None,
+    "ZALO_API_URL": "https://bot-api.zaloplatforms.com",
+    "ZALO_MODE": "polling",  # polling | webhook
+    "ZALO_WEBHOOK_SECRET": None,
 }
 
-_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "SESSION_MAX_HOURS",
-             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS"}
-_BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA"}
-_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "MAX_SCAN_BYTES"}
-_BOOL_KEYS = {"SCHEDULER_ENABLED"}
+_INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "MAX_SCAN_BYTES", "SESSION_MAX_HOURS",
+             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS", "SMTP_PORT"}
+_BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA", "SMTP_STARTTLS"}
 
 
 def _coerce(key, value):
@@ -81,6 +91,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
 
     if config["REQUIRE_ADMIN_2FA"] is None:
         config["REQUIRE_ADMIN_2FA"] = config["TRACKER_ENV"] == "production"
+    if config.get("SMTP_HOST") and not config.get("MAIL_FROM"):
+        raise ConfigError("MAIL_FROM chưa được đặt: bắt buộc khi có SMTP_HOST (địa chỉ người gửi thư nhắc việc)")
+    if config.get("ZALO_MODE") not in ("polling", "webhook"):
+        raise ConfigError(f"ZALO_MODE phải là polling hoặc webhook, nhận được {config.get('ZALO_MODE')!r}")
+
     if not config["SECRET_KEY"]:
         if config["TRACKER_ENV"] == "production":
             raise ConfigError("SECRET_KEY chưa được đặt: bắt buộc khi TRACKER_ENV=production "

@@ -119,7 +119,8 @@ class User(SQLModel, table=True):
     locked_until: Optional[datetime] = None
     # Reminder settings (profile page)
     notify_enabled: bool = Field(default=True)
-    digest_time: str = Field(default="07:30", max_length=5)
+    # '' = the service's REMINDER_TIME (08:00 by default): the daily message's time
+    digest_time: str = Field(default="", max_length=5)
     lead_days: str = Field(default="3,1,0", max_length=32)
     quiet_start: str = Field(default="21:00", max_length=5)
     quiet_end: str = Field(default="07:00", max_length=5)
@@ -136,6 +137,11 @@ class User(SQLModel, table=True):
     totp_secret: Optional[str] = Field(default=None, max_length=64)
     totp_recovery_hashes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
                                                                                    server_default="[]"))
+    # Channels (issue 15): the e-mail address, and the channels the person switched off
+    # (comma list of 'email', 'telegram', 'zalo'; '' = the defaults: e-mail when an
+    # address is set, each chat once linked; the web inbox is always on).
+    email: Optional[str] = Field(default=None, max_length=254)
+    channels_off: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class ApiToken(SQLModel, table=True):
@@ -327,9 +333,9 @@ class Notification(SQLModel, table=True):
     sent_at: Optional[datetime] = None
     last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
-    # Which channel delivers the row: 'web' (the in-app inbox, delivered when written),
-    # 'telegram', and the channels the channels issue adds. Reminders of the sweep are
-    # 'telegram' rows until the daily message fans out per channel.
+    # Which channel delivers the row: 'web' (the in-app inbox), 'email', 'telegram', 'zalo'.
+    # The sweep writes one 'daily' row per person per channel; its text is composed at
+    # send time (tracker/followup/daily.py).
     channel: str = Field(default="telegram", max_length=16, sa_column_kwargs={"server_default": "telegram"})
     text: Optional[str] = Field(default=None, sa_column=Column(Text))  # the event, in Vietnamese, for people
     read_at: Optional[datetime] = None  # web inbox: when the recipient read it
@@ -452,3 +458,24 @@ class BackgroundJob(SQLModel, table=True):
     started_at: Optional[datetime] = None
     finished_at: Optional[datetime] = None
     expires_at: Optional[datetime] = None
+class ZaloLink(SQLModel, table=True):
+    """A user's Zalo Bot Platform chat (chat ids are strings on Zalo)."""
+
+    __tablename__ = "zalo_link"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", unique=True)
+    chat_id: str = Field(max_length=64, index=True)
+    active: bool = Field(default=True)
+    linked_at: datetime = Field(default_factory=utcnow)
+    deactivated_reason: Optional[str] = Field(default=None, max_length=255)
+
+
+class ZaloLinkCode(SQLModel, table=True):
+    """One-time code a person sends to the Zalo bot to link; only its SHA-256 is stored."""
+
+    __tablename__ = "zalo_link_code"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime
+    used_at: Optional[datetime] = None

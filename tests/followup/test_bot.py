@@ -178,3 +178,36 @@ def test_snooze_writes_one_reminder(session, engine, world, fake_tg):
 def test_callback_data_fits_64_bytes():
     for act in messages.ACTIONS:
         assert len(messages.callback_data(act, 2**31 - 1, 2**31 - 1).encode()) <= 64
+
+
+def test_lists_carry_buttons_and_an_action_answers_with_fresh_ones(session, engine, world, fake_tg):
+    t1 = world["t1"]
+    run_updates(engine, fake_tg, fake_tg.inject_message(501, "/quahan"))
+    (msg,) = fake_tg.sent_messages(501)
+    assert f"dn:{t1.id}:1" in msg["reply_markup"] and f"pg:{t1.id}:1" in msg["reply_markup"]
+    run_updates(engine, fake_tg, fake_tg.inject_callback(501, f"pg:{t1.id}:{t1.version}"))
+    prompt = replies(fake_tg, 501)[-1]
+    reply = fake_tg.inject_message(501, "40 Đang tổng hợp")
+    reply["message"]["reply_to_message"] = {"message_id": 5, "date": 0, "chat": {"id": 501, "type": "private"},
+                                            "text": prompt}
+    run_updates(engine, fake_tg, reply)
+    session.expire_all()
+    version = session.get(Task, t1.id).version
+    last = fake_tg.sent_messages(501)[-1]
+    assert "40%" in last["text"] and f"dn:{t1.id}:{version}" in last["reply_markup"] and version > 1
+
+
+def test_start_token_in_another_persons_chat_asks_before_moving(session, engine, world, fake_tg, make_user):
+    newcomer = make_user("moi", "staff", world["a"])
+    token = links.create_link_token(session, newcomer, now=NOW)
+    run_updates(engine, fake_tg, fake_tg.inject_message(501, f"/start {token}"))
+    ask = fake_tg.sent_messages(501)[-1]
+    assert "đang nhận nhắc việc của tài khoản <b>canbo</b>" in ask["text"] and f"mv:{token}" in ask["reply_markup"]
+    session.expire_all()
+    assert links.user_for_chat(session, 501).login == "canbo"  # nothing moved yet
+    run_updates(engine, fake_tg, fake_tg.inject_callback(501, "mv:no"))
+    assert "giữ nguyên" in replies(fake_tg, 501)[-1]
+    run_updates(engine, fake_tg, fake_tg.inject_callback(501, f"mv:{token}"))
+    assert "Đã liên kết tài khoản" in replies(fake_tg, 501)[-1]
+    session.expire_all()
+    assert links.user_for_chat(session, 501).login == "moi"

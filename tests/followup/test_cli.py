@@ -11,10 +11,13 @@ from tracker.models import TelegramLink
 def test_run_once_dry_run_prints_what_it_did(app, runner, session, make_unit, make_user, make_task):
     unit = make_unit()
     make_user("cb", "staff", unit)
+    runner.invoke(args=["telegram", "link", "cb", "777"])
     make_task(unit, deadline=date(2026, 12, 1))
     out = runner.invoke(args=["reminders", "run-once", "--now", "2026-11-30T08:05"]).output
-    assert "Quét lúc 08:05 30/11/2026: Nhắc trước hạn 1, Tổng hợp hằng ngày 1" in out
-    assert "Chưa đặt TELEGRAM_BOT_TOKEN" in out and "Hàng đợi: 2 thông báo chờ gửi." in out
+    # one daily message per channel: the web inbox (delivered at once) and Telegram (dry run: waits)
+    assert "Quét lúc 08:05 30/11/2026: Tin nhắc việc hằng ngày 2" in out
+    assert "Gửi web: đã gửi 1" in out
+    assert "Chưa đặt TELEGRAM_BOT_TOKEN" in out and "Hàng đợi: 1 thông báo chờ gửi." in out
     again = runner.invoke(args=["reminders", "run-once", "--now", "2026-11-30T08:06"]).output
     assert "không có nhắc việc mới" in again
     bad = runner.invoke(args=["reminders", "run-once", "--now", "hôm qua"])
@@ -28,8 +31,8 @@ def test_run_once_sends_through_the_bot_api(app, runner, session, make_unit, mak
     make_task(unit, deadline=date(2026, 12, 1))
     app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake_tg.base_url)
     out = runner.invoke(args=["reminders", "run-once", "--now", "2026-11-30T08:05+07:00"]).output
-    assert "Gửi: đã gửi 2" in out
-    assert len(fake_tg.sent_messages(777)) == 2
+    assert "Gửi telegram: đã gửi 1" in out and "Gửi web: đã gửi 1" in out
+    assert len(fake_tg.sent_messages(777)) == 1  # one message a day, not one per task
     assert {n.status for n in session.exec(select(Notification)).all()} == {"sent"}
 
 

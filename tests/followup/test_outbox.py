@@ -32,3 +32,19 @@ def test_enqueue_writes_web_and_linked_chat_rows(session, make_unit, make_user, 
 
 def test_enqueue_without_recipients_writes_nothing(session):
     assert outbox.enqueue(session, recipient_ids=[], kind="comment", text="x", now=NOW) == 0
+
+
+def test_enqueue_follows_each_persons_channels(session, make_unit, make_user, make_task):
+    from tracker.models import ZaloLink
+
+    unit = make_unit()
+    mail, zalo, off = make_user("thu", unit=unit), make_user("zl", unit=unit), make_user("tat", unit=unit)
+    mail.email = "thu@so.gov.vn"
+    off.email, off.channels_off = "tat@so.gov.vn", "email,telegram"
+    session.add_all([mail, off, ZaloLink(user_id=zalo.id, chat_id="z1"), TelegramLink(user_id=off.id, chat_id=9)])
+    session.commit()
+    outbox.enqueue(session, recipient_ids=[mail.id, zalo.id, off.id], kind="assigned", text="Giao việc mới",
+                   now=NOW, task_id=make_task(unit).id)
+    session.commit()
+    got = {(r.recipient_id, r.channel) for r in session.exec(select(Notification)).all()}
+    assert got == {(mail.id, "web"), (mail.id, "email"), (zalo.id, "web"), (zalo.id, "zalo"), (off.id, "web")}

@@ -15,7 +15,7 @@ from sqlmodel import select
 from tests.fakes.telegram_api import FakeTelegram
 from tests.followup.conftest import TOKEN
 from tests.followup.conftest import vn
-from tracker.followup import links
+from tracker.channels.telegram import links
 from tracker.models import Notification
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,9 +56,7 @@ def slow_fake():
 def _staff_with_reminders(make_unit, make_user, make_task, session, n):
     unit = make_unit("Sở Nội vụ")
     for i in range(n):
-        user = make_user(f"cb{i:02d}", "staff", unit)
-        user.digest_time = "23:59"  # one reminder each: the before-deadline one
-        session.add(user)
+        user = make_user(f"cb{i:02d}", "staff", unit)  # one daily message each
         links.link_by_hand(session, user.login, 100 + i)
     session.commit()
     make_task(unit, action="Báo cáo cải cách hành chính", deadline=date(2026, 12, 1))

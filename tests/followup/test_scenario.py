@@ -1,113 +1,172 @@
-"""A task followed with an injected clock from 3 days before its deadline to 5 working
-days overdue: the exact messages and their times (none at night, none on Sunday, none
-duplicated)."""
+"""One task followed with an injected clock from 3 days before its deadline (Thu 12/2/2026)
+to 20 working days after it, across a weekend and Tết Bính Ngọ (14-22/2/2026 off), for a
+person on each channel — web inbox, e-mail (a real SMTP server), Telegram (fake Bot API),
+Zalo (fake Bot Platform) — and the unit's head. Asserts the exact messages: one a day per
+person and channel, nothing in quiet hours, on days off or twice."""
 import asyncio
 from datetime import date
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
+from sqlmodel import select
 
+from tests.fakes.smtp_server import SmtpBox
+from tests.fakes.zalo_api import FakeZalo
 from tests.followup.conftest import TOKEN
 from tests.followup.conftest import vn
+from tracker.channels.email.channel import EmailChannel
+from tracker.channels.web import WebChannel
+from tracker.channels.zalo.channel import ZaloChannel
 from tracker.followup import sender
 from tracker.followup.policy import VN_TZ
 from tracker.followup.sweep import sweep
+from tracker.models import Notification
+from tracker.models import ZaloLink
 
 FAST = sender.SenderSettings(overall_rate=1000, per_chat_interval=0)
+URL = "http://tracker.test"
 
 
-def simulate(engine, fake_tg, start, end, step=timedelta(minutes=15), coarse=timedelta(hours=1), fine_hours=(6, 10)):
-    """Sweep and send at every step (every `step` between `fine_hours`, else every `coarse`);
-    returns [(local time, chat_id, text)]."""
-    from telegram import Bot
+@pytest.fixture
+def smtp():
+    box = SmtpBox().start()
+    yield box
+    box.stop()
 
-    log = []
 
+@pytest.fixture
+def fake_zalo():
+    fake = FakeZalo().start()
+    yield fake
+    fake.stop()
+
+
+def steps(start, end):
+    """Every hour from 06:00 to 10:00, every three hours otherwise (night sweeps included)."""
+    t = start
+    while t <= end:
+        yield t
+        hour = t.astimezone(VN_TZ).hour
+        t += timedelta(hours=1) if 6 <= hour < 10 else timedelta(hours=3)
+
+
+def simulate(engine, channels_factory, start, end, probe):
     async def go():
-        bot = Bot(TOKEN, base_url=fake_tg.base_url)
-        async with bot:
-            t = start
-            while t <= end:
+        from telegram import Bot
+
+        from tracker.channels.telegram.channel import TelegramChannel
+
+        async with Bot(TOKEN, base_url=probe["tg"].base_url) as bot:
+            channels = channels_factory() + [TelegramChannel(bot)]
+            for t in steps(start, end):
                 with Session(engine) as s:
                     sweep(s, t)
-                seen = len(fake_tg.sent_messages())
-                await sender.send_pass(engine, bot, now=t, public_url="http://x", settings=FAST)
-                for m in fake_tg.sent_messages()[seen:]:
-                    log.append((t.astimezone(VN_TZ), int(m["chat_id"]), m["text"]))
-                local_hour = t.astimezone(VN_TZ).hour
-                t += step if fine_hours[0] <= local_hour < fine_hours[1] else coarse
+                for ch in channels:
+                    before = probe["count"](ch.name)
+                    await sender.deliver_pass(engine, ch, now=t, public_url=URL, settings=FAST)
+                    if probe["count"](ch.name) != before:
+                        probe["times"].setdefault(ch.name, []).append((before, t.astimezone(VN_TZ)))
     asyncio.run(go())
-    return log
 
 
-def kind_of(text):
-    first = text.splitlines()[0]
-    for key, label in (("Tổng hợp công việc", "digest"), ("Báo cáo lãnh đạo", "escalation"),
-                       ("quá hạn", "overdue"), ("Nhắc việc", "before")):
-        if key in first:
-            return label
-    return first
+EXPECTED_DAYS = [  # (day, what the line says): Tết and the weekends are silent
+    ("09/02", "còn 3 ngày"), ("11/02", "còn 1 ngày"), ("12/02", "hạn là hôm nay"),
+    ("13/02", "quá hạn 1 ngày làm việc"),
+    ("23/02", "quá hạn 2 ngày làm việc"), ("24/02", "quá hạn 3 ngày làm việc"), ("25/02", "quá hạn 4 ngày làm việc"),
+    ("26/02", "quá hạn 5 ngày làm việc"), ("27/02", "quá hạn 6 ngày làm việc"), ("02/03", "quá hạn 7 ngày làm việc"),
+    ("03/03", "quá hạn 8 ngày làm việc"), ("04/03", "quá hạn 9 ngày làm việc"), ("05/03", "quá hạn 10 ngày làm việc"),
+    # after two weeks overdue: Mondays only
+    ("09/03", "quá hạn 12 ngày làm việc"), ("16/03", "quá hạn 17 ngày làm việc"),
+]
 
 
-def test_task_followed_from_three_days_before_to_five_working_days_overdue(
-        session, engine, make_unit, make_user, make_task, linked, fake_tg):
+def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, make_user, make_task, linked,
+                                                 fake_tg, smtp, fake_zalo):
     unit = make_unit("Sở Kế hoạch và Đầu tư")
-    linked(make_user("canbo", "staff", unit), 11)
-    linked(make_user("truong", "head", unit), 12)
-    make_task(unit, action="Trình phương án phân bổ vốn", deadline=date(2026, 12, 7))  # a Monday
-    log = simulate(engine, fake_tg, vn(2026, 12, 4, 0, 0), vn(2026, 12, 14, 23, 30), step=timedelta(minutes=30))
-
-    staff = [(t.strftime("%a %d/%m %H:%M"), kind_of(x)) for t, chat, x in log if chat == 11]
-    assert staff == [
-        ("Fri 04/12 07:30", "digest"), ("Fri 04/12 08:00", "before"),
-        # Sat 05, Sun 06 (the 1-day-before reminder falls on Sunday): nothing
-        ("Mon 07/12 07:30", "digest"), ("Mon 07/12 08:00", "before"),
-        ("Tue 08/12 07:30", "digest"), ("Tue 08/12 08:00", "overdue"),
-        ("Wed 09/12 07:30", "digest"), ("Wed 09/12 08:00", "overdue"),
-        ("Thu 10/12 07:30", "digest"), ("Thu 10/12 08:00", "overdue"),
-        ("Fri 11/12 07:30", "digest"), ("Fri 11/12 08:00", "overdue"),
-        ("Mon 14/12 07:30", "digest"), ("Mon 14/12 08:00", "overdue"),
-    ]
-    head = [(t.strftime("%a %d/%m %H:%M"), kind_of(x)) for t, chat, x in log if chat == 12]
-    assert ("Thu 10/12 08:00", "escalation") in head  # 3 working days overdue
-    assert [h for h in head if h[1] == "escalation"] == [("Thu 10/12 08:00", "escalation")]
-    assert len(head) == len(staff) + 1
-
-    texts = {t.strftime("%d/%m"): x for t, chat, x in log if chat == 11 and kind_of(x) != "digest"}
-    assert "còn 3 ngày" in texts["04/12"] and "hạn là hôm nay" in texts["07/12"]
-    assert "quá hạn 1 ngày làm việc" in texts["08/12"] and "quá hạn 5 ngày làm việc" in texts["14/12"]
-    for t, _, _ in log:
-        assert t.weekday() < 5, "nothing on a weekend"
-        assert 7 <= t.hour < 21, "nothing at night"
-    assert len({(t, chat, x) for t, chat, x in log}) == len(log)
-
-
-def test_urgent_task_passes_weekend_and_quiet_hours_are_respected(
-        session, engine, make_unit, make_user, make_task, linked, fake_tg):
-    unit = make_unit()
-    staff = linked(make_user("canbo", "staff", unit), 21)
-    staff.quiet_start, staff.quiet_end, staff.digest_time = "21:00", "09:15", "06:00"
-    session.add(staff)
+    web = make_user("web", "staff", unit)
+    mail = make_user("thu", "staff", unit)
+    mail.email, mail.display_name, mail.digest_time = "thu@skhdt.gov.vn", "Trần Thị Thu", "06:30"  # quiet until 07:00
+    tg = linked(make_user("tele", "staff", unit), 11)
+    zl = make_user("zalo", "staff", unit)
+    zl.display_name = "Lê Văn Zalo"
+    head = linked(make_user("truong", "head", unit), 12)
+    head.display_name = "Phạm Trưởng"
+    session.add_all([mail, zl, head])
+    session.add(ZaloLink(user_id=zl.id, chat_id="z-11"))
     session.commit()
-    task = make_task(unit, action="Ứng phó bão số 9", deadline=date(2026, 12, 4))
-    task.urgent = True
-    session.add(task)
-    session.commit()
-    log = simulate(engine, fake_tg, vn(2026, 12, 5, 0, 0), vn(2026, 12, 7, 12, 0))
-    got = [(t.strftime("%a %H:%M"), kind_of(x)) for t, chat, x in log]
-    # urgent overdue reminders on Saturday and Sunday at 08:00 (through quiet hours);
-    # the non-urgent digest waits for a working day and for the end of quiet hours
-    assert got == [("Sat 08:00", "overdue"), ("Sun 08:00", "overdue"),
-                   ("Mon 08:00", "overdue"), ("Mon 09:15", "digest")]
+    task = make_task(unit, action="Trình phương án phân bổ vốn đầu tư công", deadline=date(2026, 2, 12))
 
+    def factory():
+        return [WebChannel(), EmailChannel("127.0.0.1", smtp.port, starttls=False, mail_from="nhacviec@tinh.gov.vn",
+                                           secret_key="k" * 32, public_url=URL),
+                ZaloChannel("zalo-test-token", fake_zalo.api_url)]
 
-@pytest.mark.parametrize("enabled", [False])
-def test_switched_off_user_gets_nothing(session, engine, make_unit, make_user, make_task, linked, fake_tg, enabled):
-    unit = make_unit()
-    staff = linked(make_user("canbo", "staff", unit), 31)
-    staff.notify_enabled = enabled
-    session.add(staff)
-    session.commit()
-    make_task(unit, deadline=date(2026, 12, 7))
-    assert simulate(engine, fake_tg, vn(2026, 12, 7, 7, 0), vn(2026, 12, 8, 9, 0), step=timedelta(hours=1)) == []
+    def count(name):
+        if name == "email":
+            return len(smtp.messages)
+        if name == "zalo":
+            return len(fake_zalo.sent())
+        if name == "telegram":
+            return len(fake_tg.sent_messages())
+        with Session(engine) as s:
+            return len(s.exec(select(Notification).where(Notification.channel == "web",
+                                                         Notification.status == "sent")).all())
+
+    probe = {"tg": fake_tg, "count": count, "times": {}}
+    simulate(engine, factory, vn(2026, 2, 9, 0, 0), vn(2026, 3, 19, 23, 0), probe)
+
+    # Zalo: exactly one message on each expected day at 08:00, plain text
+    z = fake_zalo.sent("z-11")
+    assert len(z) == len(EXPECTED_DAYS)
+    for body, (day, phrase) in zip(z, EXPECTED_DAYS):
+        assert body["text"].startswith(f"Kính gửi đồng chí Lê Văn Zalo,\nNhắc việc ngày {day}/2026\n")
+        assert phrase in body["text"] and "<" not in body["text"]
+    assert z[4]["text"] == (
+        "Kính gửi đồng chí Lê Văn Zalo,\nNhắc việc ngày 23/02/2026\n"
+        "\nQuá hạn (1)\n"
+        f"- #{task.id} Trình phương án phân bổ vốn đầu tư công — 1/TB-TEST, hạn 12/02/2026 (quá hạn 2 ngày làm việc)\n"
+        f"  {URL}/tasks/{task.id}\n"
+        "\nĐề nghị đồng chí cập nhật tiến độ, báo cáo kết quả các nhiệm vụ quá hạn ngay.\n"
+        f"\nMở hệ thống theo dõi: {URL}/")
+    zalo_times = [t for _, t in probe["times"]["zalo"]]
+    assert [t.strftime("%d/%m %H:%M") for t in zalo_times] == [f"{d} 08:00" for d, _ in EXPECTED_DAYS]
+
+    # E-mail: the same days, at 07:00 (digest 06:30 waits for the end of quiet hours)
+    mails = smtp.to("thu@skhdt.gov.vn")
+    assert [m["Subject"] for m in mails] == [f"Nhắc việc ngày {d}/2026" for d, _ in EXPECTED_DAYS]
+    assert [t.strftime("%H:%M") for _, t in probe["times"]["email"]] == ["07:00"] * len(EXPECTED_DAYS)
+    first = mails[0]
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert first["List-Unsubscribe"].strip().startswith(f"<{URL}/unsubscribe/email/")
+    html = first.get_body(("html",)).get_content()
+    plain = first.get_body(("plain",)).get_content()
+    assert f'href="{URL}/tasks/{task.id}"' in html and "Kính gửi đồng chí Trần Thị Thu," in html
+    assert "còn 3 ngày" in plain and f"{URL}/tasks/{task.id}" in plain
+
+    # Telegram: staff and head get the daily message; the head also the escalation, once,
+    # on the 3rd working day overdue (Tết days are not counted)
+    staff_msgs = fake_tg.sent_messages(11)
+    assert len(staff_msgs) == len(EXPECTED_DAYS)
+    assert all("Kính gửi đồng chí tele," in m["text"] for m in staff_msgs)
+    head_msgs = fake_tg.sent_messages(12)
+    escalations = [m for m in head_msgs if "Báo cáo lãnh đạo" in m["text"]]
+    assert len(head_msgs) == len(EXPECTED_DAYS) + 1 and len(escalations) == 1
+    esc = escalations[0]["text"]
+    assert "Kính gửi đồng chí Phạm Trưởng," in esc and "quá hạn 3 ngày làm việc" in esc
+    assert "Cán bộ xử lý:" in esc and "Đề nghị đồng chí chỉ đạo hoàn thành" in esc and f"#{task.id}" in esc
+
+    # Web inbox: one stored message per day
+    with Session(engine) as s:
+        inbox = s.exec(select(Notification).where(Notification.recipient_id == web.id, Notification.channel == "web",
+                                                  Notification.status == "sent").order_by(Notification.id)).all()
+    assert [n.occurrence.strftime("%d/%m") for n in inbox] == [d for d, _ in EXPECTED_DAYS]
+    assert all(n.text.startswith("Kính gửi đồng chí web,") for n in inbox)
+
+    # never at night, on a weekend or on Tết; never twice
+    for name, times in probe["times"].items():
+        for _, t in times:
+            assert 7 <= t.hour < 21 and t.weekday() < 5 and not (date(2026, 2, 14) <= t.date() <= date(2026, 2, 22))
+    for chat in (11, 12):
+        texts = [m["text"] for m in fake_tg.sent_messages(chat)]
+        assert len(set(texts)) == len(texts)

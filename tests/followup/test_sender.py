@@ -34,26 +34,41 @@ def setup(make_unit, make_user, make_task, linked):
     return unit, staff, head, task
 
 
-def test_reminder_is_delivered_with_buttons_and_marked_sent(session, engine, setup, bot, fake_tg):
+def test_daily_message_is_delivered_addressed_to_the_person_and_marked_sent(session, engine, setup, bot, fake_tg):
     unit, staff, head, task = setup
     now = vn(2026, 11, 30, 8, 1)  # Monday, 1 day before
-    assert sweep(session, now)["before"] == 2
+    assert sweep(session, now)["daily"] == 4  # web inbox and Telegram, for staff and head
     stats = _run(_pass(engine, bot, now))
-    assert stats["sent"] == 4  # before-reminder and digest, to staff and head
-    msgs = fake_tg.sent_messages(1001)
-    task_msgs = [m for m in msgs if "Báo cáo tình hình giải ngân" in m["text"] and "Nhắc việc" in m["text"]]
-    assert len(task_msgs) == 1
-    text = task_msgs[0]["text"]
-    assert "01/12/2026" in text and "còn 1 ngày" in text and "http://tracker.test/tasks/%d" % task.id in text
-    assert "1/TB-TEST" in text
-    assert f"dn:{task.id}:1" in task_msgs[0]["reply_markup"]
-    rows = session.exec(select(Notification).where(Notification.kind == "before")).all()
+    assert stats["sent"] == 2
+    (msg,) = fake_tg.sent_messages(1001)  # one message, not one per task
+    text = msg["text"]
+    assert text.startswith("Kính gửi đồng chí canbo,")
+    assert "Sắp đến hạn (1)" in text and "01/12/2026" in text and "còn 1 ngày" in text
+    assert "http://tracker.test/tasks/%d" % task.id in text and "1/TB-TEST" in text
+    assert "Đề nghị đồng chí cập nhật tiến độ" in text and "trước 01/12/2026" in text
+    rows = session.exec(select(Notification).where(Notification.channel == "telegram")).all()
     assert {r.status for r in rows} == {"sent"} and all(r.sent_at for r in rows)
     # a second sweep and pass send nothing again
     assert sum(sweep(session, now).values()) == 0
     before = len(fake_tg.sent_messages())
     _run(_pass(engine, bot, now))
     assert len(fake_tg.sent_messages()) == before
+
+
+def test_display_names_are_escaped_in_telegram_html(session, engine, make_unit, make_user, make_task, linked, bot,
+                                                      fake_tg):
+    unit = make_unit("Sở <Thử>")
+    user = linked(make_user("cb", "staff", unit), 1101)
+    user.display_name = "Nguyễn <b>Văn</b> & A"
+    session.add(user)
+    session.commit()
+    make_task(unit, action="Báo cáo <script>", deadline=date(2026, 12, 1))
+    now = vn(2026, 11, 30, 8, 1)
+    sweep(session, now)
+    _run(_pass(engine, bot, now))
+    (msg,) = fake_tg.sent_messages(1101)
+    assert "Nguyễn &lt;b&gt;Văn&lt;/b&gt; &amp; A" in msg["text"] and "&lt;script&gt;" in msg["text"]
+    assert "<b>Văn</b>" not in msg["text"]
 
 
 def test_429_waits_retry_after_then_delivers(session, engine, setup, bot, fake_tg):
@@ -66,7 +81,7 @@ def test_429_waits_retry_after_then_delivers(session, engine, setup, bot, fake_t
     # the 429'd row waits retry_after before it is due again
     _run(_pass(engine, bot, vn(2026, 11, 30, 8, 2)))
     assert time.monotonic() - t0 >= 1.0
-    statuses = {n.status for n in session.exec(select(Notification)).all()}
+    statuses = {n.status for n in session.exec(select(Notification).where(Notification.channel == "telegram")).all()}
     assert statuses <= {"sent", "skipped"}
     assert fake_tg.calls_of("sendMessage")[0]["status"] == 429
 
@@ -97,7 +112,8 @@ def test_5xx_retries_with_exponential_backoff(session, engine, setup, bot, fake_
     fake_tg.fail_next("sendMessage", 502, times=2)
     _run(_pass(engine, bot, now))
     session.expire_all()
-    retrying = session.exec(select(Notification).where(Notification.status == "pending")).all()
+    retrying = session.exec(select(Notification).where(Notification.status == "pending",
+                                                       Notification.channel == "telegram")).all()
     assert len(retrying) == 2
     delays = sorted((n.next_attempt_at - now).total_seconds() for n in retrying)
     assert delays == [5.0, 5.0]
@@ -105,12 +121,14 @@ def test_5xx_retries_with_exponential_backoff(session, engine, setup, bot, fake_
     fake_tg.fail_next("sendMessage", 500, times=1)
     _run(_pass(engine, bot, first_retry))
     session.expire_all()
-    still = session.exec(select(Notification).where(Notification.status == "pending")).all()
+    still = session.exec(select(Notification).where(Notification.status == "pending",
+                                                    Notification.channel == "telegram")).all()
     assert len(still) == 1 and still[0].attempts == 2
     assert (still[0].next_attempt_at - first_retry).total_seconds() == 10.0  # doubled
     _run(_pass(engine, bot, still[0].next_attempt_at))
     session.expire_all()
-    assert not session.exec(select(Notification).where(Notification.status.in_(("pending", "failed")))).all()
+    assert not session.exec(select(Notification).where(Notification.status.in_(("pending", "failed")),
+                                                       Notification.channel == "telegram")).all()
 
 
 def test_gives_up_after_max_attempts(session, engine, setup, bot, fake_tg):
@@ -123,8 +141,8 @@ def test_gives_up_after_max_attempts(session, engine, setup, bot, fake_tg):
         _run(_pass(engine, bot, t, settings))
         t = t.replace(minute=t.minute + 1)
     session.expire_all()
-    rows = session.exec(select(Notification).where(Notification.kind == "before")).all()
-    assert {r.status for r in rows} == {"failed"} and all(r.attempts == 2 for r in rows)
+    rows = session.exec(select(Notification).where(Notification.channel == "telegram")).all()
+    assert len(rows) == 2 and {r.status for r in rows} == {"failed"} and all(r.attempts == 2 for r in rows)
 
 
 def test_rate_limiter_paces_overall_and_per_chat():
@@ -160,10 +178,7 @@ def test_two_senders_at_once_send_each_row_once(session, engine, make_unit, make
 
     unit = make_unit()
     for i in range(12):
-        user = linked(make_user(f"cb{i}", "staff", unit), 300 + i)
-        user.digest_time = "23:00"
-        session.add(user)
-    session.commit()
+        linked(make_user(f"cb{i}", "staff", unit), 300 + i)
     make_task(unit, deadline=date(2026, 12, 1))
     now = vn(2026, 11, 30, 8, 1)
     sweep(session, now)

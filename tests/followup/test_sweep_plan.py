@@ -53,7 +53,7 @@ def test_sweep_statements_have_no_correlated_subplan(app, session, backend, make
         counts = sweep(session, NOW)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    assert counts["digest"] > 0 and len(statements) >= 4
+    assert counts["daily"] > 0 and counts["escalation"] > 0 and len(statements) >= 4
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         for statement, parameters in statements:

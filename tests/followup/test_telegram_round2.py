@@ -24,7 +24,6 @@ def test_display_name_is_escaped_in_the_start_replies(session, engine, make_unit
         assert "&lt;a href=" in text and "&amp;" in text
 
 
-@pytest.mark.xfail(strict=True, reason="fixed in the channels issue (#15): remove this mark when it merges")
 def test_a_token_from_another_persons_chat_does_not_silently_move_the_link(session, engine, make_unit, make_user,
                                                                            linked, fake_tg):
     unit = make_unit()

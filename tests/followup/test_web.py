@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from tests.followup.conftest import TOKEN
 from tests.followup.conftest import vn
-from tracker.followup import links
+from tracker.channels.telegram import links
 from tracker.followup.sweep import sweep
 from tracker.models import Notification
 from tracker.models import TelegramLink
@@ -17,7 +17,7 @@ def test_settings_page_saves_valid_values(client, session, login, make_unit, mak
     user = make_user("canbo", "staff", make_unit())
     login(user)
     page = client.get("/profile/notifications")
-    assert page.status_code == 200 and "Cài đặt nhắc việc" in page.text and 'value="07:30"' in page.text
+    assert page.status_code == 200 and "Cài đặt nhắc việc" in page.text and 'value="08:00"' in page.text  # REMINDER_TIME
     r = client.post("/profile/notifications", data={
         "notify_enabled": "on", "digest_time": "06:45", "lead_days": "5, 2,0,2",
         "quiet_start": "22:30", "quiet_end": "06:00"})
@@ -37,14 +37,18 @@ def test_settings_page_rejects_bad_values_in_vietnamese(client, session, login, 
     assert "Giờ nhận tổng hợp: nhập giờ dạng HH:MM" in r.text and "không hợp lệ" in r.text
     assert 'value="25:00"' in r.text  # what was typed is kept
     session.expire_all()
-    assert session.get(User, user.id).digest_time == "07:30"
+    assert session.get(User, user.id).digest_time == ""  # unchanged: follows REMINDER_TIME
 
 
 def test_telegram_link_panel_shows_deep_link_and_start_command(client, session, login, make_unit, make_user, app):
     user = make_user("canbo", "staff", make_unit())
     login(user)
+    from tracker.followup.worker import save_bot_username
+
+    save_bot_username(app, "telegram", "so_kh_tracker_bot")  # what the worker learnt from getMe
     r = client.post("/profile/notifications/telegram")
-    bot = app.config["TELEGRAM_BOT_USERNAME"]
+    bot = "so_kh_tracker_bot"
+    assert "directive_tracker_bot" not in r.text
     m = re.search(rf"https://t\.me/{bot}\?start=([A-Za-z0-9_-]{{32}})", r.text)
     assert m, r.text
     token = m.group(1)

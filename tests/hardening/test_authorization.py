@@ -126,6 +126,11 @@ POLICY = {
     "collab_api.read_notifications": signed_in,
     "collab_api.list_comments": sees_task, "collab_api.post_comment": sees_task,
     "collab_api.delegate": lambda role, own: role == "head" and own,
+    # channels (issue 15)
+    "notifications.new_zalo_code": signed_in, "zalo_webhook.webhook": SECRET,
+    "email_pages.unsubscribe_page": SECRET, "email_pages.unsubscribe": SECRET,
+    "password.forgot_password": PUBLIC, "admin.set_email": only("admin"),
+    "password.reset_page": SECRET, "password.reset_password": SECRET,
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -149,8 +154,8 @@ def _snapshot(engine):
         "extension": "SELECT id, status, decided_by_id FROM extension_request ORDER BY id",
         "attachment": "SELECT id, stored_name FROM attachment ORDER BY id",
         "notification": "SELECT id, status, due_at FROM notification ORDER BY id",
-        "user": "SELECT id, active, role, password_hash, calendar_token_hash, notify_enabled, digest_time "
-                "FROM user_account ORDER BY id",
+        "user": "SELECT id, active, role, password_hash, calendar_token_hash, notify_enabled, digest_time, "
+                "email, channels_off FROM user_account ORDER BY id",
         "api_token": "SELECT id, revoked_at FROM api_token ORDER BY id",
         "link_token": "SELECT count(*) FROM telegram_link_token",
         "unit": "SELECT id, name, active FROM unit ORDER BY id",

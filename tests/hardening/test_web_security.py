@@ -19,8 +19,10 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _exempt_from_csrf(rule) -> bool:
-    """The bearer-token API and the Telegram webhook (secret header) are the only exceptions."""
-    return rule.rule.startswith("/api/") or rule.endpoint.startswith(("telegram", "bots")) or "webhook" in rule.rule
+    """The bearer-token API, the webhooks (secret header) and the RFC 8058 one-click
+    unsubscribe (signed URL, posted by a mail client) are the only exceptions."""
+    return (rule.rule.startswith(("/api/", "/unsubscribe/")) or rule.endpoint.startswith(("telegram", "bots"))
+            or "webhook" in rule.rule)
 
 
 def _state_changing_form_rules(app):

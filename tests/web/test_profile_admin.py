@@ -12,7 +12,7 @@ from tracker.models import User
 def test_profile_tokens_create_once_and_revoke(client, world, login, session):
     login(world.users["staff_a"])
     page = client.get("/profile").get_data(as_text=True)
-    assert "/profile/notifications" in page and "Cài đặt nhắc việc và Telegram" in page
+    assert "/profile/notifications" in page and "Cài đặt nhắc việc và kênh nhận" in page
     r = client.post("/profile/tokens", data={"name": "Excel <b>"})
     page = r.get_data(as_text=True)
     token = re.search(r'id="new-token">(dt_[^<]+)<', page).group(1)

@@ -259,7 +259,7 @@ def generate(engine: Engine, *, tasks: int, units: int, directives: int | None =
             user_rows.append({
                 "id": next_user, "login": login, "password_hash": password_hash, "display_name": _person(rng),
                 "role": role, "unit_id": unit_id, "active": True, "created_at": _at(today - timedelta(days=600), rng),
-                "failed_logins": 0, "locked_until": None, "notify_enabled": True, "digest_time": "07:30",
+                "failed_logins": 0, "locked_until": None, "notify_enabled": True, "digest_time": "",
                 "lead_days": "3,1,0", "quiet_start": "21:00", "quiet_end": "07:00", "skip_non_working_days": True,
                 "calendar_token_hash": None})
             next_user += 1

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from flask import current_app
 from sqlmodel import Session
 
-from tracker.followup import links
+from tracker.channels.telegram import links
 from tracker.followup import policy
 from tracker.followup import sender
 from tracker.followup import worker
@@ -52,21 +52,21 @@ def run_once(now_text):
         counts = policy_sweep(app, s, now)
     click.echo(f"Quét lúc {local.strftime('%H:%M %d/%m/%Y')}: " + (
         ", ".join(f"{policy.KIND_LABELS[k]} {v}" for k, v in counts.items() if v) or "không có nhắc việc mới"))
-    token = app.config.get("TELEGRAM_BOT_TOKEN")
-    if not token:
-        click.echo(worker.startup_line(app))
-        pending = sender.outbox_counts(engine).get("pending", 0)
-        click.echo(f"Hàng đợi: {pending} thông báo chờ gửi.")
-        return
     settings = sender.SenderSettings.from_config(app.config)
-    recovered = sender.recover_in_flight(engine, settings.lease_seconds)
+    recovered = sender.recover_in_flight(engine, settings.lease_seconds, now)
     if recovered["sending"]:
         click.echo(f"Gửi lại {len(recovered['sending'])} thông báo đang gửi dở khi tiến trình trước dừng: "
                    + ", ".join(f"#{i}" for i in recovered["sending"]))
+    if not app.config.get("TELEGRAM_BOT_TOKEN"):
+        click.echo(worker.startup_line(app))
     stats = asyncio.run(_send(app, now, settings))
-    labels = {"sent": "đã gửi", "retry": "thử lại sau", "retry_after": "Telegram yêu cầu chờ", "failed": "lỗi",
-              "not_sent_now": "bỏ qua/hoãn"}
-    click.echo("Gửi: " + (", ".join(f"{labels.get(k, k)} {v}" for k, v in stats.items()) or "không có gì để gửi"))
+    labels = {"sent": "đã gửi", "retry": "thử lại sau", "retry_after": "yêu cầu chờ (429)", "failed": "lỗi",
+              "not_sent_now": "bỏ qua/hoãn", "uncertain": "không chắc đã gửi"}
+    for channel, st in stats.items():
+        click.echo(f"Gửi {channel}: " + (", ".join(f"{labels.get(k, k)} {v}" for k, v in st.items())
+                                         or "không có gì để gửi"))
+    pending = sender.outbox_counts(engine).get("pending", 0)
+    click.echo(f"Hàng đợi: {pending} thông báo chờ gửi.")
 
 
 def policy_sweep(app, session, now):
@@ -76,12 +76,23 @@ def policy_sweep(app, session, now):
 
 
 async def _send(app, now, settings):
-    from telegram import Bot
+    """One pass per configured channel (the web inbox always; e-mail, Telegram, Zalo when set up)."""
+    from tracker.channels import registry
 
-    bot = Bot(app.config["TELEGRAM_BOT_TOKEN"], base_url=app.config["TELEGRAM_API_URL"].rstrip("/"))
-    async with bot:
-        return await sender.send_pass(app.extensions["engine"], bot, now=now, public_url=app.config["PUBLIC_URL"],
-                                      settings=settings)
+    engine, url = app.extensions["engine"], app.config["PUBLIC_URL"]
+    rs = policy.ReminderSettings.from_config(app.config)
+    out = {}
+    for channel in registry.from_config(app.config):
+        if channel.configured():
+            out[channel.name] = await sender.deliver_pass(engine, channel, now=now, public_url=url,
+                                                          settings=settings, reminder_settings=rs)
+    if app.config.get("TELEGRAM_BOT_TOKEN"):
+        from telegram import Bot
+
+        bot = Bot(app.config["TELEGRAM_BOT_TOKEN"], base_url=app.config["TELEGRAM_API_URL"].rstrip("/"))
+        async with bot:
+            out["telegram"] = await sender.send_pass(engine, bot, now=now, public_url=url, settings=settings)
+    return out
 
 
 @telegram_cli.command("link")

@@ -20,19 +20,46 @@ from sqlmodel import Session
 
 from tracker.models import Notification
 from tracker.models import TelegramLink
+from tracker.models import User
+from tracker.models import ZaloLink
 
 WEB = "web"
+EMAIL = "email"
 TELEGRAM = "telegram"
+ZALO = "zalo"
+CHANNELS = (WEB, EMAIL, TELEGRAM, ZALO)
+OPTIONAL = (EMAIL, TELEGRAM, ZALO)  # the ones a person may switch off; the web inbox is always on
+LABELS = {WEB: "Hộp thư trên hệ thống", EMAIL: "Thư điện tử", TELEGRAM: "Telegram", ZALO: "Zalo"}
 
 _N = Notification.__table__
 
 
+def switched_off(user) -> set[str]:
+    return {c.strip() for c in (user.channels_off or "").split(",") if c.strip()}
+
+
 def chat_channels(session: Session, user_ids: list[int]) -> dict[int, list[str]]:
-    """The delivery channels besides the web inbox that each user receives today."""
-    linked = set(session.execute(
+    """The delivery channels besides the web inbox that each user receives today: e-mail
+    when an address is set, each chat once linked, less what the person switched off."""
+    tg = set(session.execute(
         sa.select(TelegramLink.user_id).where(TelegramLink.user_id.in_(user_ids), TelegramLink.active.is_(True))
     ).scalars())
-    return {uid: ([TELEGRAM] if uid in linked else []) for uid in user_ids}
+    zl = set(session.execute(
+        sa.select(ZaloLink.user_id).where(ZaloLink.user_id.in_(user_ids), ZaloLink.active.is_(True))
+    ).scalars())
+    out = {}
+    for uid, email, off in session.execute(sa.select(User.id, User.email, User.channels_off)
+                                           .where(User.id.in_(user_ids))):
+        off = {c.strip() for c in (off or "").split(",")}
+        chosen = []
+        if email and EMAIL not in off:
+            chosen.append(EMAIL)
+        if uid in tg and TELEGRAM not in off:
+            chosen.append(TELEGRAM)
+        if uid in zl and ZALO not in off:
+            chosen.append(ZALO)
+        out[uid] = chosen
+    return {uid: out.get(uid, []) for uid in user_ids}
 
 
 def enqueue(session: Session, *, recipient_ids: Iterable[int], kind: str, text: str, now: datetime,

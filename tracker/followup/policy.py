@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -32,7 +31,8 @@ ESCALATION = "escalation"  # the unit head, once the task is N working days over
 DIGEST = "digest"          # the user's daily digest (only when non-empty)
 WEEKLY = "weekly"          # leaders' weekly summary of overdue tasks
 SNOOZE = "snooze"          # "Nhắc lại sau" chosen in Telegram
-KINDS = (BEFORE, OVERDUE, ESCALATION, DIGEST, WEEKLY, SNOOZE)
+DAILY = "daily"            # the one message a day per person per channel (content at send time)
+KINDS = (BEFORE, OVERDUE, ESCALATION, DIGEST, WEEKLY, SNOOZE, DAILY)
 KIND_LABELS = {
     BEFORE: "Nhắc trước hạn",
     OVERDUE: "Nhắc quá hạn",
@@ -40,7 +40,11 @@ KIND_LABELS = {
     DIGEST: "Tổng hợp hằng ngày",
     WEEKLY: "Tổng hợp tuần",
     SNOOZE: "Nhắc lại",
+    DAILY: "Tin nhắc việc hằng ngày",
 }
+# Overdue tasks are listed in the daily message every day for this many working days,
+# then only in the first message of each week ("quá hạn 184 ngày làm việc" is not news).
+OVERDUE_DAILY_WORKING_DAYS = 10
 
 # Task statuses that still need the lead unit's action. `cho_xac_nhan` (reported done,
 # awaiting the clerk) and `tam_dung` (paused) are not reminded; `hoan_thanh` is done.
@@ -96,16 +100,17 @@ class UserPrefs:
     """One person's reminder settings (the profile page; columns of `User`)."""
 
     enabled: bool = True
-    digest_time: time = time(7, 30)
+    digest_time: time = time(8, 0)
     lead_days: tuple[int, ...] = (3, 1, 0)
     quiet_start: time = time(21, 0)
     quiet_end: time = time(7, 0)
     skip_non_working_days: bool = True
 
     @classmethod
-    def of(cls, user) -> "UserPrefs":
-        """Settings of a `User` row; a malformed stored value falls back to the default."""
-        default = cls()
+    def of(cls, user, settings: "ReminderSettings | None" = None) -> "UserPrefs":
+        """Settings of a `User` row; a malformed stored value falls back to the default.
+        An empty digest time is the service's REMINDER_TIME."""
+        default = cls(digest_time=(settings or ReminderSettings()).reminder_time)
 
         def _time(value, fallback):
             try:
@@ -125,17 +130,6 @@ class UserPrefs:
             quiet_end=_time(user.quiet_end, default.quiet_end),
             skip_non_working_days=bool(user.skip_non_working_days),
         )
-
-
-@dataclass(frozen=True)
-class TaskDue:
-    """A task reminder due for one day."""
-
-    kind: str
-    occurrence: date
-    scheduled: datetime  # local wall-clock time the reminder becomes due
-    days: int = 0        # days left (BEFORE) or working days overdue (OVERDUE/ESCALATION)
-    extra: dict = field(default_factory=dict)
 
 
 def parse_hhmm(value: str) -> time:
@@ -181,16 +175,14 @@ def in_quiet_hours(t: time, start: time, end: time) -> bool:
     return t >= start or t < end
 
 
-def may_deliver_at(prefs: UserPrefs, local: datetime, urgent: bool = False) -> bool:
-    """May this person receive a (non-)urgent message at local time `local`?
+def may_deliver_at(prefs: UserPrefs, local: datetime) -> bool:
+    """May this person receive a message at local time `local`?
 
-    Urgent task messages pass quiet hours and non-working days; nothing passes a
-    switched-off setting.
+    Nothing passes quiet hours, a day off or a switched-off setting, urgent or not:
+    urgency orders and marks lines, it never wakes anyone at 23:00 or on Tết.
     """
     if not prefs.enabled:
         return False
-    if urgent:
-        return True
     if in_quiet_hours(local.time().replace(second=0, microsecond=0), prefs.quiet_start, prefs.quiet_end):
         return False
     if prefs.skip_non_working_days and not is_working_day(local.date()):
@@ -198,7 +190,7 @@ def may_deliver_at(prefs: UserPrefs, local: datetime, urgent: bool = False) -> b
     return True
 
 
-def delivery_time(prefs: UserPrefs, local: datetime, urgent: bool = False) -> datetime | None:
+def delivery_time(prefs: UserPrefs, local: datetime) -> datetime | None:
     """The earliest local time >= `local` at which a message may be delivered.
 
     None when reminders are switched off. Walks forward minute-free: to the end of the
@@ -206,7 +198,7 @@ def delivery_time(prefs: UserPrefs, local: datetime, urgent: bool = False) -> da
     """
     if not prefs.enabled:
         return None
-    if may_deliver_at(prefs, local, urgent):
+    if may_deliver_at(prefs, local):
         return local
     candidate = local
     for _ in range(40):  # at most a long Tết holiday plus weekends
@@ -222,45 +214,57 @@ def delivery_time(prefs: UserPrefs, local: datetime, urgent: bool = False) -> da
                 nxt += timedelta(days=1)
             candidate = datetime.combine(nxt, time(0, 0), candidate.tzinfo)
             continue
-        if may_deliver_at(prefs, candidate, urgent):
+        if may_deliver_at(prefs, candidate):
             return candidate
     return None
 
 
-def task_reminders_for_day(
-    deadline: date | None,
-    today: date,
-    settings: ReminderSettings = ReminderSettings(),
-    lead_days: tuple[int, ...] | None = None,
-    is_head: bool = False,
-    urgent: bool = False,
-) -> list[TaskDue]:
-    """The task reminders a lead-unit member gets on `today` (before delivery rules).
+def escalation_cutoff(today: date, settings: ReminderSettings = ReminderSettings()) -> date:
+    """Deadlines strictly before this day are escalated on `today` (a working day).
 
-    BEFORE on each lead day (0 = the deadline itself); OVERDUE on every working day
-    after the deadline (every day for an urgent task); ESCALATION (heads only, the first working day on which the
-    task is `escalate_after_working_days` or more working days overdue; the sweep's
-    dedupe key keeps it to one per deadline).
+    A task is N working days overdue on `today` when N working days lie in (deadline,
+    today]; that holds exactly when the deadline is before the (N-1)-th working day
+    before today, whatever day of the week the deadline itself falls on (a Saturday
+    deadline counts Monday as its first working day overdue).
     """
-    if deadline is None:
-        return []
-    lead = settings.lead_days if lead_days is None else lead_days
-    at = datetime.combine(today, settings.reminder_time, VN_TZ)
-    out: list[TaskDue] = []
-    left = (deadline - today).days
-    if left >= 0 and left in lead:
-        out.append(TaskDue(BEFORE, today, at, left))
-    if left < 0 and (is_working_day(today) or urgent):
-        overdue = working_days_between(deadline, today)
-        out.append(TaskDue(OVERDUE, today, at, overdue))
-        if is_head and overdue >= settings.escalate_after_working_days:
-            out.append(TaskDue(ESCALATION, deadline, at, overdue))
+    n = max(settings.escalate_after_working_days, 1)
+    return add_working_days(today, -(n - 1))
+
+
+def previous_working_day(d: date) -> date:
+    """`d` itself when it is a working day, else the last working day before it."""
+    while not is_working_day(d):
+        d -= timedelta(days=1)
+    return d
+
+
+def lead_reminder_days(deadline: date, lead_days: tuple[int, ...]) -> set[date]:
+    """The days an upcoming deadline is announced: each lead day, moved to the previous
+    working day when it falls on a weekend or holiday (never dropped). A deadline that is
+    itself a day off is announced on the working day before it, like a lead day."""
+    out = set()
+    for lead in lead_days:
+        day = deadline - timedelta(days=lead)
+        out.add(previous_working_day(day) if (lead > 0 or not is_working_day(day)) else day)
     return out
 
 
-def escalation_cutoff(today: date, settings: ReminderSettings = ReminderSettings()) -> date:
-    """Deadlines on or before this day are escalated on `today` (a working day)."""
-    return add_working_days(today, -settings.escalate_after_working_days)
+def overdue_listed(deadline: date, today: date) -> bool:
+    """Is an overdue task listed in `today`'s daily message? Every day for the first
+    OVERDUE_DAILY_WORKING_DAYS working days overdue, then in the first message of the week."""
+    if working_days_between(deadline, today) <= OVERDUE_DAILY_WORKING_DAYS:
+        return True
+    return first_working_day_of_week(today) == today
+
+
+def first_working_day_of_week(today: date) -> date | None:
+    """Monday, or the first working day after it in the same week (Tết, 30/4 …)."""
+    d = today - timedelta(days=today.weekday())
+    for _ in range(7):
+        if is_working_day(d):
+            return d
+        d += timedelta(days=1)
+    return None
 
 
 def weekly_summary_day(today: date, settings: ReminderSettings = ReminderSettings()) -> date | None:
@@ -276,6 +280,25 @@ def weekly_summary_day(today: date, settings: ReminderSettings = ReminderSetting
             return d
         d += timedelta(days=1)
     return None
+
+
+URGENT_MARKS = ("HỎA TỐC", "HOẢ TỐC", "THƯỢNG KHẨN", "KHẨN")
+
+
+def document_urgency_mark(source_text: str, lines: int = 15) -> str | None:
+    """The urgency mark printed on the document (Hỏa tốc, Thượng khẩn, Khẩn) as a line of
+    its own near the top, or None. "khẩn trương" in a sentence is ordinary urging."""
+    for raw in (source_text or "").splitlines()[:lines]:
+        line = " ".join(raw.strip().strip("*_#:.-").split()).upper()
+        if line in URGENT_MARKS:
+            return "HỎA TỐC" if line == "HOẢ TỐC" else line
+    return None
+
+
+def is_urgent(mark: str | None, deadline: date | None, issued: date | None) -> bool:
+    """Urgent for the follow-up: the document's mark, or an explicit deadline on the day
+    the document was issued. Urgency orders and labels lines; it bypasses nothing."""
+    return bool(mark) or (deadline is not None and issued is not None and deadline == issued)
 
 
 def digest_due(prefs: UserPrefs, local: datetime) -> bool:

@@ -1,18 +1,22 @@
-"""The sender: delivers due outbox rows through python-telegram-bot.
+r"""The outbox pass: delivers due outbox rows through a channel (`tracker.channels`).
 
 Row life cycle (`Notification.status`):
-    pending --claim--> claimed --just before the HTTP call--> sending --> sent
-                                                           \\-> pending (retry later) | failed | skipped
+    pending --claim--> claimed --just before the request--> sending --> sent
+                                                         \-> pending (retry later) | failed | skipped | uncertain
 A row is `sending` only while its one request is in flight, so after a crash the
-sender knows exactly which message may or may not have reached Telegram: at start-up
-it logs it and sends it again (the only possible duplicate). `claimed` rows of a dead
-sender were never sent and simply go back to `pending`. Rows are claimed one by one
-with a guarded UPDATE (and `FOR UPDATE SKIP LOCKED` on PostgreSQL), so several senders
-never claim the same row.
+sender knows exactly which message may or may not have arrived: the lease (30 s,
+measured on the pass's clock) returns it and it is sent again (the only possible
+duplicate). `claimed` rows of a dead sender were never sent and go back to `pending`.
+Rows are claimed one by one with a guarded UPDATE (and `FOR UPDATE SKIP LOCKED` on
+PostgreSQL), so several senders never claim the same row.
 
-Errors: network errors and 5xx retry with exponential backoff; 429 waits `retry_after`
-(the whole sender pauses); 403 (blocked, chat gone) deactivates the Telegram link and
-fails the row; other 400s fail the row. Pacing: ~30 messages/s overall, 1/s per chat.
+Errors (the same for every channel, `tracker.channels.base`): network errors and 5xx
+retry with exponential backoff; 429 waits `retry_after` (the whole pass pauses);
+blocked/gone deactivates the link and fails the row; other refusals fail the row; a
+request that timed out may have been delivered: it is retried once, a minute later,
+unless something newer already reached that person on that channel — then, or if the
+retry times out too, the row ends `uncertain` ("không chắc đã gửi").
+Pacing per channel: ~30 messages/s overall, 1/s per chat (Telegram, Zalo).
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from tracker.models import Task  # noqa: E402
 from tracker.models import TelegramLink  # noqa: E402
 from tracker.models import Unit  # noqa: E402
 from tracker.models import User  # noqa: E402
+from tracker.channels.base import Outgoing  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,8 @@ class SenderSettings:
     max_attempts: int = 8
     backoff_base: float = 5.0         # seconds; doubles per attempt
     backoff_max: float = 3600.0
-    lease_seconds: float = 300.0      # a claimed/sending row older than this belongs to a dead sender
+    lease_seconds: float = 30.0       # a claimed/sending row older than this belongs to a dead sender
+    uncertain_retry_seconds: float = 60.0  # a timed-out send is retried once, this much later
     max_inline_wait: float = 30.0     # a longer 429 ends the pass instead of sleeping
 
     @classmethod
@@ -85,13 +91,13 @@ class RateLimiter:
         self.per_chat = per_chat
         self.clock, self.sleep = clock, sleep
         self._next_any = 0.0
-        self._next_chat: dict[int, float] = {}
+        self._next_chat: dict = {}
         self._paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
-    async def acquire(self, chat_id: int) -> None:
+    async def acquire(self, chat_id) -> None:
         start = max(self._next_any, self._next_chat.get(chat_id, 0.0), self._paused_until)
         wait = start - self.clock()
         if wait > 0:
@@ -113,9 +119,10 @@ def _real_now() -> datetime:
 
 # --- database steps (synchronous; the async pass runs them in a thread) ---
 
-def recover_in_flight(engine: Engine, lease_seconds: float) -> dict[str, list[int]]:
-    """Return rows of a dead sender to the queue; log the one(s) that were in flight."""
-    cutoff = _real_now() - timedelta(seconds=lease_seconds)
+def recover_in_flight(engine: Engine, lease_seconds: float, now: datetime | None = None) -> dict[str, list[int]]:
+    """Return rows of a dead sender (claimed longer than the lease before `now`) to the
+    queue; log the one(s) that were in flight."""
+    cutoff = _utc(now) - timedelta(seconds=lease_seconds)
     with Session(engine) as s:
         stale = s.exec(select(Notification).where(
             Notification.status.in_(("claimed", "sending")), Notification.claimed_at <= cutoff)).all()
@@ -124,7 +131,7 @@ def recover_in_flight(engine: Engine, lease_seconds: float) -> dict[str, list[in
             out[n.status].append(n.id)
             if n.status == "sending":
                 log.warning("Thông báo #%s đang được gửi (tới người dùng #%s) khi tiến trình gửi trước dừng; "
-                            "không biết đã tới Telegram chưa, sẽ gửi lại (có thể trùng đúng tin này).",
+                            "không biết đã tới nơi chưa, sẽ gửi lại (có thể trùng đúng tin này).",
                             n.id, n.recipient_id)
             s.execute(sa.update(Notification).where(Notification.id == n.id, Notification.status == n.status)
                       .values(status="pending", claimed_at=None, next_attempt_at=None))
@@ -134,7 +141,7 @@ def recover_in_flight(engine: Engine, lease_seconds: float) -> dict[str, list[in
     return out
 
 
-def claim_batch(engine: Engine, now: datetime, limit: int) -> list[int]:
+def claim_batch(engine: Engine, now: datetime, limit: int, channel: str = "telegram") -> list[int]:
     """Claim up to `limit` due rows for this sender (never a row another sender holds).
 
     A row another sender claimed between our SELECT and UPDATE is simply not ours; if all
@@ -143,14 +150,15 @@ def claim_batch(engine: Engine, now: datetime, limit: int) -> list[int]:
     for _ in range(5):
         with Session(engine) as s:
             due = (select(Notification.id, Notification.recipient_id)
-                   .where(Notification.status == "pending", Notification.due_at <= now,
+                   .where(Notification.status == "pending", Notification.channel == channel,
+                          Notification.due_at <= now,
                           sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
                    .order_by(Notification.due_at, Notification.id).limit(limit))
             if engine.dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             rows = list(s.exec(due).all())
             claimed = []
-            stamp = _real_now()
+            stamp = now
             for nid in _interleave(rows):
                 res = s.execute(sa.update(Notification)
                                 .where(Notification.id == nid, Notification.status == "pending")
@@ -183,12 +191,9 @@ def release(engine: Engine, ids: list[int]) -> None:
         s.commit()
 
 
-@dataclass
-class Prepared:
-    id: int
-    chat_id: int
-    text: str
-    buttons: list | None
+UNCERTAIN_NOTE = "Không chắc đã gửi"
+REQUESTED_KINDS = ("password_reset",)
+DELIVERED = "delivered"  # prepare_and_mark_sending's answer for a row delivered by storing it (web inbox)
 
 
 def _finish(s: Session, n: Notification, status: str, error: str | None = None, **values) -> None:
@@ -200,55 +205,111 @@ def _finish(s: Session, n: Notification, status: str, error: str | None = None, 
     s.commit()
 
 
-def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url: str) -> Prepared | None:
-    """Render a claimed row at send time and mark it `sending`; None if it is not to be sent now
-    (then it is skipped, or back to pending with the time it may be delivered)."""
+def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url: str, channel=None,
+                             settings: policy.ReminderSettings | None = None) -> Outgoing | None:
+    """Compose a claimed row at send time and mark it `sending`; None if it is not to be sent
+    now (then it is skipped, delivered (web inbox), or back to pending with the time it may be
+    delivered)."""
+    from tracker.channels.registry import get_channel
+
     now = _utc(now)
     local = policy.local_now(now)
     today = local.date()
+    settings = settings or policy.ReminderSettings()
     with Session(engine, expire_on_commit=False) as s:
         n = s.get(Notification, nid)
         if n is None or n.status != "claimed":
             return None
+        ch = channel or get_channel(n.channel)
         user = s.get(User, n.recipient_id)
-        link = s.exec(select(TelegramLink).where(TelegramLink.user_id == n.recipient_id,
-                                                 TelegramLink.active.is_(True))).first()
         if user is None or not user.active:
             _finish(s, n, "skipped", "Tài khoản người nhận không còn hoạt động")
             return None
-        if link is None:
-            _finish(s, n, "skipped", "Người nhận chưa liên kết Telegram")
+        address = ch.address(s, user)
+        if address is None:
+            _finish(s, n, "skipped", f"Người nhận không dùng kênh {n.channel} (chưa liên kết, chưa có địa chỉ hoặc đã tắt)")
             return None
-        if n.kind in DAILY_KINDS and n.occurrence is not None and n.occurrence < today:
-            _finish(s, n, "skipped", "Đã qua ngày nhắc (có nhắc mới cho hôm nay)")
+        if n.kind in DAILY_KINDS + (policy.DAILY,) and n.occurrence is not None and n.occurrence < today:
+            _finish(s, n, "skipped", "Đã qua ngày nhắc (có tin mới cho hôm nay)")
             return None
         task = s.get(Task, n.task_id) if n.task_id else None
-        urgent = bool(task and task.urgent)
-        prefs = policy.UserPrefs.of(user)
-        when = policy.delivery_time(prefs, local, urgent)
+        # a password reset is asked for by the person, now: no quiet hours, no switch-off
+        when = local if n.kind in REQUESTED_KINDS else policy.delivery_time(policy.UserPrefs.of(user, settings), local)
         if when is None:
             _finish(s, n, "skipped", "Người nhận đã tắt nhắc việc")
             return None
         if when > local:
             _finish(s, n, "pending", None, claimed_at=None, next_attempt_at=when.astimezone(timezone.utc))
             return None
-
-        text, buttons, reason = render(s, n, user, task, today, public_url)
-        if text is None:
+        if n.last_error and n.last_error.startswith(UNCERTAIN_NOTE):
+            newer = s.exec(select(sa.func.count()).select_from(Notification).where(
+                Notification.recipient_id == n.recipient_id, Notification.channel == n.channel,
+                Notification.id != n.id, Notification.status == "sent", Notification.created_at >= n.created_at)).one()
+            if newer:
+                _finish(s, n, "uncertain", f"{UNCERTAIN_NOTE}: hết thời gian chờ; đã có tin mới hơn tới người nhận "
+                                           "nên không gửi lại")
+                return None
+        composed, reason = compose(s, n, user, task, today, public_url, settings)
+        if composed is None:
             _finish(s, n, "failed" if reason.startswith("Loại") else "skipped", reason)
             return None
+        text = ch.render(composed, s, user)
+        if getattr(ch, "immediate", False):  # the web inbox: storing the text is the delivery
+            _finish(s, n, "sent", None, text=text, payload=text, sent_at=now, attempts=n.attempts + 1)
+            return DELIVERED
         n.status = "sending"
         n.attempts += 1
-        n.claimed_at = _real_now()
+        n.claimed_at = now
         n.payload = text
         s.add(n)
         s.commit()
-        return Prepared(n.id, link.chat_id, text, buttons)
+        return Outgoing(n.id, address, text, composed, n.recipient_id, n.kind)
+
+
+def _per_channel(n: Notification) -> bool:
+    """Rows of the channel design end their key with the channel (older ones with a date)."""
+    return n.dedupe_key.rsplit(":", 1)[-1] in ("web", "email", "telegram", "zalo")
+
+
+def compose(s: Session, n: Notification, user: User, task: Task | None, today, public_url: str,
+            settings: policy.ReminderSettings | None = None):
+    """(Composed, None) for a row as it would be sent today, or (None, reason)."""
+    from tracker.followup import daily
+    from tracker.followup.compose import Composed
+
+    if n.kind == policy.DAILY:
+        msg = daily.daily_message(s, user, today, public_url, settings)
+        if not msg.sections:
+            return None, "Không có nội dung (không gửi tin rỗng)"
+        return msg, None
+    if n.kind == policy.ESCALATION and _per_channel(n):
+        if task is None:
+            return None, "Nhiệm vụ không còn tồn tại"
+        reason = _stale_task_reason(n, task, today)
+        if reason:
+            return None, reason
+        return daily.escalation_message(s, user, task, today, public_url, settings), None
+    if n.text:
+        return daily.event_message(user, n.text, n.task_id, public_url), None
+    # rows of the per-task design (written before the daily message) and snoozes
+    text, buttons, reason = render(s, n, user, task, today, public_url)
+    if text is None:
+        return None, reason
+    c = Composed(subject="", intro="")
+    c.legacy_html = text  # type: ignore[attr-defined]
+    c.buttons = buttons
+    return c, None
 
 
 def render(s: Session, n: Notification, user: User, task: Task | None, today, public_url: str):
-    """(text, buttons, None) for a row as it would be sent today, or (None, None, reason)."""
+    """(Telegram HTML, buttons, None) for a row as it would be sent today, or (None, None, reason)."""
+    from tracker.followup import daily
+    from tracker.followup.compose import to_telegram_html
+
     buttons = None
+    if n.kind == policy.DAILY or (n.kind == policy.ESCALATION and _per_channel(n)):
+        c, reason = compose(s, n, user, task, today, public_url)
+        return (to_telegram_html(c), c.buttons, None) if c is not None else (None, None, reason)
     if n.kind in TASK_KINDS:
         if task is None:
             return None, None, "Nhiệm vụ không còn tồn tại"
@@ -276,8 +337,7 @@ def render(s: Session, n: Notification, user: User, task: Task | None, today, pu
             return None, None, "Không có nhiệm vụ quá hạn"
         return messages.weekly_message(summary, today, public_url), None, None
     if n.text:  # an event written by outbox.enqueue: its text was composed when it happened
-        link = f"\n{public_url.rstrip('/')}/tasks/{n.task_id}" if n.task_id and public_url else ""
-        return html.escape(n.text) + link, None, None
+        return to_telegram_html(daily.event_message(user, n.text, n.task_id, public_url)), None, None
     return None, None, f"Loại thông báo không rõ: {n.kind}"
 
 
@@ -298,7 +358,7 @@ def _stale_task_reason(n: Notification, task: Task, today) -> str | None:
 def mark_sent(engine: Engine, nid: int, now: datetime | None = None) -> None:
     with Session(engine) as s:
         s.execute(sa.update(Notification).where(Notification.id == nid)
-                  .values(status="sent", sent_at=_real_now(), last_error=None, next_attempt_at=None))
+                  .values(status="sent", sent_at=_utc(now), last_error=None, next_attempt_at=None))
         s.commit()
 
 
@@ -314,12 +374,29 @@ def mark_retry(engine: Engine, nid: int, next_at: datetime, error: str, max_atte
         return n.status
 
 
-def mark_failed(engine: Engine, nid: int, error: str, deactivate_chat: int | None = None) -> None:
+def mark_uncertain(engine: Engine, nid: int, now: datetime, error: str, retry_seconds: float) -> str:
+    """A send that timed out: retried once later (pending, noted), or `uncertain` when it
+    already was the retry."""
+    with Session(engine) as s:
+        n = s.get(Notification, nid)
+        if n.last_error and n.last_error.startswith(UNCERTAIN_NOTE):
+            n.status, n.last_error = "uncertain", f"{UNCERTAIN_NOTE}: hết thời gian chờ hai lần ({error})"
+        else:
+            n.status, n.claimed_at = "pending", None
+            n.next_attempt_at = _utc(now) + timedelta(seconds=retry_seconds)
+            n.last_error = f"{UNCERTAIN_NOTE}: hết thời gian chờ ({error}); thử lại một lần"
+        s.add(n)
+        s.commit()
+        return n.status
+
+
+def mark_failed(engine: Engine, nid: int, error: str, deactivate=None) -> None:
+    """Dead letter. `deactivate`: (channel, address) whose link is switched off."""
     with Session(engine) as s:
         s.execute(sa.update(Notification).where(Notification.id == nid).values(status="failed", last_error=error))
-        if deactivate_chat is not None:
-            s.execute(sa.update(TelegramLink).where(TelegramLink.chat_id == deactivate_chat)
-                      .values(active=False, deactivated_reason=error[:255]))
+        if deactivate is not None:
+            channel, address = deactivate
+            channel.deactivate(s, address, error[:255])
         s.commit()
 
 
@@ -342,18 +419,32 @@ def keyboard(buttons):
 async def send_pass(engine: Engine, bot, *, now: datetime | None = None, public_url: str = "",
                     settings: SenderSettings = SenderSettings(), limiter: RateLimiter | None = None,
                     max_batches: int | None = None) -> dict[str, int]:
-    """Send every due row (batch after batch) and return counts by outcome."""
-    limiter = limiter or RateLimiter(settings.overall_rate, settings.per_chat_interval)
+    """Telegram's pass with a python-telegram-bot `Bot` (kept for the CLI, the bench and tests)."""
+    from tracker.channels.telegram.channel import TelegramChannel
+
+    return await deliver_pass(engine, TelegramChannel(bot), now=now, public_url=public_url, settings=settings,
+                              limiter=limiter, max_batches=max_batches)
+
+
+async def deliver_pass(engine: Engine, channel, *, now: datetime | None = None, public_url: str = "",
+                       settings: SenderSettings = SenderSettings(), limiter: RateLimiter | None = None,
+                       max_batches: int | None = None,
+                       reminder_settings: policy.ReminderSettings | None = None) -> dict[str, int]:
+    """Send every due row of `channel` (batch after batch) and return counts by outcome."""
+    limiter = limiter or RateLimiter(min(settings.overall_rate, channel.rate),
+                                     min(settings.per_chat_interval, channel.per_address_interval))
     stats: dict[str, int] = defaultdict(int)
+    await asyncio.to_thread(recover_in_flight, engine, settings.lease_seconds, now)
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
-        ids = await asyncio.to_thread(claim_batch, engine, now or _real_now(), settings.batch_size)
+        ids = await asyncio.to_thread(claim_batch, engine, now or _real_now(), settings.batch_size, channel.name)
         if not ids:
             break
         remaining = list(ids)
         try:
-            stop = await _send_batch(engine, bot, remaining, now, public_url, settings, limiter, stats)
+            stop = await _send_batch(engine, channel, remaining, now, public_url, settings, limiter, stats,
+                                     reminder_settings)
         finally:
             # rows claimed but not reached (a long 429, a bad token, a cancelled task) go back
             await asyncio.to_thread(release, engine, remaining)
@@ -362,54 +453,56 @@ async def send_pass(engine: Engine, bot, *, now: datetime | None = None, public_
     return dict(stats)
 
 
-async def _send_batch(engine, bot, remaining: list[int], now, public_url, settings, limiter, stats) -> bool:
+async def _send_batch(engine, channel, remaining: list[int], now, public_url, settings, limiter, stats,
+                      reminder_settings=None) -> bool:
     """Send the claimed rows in `remaining` (emptied as it goes); True means stop the pass."""
-    from telegram import LinkPreviewOptions
-    from telegram.constants import ParseMode
-    from telegram.error import BadRequest
-    from telegram.error import Forbidden
-    from telegram.error import InvalidToken
-    from telegram.error import NetworkError
-    from telegram.error import RetryAfter
-    from telegram.error import TelegramError
+    from tracker.channels import base
 
     while remaining:
         nid = remaining.pop(0)
-        prepared = await asyncio.to_thread(prepare_and_mark_sending, engine, nid, now or _real_now(), public_url)
-        if prepared is None:
+        out = await asyncio.to_thread(prepare_and_mark_sending, engine, nid, now or _real_now(), public_url,
+                                      channel, reminder_settings)
+        if out is None:
             stats["not_sent_now"] += 1
             continue
-        await limiter.acquire(prepared.chat_id)
+        if out == DELIVERED:
+            stats["sent"] += 1
+            continue
+        await limiter.acquire(out.address)
         try:
-            await bot.send_message(chat_id=prepared.chat_id, text=prepared.text, parse_mode=ParseMode.HTML,
-                                   reply_markup=keyboard(prepared.buttons),
-                                   link_preview_options=LinkPreviewOptions(is_disabled=True))
-        except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
-            log.warning("Telegram yêu cầu chờ %.0f giây (429)", wait)
-            limiter.pause(wait)
-            await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=wait),
-                                    f"429: chờ {wait:.0f} giây", settings.max_attempts + 1)
+            await channel.send(out)
+        except base.RetryAfter as exc:
+            log.warning("%s yêu cầu chờ %.0f giây (429)", channel.name, exc.seconds)
+            limiter.pause(exc.seconds)
+            await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=exc.seconds),
+                                    f"429: chờ {exc.seconds:.0f} giây", settings.max_attempts + 1)
             stats["retry_after"] += 1
-            if wait > settings.max_inline_wait:
+            if exc.seconds > settings.max_inline_wait:
                 return True
             continue
-        except Forbidden as exc:
-            log.warning("Chat %s chặn bot hoặc không còn (403): ngừng liên kết", prepared.chat_id)
-            await asyncio.to_thread(mark_failed, engine, nid, f"403: {exc.message}", prepared.chat_id)
+        except base.Blocked as exc:
+            log.warning("%s: người nhận chặn hoặc không còn (%s): ngừng liên kết", channel.name, exc.message)
+            await asyncio.to_thread(mark_failed, engine, nid, exc.message, (channel, out.address))
             stats["failed"] += 1
             continue
-        except BadRequest as exc:
-            log.error("Telegram từ chối thông báo #%s: %s", nid, exc.message)
-            await asyncio.to_thread(mark_failed, engine, nid, f"400: {exc.message}")
+        except base.Rejected as exc:
+            log.error("%s từ chối thông báo #%s: %s", channel.name, nid, exc.message)
+            await asyncio.to_thread(mark_failed, engine, nid, exc.message)
             stats["failed"] += 1
             continue
-        except InvalidToken as exc:
-            log.error("TELEGRAM_BOT_TOKEN bị từ chối: %s", exc.message)
+        except base.BadConfig as exc:
+            log.error("%s: cấu hình bị từ chối: %s", channel.name, exc.message)
             await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(minutes=5),
-                                    "Token bị từ chối", settings.max_attempts + 1)
+                                    exc.message, settings.max_attempts + 1)
             return True
-        except NetworkError as exc:  # timeouts, connection errors, 5xx
+        except base.Uncertain as exc:
+            status = await asyncio.to_thread(mark_uncertain, engine, nid, now or _real_now(), exc.message,
+                                             settings.uncertain_retry_seconds)
+            log.warning("Gửi thông báo #%s qua %s hết thời gian chờ (%s): %s", nid, channel.name, exc.message,
+                        "thử lại một lần sau" if status == "pending" else "không chắc đã gửi")
+            stats["uncertain"] += 1
+            continue
+        except base.Transient as exc:
             attempts = await asyncio.to_thread(_attempts, engine, nid)
             delay = min(settings.backoff_base * (2 ** max(attempts - 1, 0)), settings.backoff_max)
             status = await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=delay),
@@ -418,18 +511,13 @@ async def _send_batch(engine, bot, remaining: list[int], now, public_url, settin
                         f"thử lại sau {delay:.0f} giây" if status == "pending" else "bỏ")
             stats["retry" if status == "pending" else "failed"] += 1
             continue
-        except TelegramError as exc:  # e.g. ChatMigrated: not retried blindly
-            log.error("Telegram từ chối thông báo #%s: %s", nid, exc.message)
-            await asyncio.to_thread(mark_failed, engine, nid, f"Telegram: {exc.message}")
-            stats["failed"] += 1
-            continue
         except Exception as exc:  # noqa: BLE001 - unexpected: retry later, never lose the row
             log.exception("Lỗi không lường trước khi gửi thông báo #%s", nid)
             await asyncio.to_thread(mark_retry, engine, nid, _utc(now) + timedelta(seconds=settings.backoff_base),
                                     f"Lỗi: {exc!r}"[:500], settings.max_attempts)
             stats["retry"] += 1
             continue
-        await asyncio.to_thread(mark_sent, engine, nid)
+        await asyncio.to_thread(mark_sent, engine, nid, now)
         stats["sent"] += 1
     return False
 

@@ -1,20 +1,24 @@
-"""The sweep: write every reminder due at `now` into the outbox, in SQL.
+"""The sweep: write every message due at `now` into the outbox, in SQL.
 
-Each reminder kind is one set-based `INSERT INTO notification ... SELECT ... ON
-CONFLICT (dedupe_key) DO NOTHING`. The dedupe key is (task, recipient, kind,
-occurrence date), so sweeping twice, or two processes sweeping at once, writes every
-reminder once; no Python loop ever walks the tasks.
+One message a day per person per channel (kind `daily`), plus escalations. Each is a
+set-based `INSERT INTO notification ... SELECT ... ON CONFLICT (dedupe_key) DO
+NOTHING`; the dedupe key is (recipient, kind, day, channel) — for escalations (task,
+recipient, deadline, channel) — so sweeping twice, or two processes at once, writes
+every row once, and a NOT EXISTS probe on the key makes a repeated minute do no work.
+No Python loop walks the tasks; what the daily message says is composed at send time
+(`daily.py`), so the sweep writes one row per person, not one per task.
 
-Who gets what (the policy in `policy.py`):
-- lead unit's staff and head: BEFORE (their lead days, at the reminder hour),
-  OVERDUE (every working day; every day for urgent tasks);
-- lead unit's head: ESCALATION once per deadline, when N working days overdue;
-- staff, heads and clerks: DIGEST at their digest time when it has content
-  (coordinating units see the task there);
-- leaders: WEEKLY summary on the first working day of the week when anything is overdue.
-A row is written only when the person may receive it now (on, not in quiet hours,
-not a day off unless the task is urgent), so a reminder held back by quiet hours is
-written by the first sweep after they end.
+Who gets a daily row (at their digest time, default REMINDER_TIME, when they may
+receive it: on, outside quiet hours, not a day off):
+- lead and coordinating units' staff and heads, when the unit has an open task that is
+  overdue or due within the horizon (the exact list is decided at send time, and an
+  empty message is not sent);
+- clerks (the tracking office) when completions or extension requests wait;
+- leaders on the first working day of the week when anything is overdue.
+Escalations (working days, at REMINDER_TIME): the lead unit's head — or the clerks
+when the unit has no active head — once per deadline, when N working days overdue.
+The channels of a row: the web inbox always, e-mail when an address is set, Telegram
+and Zalo once linked, less what the person switched off.
 """
 from __future__ import annotations
 
@@ -37,7 +41,11 @@ from tracker.models import ExtensionRequest
 from tracker.models import Notification
 from tracker.models import Task
 from tracker.models import TaskCoUnit
+from tracker.models import TelegramLink
 from tracker.models import User
+from tracker.models import ZaloLink
+from tracker.followup.daily import HORIZON_EXTRA_DAYS
+from tracker.vncalendar.holidays import add_working_days
 from tracker.vncalendar.holidays import is_working_day
 
 log = logging.getLogger(__name__)
@@ -47,8 +55,10 @@ _T = Task.__table__
 _U = User.__table__
 _CO = TaskCoUnit.__table__
 _X = ExtensionRequest.__table__
+_TL = TelegramLink.__table__
+_ZL = ZaloLink.__table__
 _COLUMNS = ["recipient_id", "task_id", "kind", "occurrence", "dedupe_key", "due_at", "payload", "status",
-            "attempts", "created_at"]
+            "attempts", "created_at", "channel"]
 
 
 def _lit(value, column: str):
@@ -71,25 +81,11 @@ def _quiet(hhmm: str, u=_U):
 
 
 def _may_receive(hhmm: str, working: bool, u=_U):
-    """SQL twin of `policy.may_deliver_at` for a non-urgent message."""
+    """SQL twin of `policy.may_deliver_at` (urgent or not: nothing bypasses it)."""
     cond = [u.c.active.is_(True), u.c.notify_enabled.is_(True), sa.not_(_quiet(hhmm, u))]
     if not working:
         cond.append(u.c.skip_non_working_days.is_(False))
     return sa.and_(*cond)
-
-
-def _may_receive_task(hhmm: str, working: bool, urgent_col, u=_U):
-    """Urgent tasks pass quiet hours and days off; the on/off switch still applies."""
-    return sa.and_(
-        u.c.active.is_(True), u.c.notify_enabled.is_(True),
-        sa.or_(urgent_col.is_(True), _may_receive(hhmm, working, u)),
-    )
-
-
-def _days_until(dialect: str, deadline_col, today):
-    if dialect == "postgresql":
-        return deadline_col - sa.literal(today, sa.Date)
-    return sa.cast(sa.func.julianday(deadline_col) - sa.func.julianday(sa.literal(today.isoformat())), sa.Integer)
 
 
 def _insert(session: Session, select_stmt) -> int:
@@ -99,134 +95,115 @@ def _insert(session: Session, select_stmt) -> int:
     return max(session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount, 0)
 
 
+def _channel_ok(channel: str, u=_U):
+    """SQL: does the user receive `channel` (web: always)?"""
+    off = (sa.literal(",") + u.c.channels_off + sa.literal(",")).not_like(f"%,{channel},%")
+    if channel == "web":
+        return sa.true()
+    if channel == "email":
+        return sa.and_(u.c.email.is_not(None), u.c.email != "", off)
+    link = _TL if channel == "telegram" else _ZL
+    return sa.and_(off, sa.exists(sa.select(link.c.id).where(link.c.user_id == u.c.id, link.c.active.is_(True))))
+
+
+CHANNELS = ("web", "email", "telegram", "zalo")
+# Escalations not written on their day (the worker was down) are caught up this many
+# working days later; older ones are not written any more.
+ESCALATION_CATCH_UP_WORKING_DAYS = 5
+ESCALATION_EVERY_MINUTES = 10
+
+
 def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | None = None) -> dict[str, int]:
-    """Write the reminders due at `now` (aware) into the outbox; commit; return counts per kind."""
+    """Write the messages due at `now` (aware) into the outbox; commit; return counts per kind."""
     settings = settings or policy.ReminderSettings()
     now = now.astimezone(timezone.utc)
     local = policy.local_now(now)
     today = local.date()
     hhmm = local.strftime("%H:%M")
     working = is_working_day(today)
-    dialect = session.get_bind().dialect.name
     day_key = today.isoformat()
-    counts = {k: 0 for k in (policy.BEFORE, policy.OVERDUE, policy.ESCALATION, policy.DIGEST, policy.WEEKLY)}
-    if dialect == "postgresql":
+    counts = {policy.DAILY: 0, policy.ESCALATION: 0}
+    if session.get_bind().dialect.name == "postgresql":
         # A sweep lost in a crash is simply redone by the next one (the dedupe key makes it
         # idempotent), so its commit need not wait for the WAL flush.
         session.execute(sa.text("SET LOCAL synchronous_commit = off"))
-
     open_task = _T.c.status.in_(policy.REMINDABLE_STATUSES)
-    # the lead unit's people, and the officer in charge personally (issue 16)
-    lead_member = sa.or_(sa.and_(_U.c.unit_id == _T.c.lead_unit_id, _U.c.role.in_((STAFF, HEAD))),
-                         _U.c.id == _T.c.assignee_id)
+    stamp = now.replace(second=0, microsecond=0)
 
-    def key(kind: str, occurrence_sql=None, with_task=True):
-        parts = []
-        if with_task:
-            parts += [sa.literal("t"), _text(_T.c.id), sa.literal(":")]
-        parts += [sa.literal("u"), _text(_U.c.id), sa.literal(f":{kind}:")]
-        parts.append(occurrence_sql if occurrence_sql is not None else sa.literal(day_key))
+    def concat(*parts):
         expr = parts[0]
         for p in parts[1:]:
             expr = expr + p
         return expr
 
-    def not_yet_written(kind, occurrence_key=None, with_task=True):
-        """The row's dedupe key is not in the outbox yet: once a reminder is written, later
-        sweeps skip its recipient with one unique-index probe instead of recomputing it."""
-        return sa.not_(sa.exists(sa.select(_N.c.id).where(_N.c.dedupe_key == key(kind, occurrence_key, with_task))))
-
-    def row(kind, due_local, task=True, occurrence=None, occurrence_key=None):
+    def row(kind, channel, key, task_col=None, occurrence=None):
         return [
-            _U.c.id,
-            _T.c.id if task else sa.null(),
-            sa.literal(kind, sa.String),
-            occurrence if occurrence is not None else _lit(today, "occurrence"),
-            key(kind, occurrence_key, with_task=task),
-            _lit(due_local.astimezone(timezone.utc), "due_at"),
-            sa.literal("", sa.String),
-            sa.literal("pending", sa.String),
-            sa.literal(0, sa.Integer),
-            _lit(now, "created_at"),
+            _U.c.id, task_col if task_col is not None else sa.null(), sa.literal(kind, sa.String),
+            occurrence if occurrence is not None else _lit(today, "occurrence"), key,
+            _lit(stamp, "due_at"), sa.literal("", sa.String), sa.literal("pending", sa.String),
+            sa.literal(0, sa.Integer), _lit(now, "created_at"), sa.literal(channel, sa.String),
         ]
 
-    if local.time() >= settings.reminder_time:
-        at = datetime.combine(today, settings.reminder_time, policy.VN_TZ)
-        # BEFORE: deadline within the longest lead window and the offset is in the user's lead days
-        days_left = _days_until(dialect, _T.c.deadline, today)
-        lead_match = (sa.literal(",") + _U.c.lead_days + sa.literal(",")).like(
-            sa.literal("%,") + _text(days_left) + sa.literal(",%"))
-        sel = (
-            sa.select(*row(policy.BEFORE, at))
-            .select_from(_T.join(_U, lead_member))
-            .where(open_task, _T.c.deadline >= today,
-                   _T.c.deadline <= today + timedelta(days=settings.max_lead_days),
-                   lead_match, not_yet_written(policy.BEFORE), _may_receive_task(hhmm, working, _T.c.urgent))
-        )
-        counts[policy.BEFORE] = _insert(session, sel)
+    def not_yet_written(key):
+        """One unique-index probe per candidate row. OFFSET 0 keeps PostgreSQL from turning
+        the NOT EXISTS into an anti-join, which with stale statistics on the outbox (just
+        emptied, not yet analysed) became a nested loop over every outbox row (1 s/minute)."""
+        return sa.not_(sa.exists(sa.select(_N.c.id).where(_N.c.dedupe_key == key).offset(0)))
 
-        # OVERDUE: every working day (urgent: every day) until done or extended
-        overdue_cond = [open_task, _T.c.deadline < today, not_yet_written(policy.OVERDUE),
-                        _may_receive_task(hhmm, working, _T.c.urgent)]
-        if not working:
-            overdue_cond.append(_T.c.urgent.is_(True))
-        sel = sa.select(*row(policy.OVERDUE, at)).select_from(_T.join(_U, lead_member)).where(*overdue_cond)
-        counts[policy.OVERDUE] = _insert(session, sel)
-
-        # ESCALATION: the head, once per deadline, after N working days overdue
-        if working:
-            cutoff = policy.escalation_cutoff(today, settings)
-            head_of_lead = sa.and_(_U.c.unit_id == _T.c.lead_unit_id, _U.c.role == HEAD)
-            sel = (
-                sa.select(*row(policy.ESCALATION, at, occurrence=_T.c.deadline, occurrence_key=_text(_T.c.deadline)))
-                .select_from(_T.join(_U, head_of_lead))
-                .where(open_task, _T.c.deadline <= cutoff, not_yet_written(policy.ESCALATION, _text(_T.c.deadline)),
-                       _may_receive_task(hhmm, working, _T.c.urgent))
-            )
-            counts[policy.ESCALATION] = _insert(session, sel)
-
-    # DIGEST: at the user's time, only when non-empty
-    window_end = today + timedelta(days=settings.digest_window_days)
-    digest_at = local.replace(second=0, microsecond=0)
+    # DAILY: one row per person per channel at their digest time
+    reminder_hhmm = policy.format_hhmm(settings.reminder_time)
+    digest_time = sa.case((_U.c.digest_time == "", sa.literal(reminder_hhmm)), else_=_U.c.digest_time)
+    horizon = today + timedelta(days=settings.max_lead_days + HORIZON_EXTRA_DAYS)
     # Two EXISTS, not `lead = unit OR id IN (co-unit subquery)`: PostgreSQL plans the IN as a
-    # subplan run once per task row (238,891 times, 16 s at 100,000 tasks); each EXISTS is
-    # one index probe per user.
+    # subplan run once per task row (16 s at 100,000 tasks); each EXISTS is one index probe
+    # per user.
     unit_leads = sa.exists(
-        sa.select(_T.c.id).where(_T.c.lead_unit_id == _U.c.unit_id, open_task, _T.c.deadline <= window_end))
+        sa.select(_T.c.id).where(_T.c.lead_unit_id == _U.c.unit_id, open_task, _T.c.deadline <= horizon))
     unit_coordinates = sa.exists(
         sa.select(_CO.c.task_id).select_from(_CO.join(_T, _T.c.id == _CO.c.task_id))
-        .where(_CO.c.unit_id == _U.c.unit_id, open_task, _T.c.deadline <= window_end))
-    unit_has_tasks = sa.or_(unit_leads, unit_coordinates)
+        .where(_CO.c.unit_id == _U.c.unit_id, open_task, _T.c.deadline <= horizon))
     clerk_has_work = sa.or_(
         sa.exists(sa.select(_T.c.id).where(_T.c.status == "cho_xac_nhan")),
         sa.exists(sa.select(_X.c.id).where(_X.c.status == "pending")),
     )
-    digest_rows = row(policy.DIGEST, digest_at, task=False)
-    sel = (
-        sa.select(*digest_rows)
-        .select_from(_U)
-        .where(
-            _U.c.digest_time <= hhmm,
-            not_yet_written(policy.DIGEST, with_task=False),
-            _may_receive(hhmm, working),
-            sa.or_(
-                sa.and_(_U.c.role.in_((STAFF, HEAD)), _U.c.unit_id.is_not(None), unit_has_tasks),
-                sa.and_(_U.c.role == CLERK, clerk_has_work),
-            ),
-        )
-    )
-    counts[policy.DIGEST] = _insert(session, sel)
+    who = [sa.and_(_U.c.role.in_((STAFF, HEAD)), _U.c.unit_id.is_not(None), sa.or_(unit_leads, unit_coordinates)),
+           sa.and_(_U.c.role == CLERK, clerk_has_work)]
+    if policy.first_working_day_of_week(today) == today:
+        who.append(sa.and_(_U.c.role == LEADER,
+                           sa.exists(sa.select(_T.c.id).where(open_task, _T.c.deadline < today))))
+    for channel in CHANNELS:
+        key = concat(sa.literal("u"), _text(_U.c.id), sa.literal(f":daily:{day_key}:{channel}"))
+        sel = (sa.select(*row(policy.DAILY, channel, key)).select_from(_U)
+               .where(digest_time <= hhmm, not_yet_written(key), _may_receive(hhmm, working),
+                      _channel_ok(channel), sa.or_(*who)))
+        counts[policy.DAILY] += _insert(session, sel)
 
-    # WEEKLY: leaders, first working day of the week, when anything is overdue
-    if policy.weekly_summary_day(today, settings) == today and local.time() >= settings.weekly_summary_time:
-        at = datetime.combine(today, settings.weekly_summary_time, policy.VN_TZ)
-        any_overdue = sa.exists(sa.select(_T.c.id).where(_T.c.status.not_in(("hoan_thanh", "da_huy")), _T.c.deadline < today))
-        sel = (
-            sa.select(*row(policy.WEEKLY, at, task=False))
-            .select_from(_U)
-            .where(_U.c.role == LEADER, _may_receive(hhmm, working), any_overdue)
+    # ESCALATION: once per deadline, on the working day it is N working days overdue. Looked
+    # for at the reminder hour and then every ESCALATION_EVERY_MINUTES (a head in quiet hours
+    # gets it at most that long after they end): the other minutes skip the scan of the
+    # overdue tasks, which is most of a quiet minute's cost at 100,000 tasks.
+    minutes_since = (local.hour * 60 + local.minute) - (settings.reminder_time.hour * 60 + settings.reminder_time.minute)
+    if working and minutes_since >= 0 and minutes_since % ESCALATION_EVERY_MINUTES == 0:
+        cutoff = policy.escalation_cutoff(today, settings)
+        oldest = add_working_days(cutoff, -ESCALATION_CATCH_UP_WORKING_DAYS)
+        head = sa.alias(_U, "head")
+        has_head = sa.exists(sa.select(head.c.id).where(head.c.unit_id == _T.c.lead_unit_id, head.c.role == HEAD,
+                                                        head.c.active.is_(True)))
+        # two statements, not one join on `head of the unit OR clerk`: an OR join condition
+        # makes PostgreSQL pair every task with every user (seconds at 100,000 tasks)
+        recipients = (
+            (sa.and_(_U.c.unit_id == _T.c.lead_unit_id, _U.c.role == HEAD), sa.true()),
+            (_U.c.role == CLERK, sa.not_(has_head)),
         )
-        counts[policy.WEEKLY] = _insert(session, sel)
+        for channel in CHANNELS:
+            key = concat(sa.literal("t"), _text(_T.c.id), sa.literal(":u"), _text(_U.c.id),
+                         sa.literal(":escalation:"), _text(_T.c.deadline), sa.literal(f":{channel}"))
+            for on, extra in recipients:
+                sel = (sa.select(*row(policy.ESCALATION, channel, key, _T.c.id, _T.c.deadline))
+                       .select_from(_T.join(_U, on))
+                       .where(open_task, _T.c.deadline < cutoff, _T.c.deadline >= oldest, extra, not_yet_written(key),
+                              _may_receive(hhmm, working), _channel_ok(channel)))
+                counts[policy.ESCALATION] += _insert(session, sel)
 
     session.commit()
     total = sum(counts.values())

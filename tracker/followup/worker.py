@@ -145,6 +145,27 @@ def run_sweep(app, clock) -> dict:
     return counts
 
 
+def save_bot_username(app, channel: str, username: str | None) -> None:
+    """The bot's name as getMe tells it, for the profile page's link (instance/bot-<channel>.txt)."""
+    if not username:
+        return
+    try:
+        (Path(app.instance_path) / f"bot-{channel}.txt").write_text(str(username), encoding="utf-8")
+    except OSError as exc:
+        log.warning("Không ghi được tên bot: %s", exc)
+
+
+def bot_username(app, channel: str = "telegram") -> str | None:
+    """The name getMe gave the worker, else TELEGRAM_BOT_USERNAME (if set)."""
+    try:
+        name = (Path(app.instance_path) / f"bot-{channel}.txt").read_text(encoding="utf-8").strip()
+        if name:
+            return name
+    except OSError:
+        pass
+    return app.config.get("TELEGRAM_BOT_USERNAME") if channel == "telegram" else None
+
+
 HEARTBEAT_FILE = "worker-heartbeat.json"  # read by /healthz (tracker.web.health)
 
 
@@ -184,7 +205,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     mode = app.config.get("TELEGRAM_MODE") or "polling"
     application = None
     if token:
-        from bots.telegram import build_application
+        from tracker.channels.telegram.bot import build_application
 
         application = build_application(token, app.config["TELEGRAM_API_URL"], engine, clock=clock,
                                         settings=policy.ReminderSettings.from_config(app.config),
@@ -198,16 +219,48 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
             url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
             await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
             log.info("Đã đăng ký webhook %s", url)
-        recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds)
-        log.info("Khôi phục sau khởi động: %s", {k: len(v) for k, v in recovered.items()})
+        save_bot_username(app, "telegram", application.bot.username)
 
-    limiter = sender.RateLimiter(settings.overall_rate, settings.per_chat_interval)
+    recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds, clock())
+    log.info("Khôi phục sau khởi động: %s", {k: len(v) for k, v in recovered.items()})
+
+    from tracker.channels import registry
+
+    channels = [c for c in registry.from_config(app.config) if c.configured()]
+    if application is not None:
+        from tracker.channels.telegram.channel import TelegramChannel
+
+        channels.append(TelegramChannel(application.bot))
+    for c in registry.from_config(app.config):
+        if not c.configured():
+            log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
+    zalo = next((c for c in channels if c.name == "zalo"), None)
+    zalo_mode = app.config.get("ZALO_MODE") or "polling"
+    if zalo is not None:
+        try:
+            me = await zalo.api.acall("getMe")
+            save_bot_username(app, "zalo", (me or {}).get("account_name") or (me or {}).get("display_name")
+                              or (me or {}).get("username"))
+            if zalo_mode == "webhook":
+                url = app.config["PUBLIC_URL"].rstrip("/") + "/zalo/webhook"
+                await zalo.api.acall("setWebhook", {"url": url,
+                                                    "secret_token": app.config.get("ZALO_WEBHOOK_SECRET") or ""})
+                log.info("Đã đăng ký webhook Zalo %s", url)
+        except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
+            log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
+    limiters = {c.name: sender.RateLimiter(min(settings.overall_rate, c.rate),
+                                           min(settings.per_chat_interval, c.per_address_interval))
+                for c in channels}
+
+    wake = asyncio.Event()  # a sweep that wrote rows wakes the sender at once
 
     async def sweep_job():
         try:
-            await asyncio.to_thread(run_sweep, app, clock)
-            if application is not None:  # rows a dead sender (another process) left behind
-                await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds)
+            counts = await asyncio.to_thread(run_sweep, app, clock)
+            if sum(counts.values()):
+                wake.set()
+            # rows a dead sender (another process) left behind
+            await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds, clock())
         except Exception:  # noqa: BLE001 - a failed sweep is retried next minute
             log.exception("Quét nhắc việc lỗi")
 
@@ -216,17 +269,20 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         that takes), pausing SEND_INTERVAL_SECONDS when the outbox is empty."""
         while not stop_event.is_set():
             try:
-                stats = await sender.send_pass(engine, application.bot, now=clock(),
-                                               public_url=app.config["PUBLIC_URL"], settings=settings,
-                                               limiter=limiter)
-                if stats:
-                    log.info("Gửi: %s", stats)
+                for channel in channels:
+                    stats = await sender.deliver_pass(engine, channel, now=clock(),
+                                                      public_url=app.config["PUBLIC_URL"], settings=settings,
+                                                      limiter=limiters[channel.name],
+                                                      reminder_settings=policy.ReminderSettings.from_config(app.config))
+                    if stats:
+                        log.info("Gửi %s: %s", channel.name, stats)
             except Exception:  # noqa: BLE001 - the next pass retries
                 log.exception("Gửi nhắc việc lỗi")
             try:
-                await asyncio.wait_for(stop_event.wait(), timeout=send_every)
+                await asyncio.wait_for(wake.wait(), timeout=send_every)
             except asyncio.TimeoutError:
                 pass
+            wake.clear()
 
     async def job_loop():
         """Background jobs (OCR, large exports) one at a time in a thread of their own, so
@@ -262,7 +318,24 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     now = datetime.now(policy.VN_TZ)
     scheduler.add_job(sweep_job, "interval", seconds=sweep_every, id="sweep", next_run_time=now)
     scheduler.start()
-    sending = asyncio.create_task(sender_loop()) if application is not None else None
+    sending = asyncio.create_task(sender_loop())
+
+    async def zalo_polling():
+        from tracker.channels.zalo import bot as zalo_bot
+
+        offset = None
+        while not stop_event.is_set():
+            try:
+                offset = await zalo_bot.poll_once(engine, zalo.api, offset, clock(), app.config["PUBLIC_URL"],
+                                                  timeout=int(setting(app, "ZALO_POLL_TIMEOUT", 10)))
+            except Exception as exc:  # noqa: BLE001 - keep polling; log without the token
+                log.warning("Zalo getUpdates lỗi: %s", exc)
+                try:
+                    await asyncio.wait_for(stop_event.wait(), timeout=5)
+                except asyncio.TimeoutError:
+                    pass
+
+    polling = asyncio.create_task(zalo_polling()) if zalo is not None and zalo_mode == "polling" else None
     job_every = float(setting(app, "JOB_POLL_SECONDS", 2))
     job_task = asyncio.create_task(job_loop())
     log.info("Worker chạy: quét mỗi %.0f giây, gửi mỗi %.0f giây", sweep_every, send_every)
@@ -272,8 +345,11 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         log.info("Worker dừng")
         scheduler.shutdown(wait=False)
         job_task.cancel()  # a job in its thread finishes its page; an unfinished job is re-queued at start
+        if polling is not None:
+            polling.cancel()
         if sending is not None:
             stop_event.set()
+            wake.set()
             try:
                 await asyncio.wait_for(sending, timeout=30)
             except asyncio.TimeoutError:

@@ -60,17 +60,43 @@ def users():
 @role_required("admin")
 def create_user():
     session = get_session()
-    form = {k: (request.form.get(k) or "").strip() for k in ("login", "display_name", "role", "unit_id")}
+    form = {k: (request.form.get(k) or "").strip() for k in ("login", "display_name", "role", "unit_id", "email")}
     try:
-        accounts.create_user(session, login=form["login"], role=form["role"], password=request.form.get("password") or "",
-                             display_name=form["display_name"] or None,
-                             unit_ref=inputs.to_int(form["unit_id"], minimum=1),
-                             actor_id=current_user().id, channel="web")
+        from tracker.channels.email.address import set_email
+
+        user = accounts.create_user(session, login=form["login"], role=form["role"],
+                                    password=request.form.get("password") or "",
+                                    display_name=form["display_name"] or None,
+                                    unit_ref=inputs.to_int(form["unit_id"], minimum=1),
+                                    actor_id=current_user().id, channel="web")
+        if form["email"]:
+            set_email(session, user, form["email"], actor_id=current_user().id, channel="web")
         session.commit()
     except ServiceError as exc:
         session.rollback()
         return _users_page(error=exc.message, form=form, status=exc.status if exc.status != 400 else 422)
     flash(f"Đã tạo tài khoản {form['login']}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/email")
+@role_required("admin")
+def set_email(user_id: int):
+    """The admin sets (or clears) a person's e-mail address for reminders."""
+    from tracker.channels.email.address import set_email as _set
+
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None:
+        return _users_page(error="Không tìm thấy người dùng", status=404)
+    try:
+        changed = _set(session, user, request.form.get("email"), actor_id=current_user().id, channel="web")
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        return _users_page(error=exc.message, status=422)
+    if changed:
+        flash(f"Đã lưu địa chỉ thư của {user.login}.", "success")
     return redirect(url_for("admin.users"))
 
 

@@ -20,7 +20,7 @@ from flask import url_for
 from sqlmodel import select
 
 from tracker.db import get_session
-from tracker.followup import links
+from tracker.channels.telegram import links
 from tracker.followup import policy
 from tracker.followup import sender
 from tracker.models import ADMIN
@@ -42,24 +42,39 @@ STATUS_LABELS = {
     "sent": "Đã gửi",
     "failed": "Lỗi",
     "skipped": "Bỏ qua",
+    "uncertain": "Không chắc đã gửi",
 }
 PAGE_SIZE = 100
 
 
-def _settings_page(user, *, form=None, errors=None, token=None, status=200):
+def _reminder_hhmm() -> str:
+    return policy.format_hhmm(policy.ReminderSettings.from_config(current_app.config).reminder_time)
+
+
+def _settings_page(user, *, form=None, errors=None, token=None, zalo_code=None, status=200):
+    from tracker.channels.zalo import links as zalo_links
+    from tracker.followup import outbox
+
     db = get_session()
     link = links.link_of(db, user)
+    off = outbox.switched_off(user)
     values = form or {
-        "notify_enabled": user.notify_enabled, "digest_time": user.digest_time, "lead_days": user.lead_days,
-        "quiet_start": user.quiet_start, "quiet_end": user.quiet_end,
-        "skip_non_working_days": user.skip_non_working_days,
+        "notify_enabled": user.notify_enabled, "digest_time": user.digest_time or _reminder_hhmm(),
+        "lead_days": user.lead_days, "quiet_start": user.quiet_start, "quiet_end": user.quiet_end,
+        "skip_non_working_days": user.skip_non_working_days, "email": user.email or "",
+        **{f"ch_{c}": c not in off for c in outbox.OPTIONAL},
     }
-    bot = current_app.config.get("TELEGRAM_BOT_USERNAME") or "bot"
+    from tracker.followup.worker import bot_username
+
+    bot = bot_username(current_app) or "bot"
     return render_template(
         "followup/notifications.html", user=user, values=values, errors=errors or {}, link=link, token=token,
         deep_link=links.deep_link(bot, token) if token else None, bot_username=bot,
         ttl_minutes=int(links.TOKEN_TTL.total_seconds() // 60),
         telegram_configured=bool(current_app.config.get("TELEGRAM_BOT_TOKEN")),
+        zalo_link=zalo_links.link_of(db, user), zalo_code=zalo_code,
+        zalo_configured=bool(current_app.config.get("ZALO_BOT_TOKEN")),
+        email_configured=bool(current_app.config.get("SMTP_HOST")),
     ), status
 
 
@@ -80,9 +95,19 @@ def save_settings():
         "quiet_start": (request.form.get("quiet_start") or "").strip(),
         "quiet_end": (request.form.get("quiet_end") or "").strip(),
         "skip_non_working_days": request.form.get("skip_non_working_days") == "on",
+        "email": (request.form.get("email") or "").strip()[:300],
+        **{f"ch_{c}": request.form.get(f"ch_{c}") == "on" for c in ("email", "telegram", "zalo")},
     }
     errors = {}
     parsed = {}
+    from tracker.channels.email.address import normalize_email
+    from tracker.channels.email.address import set_email
+    from tracker.services import ServiceError
+
+    try:
+        normalize_email(form["email"])
+    except ServiceError as exc:
+        errors["email"] = exc.message
     for key, label in (("digest_time", "Giờ nhận tổng hợp"), ("quiet_start", "Bắt đầu giờ yên lặng"),
                        ("quiet_end", "Kết thúc giờ yên lặng")):
         try:
@@ -99,8 +124,12 @@ def save_settings():
     user = db.get(User, user.id)
     user.notify_enabled = form["notify_enabled"]
     user.skip_non_working_days = form["skip_non_working_days"]
+    if parsed.get("digest_time") == _reminder_hhmm() and not user.digest_time:
+        parsed["digest_time"] = ""  # still the service's time: keeps following REMINDER_TIME
     for key, value in parsed.items():
         setattr(user, key, value)
+    user.channels_off = ",".join(c for c in ("email", "telegram", "zalo") if not form[f"ch_{c}"])
+    set_email(db, user, form["email"], channel="web")
     db.add(user)
     db.commit()
     flash("Đã lưu cài đặt nhắc việc.", "success")
@@ -114,6 +143,17 @@ def new_link_token():
     user = current_user()
     token = links.create_link_token(get_session(), user)
     return _settings_page(user, token=token)
+
+
+@bp.post("/profile/notifications/zalo")
+@login_required
+def new_zalo_code():
+    """A one-time code to send to the Zalo bot; shown once (only its hash is stored)."""
+    from tracker.channels.zalo import links as zalo_links
+
+    user = current_user()
+    code = zalo_links.create_code(get_session(), user)
+    return _settings_page(user, zalo_code=code)
 
 
 @bp.post("/profile/notifications/telegram/unlink")

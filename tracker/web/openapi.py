@@ -335,6 +335,27 @@ def openapi_document() -> dict:
             "/api/v1/openapi.json": {"get": {"summary": "Tài liệu này", "security": [],
                                              "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             **_collab_paths(id_param),
+            # machine endpoints of the channels (no session; each checks its own secret)
+            "/unsubscribe/email/{token}": {"post": {
+                "summary": "Tắt nhận thư điện tử một lần bấm (RFC 8058, List-Unsubscribe-Post)", "security": [],
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+                                "description": "mã ký trong tiêu đề List-Unsubscribe của thư"}],
+                "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+                    "type": "object", "properties": {"List-Unsubscribe": {"const": "One-Click"}}}}}},
+                "responses": {"204": {"description": "Đã tắt kênh thư điện tử của người nhận"},
+                              "200": {"description": "Trang xác nhận (khi mở bằng trình duyệt)"},
+                              "404": {"description": "Mã không hợp lệ"}},
+            }},
+            "/zalo/webhook": {"post": {
+                "summary": "Cập nhật từ Zalo Bot Platform (ZALO_MODE=webhook)", "security": [],
+                "parameters": [{"name": "X-Bot-Api-Secret-Token", "in": "header", "required": True,
+                                "schema": {"type": "string"}, "description": "ZALO_WEBHOOK_SECRET"}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "event_name": {"type": "string", "examples": ["message.text.received"]},
+                    "message": {"type": "object"}}}}}},
+                "responses": {"200": {"description": "{\"ok\": true}"}, "403": {"description": "Sai mã bí mật"},
+                              "404": {"description": "Không ở chế độ webhook"}},
+            }},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -106,7 +106,7 @@ def _status_badge(status: str) -> Markup:
 
 def _exempt_webhook_blueprints(app: Flask) -> set[str]:
     return {name for name, bp in app.blueprints.items()
-            if bp.import_name.startswith("bots.") or "webhook" in name}
+            if bp.import_name.startswith(("bots.", "tracker.channels.")) or "webhook" in name}
 
 
 def init_app(app: Flask) -> None:

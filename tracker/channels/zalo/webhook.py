@@ -1,0 +1,40 @@
+"""Webhook mode (ZALO_MODE=webhook): the Zalo Bot Platform POSTs updates to /zalo/webhook
+with the secret given to setWebhook in the `X-Bot-Api-Secret-Token` header
+(ZALO_WEBHOOK_SECRET, compared in constant time)."""
+import hmac
+import logging
+from datetime import datetime
+from datetime import timezone
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import jsonify
+from flask import request
+
+bp = Blueprint("zalo_webhook", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.post("/zalo/webhook")
+def webhook():
+    from tracker.channels.zalo import bot
+    from tracker.channels.zalo.client import ZaloApi
+
+    config = current_app.config
+    secret, token = config.get("ZALO_WEBHOOK_SECRET"), config.get("ZALO_BOT_TOKEN")
+    if config.get("ZALO_MODE") != "webhook" or not secret or not token:
+        abort(404)
+    given = request.headers.get("X-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        log.warning("Webhook Zalo: sai mã bí mật từ %s", request.remote_addr)
+        abort(403)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify({"ok": False, "error": "Cập nhật không hợp lệ"}), 400
+    update = data.get("result") if isinstance(data.get("result"), dict) else data
+    handled = bot.handle_update(current_app.extensions["engine"], update, datetime.now(timezone.utc),
+                                config.get("PUBLIC_URL") or "")
+    if handled:
+        bot.reply(ZaloApi(token, config.get("ZALO_API_URL")), handled[0], handled[1])
+    return jsonify({"ok": True})
