@@ -187,13 +187,6 @@ def test_cancel_leaves_the_figures_and_says_how_many(client, world, h, session):
 
 
 def test_cancelled_task_gets_no_reminders(app, client, world, h, session, make_task):
-    from datetime import datetime
-
-    from sqlmodel import Session
-
-    from tracker.followup import sweep
-    from tracker.services.clock import VN_TZ
-
     t = world.task_b
     t.deadline = world.today + timedelta(days=1)  # a "before" reminder is due for B's people (lead days 3,1,0)
     session.add(t)
@@ -201,14 +194,16 @@ def test_cancelled_task_gets_no_reminders(app, client, world, h, session, make_t
     control = make_task(world.b, action="Đối chứng", deadline=t.deadline)
     client.post(f"/api/v1/tasks/{t.id}/cancel", headers=h["clerk"], json={"reason": "Không còn cần",
                                                                           "version": t.version})
-    now = datetime.combine(world.today, datetime.min.time()).replace(hour=9, tzinfo=VN_TZ)
-    with Session(app.extensions["engine"]) as s:
-        sweep.sweep(s, now)
+    # reminders are one daily message per person (issue 15), composed from the open tasks
+    from tracker.followup.daily import daily_message
+    from tracker.models import User
+
     session.expire_all()
-    reminded = lambda task: session.exec(select(Notification).where(  # noqa: E731
-        Notification.task_id == task.id, Notification.kind.in_(("before", "overdue")))).all()
-    assert reminded(control), "the control task is reminded"
-    assert not reminded(t)
+    staff = session.exec(select(User).where(User.unit_id == world.b.id, User.role == "staff")).first()
+    message = daily_message(session, staff, world.today, "http://x")
+    lines = " ".join(line.text for section in message.sections for line in section.lines)
+    assert f"#{control.id} " in lines, "the control task is reminded"
+    assert f"#{t.id} " not in lines
 
 
 def _published_with_tasks(session, world, code="9/CT-UBND", statuses=("chua_thuc_hien", "hoan_thanh", "dang_thuc_hien")):
