@@ -32,7 +32,7 @@ def _setup(engine):
         s.add(commune)
         s.flush()
         accounts.create_user(s, login="xa.truong", role="head", password=DEMO_PASSWORD,
-                             display_name="Vũ Văn Xã", unit_ref=commune.id)
+                             display_name="Vũ Văn Xã", unit_ref=commune.id, enforce_policy=False)
         directive = s.exec(select(Directive).where(Directive.state == "published")).first()
         task = Task(directive_id=directive.id, lead_unit_id=stc.id, action="Kiểm kê tài sản công năm 2026",
                     deadline=local_today() + timedelta(days=30))
