@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from sqlmodel import select
 
+from tracker.channels.chat_links import set_chat_link
 from tracker.models import AuditEvent
 from tracker.models import TelegramLink
 from tracker.models import TelegramLinkToken
@@ -45,19 +46,8 @@ def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
 
 
-def _set_link(session: Session, user: User, chat_id: int, now: datetime | None, channel: str) -> TelegramLink:
-    # a chat follows one account: deactivate other accounts' links to this chat
-    session.execute(sa.update(TelegramLink).where(TelegramLink.chat_id == chat_id, TelegramLink.user_id != user.id,
-                                                  TelegramLink.active.is_(True))
-                    .values(active=False, deactivated_reason="Chat được liên kết với tài khoản khác"))
-    link = session.exec(select(TelegramLink).where(TelegramLink.user_id == user.id)).first()
-    if link is None:
-        link = TelegramLink(user_id=user.id, chat_id=chat_id)
-    link.chat_id, link.active, link.linked_at, link.deactivated_reason = chat_id, True, utc_now(now), None
-    session.add(link)
-    session.add(AuditEvent(actor_id=user.id, at=utc_now(now), channel=channel, entity="telegram_link",
-                           entity_id=user.id, action="link", new_value=str(chat_id)))
-    return link
+def _set_link(session: Session, user: User, chat_id: int, now, channel: str) -> TelegramLink:
+    return set_chat_link(session, TelegramLink, "telegram_link", user, chat_id, now, channel)
 
 
 def peek_link_token(session: Session, token: str, now: datetime | None = None) -> User:

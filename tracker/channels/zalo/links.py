@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from sqlmodel import select
 
+from tracker.channels.chat_links import set_chat_link
 from tracker.models import AuditEvent
 from tracker.models import User
 from tracker.models import ZaloLink
@@ -46,17 +47,7 @@ class NeedsConfirmation(ServiceError):
 
 
 def _set_link(session: Session, user: User, chat_id: str, now, channel: str) -> ZaloLink:
-    session.execute(sa.update(ZaloLink).where(ZaloLink.chat_id == chat_id, ZaloLink.user_id != user.id,
-                                              ZaloLink.active.is_(True))
-                    .values(active=False, deactivated_reason="Chat được liên kết với tài khoản khác"))
-    link = session.exec(select(ZaloLink).where(ZaloLink.user_id == user.id)).first()
-    if link is None:
-        link = ZaloLink(user_id=user.id, chat_id=chat_id)
-    link.chat_id, link.active, link.linked_at, link.deactivated_reason = chat_id, True, utc_now(now), None
-    session.add(link)
-    session.add(AuditEvent(actor_id=user.id, at=utc_now(now), channel=channel, entity="zalo_link",
-                           entity_id=user.id, action="link", new_value=chat_id))
-    return link
+    return set_chat_link(session, ZaloLink, "zalo_link", user, chat_id, now, channel)
 
 
 def consume_code(session: Session, code: str, chat_id: str, now: datetime | None = None,
