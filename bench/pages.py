@@ -168,12 +168,10 @@ def run_backend(backend: str, sizes: Sizes, mode: str, say=print) -> list[Row]:
         session_hdr = {"Cookie": cookie}
         bearer = {"Authorization": f"Bearer {prep['token']}"}
         n, c = sizes.requests, sizes.concurrency
-        scale = f"{prep['tasks']:,} tasks" + ("" if prep["tasks"] >= 100_000 else " (quick size)")
 
         staff_cookie = login_cookie(server.base, f"syn.u{prep['unit_id']}.cb1", PASSWORD)
         staff_hdr = {"Cookie": staff_cookie}
         run_load(server.base, "/healthz/ping", total=n, concurrency=c, warmup=8)   # warm both workers
-        baseline = ""
 
         def has(rule):
             return rule in routes
@@ -186,14 +184,15 @@ def run_backend(backend: str, sizes: Sizes, mode: str, say=print) -> list[Row]:
             ("task_detail", "/tasks/<int:task_id>", [f"/tasks/{i}" for i in prep["task_ids"]], session_hdr, 8),
             ("api_task_list", "/api/v1/tasks", ["/api/v1/tasks"], bearer, 8),
             # the same searches again and again: served warm (each worker has seen each term)
-            ("search_warm", "/api/v1/tasks", api_search, bearer, 4 * len(api_search)),
+            ("search_warm", "/api/v1/tasks", api_search, bearer, 8 * len(api_search)),
         ]
         for name, rule, paths, headers, warmup in pages:
             if not has(rule):
                 for clients in (1, c):
                     rows.append(Row(f"pages.{backend}.{name}.c{clients}", "n/a (route missing)", result="n/a"))
                 continue
-            run_load(server.base, paths, total=warmup, concurrency=1, headers=headers)
+            # warm-up requests each on a new connection, so both gunicorn workers get some
+            run_load(server.base, paths, total=1, concurrency=1, headers=headers, warmup=warmup)
             # the floor measured right before each figure, at the same concurrency, so a noisy
             # neighbour on the machine weighs on both sides of the ratio
             for clients, total in ((1, sizes.alone_requests), (c, n)):
