@@ -220,3 +220,39 @@ def test_openapi_documents_the_export_job_routes(client):
     assert "202" in doc["paths"]["/exports/tasks.{fmt}"]["get"]["responses"]
     assert doc["components"]["schemas"]["ExportJob"]["properties"]["poll_url"]
     assert "session" in doc["components"]["securitySchemes"]
+
+
+def test_the_worker_process_serves_export_jobs(app, client, login, province, frozen_today, low_threshold):
+    """`flask worker run`'s job loop knows the export kind (no test-side registration)."""
+    import asyncio
+
+    from sqlmodel import Session
+
+    from tracker.followup import worker
+
+    login(province.users["leader"])
+    job_id = _job_id(client.get("/exports/tasks.csv"))
+    app.config.update(SWEEP_INTERVAL_SECONDS=0.2, JOB_POLL_SECONDS=0.05)
+
+    def state():
+        with Session(app.extensions["engine"]) as s:
+            return s.get(BackgroundJob, job_id).state
+
+    async def go():
+        stop = asyncio.Event()
+
+        async def stop_when_done():
+            for _ in range(1200):   # a hang guard only (60 s), not a speed check
+                if await asyncio.to_thread(state) in ("done", "failed"):
+                    break
+                await asyncio.sleep(0.05)
+            stop.set()
+
+        waiter = asyncio.create_task(stop_when_done())
+        await worker.run_worker(app, stop_event=stop)
+        await waiter
+
+    asyncio.run(go())
+    assert state() == "done"
+    body = client.get(f"/exports/jobs/{job_id}/file").data.decode("utf-8-sig")
+    assert len(body.strip().splitlines()) == 1 + 16
