@@ -35,6 +35,114 @@ class Row:
         return asdict(self)
 
 
+# --- issue #18's targets: the bench's own, checked on every run --------------------------------
+# (one place; the section modules measure, `apply_targets` judges their rows by these figures)
+
+PAGE_P95_MS = {1: 15.0, 4: 25.0}     # p95 of each page at 1 and at 4 concurrent clients
+TARGET_PAGES = ("dashboard", "unit_task_list", "task_detail", "api_task_list", "search_warm")
+SEARCH_COLD_P95_MS = 50.0            # a search no cache has seen, 4 clients
+EXPORT_ROWS = 10_000
+EXPORT_S = 1.0                       # Excel export of 10,000 rows, 1 client
+SWEEP_S = 0.5                        # the minute sweep over 100,000 open tasks (reminder hour, quiet minute)
+PARSER_MS_PER_1000_WORDS = 2.5       # CPU time
+PARSER_MIN_SPEEDUP = 20.0            # against dateparser.search_dates(languages=['vi'])
+COLD_START_S = 0.10                  # python -m tracker.parsing FILE
+
+
+@dataclass
+class Target:
+    """One figure the issue asks for: the row it reads, the words in the table, the check."""
+
+    row: str
+    text: str
+    check: object           # callable(values: dict) -> bool | None (None: the figure is missing)
+    section: str
+
+
+def _num(values: dict, *keys):
+    for key in keys:
+        v = values.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+    return None
+
+
+def _under(values, keys, limit, strict=False, answered=True):
+    v = _num(values, *keys)
+    if v is None:
+        return None
+    if answered and values.get("non_2xx"):
+        return False
+    return v < limit if strict else v <= limit
+
+
+def sweep_figures(values: dict) -> tuple[float | None, float | None]:
+    """(reminder-hour sweep, quiet-minute sweep) in seconds from bench/followup.py's figures."""
+    return (_num(values, "at_0800_s", "reminder_hour_s", "sweep_s", "seconds"),
+            _num(values, "quiet_s", "quiet_minute_s", "next_minute_sweep_s", "repeat_sweep_s"))
+
+
+def targets(sections, backends) -> list[Target]:
+    """Every target of the sections and backends this run covers."""
+    out = []
+    if "parser" in sections:
+        for corpus in ("dev", "real"):
+            out.append(Target(
+                f"parser.{corpus}", f"<= {PARSER_MS_PER_1000_WORDS} ms CPU/1000 words, >= {PARSER_MIN_SPEEDUP:.0f}x "
+                "dateparser",
+                lambda v: None if _num(v, "ms_per_1000_words") is None or _num(v, "speedup") is None else (
+                    _num(v, "ms_per_1000_words") <= PARSER_MS_PER_1000_WORDS
+                    and _num(v, "speedup") >= PARSER_MIN_SPEEDUP), "parser"))
+        out.append(Target("parser.cold_start", f"<= {COLD_START_S:.2f} s, no Flask/SQLAlchemy",
+                          lambda v: None if _num(v, "wall_s") is None else (
+                              _num(v, "wall_s") <= COLD_START_S and not v.get("web_modules_loaded")), "parser"))
+    for b in backends:
+        if "pages" in sections:
+            for page in TARGET_PAGES:
+                for clients, limit in sorted(PAGE_P95_MS.items()):
+                    out.append(Target(f"pages.{b}.{page}.c{clients}", f"p95 <= {limit:.0f} ms",
+                                      lambda v, limit=limit: _under(v, ("p95_ms",), limit), "pages"))
+            out.append(Target(f"pages.{b}.search_cold.c4", f"p95 <= {SEARCH_COLD_P95_MS:.0f} ms",
+                              lambda v: _under(v, ("p95_ms",), SEARCH_COLD_P95_MS), "pages"))
+            out.append(Target(f"pages.{b}.export_{EXPORT_ROWS}", f"<= {EXPORT_S:.0f} s, 1 client, {EXPORT_ROWS:,} rows",
+                              lambda v: None if _num(v, "p95_ms", "max_ms") is None else (
+                                  _under(v, ("p95_ms", "max_ms"), EXPORT_S * 1000)
+                                  and (v.get("rows") in (None, EXPORT_ROWS))), "pages"))
+        if "sweep" in sections:
+            def sweep_ok(v):
+                at_hour, quiet = sweep_figures(v)
+                if at_hour is None or quiet is None:
+                    return None
+                return at_hour < SWEEP_S and quiet < SWEEP_S and not v.get("repeat_written")
+            out.append(Target(f"reminders.{b}.sweep", f"< {SWEEP_S} s at the reminder hour and at a quiet minute",
+                              sweep_ok, "sweep"))
+    return out
+
+
+def apply_targets(rows: list, wanted: list[Target]) -> list:
+    """Judge the rows by the targets (the figure in `values`, not the section's own verdict);
+    a target without its row, or without the figure, is a MISS: a run proves every target or fails."""
+    by_name = {r.name: r for r in rows}
+    for t in wanted:
+        row = by_name.get(t.row)
+        if row is None:
+            row = Row(t.row, "not measured", target=t.text, result="MISS",
+                      note="no figure for this target in this run (see the errors above)")
+            rows.append(row)
+            by_name[t.row] = row
+            continue
+        ok = t.check(row.values or {})
+        row.target = t.text
+        row.result = "MISS" if ok is None else passfail(ok)
+        if ok is None:
+            row.note = (row.note + "; " if row.note else "") + "the figure the target needs is missing"
+        if t.row.startswith("reminders.") and row.values:
+            at_hour, quiet = sweep_figures(row.values)
+            if at_hour is not None and quiet is not None:
+                row.figure = f"{at_hour:.3f} s reminder hour, {quiet:.3f} s quiet minute"
+    return rows
+
+
 def passfail(ok: bool | None) -> str:
     if ok is None:
         return "n/a"

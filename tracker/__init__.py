@@ -88,6 +88,7 @@ def register_blueprints(app: "Flask") -> None:
     from tracker.web import collab_api
     from tracker.web import dashboard
     from tracker.web import directives
+    from tracker.web import export_jobs
     from tracker.web import feeds
     from tracker.web import health
     from tracker.web import home
@@ -99,7 +100,8 @@ def register_blueprints(app: "Flask") -> None:
     from tracker.web import tasks
 
     for module in (home, auth, directives, tasks, profile, admin, api, dashboard, feeds, health, webhook,
-                   notifications, reports, collab_api, collab, sheet_import, email_web, password, zalo_webhook):
+                   notifications, reports, collab_api, collab, sheet_import, email_web, password, zalo_webhook,
+                   export_jobs):
         app.register_blueprint(module.bp)
 
 

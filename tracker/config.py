@@ -39,6 +39,7 @@ DEFAULTS = {
     "LOGIN_THROTTLE_ACCOUNT": 10,   # failures per account per 15 minutes before slowing down
     "LOGIN_THROTTLE_ADDRESS": 50,   # failures per address per 15 minutes
     "REQUIRE_ADMIN_2FA": None,      # None: true when TRACKER_ENV=production, false elsewhere
+    "EXPORT_JOB_ROWS": 10_000,      # exports with more rows are built by the worker (issue 18)
     # E-mail channel (issue 15): no SMTP_HOST = dry run (e-mails wait in the outbox)
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
@@ -54,7 +55,8 @@ DEFAULTS = {
 }
 
 _INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "MAX_SCAN_BYTES", "SESSION_MAX_HOURS",
-             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS", "SMTP_PORT"}
+             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS", "SMTP_PORT",
+             "EXPORT_JOB_ROWS"}
 _BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA", "SMTP_STARTTLS"}
 
 

@@ -131,6 +131,10 @@ POLICY = {
     "email_pages.unsubscribe_page": SECRET, "email_pages.unsubscribe": SECRET,
     "password.forgot_password": PUBLIC, "admin.set_email": only("admin"),
     "password.reset_page": SECRET, "password.reset_password": SECRET,
+    # issue 18: a large export built by the worker: the person who asked, and admins
+    "export_jobs.job_page": lambda role, own: role == "admin" or (role in EVERYONE_SIGNED_IN and own),
+    "export_jobs.job_json": lambda role, own: role == "admin" or (role in EVERYONE_SIGNED_IN and own),
+    "export_jobs.download": lambda role, own: role == "admin" or (role in EVERYONE_SIGNED_IN and own),
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -217,6 +221,8 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
             return rule.rule.replace("<int:notification_id>", str(item_id))
         if rule.endpoint in ("directives.original", "api.directive_original"):
             return original_url(rule, own)
+        if rule.endpoint.startswith("export_jobs."):
+            return export_job_url(rule, role, own)
         if rule.endpoint == "sheet_import.preview":
             return sheet_url(rule, role)
         if rule.endpoint == "admin.set_active":
@@ -241,6 +247,25 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
                                     content_type="text/plain; charset=utf-8", size=12, text_origin="txt"))
             s.commit()
         return rule.rule.replace("<int:directive_id>", str(d.id))
+
+    def export_job_url(rule, role, own):
+        """A finished export job (with its file) of the requesting user (own) or of someone else."""
+        from tracker.models import BackgroundJob
+
+        owner_key = role if (own and role in world.users) else ("staff_b" if role != "staff_b" else "staff")
+        folder = os.path.join(app.instance_path, "exports")
+        os.makedirs(folder, exist_ok=True)
+        name = f"{os.urandom(8).hex()}.csv"
+        with open(os.path.join(folder, name), "wb") as fh:
+            fh.write("\ufeffSTT\r\n".encode("utf-8"))
+        now = datetime.now(timezone.utc)
+        with Session(engine, expire_on_commit=False) as s:
+            job = BackgroundJob(kind="export", state="done", progress=100, owner_id=world.users[owner_key].id,
+                                payload={"export": "tasks", "fmt": "csv", "args": {}, "filename": "x.csv"},
+                                result_path=f"exports/{name}", expires_at=now + timedelta(hours=24))
+            s.add(job)
+            s.commit()
+        return rule.rule.replace("<int:job_id>", str(job.id))
 
     def sheet_url(rule, role):
         """A stored sheet upload owned by the requesting user (or by the clerk, for anonymous)."""

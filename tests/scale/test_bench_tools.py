@@ -46,3 +46,51 @@ def test_load_verify_catches_a_lost_update(app, session, make_unit, make_task, m
     ok, problems = verify(url, prep, marker, Counter({a.id: 2, b.id: 3}))
     assert not ok
     assert any(f"task {b.id}" in p for p in problems)
+
+
+def test_targets_judge_the_figures_not_the_sections_verdict():
+    """issue #18: the bench's own targets; a figure over one, or a missing figure, is a MISS."""
+    from bench import common
+
+    wanted = common.targets({"pages", "sweep", "parser"}, ["postgresql", "sqlite"])
+    names = {t.row for t in wanted}
+    for b in ("postgresql", "sqlite"):
+        for page in ("dashboard", "unit_task_list", "task_detail", "api_task_list", "search_warm"):
+            assert {f"pages.{b}.{page}.c1", f"pages.{b}.{page}.c4"} <= names
+        assert {f"pages.{b}.search_cold.c4", f"pages.{b}.export_10000", f"reminders.{b}.sweep"} <= names
+    assert {"parser.dev", "parser.real", "parser.cold_start"} <= names
+
+    rows = [
+        Row("pages.sqlite.dashboard.c1", "x", result="PASS", values={"p95_ms": 15.0, "non_2xx": 0}),
+        Row("pages.sqlite.dashboard.c4", "x", result="PASS", values={"p95_ms": 25.1, "non_2xx": 0}),
+        Row("pages.sqlite.task_detail.c4", "x", values={"p95_ms": 3.0, "non_2xx": 2}),
+        Row("pages.sqlite.search_cold.c4", "x", values={"p95_ms": 49.0}),
+        Row("pages.sqlite.export_10000", "x", values={"p95_ms": 1001.0, "rows": 10_000}),
+        Row("reminders.sqlite.sweep", "x", values={"sweep_s": 0.3, "next_minute_sweep_s": 0.01, "repeat_written": 0}),
+        Row("reminders.postgresql.sweep", "x", values={"sweep_s": 0.5, "next_minute_sweep_s": 0.01}),
+        Row("parser.dev", "x", values={"ms_per_1000_words": 2.4, "speedup": 19.9}),
+        Row("parser.cold_start", "x", values={"wall_s": 0.09, "web_modules_loaded": ""}),
+    ]
+    judged = {r.name: r for r in common.apply_targets(rows, wanted)}
+    assert judged["pages.sqlite.dashboard.c1"].result == "PASS"
+    assert judged["pages.sqlite.dashboard.c4"].result == "MISS"          # 25.1 > 25, whatever the section said
+    assert judged["pages.sqlite.task_detail.c4"].result == "MISS"        # fast, but answered non-2xx
+    assert judged["pages.sqlite.search_cold.c4"].result == "PASS"
+    assert judged["pages.sqlite.export_10000"].result == "MISS"
+    assert judged["reminders.sqlite.sweep"].result == "PASS"
+    assert "quiet minute" in judged["reminders.sqlite.sweep"].figure
+    assert judged["reminders.postgresql.sweep"].result == "MISS"         # < 0.5 s, not <=
+    assert judged["parser.dev"].result == "MISS"                         # under 20x dateparser
+    assert judged["parser.cold_start"].result == "PASS"
+    # a target this run has no figure for is a MISS row, not a silent gap
+    assert judged["pages.postgresql.dashboard.c1"].result == "MISS"
+    assert judged["pages.postgresql.dashboard.c1"].figure == "not measured"
+    assert judged["parser.real"].result == "MISS"
+
+
+def test_cold_search_terms_are_all_different():
+    from bench.pages import cold_search_terms
+
+    terms = cold_search_terms(600)
+    assert len(terms) == len(set(terms)) == 600
+    assert all(2 <= len(t.split()) <= 6 for t in terms)

@@ -23,19 +23,24 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 
+from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlmodel import Session
 
 from tracker import deadline_state as ds
+from tracker.models import TASK_STATUSES
 from tracker.models import Directive
+from tracker.models import ExtensionRequest
 from tracker.models import Task
 from tracker.models import TaskCoUnit
 from tracker.models import Unit
 from tracker.services import ServiceError
-from tracker.services import stats
+from tracker.services import inputs
+from tracker.services import permissions
 from tracker.services import sheet_layout
+from tracker.services import stats
 from tracker.services.cellsafe import neutralize
 from tracker.services.clock import format_date
 from tracker.services.clock import local_today
@@ -142,6 +147,29 @@ def _result_text(note: str | None, status: str, progress: int) -> str:
     return ""
 
 
+def _task_ids(filters: stats.Filters, today: date, state: str | None, visible):
+    """The ids of the tasks an export covers (unordered, unlimited)."""
+    picked = stats.apply_filters(select(Task.id).select_from(Task), filters)
+    clause = state_filter(state, today)
+    if clause is not None:
+        picked = picked.where(clause)
+    if visible is not None:
+        picked = picked.where(visible)
+    return picked
+
+
+def count_task_rows(session: Session, filters: stats.Filters, *, today: date, state: str | None = None,
+                    visible=None, limit: int | None = None, cap: int | None = None) -> int:
+    """How many rows a task export would write: min(matching tasks, limit, MAX_EXPORT_ROWS).
+
+    With `cap`, counting stops after cap + 1 ids (deciding "more than the job threshold"
+    reads at most that many index entries, not the whole filtered set)."""
+    limit = min(limit or MAX_EXPORT_ROWS, MAX_EXPORT_ROWS)
+    bound = min(limit, cap + 1) if cap is not None else limit
+    ids = _task_ids(filters, today, state, visible).limit(bound).subquery("counted")
+    return int(session.execute(select(func.count()).select_from(ids)).scalar() or 0)
+
+
 def task_statement(filters: stats.Filters, today: date, *, state: str | None = None, visible=None,
                    limit: int = MAX_EXPORT_ROWS):
     """The single query behind every task export (and the filtered lists it mirrors).
@@ -149,13 +177,7 @@ def task_statement(filters: stats.Filters, today: date, *, state: str | None = N
     The filtered, ordered, limited task ids are picked first (a narrow scan the indexes
     serve), then only those rows are joined and given their coordinating units."""
     order = (Task.deadline.is_(None), Task.deadline, Task.id)
-    picked = stats.apply_filters(select(Task.id).select_from(Task), filters)
-    clause = state_filter(state, today)
-    if clause is not None:
-        picked = picked.where(clause)
-    if visible is not None:
-        picked = picked.where(visible)
-    picked = picked.order_by(*order).limit(limit).subquery("picked")
+    picked = _task_ids(filters, today, state, visible).order_by(*order).limit(limit).subquery("picked")
     co_units = (
         select(func.aggregate_strings(Unit.name, "; "))
         .select_from(TaskCoUnit)
@@ -174,6 +196,56 @@ def task_statement(filters: stats.Filters, today: date, *, state: str | None = N
         .join(Directive, Directive.id == Task.directive_id)
         .order_by(*order)
     )
+
+
+@dataclass
+class TaskScope:
+    """What a task export covers, read from its query parameters for one user."""
+
+    filters: stats.Filters
+    state: str | None
+    visible: object | None   # SQL condition: what the user may see, status, scope, ext
+    limit: int | None
+    stem: str                # file name stem
+
+
+# query parameters a task export reads (also what a background export job keeps)
+TASK_EXPORT_ARGS = ("period", "from", "to", "directive", "signer", "unit", "q", "level", "state", "status",
+                    "scope", "ext", "limit")
+
+
+def task_scope(user, args) -> TaskScope:
+    """The filters of GET /exports/tasks.<fmt> (the list pages' and the dashboard's query
+    parameters: unit, state, status, directive, signer, period/from/to, q, and the list
+    pages' scope=lead|co and ext=pending), limited to what `user` may see."""
+    filters = stats.parse_filters(args)
+    state = (args.get("state") or "").strip() or None
+    status = (args.get("status") or "").strip() or None
+    if status and status not in TASK_STATUSES:
+        raise ServiceError(f"Trạng thái '{status}' không hợp lệ", code="invalid_filter", status=422)
+    conditions = [c for c in (permissions.visible_tasks_clause(user),) if c is not None]
+    if status:
+        conditions.append(Task.status == status)
+    # the list pages' own filters: "Việc của đơn vị tôi" (scope=lead|co) and pending extensions
+    scope = args.get("scope")
+    if scope == "lead":
+        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
+    elif scope == "co":
+        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
+    if args.get("ext") == "pending":
+        conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
+    visible = and_(*conditions) if conditions else None
+    limit = inputs.to_int(args.get("limit"), minimum=1)
+    stem = "nhiem-vu-qua-han" if state in ("qua_han", stats.OPEN_OVERDUE) else "danh-sach-nhiem-vu"
+    return TaskScope(filters=filters, state=state, visible=visible, limit=limit, stem=stem)
+
+
+def dashboard_row_count(session: Session, filters: stats.Filters, *, today: date, overdue_limit: int = 10_000,
+                        cap: int | None = None) -> int:
+    """Rows of the dashboard workbook: one per unit (and the total) plus its overdue sheet."""
+    units = int(session.execute(select(func.count()).select_from(Unit)).scalar() or 0)
+    overdue = count_task_rows(session, filters, today=today, state=ds.OVERDUE, limit=overdue_limit, cap=cap)
+    return units + 1 + overdue
 
 
 def task_rows(session: Session, filters: stats.Filters, *, today: date, state: str | None = None,

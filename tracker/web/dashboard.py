@@ -30,26 +30,19 @@ from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import url_for
-from sqlalchemy import and_
-from sqlalchemy import select
 
-from tracker.web import charts
 from tracker.db import get_session
 from tracker.models import ADMIN
 from tracker.models import CLERK
 from tracker.models import LEADER
-from tracker.models import TASK_STATUSES
-from tracker.models import ExtensionRequest
-from tracker.models import Task
-from tracker.models import TaskCoUnit
 from tracker.models import Unit
-from tracker.services import ServiceError
 from tracker.services import exports
-from tracker.services import permissions
+from tracker.services import inputs
 from tracker.services import stats
 from tracker.services.clock import local_today
+from tracker.web import charts
+from tracker.web import export_jobs as export_jobs_web
 from tracker.web.auth import api_auth_required
-from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -162,16 +155,36 @@ def _download(data: bytes, stem: str, fmt: str) -> Response:
     return response
 
 
+def _as_job(kind: str, fmt: str, rows: int, args: dict, today: date, stem: str | None = None):
+    """Over EXPORT_JOB_ROWS rows the worker builds the file: queue the job, then send the
+    person to its page (or answer 202 with the job and its poll URL to a JSON client)."""
+    from tracker.services import export_jobs
+
+    session = get_session()
+    job = export_jobs.enqueue_export(session, current_user(), kind, fmt, args, rows=rows, stem=stem, today=today)
+    session.commit()
+    return export_jobs_web.job_response(job)
+
+
 @bp.get("/dashboard/export.<fmt>")
 @role_required(*VIEWERS)
 def export_dashboard(fmt: str):
+    from tracker.services import export_jobs
+
     if fmt not in ("xlsx", "csv"):
         abort(404)
     session = get_session()
     filters = _filters()
+    today = local_today()
     if fmt == "xlsx":
-        return _download(exports.dashboard_xlsx(session, filters, today=local_today()), "tong-hop-nhiem-vu", fmt)
-    return _download(exports.dashboard_csv(session, filters, today=local_today()), "tong-hop-nhiem-vu", fmt)
+        limit = export_jobs.threshold(current_app.config)
+        rows = exports.dashboard_row_count(session, filters, today=today, cap=limit)
+        if rows > limit:
+            rows = exports.dashboard_row_count(session, filters, today=today)
+            return _as_job("dashboard", fmt, rows, export_jobs.export_args(request.args, exports.TASK_EXPORT_ARGS),
+                           today)
+        return _download(exports.dashboard_xlsx(session, filters, today=today), "tong-hop-nhiem-vu", fmt)
+    return _download(exports.dashboard_csv(session, filters, today=today), "tong-hop-nhiem-vu", fmt)
 
 
 @bp.get("/exports/tasks.<fmt>")
@@ -179,37 +192,26 @@ def export_dashboard(fmt: str):
 def export_tasks(fmt: str):
     """Any filtered task list (the same query parameters as the list pages and the
     dashboard: unit, state, status, directive, signer, period/from/to, q, and the list
-    pages' scope=lead|co and ext=pending), limited to what the user may see."""
+    pages' scope=lead|co and ext=pending), limited to what the user may see. Over
+    EXPORT_JOB_ROWS rows it becomes a background job (services/export_jobs.py)."""
+    from tracker.services import export_jobs
+
     if fmt not in ("xlsx", "csv"):
         abort(404)
     session = get_session()
-    user = current_user()
-    filters = _filters()
-    state = (request.args.get("state") or "").strip() or None
-    status = (request.args.get("status") or "").strip() or None
-    if status and status not in TASK_STATUSES:
-        raise ServiceError(f"Trạng thái '{status}' không hợp lệ", code="invalid_filter", status=422)
-    conditions = [c for c in (permissions.visible_tasks_clause(user),) if c is not None]
-    if status:
-        conditions.append(Task.status == status)
-    # the list pages' own filters: "Việc của đơn vị tôi" (scope=lead|co) and pending extensions
-    scope = request.args.get("scope")
-    if scope == "lead":
-        conditions.append(Task.lead_unit_id == (user.unit_id or -1))
-    elif scope == "co":
-        conditions.append(Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == (user.unit_id or -1))))
-    if request.args.get("ext") == "pending":
-        conditions.append(Task.id.in_(select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")))
-    visible = and_(*conditions) if conditions else None
-    limit = inputs.to_int(request.args.get("limit"), minimum=1)
-    stem = "nhiem-vu-qua-han" if state in ("qua_han", stats.OPEN_OVERDUE) else "danh-sach-nhiem-vu"
-    if fmt == "xlsx":
-        data = exports.tasks_xlsx(session, filters, today=local_today(), state=state, visible=visible,
-                                  limit=limit)
-    else:
-        data = exports.tasks_csv(session, filters, today=local_today(), state=state, visible=visible,
-                                 limit=limit)
-    return _download(data, stem, fmt)
+    scope = exports.task_scope(current_user(), request.args)
+    today = local_today()
+    limit = export_jobs.threshold(current_app.config)
+    rows = exports.count_task_rows(session, scope.filters, today=today, state=scope.state, visible=scope.visible,
+                                   limit=scope.limit, cap=limit)
+    if rows > limit:   # the exact figure for the job's page (counting stopped at limit + 1)
+        rows = exports.count_task_rows(session, scope.filters, today=today, state=scope.state,
+                                       visible=scope.visible, limit=scope.limit)
+        return _as_job("tasks", fmt, rows, export_jobs.export_args(request.args, exports.TASK_EXPORT_ARGS),
+                       today, stem=scope.stem)
+    build = exports.tasks_xlsx if fmt == "xlsx" else exports.tasks_csv
+    data = build(session, scope.filters, today=today, state=scope.state, visible=scope.visible, limit=scope.limit)
+    return _download(data, scope.stem, fmt)
 
 
 @bp.get("/dashboard/export/tasks.xlsx")

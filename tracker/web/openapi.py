@@ -346,6 +346,7 @@ def openapi_document() -> dict:
                               "200": {"description": "Trang xác nhận (khi mở bằng trình duyệt)"},
                               "404": {"description": "Mã không hợp lệ"}},
             }},
+            **_export_job_paths(),
             "/zalo/webhook": {"post": {
                 "summary": "Cập nhật từ Zalo Bot Platform (ZALO_MODE=webhook)", "security": [],
                 "parameters": [{"name": "X-Bot-Api-Secret-Token", "in": "header", "required": True,
@@ -358,7 +359,9 @@ def openapi_document() -> dict:
             }},
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                                            "description": "phiên đăng nhập trên trình duyệt (các trang /exports/...)"}},
             "schemas": {
                 "Processing": {"type": "object", "required": ["id", "state", "progress"], "properties": {
                     "id": {"type": "integer"}, "state": {"type": "string", "enum": ["processing", "failed"]},
@@ -400,11 +403,64 @@ def openapi_document() -> dict:
                         "rank": {"type": "integer"}, "ty_le_dung_han": {"type": ["number", "null"]},
                         "dat_80": {"type": ["boolean", "null"]}}}}}},
                 **_collab_schemas(),
+                "ExportJob": _EXPORT_JOB_SCHEMA,
                 "TaskPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
                     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
             },
         },
+    }
+
+
+# --- issue 18: large exports built by the worker (signed-in session, not a bearer token) -----
+
+_EXPORT_JOB_SCHEMA = {"type": "object", "required": ["job", "poll_url", "page_url", "download_url"], "properties": {
+    "job": {"type": "object", "required": ["id", "state", "progress"], "properties": {
+        "id": {"type": "integer"}, "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+        "state_label": {"type": "string"}, "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "message": {"type": ["string", "null"]}, "rows": {"type": "integer"},
+        "format": {"type": "string", "enum": ["xlsx", "csv"]}, "filename": {"type": "string"},
+        "ready": {"type": "boolean"}, "expires_at": {"type": "string", "format": "date-time"}}},
+    "poll_url": {"type": "string"}, "page_url": {"type": "string"},
+    "download_url": {"type": ["string", "null"], "description": "khi tệp đã sẵn sàng"}}}
+
+
+def _export_job_paths() -> dict:
+    job_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    cookie = [{"session": []}]
+    queued = {"202": {"description": "Quá EXPORT_JOB_ROWS dòng (mặc định 10.000) và yêu cầu Accept: application/json: "
+                                     "tệp được tạo ở chế độ nền; `poll_url` cho biết tiến độ",
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExportJob"}}}},
+              "303": {"description": "Quá EXPORT_JOB_ROWS dòng (trình duyệt): chuyển tới trang tiến độ "
+                                     "/exports/jobs/{id}"}}
+    file = {"200": {"description": "Tệp Excel hoặc CSV (bố cục văn phòng)", "content": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string",
+                                                                                      "format": "binary"}},
+        "text/csv": {"schema": {"type": "string"}}}}}
+    return {
+        "/exports/tasks.{fmt}": {"get": {
+            "summary": "Xuất danh sách nhiệm vụ đã lọc (xlsx hoặc csv)", "security": cookie,
+            "parameters": [{"name": "fmt", "in": "path", "required": True,
+                            "schema": {"type": "string", "enum": ["xlsx", "csv"]}}],
+            "responses": {**file, **queued, **_errors("422")}}},
+        "/dashboard/export.{fmt}": {"get": {
+            "summary": "Xuất bảng tổng hợp theo đơn vị (xlsx kèm danh sách quá hạn, hoặc csv)", "security": cookie,
+            "parameters": [{"name": "fmt", "in": "path", "required": True,
+                            "schema": {"type": "string", "enum": ["xlsx", "csv"]}}],
+            "responses": {**file, **queued, **_errors("422")}}},
+        "/exports/jobs/{id}": {"get": {
+            "summary": "Trang tiến độ của tệp xuất lớn, rồi liên kết tải về", "security": cookie,
+            "parameters": [job_id],
+            "responses": {"200": {"description": "Trang HTML (tự tải lại mỗi 2 giây khi đang tạo tệp)"},
+                          "404": {"description": "Không phải của người dùng (trừ quản trị) hoặc đã quá 24 giờ"}}}},
+        "/exports/jobs/{id}.json": {"get": {
+            "summary": "Tiến độ của tệp xuất lớn (để hỏi lại định kỳ)", "security": cookie,
+            "parameters": [job_id],
+            "responses": {**_ok("ExportJob"), **_errors("404")}}},
+        "/exports/jobs/{id}/file": {"get": {
+            "summary": "Tải tệp xuất lớn (giữ 24 giờ; chỉ người yêu cầu và quản trị)", "security": cookie,
+            "parameters": [job_id],
+            "responses": {**file, "404": {"description": "Chưa xong, đã hết hạn hoặc không phải của người dùng"}}}},
     }
 
 
