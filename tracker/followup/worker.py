@@ -28,8 +28,7 @@ from sqlmodel import Session
 
 from tracker.followup import policy
 from tracker.followup import sender
-from tracker.followup.sweep import sweep  # noqa: F401  (tests patch it here)
-from tracker.followup.sweep import sweep_with_inbox
+from tracker.followup.sweep import sweep
 
 log = logging.getLogger("tracker.worker")
 
@@ -140,7 +139,7 @@ def startup_line(app) -> str:
 def run_sweep(app, clock) -> dict:
     engine = app.extensions["engine"]
     with Session(engine) as s:
-        counts = sweep_with_inbox(s, clock(), policy.ReminderSettings.from_config(app.config))
+        counts = sweep(s, clock(), policy.ReminderSettings.from_config(app.config))
     write_heartbeat(app, counts)
     return counts
 
