@@ -97,36 +97,33 @@ def _insert(session: Session, select_stmt) -> int:
     return max(session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount, 0)
 
 
-def _channel_table():
-    """The channels as a four-row derived table, crossed with the recipients: one statement
-    writes every channel's row (the recipients' conditions are evaluated once, not once per
-    channel)."""
-    return sa.union_all(*(sa.select(sa.literal_column(f"'{c}'", sa.String).label("name"))
-                          for c in CHANNELS)).subquery("ch")
+CHANNELS = ("web", "email", "telegram", "zalo")
+# Escalations not written on their day (the worker was down) are caught up this many
+# working days later; older ones are not written any more.
+ESCALATION_CATCH_UP_WORKING_DAYS = 5
+ESCALATION_EVERY_MINUTES = 10
+
+
+# The channels as a four-row derived table, crossed with the recipients: one statement
+# writes every channel's row (who receives is decided once per person, not per channel).
+# Built once: an alias of a table costs a column proxy per column at every construction.
+_CH = sa.union_all(*(sa.select(sa.literal_column(f"'{c}'", sa.String).label("name")) for c in CHANNELS)).subquery("ch")
+_TL_A, _ZL_A, _HEAD = sa.alias(_TL, "tl"), sa.alias(_ZL, "zl"), sa.alias(_U, "head")
 
 
 def _with_channels(from_, u=_U):
     """`from_` (which holds `u`) joined to the person's active chat links and to the
     channels; returns (the FROM clause, the channel column, 'the person receives it')."""
-    ch = _channel_table()
-    tl, zl = sa.alias(_TL, "tl"), sa.alias(_ZL, "zl")
+    tl, zl, name = _TL_A, _ZL_A, _CH.c.name
     joined = (from_.outerjoin(tl, sa.and_(tl.c.user_id == u.c.id, tl.c.active.is_(True)))
               .outerjoin(zl, sa.and_(zl.c.user_id == u.c.id, zl.c.active.is_(True)))
-              .join(ch, sa.true()))
-    name = ch.c.name
+              .join(_CH, sa.true()))
     off = (sa.literal(",") + u.c.channels_off + sa.literal(",")).not_like(sa.literal("%,") + name + sa.literal(",%"))
     receives = sa.or_(name == "web", sa.and_(off, sa.or_(
         sa.and_(name == "email", u.c.email.is_not(None), u.c.email != ""),
         sa.and_(name == "telegram", tl.c.id.is_not(None)),
         sa.and_(name == "zalo", zl.c.id.is_not(None)))))
     return joined, name, receives
-
-
-CHANNELS = ("web", "email", "telegram", "zalo")
-# Escalations not written on their day (the worker was down) are caught up this many
-# working days later; older ones are not written any more.
-ESCALATION_CATCH_UP_WORKING_DAYS = 5
-ESCALATION_EVERY_MINUTES = 10
 
 
 def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | None = None) -> dict[str, int]:
@@ -207,7 +204,7 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
     if working and minutes_since >= 0 and minutes_since % ESCALATION_EVERY_MINUTES == 0:
         cutoff = policy.escalation_cutoff(today, settings)
         oldest = add_working_days(cutoff, -ESCALATION_CATCH_UP_WORKING_DAYS)
-        head = sa.alias(_U, "head")
+        head = _HEAD
         has_head = sa.exists(sa.select(head.c.id).where(head.c.unit_id == _T.c.lead_unit_id, head.c.role == HEAD,
                                                         head.c.active.is_(True)))
         # a UNION of two joins, not one join on `head of the unit OR clerk`: an OR join
