@@ -410,8 +410,8 @@ def openapi_document() -> dict:
 
 # --- issue 16: /me, comments, inbox, delegation --------------------------------------
 
-NOTIFICATION_KINDS = ["assigned", "mention", "comment", "corrected", "extension_decided", "returned", "due_soon",
-                      "overdue"]
+NOTIFICATION_KINDS = ["daily", "escalation", "assigned", "unassigned", "mention", "comment", "corrected",
+                      "cancelled", "reopened", "extension_decided", "returned", "due_soon", "overdue"]
 
 
 def _collab_paths(id_param) -> dict:
