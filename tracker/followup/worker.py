@@ -33,6 +33,7 @@ from tracker.followup.sweep import sweep
 log = logging.getLogger("tracker.worker")
 
 ADVISORY_LOCK_KEY = 0x44545F57  # "DT_W": one worker per database
+TELEGRAM_RETRY_FIRST_SECONDS = 5.0  # Telegram unreachable at start: first retry, doubling to a minute
 
 
 def setting(app, key: str, default=None):
@@ -203,22 +204,55 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     token = app.config.get("TELEGRAM_BOT_TOKEN")
     mode = app.config.get("TELEGRAM_MODE") or "polling"
     application = None
+    telegram_up = asyncio.Event()
     if token:
         from tracker.channels.telegram.bot import build_application
 
         application = build_application(token, app.config["TELEGRAM_API_URL"], engine, clock=clock,
                                         settings=policy.ReminderSettings.from_config(app.config),
                                         updater=(mode == "polling"))
-        await application.initialize()
-        await application.start()
-        if mode == "polling":
-            await application.updater.start_polling(poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
-                                                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
-        else:
-            url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
-            await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
-            log.info("Đã đăng ký webhook %s", url)
+
+    async def start_telegram() -> bool:
+        """getMe, then polling or the webhook; False (logged) while Telegram is unreachable.
+        A bad token raises: a configuration error stops the worker."""
+        from telegram.error import NetworkError
+
+        try:
+            await application.initialize()
+            if not application.running:
+                await application.start()
+            if mode == "polling":
+                await application.updater.start_polling(
+                    poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
+                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
+            else:
+                url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
+                await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
+                log.info("Đã đăng ký webhook %s", url)
+        except NetworkError as exc:
+            log.warning("Không kết nối được Telegram (%s): các kênh khác vẫn chạy, tin Telegram chờ trong hàng đợi",
+                        exc)
+            return False
         save_bot_username(app, "telegram", application.bot.username)
+        telegram_up.set()
+        return True
+
+    async def keep_starting_telegram() -> None:
+        """Telegram was unreachable at start: try again (5 s, doubling to a minute)."""
+        delay = TELEGRAM_RETRY_FIRST_SECONDS
+        while not stop_event.is_set():
+            try:
+                await asyncio.wait_for(stop_event.wait(), timeout=delay)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if await start_telegram():
+                log.info("Đã kết nối Telegram")
+                wake.set()
+                return
+            delay = min(delay * 2, 60.0)
+
+    telegram_start = None
 
     recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds, clock())
     log.info("Khôi phục sau khởi động: %s", {k: len(v) for k, v in recovered.items()})
@@ -226,10 +260,6 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     from tracker.channels import registry
 
     channels = [c for c in registry.from_config(app.config) if c.configured()]
-    if application is not None:
-        from tracker.channels.telegram.channel import TelegramChannel
-
-        channels.append(TelegramChannel(application.bot))
     for c in registry.from_config(app.config):
         if not c.configured():
             log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
@@ -247,11 +277,17 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 log.info("Đã đăng ký webhook Zalo %s", url)
         except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
             log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
+    if application is not None:
+        from tracker.channels.telegram.channel import TelegramChannel
+
+        channels.append(TelegramChannel(application.bot))
     limiters = {c.name: sender.RateLimiter(min(settings.overall_rate, c.rate),
                                            min(settings.per_chat_interval, c.per_address_interval))
                 for c in channels}
 
     wake = asyncio.Event()  # a sweep that wrote rows wakes the sender at once
+    if application is not None and not await start_telegram():
+        telegram_start = asyncio.create_task(keep_starting_telegram())
 
     async def sweep_job():
         try:
@@ -269,6 +305,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         while not stop_event.is_set():
             try:
                 for channel in channels:
+                    if channel.name == "telegram" and not telegram_up.is_set():
+                        continue  # not started yet (Telegram unreachable): its rows wait
                     stats = await sender.deliver_pass(engine, channel, now=clock(),
                                                       public_url=app.config["PUBLIC_URL"], settings=settings,
                                                       limiter=limiters[channel.name],
@@ -353,10 +391,13 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 await asyncio.wait_for(sending, timeout=30)
             except asyncio.TimeoutError:
                 sending.cancel()
-        if application is not None:
+        if telegram_start is not None and not telegram_start.done():
+            telegram_start.cancel()
+        if application is not None and application.running:
             if application.updater and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+        if application is not None:
             await application.shutdown()
 
 
