@@ -72,7 +72,8 @@ def link_everyone(engine) -> dict:
         conn.execute(sa.text("DELETE FROM zalo_link"))
         ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM user_account"))]
         conn.execute(sa.text("INSERT INTO telegram_link (user_id, chat_id, active, linked_at) "
-                             "VALUES (:u, :c, :a, :t)"), [{"u": i, "c": 900_000 + i, "a": True, "t": stamp} for i in ids])
+                             "VALUES (:u, :c, :a, :t)"),
+                     [{"u": i, "c": 900_000 + i, "a": True, "t": stamp} for i in ids])
         conn.execute(sa.text("INSERT INTO zalo_link (user_id, chat_id, active, linked_at) "
                              "VALUES (:u, :c, :a, :t)"), [{"u": i, "c": f"z{i}", "a": True, "t": stamp} for i in ids])
     if engine.dialect.name == "postgresql":

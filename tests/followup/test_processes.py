@@ -11,11 +11,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from sqlmodel import select

@@ -186,6 +186,55 @@ def write_heartbeat(app, counts: dict) -> None:
         log.warning("Không ghi được heartbeat %s: %s", path, exc)
 
 
+class TelegramStarter:
+    """Starts the bot (getMe, then polling or the webhook). A bad token raises: a
+    configuration error stops the worker. Telegram unreachable does not: the sweep and the
+    other channels run, and `keep_trying` starts the bot as soon as Telegram answers."""
+
+    def __init__(self, app, application, mode: str, stop_event: asyncio.Event):
+        self.app, self.application, self.mode, self.stop_event = app, application, mode, stop_event
+        self.up = asyncio.Event()
+
+    async def start(self) -> bool:
+        from telegram.error import NetworkError
+
+        application, app = self.application, self.app
+        try:
+            await application.initialize()
+            if not application.running:
+                await application.start()
+            if self.mode == "polling":
+                await application.updater.start_polling(
+                    poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
+                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
+            else:
+                url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
+                await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
+                log.info("Đã đăng ký webhook %s", url)
+        except NetworkError as exc:
+            log.warning("Không kết nối được Telegram (%s): các kênh khác vẫn chạy, tin Telegram chờ trong hàng đợi",
+                        exc)
+            return False
+        save_bot_username(app, "telegram", application.bot.username)
+        self.up.set()
+        return True
+
+    async def keep_trying(self, wake: asyncio.Event) -> None:
+        """Try again after TELEGRAM_RETRY_FIRST_SECONDS, doubling to a minute; wake the sender once up."""
+        delay = TELEGRAM_RETRY_FIRST_SECONDS
+        while not self.stop_event.is_set():
+            try:
+                await asyncio.wait_for(self.stop_event.wait(), timeout=delay)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if await self.start():
+                log.info("Đã kết nối Telegram")
+                wake.set()
+                return
+            delay = min(delay * 2, 60.0)
+
+
 async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     """The worker's main loop (after the lock is held). Returns when stop_event is set."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -204,7 +253,6 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     token = app.config.get("TELEGRAM_BOT_TOKEN")
     mode = app.config.get("TELEGRAM_MODE") or "polling"
     application = None
-    telegram_up = asyncio.Event()
     if token:
         from tracker.channels.telegram.bot import build_application
 
@@ -212,46 +260,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                                         settings=policy.ReminderSettings.from_config(app.config),
                                         updater=(mode == "polling"))
 
-    async def start_telegram() -> bool:
-        """getMe, then polling or the webhook; False (logged) while Telegram is unreachable.
-        A bad token raises: a configuration error stops the worker."""
-        from telegram.error import NetworkError
-
-        try:
-            await application.initialize()
-            if not application.running:
-                await application.start()
-            if mode == "polling":
-                await application.updater.start_polling(
-                    poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
-                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
-            else:
-                url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
-                await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
-                log.info("Đã đăng ký webhook %s", url)
-        except NetworkError as exc:
-            log.warning("Không kết nối được Telegram (%s): các kênh khác vẫn chạy, tin Telegram chờ trong hàng đợi",
-                        exc)
-            return False
-        save_bot_username(app, "telegram", application.bot.username)
-        telegram_up.set()
-        return True
-
-    async def keep_starting_telegram() -> None:
-        """Telegram was unreachable at start: try again (5 s, doubling to a minute)."""
-        delay = TELEGRAM_RETRY_FIRST_SECONDS
-        while not stop_event.is_set():
-            try:
-                await asyncio.wait_for(stop_event.wait(), timeout=delay)
-                return
-            except asyncio.TimeoutError:
-                pass
-            if await start_telegram():
-                log.info("Đã kết nối Telegram")
-                wake.set()
-                return
-            delay = min(delay * 2, 60.0)
-
+    telegram = TelegramStarter(app, application, mode, stop_event) if application is not None else None
     telegram_start = None
 
     recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds, clock())
@@ -286,8 +295,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 for c in channels}
 
     wake = asyncio.Event()  # a sweep that wrote rows wakes the sender at once
-    if application is not None and not await start_telegram():
-        telegram_start = asyncio.create_task(keep_starting_telegram())
+    if telegram is not None and not await telegram.start():
+        telegram_start = asyncio.create_task(telegram.keep_trying(wake))
 
     async def sweep_job():
         try:
@@ -305,7 +314,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         while not stop_event.is_set():
             try:
                 for channel in channels:
-                    if channel.name == "telegram" and not telegram_up.is_set():
+                    if channel.name == "telegram" and not telegram.up.is_set():
                         continue  # not started yet (Telegram unreachable): its rows wait
                     stats = await sender.deliver_pass(engine, channel, now=clock(),
                                                       public_url=app.config["PUBLIC_URL"], settings=settings,

@@ -2,7 +2,8 @@
 
 Only the admin (clerks and everyone else get 403). Every change is audited with the
 old and new value. Moving an officer to another unit (or deactivating them, or taking
-their unit role away) clears their open assignments (`collab.release_assignments`). A reset password must be changed by its owner at the next sign-in.
+their unit role away) clears their open assignments (`collab.release_assignments`).
+A reset password must be changed by its owner at the next sign-in.
 """
 from sqlalchemy import or_
 from sqlmodel import Session

@@ -125,9 +125,8 @@ def set_active(user_id: int):
 @role_required("admin")
 def edit_user(user_id: int):
     """Name, role, unit and active state of one account (audited)."""
-    from tracker.services.user_admin import update_user
-
     from tracker.services.collab import open_assignments
+    from tracker.services.user_admin import update_user
 
     session = get_session()
     unit_raw = (request.form.get("unit_id") or "").strip()
