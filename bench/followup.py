@@ -1,4 +1,6 @@
-"""Follow-up benchmarks (wired into `python -m bench` by the scale work).
+"""Follow-up benchmarks. `python -m bench` reports `bench_sender` (per channel) and the sweep
+on the generator's data (bench/sweep_at.py); `bench_sweep` here is the older synthetic seed,
+kept for `python -m bench.followup`.
 
 bench_sweep: one sweep over N open tasks at the reminder hour writes one daily row per
 person per channel (every person has an e-mail address and a Telegram chat) plus the

@@ -143,42 +143,89 @@ def test_assignment_refusals(client, session, w):
                         headers=w.h["staff_a"]).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap after merging #15: reminders are one daily message per person, built from the person's unit; "
-    "a task assigned to an officer who moved to another unit is not yet listed in that officer's message"))
-def test_assignee_gets_personal_reminders_and_others_keep_the_units(session, w):
+def test_officer_moved_to_another_unit_loses_the_assignment_and_the_head_is_told(client, session, w, login):
+    """An officer in charge who moves to another unit hands the task over (bàn giao): the
+    move clears the assignment with a history entry, the lead unit's head is told to assign
+    someone else, the task leaves the officer's "Việc của tôi" and daily message, and the
+    unit's people keep getting it in theirs. Done tasks keep their officer on record."""
     from datetime import datetime
 
+    from tracker.followup import daily
     from tracker.followup import policy
-    from tracker.followup.sweep import sweep_with_inbox
+    from tracker.followup.sweep import sweep
+    from tracker.models import Task
     from tracker.models import User
     from tracker.services import collab
 
-    # the officer moves to another unit later: the personal reminder follows the person
     w.task.deadline = date(2026, 12, 3)
     session.add(w.task)
+    done = Task(directive_id=w.task.directive_id, lead_unit_id=w.a.id, action="Báo cáo quý III", co_owner_texts=[],
+                deadline=date(2026, 10, 1), status="hoan_thanh", progress=100, created_at=w.task.created_at,
+                updated_at=w.task.updated_at, version=1)
+    session.add(done)
     session.commit()
+    officer_id = w.people["staff_a"].id
+    for task in (w.task, done):
+        collab.assign(session, w.people["head_a"], task, officer_id, version=task.version)
+    session.commit()
+    login(w.people["admin"])
+    r = client.post(f"/admin/users/{officer_id}/edit", data={"unit_id": str(w.d.id)})
+    assert r.status_code == 302
+    assert "bỏ phân công 1 nhiệm vụ" in client.get(r.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, officer_id).unit_id == w.d.id
+    assert session.get(Task, w.task.id).assignee_id is None
+    assert session.get(Task, done.id).assignee_id == officer_id  # history of who did it
+    assert _task(client, w)["assignee"] is None
+    (event,) = session.exec(select(TaskEvent).where(TaskEvent.task_id == w.task.id, TaskEvent.kind == "assignee",
+                                                    TaskEvent.new_value.is_(None))).all()
+    assert event.old_value == "canbo.a" and "chuyển sang Sở Nội vụ" in event.note
+    assert event.actor_id == w.people["admin"].id
+    head_items = _inbox(client, w, "head_a")["items"]
+    assert [i["kind"] for i in head_items] == ["unassigned"] and head_items[0]["task_id"] == w.task.id
+    assert "đề nghị phân công lại" in head_items[0]["text"]
+    assert not collab.is_following(session, session.get(User, officer_id), session.get(Task, w.task.id))
+    # the UI: not in the officer's "Việc của tôi" any more, and they cannot open the task
+    login(session.get(User, officer_id))
+    assert "Rà soát dự toán ngân sách" not in client.get("/tasks/assigned").get_data(as_text=True)
+    assert client.get(f"/tasks/{w.task.id}").status_code in (403, 404)
+    # the sweep: the unit's people get it in their daily message, the officer does not
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=policy.VN_TZ)
+    sweep(session, now)
+    rows = session.exec(select(Notification.recipient_id).where(Notification.kind == "daily",
+                                                                Notification.channel == "web")).all()
+    assert {w.people["head_a"].id, w.people["staff_a2"].id, w.people["staff_b"].id} <= set(rows)
+    assert officer_id not in rows
+    officer = session.get(User, officer_id)
+    assert daily.daily_message(session, officer, now.date(), "http://t").sections == []
+    lines = [ln.text for sec in daily.daily_message(session, session.get(User, w.people["staff_a2"].id), now.date(),
+                                                    "http://t").sections for ln in sec.lines]
+    assert any(f"#{w.task.id} " in ln for ln in lines)
+    assert sum(sweep(session, now).values()) == 0  # idempotent
+    # the head assigns someone still in the unit
+    task = session.get(Task, w.task.id)
+    collab.assign(session, w.people["head_a"], task, w.people["staff_a2"].id, version=task.version)
+    session.commit()
+    assert session.get(Task, w.task.id).assignee_id == w.people["staff_a2"].id
+
+
+def test_deactivating_an_officer_releases_their_assignments_to_the_tracking_office_without_a_head(
+        client, session, w, login):
+    from tracker.models import Task
+    from tracker.services import collab
+    from tracker.services import user_admin
+
     collab.assign(session, w.people["head_a"], w.task, w.people["staff_a"].id, version=w.task.version)
     session.commit()
-    officer = session.get(User, w.people["staff_a"].id)
-    officer.unit_id = w.d.id
-    session.add(officer)
+    user_admin.update_user(session, w.people["admin"], w.people["head_a"].id, active=False)  # no head left
+    user_admin.update_user(session, w.people["admin"], w.people["staff_a"].id, active=False)
     session.commit()
-    now = datetime(2026, 11, 30, 8, 0, tzinfo=policy.VN_TZ)
-    sweep_with_inbox(session, now)
-    before = session.exec(select(Notification.recipient_id).where(
-        Notification.kind == "before", Notification.task_id == w.task.id)).all()
-    assert set(before) == {w.people["staff_a"].id, w.people["head_a"].id, w.people["staff_a2"].id}
-    # the inbox groups the day's reminders: one due_soon item per person
-    items = session.exec(select(Notification.recipient_id, Notification.text).where(
-        Notification.channel == "web", Notification.kind == "due_soon")).all()
-    assert sorted(r for r, _ in items) == sorted(set(before))
-    assert all(text == "Có 1 nhiệm vụ sắp đến hạn" for _, text in items)
-    sweep_with_inbox(session, now)  # idempotent
-    assert session.exec(select(sa.func.count()).select_from(Notification).where(
-        Notification.channel == "web", Notification.kind == "due_soon")).one() == len(items)
-    # for-information and coordinating units get no task reminders
-    assert w.people["staff_c"].id not in before and w.people["staff_b"].id not in before
+    assert session.get(Task, w.task.id).assignee_id is None
+    note = session.exec(select(TaskEvent.note).where(TaskEvent.task_id == w.task.id, TaskEvent.kind == "assignee",
+                                                     TaskEvent.new_value.is_(None))).one()
+    assert "không còn hoạt động" in note
+    items = _inbox(client, w, "clerk")["items"]
+    assert [i["kind"] for i in items] == ["unassigned"]
 
 
 # --- comments and mentions ---------------------------------------------------------------

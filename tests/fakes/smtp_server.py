@@ -1,7 +1,9 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps the delivered messages; it can
-be told to answer the next RCPT/DATA with an error code."""
+be told to answer the next RCPT/DATA with an error code, or to take `delay` seconds over
+each message (it is stored after the delay, as a server that accepted it would)."""
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -14,6 +16,8 @@ class _Handler:
         self.box = box
 
     async def handle_DATA(self, server, session, envelope):
+        if self.box.delay:
+            await asyncio.sleep(self.box.delay)
         with self.box.lock:
             if self.box.fail_codes:
                 return self.box.fail_codes.pop(0)
@@ -32,7 +36,8 @@ def _free_port() -> int:
 
 
 class SmtpBox:
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
         self.messages = []
         self.fail_codes: list[str] = []
         self.lock = threading.Lock()

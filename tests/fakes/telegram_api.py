@@ -28,7 +28,7 @@ METHODS = {"getMe", "sendMessage", "editMessageText", "editMessageReplyMarkup", 
 
 
 class FakeTelegram:
-    def __init__(self, send_delay: float = 0.0):
+    def __init__(self, send_delay: float = 0.0, port: int = 0):
         self.calls: list[dict] = []
         self.lock = threading.Condition()
         self.updates: list[dict] = []
@@ -38,7 +38,7 @@ class FakeTelegram:
         self._chat_failures: dict[int, tuple[int, str]] = {}
         self.send_delay = send_delay
         self.webhook: dict | None = None
-        self.server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self.server = _QuietServer(("127.0.0.1", port), self._handler())  # port 0: any free port
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

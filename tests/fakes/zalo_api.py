@@ -5,6 +5,7 @@ errors {"ok": false, "error_code": N, "description": "…"}.
     fake.fail_next("sendMessage", 429)       # one error answer
     fake.fail_next("sendMessage", 500, times=2)
     fake.slow_next("sendMessage", 2.0)       # answer after 2 s (the message IS delivered)
+    FakeZalo(send_delay=0.15)                # every sendMessage answered after 0.15 s (delivered first)
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ BOT = {"id": "zbot-1", "account_name": "bot.nhacviec.test", "account_type": "BAS
 
 
 class FakeZalo:
-    def __init__(self, token: str = "zalo-test-token"):
+    def __init__(self, token: str = "zalo-test-token", send_delay: float = 0.0):
         self.token = token
+        self.send_delay = send_delay
         self.calls: list[dict] = []
         self.updates: list[dict] = []
         self.lock = threading.Lock()
@@ -121,8 +123,8 @@ class FakeZalo:
                 return self._answer(h, 400, {"ok": False, "error_code": 400, "description": "Bad Request: text"})
             with self.lock:
                 call["delivered"] = True
-            if slow:
-                time.sleep(slow["seconds"])
+            if slow or self.send_delay:
+                time.sleep(slow["seconds"] if slow else self.send_delay)
             return self._answer(h, 200, {"ok": True, "result": {"message_id": f"s{len(self.calls)}",
                                                                 "date": int(time.time() * 1000)}})
         return self._answer(h, 404, {"ok": False, "error_code": 404, "description": "Not Found"})

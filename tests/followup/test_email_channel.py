@@ -163,3 +163,26 @@ def test_admin_sets_an_address(app, client, session, make_user, login):
                                           "email": "moi@ubnd.gov.vn"})
     assert r.status_code == 302
     assert session.exec(select(User).where(User.login == "moi")).one().email == "moi@ubnd.gov.vn"
+
+
+def test_slow_smtp_server_is_retried_once_later_then_marked_uncertain(app, session, engine, smtp, mailed):
+    """The server stores the message but answers after the client gave up: the row may have
+    arrived, so it is retried once a minute later, then left "không chắc đã gửi"."""
+    now = vn(2026, 11, 30, 8, 0)
+    sweep(session, now)
+    slow = EmailChannel("127.0.0.1", smtp.port, starttls=False, mail_from="nhacviec@tinh.gov.vn",
+                        secret_key=app.config["SECRET_KEY"], public_url=URL, timeout=0.3)
+    smtp.delay = 1.0
+    assert deliver(engine, slow, now)["uncertain"] == 1
+    (row,) = email_rows(session)
+    assert row.status == "pending" and row.last_error.startswith("Không chắc đã gửi")
+    assert (row.next_attempt_at - now).total_seconds() == 60.0
+    assert deliver(engine, slow, now + timedelta(seconds=30)) == {}  # not before the minute
+    assert deliver(engine, slow, row.next_attempt_at)["uncertain"] == 1
+    (row,) = email_rows(session)
+    assert row.status == "uncertain"
+    assert deliver(engine, slow, row.next_attempt_at + timedelta(minutes=5)) == {}  # no third send
+    import time
+
+    time.sleep(1.2)  # the server finishes storing what it was given
+    assert len(smtp.to("canbo@stp.gov.vn")) <= 2  # at most the one allowed duplicate

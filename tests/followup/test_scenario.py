@@ -148,7 +148,11 @@ def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, mak
     # on the 3rd working day overdue (Tết days are not counted)
     staff_msgs = fake_tg.sent_messages(11)
     assert len(staff_msgs) == len(EXPECTED_DAYS)
-    assert all("Kính gửi đồng chí tele," in m["text"] for m in staff_msgs)
+    for m, (day, phrase) in zip(staff_msgs, EXPECTED_DAYS):
+        assert "Kính gửi đồng chí tele," in m["text"] and f"Nhắc việc ngày {day}/2026" in m["text"]
+        assert phrase in m["text"] and f"#{task.id} " in m["text"] and m["parse_mode"] == "HTML"
+    tg_times = [t for _, t in probe["times"]["telegram"]]
+    assert [t.strftime("%d/%m %H:%M") for t in tg_times] == [f"{d} 08:00" for d, _ in EXPECTED_DAYS]
     head_msgs = fake_tg.sent_messages(12)
     escalations = [m for m in head_msgs if "Báo cáo lãnh đạo" in m["text"]]
     assert len(head_msgs) == len(EXPECTED_DAYS) + 1 and len(escalations) == 1
@@ -161,7 +165,13 @@ def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, mak
         inbox = s.exec(select(Notification).where(Notification.recipient_id == web.id, Notification.channel == "web",
                                                   Notification.status == "sent").order_by(Notification.id)).all()
     assert [n.occurrence.strftime("%d/%m") for n in inbox] == [d for d, _ in EXPECTED_DAYS]
-    assert all(n.text.startswith("Kính gửi đồng chí web,") for n in inbox)
+    for n, (day, phrase) in zip(inbox, EXPECTED_DAYS):
+        assert n.text.startswith(f"Kính gửi đồng chí web,\nNhắc việc ngày {day}/2026\n") and phrase in n.text
+        assert n.sent_at.astimezone(VN_TZ).strftime("%H:%M") == "08:00"
+    # the e-mail's plain part, exactly, on the first overdue day after Tết
+    assert mails[4].get_body(("plain",)).get_content().replace("\r\n", "\n").startswith(
+        "Kính gửi đồng chí Trần Thị Thu,\nNhắc việc ngày 23/02/2026\n\nQuá hạn (1)\n"
+        f"- #{task.id} Trình phương án phân bổ vốn đầu tư công — 1/TB-TEST, hạn 12/02/2026 (quá hạn 2 ngày làm việc)\n")
 
     # never at night, on a weekend or on Tết; never twice
     for name, times in probe["times"].items():

@@ -210,3 +210,47 @@ def test_snoozed_reminder_is_sent_when_due_not_before(session, engine, setup, bo
     _run(_pass(engine, bot, vn(2026, 11, 27, 8, 0)))
     (msg,) = fake_tg.sent_messages(1001)
     assert msg["text"].startswith("🔁 <b>Nhắc lại</b>") and "còn 4 ngày" in msg["text"]
+
+
+def test_unreachable_then_slow_api_retried_never_lost(session, engine, setup, fake_tg):
+    """Telegram's unreachable server and slow answer, as for Zalo and e-mail: a refused
+    connection is retried with backoff; a request that timed out may have arrived, so it is
+    retried once, a minute later; the row is never lost."""
+    from datetime import timedelta
+
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    from tests.fakes.telegram_api import FakeTelegram
+    from tests.followup.conftest import TOKEN
+
+    now = vn(2026, 11, 30, 8, 1)
+    sweep(session, now)
+    staff_id = setup[1].id
+
+    def row():
+        session.expire_all()
+        return session.exec(select(Notification).where(Notification.channel == "telegram",
+                                                       Notification.recipient_id == staff_id)).one()
+
+    down = FakeTelegram().start()
+
+    async def pass_after_server_went_away():
+        async with Bot(TOKEN, base_url=down.base_url) as bot:  # started while the server was up
+            down.stop()
+            return await sender.send_pass(engine, bot, now=now, public_url="http://tracker.test", settings=FAST)
+
+    assert _run(pass_after_server_went_away())["retry"] == 2
+    r = row()
+    assert r.status == "pending" and (r.next_attempt_at - now).total_seconds() == 5.0
+    slow_bot = Bot(TOKEN, base_url=fake_tg.base_url, request=HTTPXRequest(read_timeout=0.3, write_timeout=0.3))
+    fake_tg.send_delay = 1.0
+    assert _run(_pass(engine, slow_bot, r.next_attempt_at))["uncertain"] == 2
+    r = row()
+    assert r.status == "pending" and r.last_error.startswith("Không chắc đã gửi")
+    assert r.next_attempt_at - now == timedelta(seconds=65)
+    fake_tg.send_delay = 0.0
+    assert _run(_pass(engine, Bot(TOKEN, base_url=fake_tg.base_url), r.next_attempt_at))["sent"] == 2
+    assert row().status == "sent"
+    time.sleep(1.2)  # the slow answers finish
+    assert len(fake_tg.sent_messages(1001)) <= 2  # at most the one in-flight duplicate

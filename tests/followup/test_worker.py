@@ -68,3 +68,51 @@ def test_sqlite_lock_file_or_advisory_lock_admits_one_holder(app, tmp_path):
 def test_parse_now_defaults_to_vietnam_time():
     assert worker.parse_now("2026-11-30T08:05").isoformat() == "2026-11-30T01:05:00+00:00"
     assert worker.parse_now("2026-11-30T08:05Z").isoformat() == "2026-11-30T08:05:00+00:00"
+
+
+def test_telegram_unreachable_at_start_the_rest_runs_and_telegram_catches_up(app, session, make_unit, make_user,
+                                                                            make_task, monkeypatch, caplog):
+    """A Telegram outage when the worker starts does not stop the sweep, the web inbox or
+    e-mail; the bot is started as soon as Telegram answers, and its messages go then."""
+    from tests.fakes.smtp_server import SmtpBox
+    from tests.fakes.smtp_server import _free_port
+    from tests.fakes.telegram_api import FakeTelegram
+    from tracker.channels.telegram import links
+
+    unit = make_unit()
+    user = make_user("cb", "staff", unit)
+    user.email = "cb@so.gov.vn"
+    session.add(user)
+    session.commit()
+    links.link_by_hand(session, "cb", 55)
+    make_task(unit, deadline=date(2026, 12, 1))
+    box = SmtpBox().start()
+    port = _free_port()  # nobody listens here yet: Telegram is unreachable
+    monkeypatch.setattr(worker, "TELEGRAM_RETRY_FIRST_SECONDS", 0.5)
+    app.config.update(FOLLOWUP_CLOCK_START="2026-11-30T08:05", TELEGRAM_BOT_TOKEN=TOKEN,
+                      TELEGRAM_API_URL=f"http://127.0.0.1:{port}/bot", TELEGRAM_POLL_TIMEOUT=1,
+                      SMTP_HOST="127.0.0.1", SMTP_PORT=box.port, SMTP_STARTTLS=False, MAIL_FROM="nv@tinh.gov.vn",
+                      SEND_INTERVAL_SECONDS=0.2)
+    caplog.set_level(logging.INFO)
+    fake = {}
+
+    async def go():
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.call_later(1.2, lambda: fake.setdefault("tg", FakeTelegram(port=port).start()))
+        loop.call_later(4.0, stop.set)
+        await worker.run_worker(app, stop_event=stop)
+    try:
+        asyncio.run(go())
+    finally:
+        box.stop()
+        if "tg" in fake:
+            fake["tg"].stop()
+    log = caplog.text
+    assert "Không kết nối được Telegram" in log and "Đã kết nối Telegram" in log
+    assert log.index("Gửi email:") < log.index("Đã kết nối Telegram")  # e-mail did not wait for Telegram
+    assert len(box.to("cb@so.gov.vn")) == 1
+    assert len(fake["tg"].sent_messages(55)) == 1
+    session.expire_all()
+    assert {(n.channel, n.status) for n in session.exec(select(Notification)).all()} == {
+        ("web", "sent"), ("email", "sent"), ("telegram", "sent")}

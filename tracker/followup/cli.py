@@ -70,9 +70,9 @@ def run_once(now_text):
 
 
 def policy_sweep(app, session, now):
-    from tracker.followup.sweep import sweep_with_inbox
+    from tracker.followup.sweep import sweep
 
-    return sweep_with_inbox(session, now, policy.ReminderSettings.from_config(app.config))
+    return sweep(session, now, policy.ReminderSettings.from_config(app.config))
 
 
 async def _send(app, now, settings):

@@ -1,10 +1,12 @@
 """The sweep: write every message due at `now` into the outbox, in SQL.
 
-One message a day per person per channel (kind `daily`), plus escalations. Each is a
-set-based `INSERT INTO notification ... SELECT ... ON CONFLICT (dedupe_key) DO
-NOTHING`; the dedupe key is (recipient, kind, day, channel) — for escalations (task,
-recipient, deadline, channel) — so sweeping twice, or two processes at once, writes
-every row once, and a NOT EXISTS probe on the key makes a repeated minute do no work.
+One message a day per person per channel (kind `daily`), plus escalations: two
+set-based statements, `INSERT INTO notification ... SELECT ... ON CONFLICT (dedupe_key)
+DO NOTHING`, each crossing the recipients with the four channels (so who receives is
+decided once per person, not once per channel). The dedupe key is (recipient, kind, day,
+channel) — for escalations (task, recipient, deadline, channel) — so sweeping twice, or
+two processes at once, writes every row once; a NOT EXISTS probe on the web row's key
+makes a repeated (quiet) minute one index probe per person and nothing else.
 No Python loop walks the tasks; what the daily message says is composed at send time
 (`daily.py`), so the sweep writes one row per person, not one per task.
 
@@ -95,22 +97,33 @@ def _insert(session: Session, select_stmt) -> int:
     return max(session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount, 0)
 
 
-def _channel_ok(channel: str, u=_U):
-    """SQL: does the user receive `channel` (web: always)?"""
-    off = (sa.literal(",") + u.c.channels_off + sa.literal(",")).not_like(f"%,{channel},%")
-    if channel == "web":
-        return sa.true()
-    if channel == "email":
-        return sa.and_(u.c.email.is_not(None), u.c.email != "", off)
-    link = _TL if channel == "telegram" else _ZL
-    return sa.and_(off, sa.exists(sa.select(link.c.id).where(link.c.user_id == u.c.id, link.c.active.is_(True))))
-
-
 CHANNELS = ("web", "email", "telegram", "zalo")
 # Escalations not written on their day (the worker was down) are caught up this many
 # working days later; older ones are not written any more.
 ESCALATION_CATCH_UP_WORKING_DAYS = 5
 ESCALATION_EVERY_MINUTES = 10
+
+
+# The channels as a four-row derived table, crossed with the recipients: one statement
+# writes every channel's row (who receives is decided once per person, not per channel).
+# Built once: an alias of a table costs a column proxy per column at every construction.
+_CH = sa.union_all(*(sa.select(sa.literal_column(f"'{c}'", sa.String).label("name")) for c in CHANNELS)).subquery("ch")
+_TL_A, _ZL_A, _HEAD = sa.alias(_TL, "tl"), sa.alias(_ZL, "zl"), sa.alias(_U, "head")
+
+
+def _with_channels(from_, u=_U):
+    """`from_` (which holds `u`) joined to the person's active chat links and to the
+    channels; returns (the FROM clause, the channel column, 'the person receives it')."""
+    tl, zl, name = _TL_A, _ZL_A, _CH.c.name
+    joined = (from_.outerjoin(tl, sa.and_(tl.c.user_id == u.c.id, tl.c.active.is_(True)))
+              .outerjoin(zl, sa.and_(zl.c.user_id == u.c.id, zl.c.active.is_(True)))
+              .join(_CH, sa.true()))
+    off = (sa.literal(",") + u.c.channels_off + sa.literal(",")).not_like(sa.literal("%,") + name + sa.literal(",%"))
+    receives = sa.or_(name == "web", sa.and_(off, sa.or_(
+        sa.and_(name == "email", u.c.email.is_not(None), u.c.email != ""),
+        sa.and_(name == "telegram", tl.c.id.is_not(None)),
+        sa.and_(name == "zalo", zl.c.id.is_not(None)))))
+    return joined, name, receives
 
 
 def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | None = None) -> dict[str, int]:
@@ -141,13 +154,16 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
             _U.c.id, task_col if task_col is not None else sa.null(), sa.literal(kind, sa.String),
             occurrence if occurrence is not None else _lit(today, "occurrence"), key,
             _lit(stamp, "due_at"), sa.literal("", sa.String), sa.literal("pending", sa.String),
-            sa.literal(0, sa.Integer), _lit(now, "created_at"), sa.literal(channel, sa.String),
+            sa.literal(0, sa.Integer), _lit(now, "created_at"), channel,
         ]
 
     def not_yet_written(key):
-        """One unique-index probe per candidate row. OFFSET 0 keeps PostgreSQL from turning
-        the NOT EXISTS into an anti-join, which with stale statistics on the outbox (just
-        emptied, not yet analysed) became a nested loop over every outbox row (1 s/minute)."""
+        """One unique-index probe per recipient (on the web row's key: the web inbox always
+        gets a row, in the same statement as the other channels, so once it is there every
+        channel's row is; a chat linked later in the day gets that channel's row the next
+        day). OFFSET 0 keeps PostgreSQL from turning the NOT EXISTS into an anti-join,
+        which with stale statistics on the outbox (just emptied, not yet analysed) became
+        a nested loop over every outbox row (1 s/minute)."""
         return sa.not_(sa.exists(sa.select(_N.c.id).where(_N.c.dedupe_key == key).offset(0)))
 
     # DAILY: one row per person per channel at their digest time
@@ -171,53 +187,46 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
     if policy.first_working_day_of_week(today) == today:
         who.append(sa.and_(_U.c.role == LEADER,
                            sa.exists(sa.select(_T.c.id).where(open_task, _T.c.deadline < today))))
-    for channel in CHANNELS:
-        key = concat(sa.literal("u"), _text(_U.c.id), sa.literal(f":daily:{day_key}:{channel}"))
-        sel = (sa.select(*row(policy.DAILY, channel, key)).select_from(_U)
-               .where(digest_time <= hhmm, not_yet_written(key), _may_receive(hhmm, working),
-                      _channel_ok(channel), sa.or_(*who)))
-        counts[policy.DAILY] += _insert(session, sel)
+    from_, channel, receives = _with_channels(_U)
+    key = concat(sa.literal("u"), _text(_U.c.id), sa.literal(f":daily:{day_key}:"), channel)
+    web_key = concat(sa.literal("u"), _text(_U.c.id), sa.literal(f":daily:{day_key}:web"))
+    sel = (sa.select(*row(policy.DAILY, channel, key)).select_from(from_)
+           .where(digest_time <= hhmm, not_yet_written(web_key), _may_receive(hhmm, working), sa.or_(*who),
+                  receives))
+    counts[policy.DAILY] += _insert(session, sel)
 
     # ESCALATION: once per deadline, on the working day it is N working days overdue. Looked
     # for at the reminder hour and then every ESCALATION_EVERY_MINUTES (a head in quiet hours
     # gets it at most that long after they end): the other minutes skip the scan of the
     # overdue tasks, which is most of a quiet minute's cost at 100,000 tasks.
-    minutes_since = (local.hour * 60 + local.minute) - (settings.reminder_time.hour * 60 + settings.reminder_time.minute)
+    reminder = settings.reminder_time
+    minutes_since = (local.hour * 60 + local.minute) - (reminder.hour * 60 + reminder.minute)
     if working and minutes_since >= 0 and minutes_since % ESCALATION_EVERY_MINUTES == 0:
         cutoff = policy.escalation_cutoff(today, settings)
         oldest = add_working_days(cutoff, -ESCALATION_CATCH_UP_WORKING_DAYS)
-        head = sa.alias(_U, "head")
+        head = _HEAD
         has_head = sa.exists(sa.select(head.c.id).where(head.c.unit_id == _T.c.lead_unit_id, head.c.role == HEAD,
                                                         head.c.active.is_(True)))
-        # two statements, not one join on `head of the unit OR clerk`: an OR join condition
-        # makes PostgreSQL pair every task with every user (seconds at 100,000 tasks)
+        # a UNION of two joins, not one join on `head of the unit OR clerk`: an OR join
+        # condition makes PostgreSQL pair every task with every user (seconds at 100,000 tasks)
         recipients = (
             (sa.and_(_U.c.unit_id == _T.c.lead_unit_id, _U.c.role == HEAD), sa.true()),
             (_U.c.role == CLERK, sa.not_(has_head)),
         )
-        for channel in CHANNELS:
-            key = concat(sa.literal("t"), _text(_T.c.id), sa.literal(":u"), _text(_U.c.id),
-                         sa.literal(":escalation:"), _text(_T.c.deadline), sa.literal(f":{channel}"))
-            for on, extra in recipients:
-                sel = (sa.select(*row(policy.ESCALATION, channel, key, _T.c.id, _T.c.deadline))
-                       .select_from(_T.join(_U, on))
-                       .where(open_task, _T.c.deadline < cutoff, _T.c.deadline >= oldest, extra, not_yet_written(key),
-                              _may_receive(hhmm, working), _channel_ok(channel)))
-                counts[policy.ESCALATION] += _insert(session, sel)
+        parts = []
+        for on, extra in recipients:
+            from_, channel, receives = _with_channels(_T.join(_U, on))
+            prefix = concat(sa.literal("t"), _text(_T.c.id), sa.literal(":u"), _text(_U.c.id),
+                            sa.literal(":escalation:"), _text(_T.c.deadline), sa.literal(":"))
+            parts.append(sa.select(*row(policy.ESCALATION, channel, prefix + channel, _T.c.id, _T.c.deadline))
+                         .select_from(from_)
+                         .where(open_task, _T.c.deadline < cutoff, _T.c.deadline >= oldest, extra,
+                                not_yet_written(prefix + sa.literal("web")), _may_receive(hhmm, working), receives))
+        counts[policy.ESCALATION] += _insert(session, sa.union_all(*parts))
 
     session.commit()
     total = sum(counts.values())
     if total:
         log.info("Quét nhắc việc %s: %s", local.strftime("%H:%M %d/%m/%Y"),
                  ", ".join(f"{k}={v}" for k, v in counts.items() if v))
-    return counts
-
-
-def sweep_with_inbox(session: Session, now: datetime, settings: policy.ReminderSettings | None = None) -> dict[str, int]:
-    """`sweep`, then the in-app inbox's grouped due_soon/overdue items of the day (issue 16)."""
-    from tracker.followup.outbox import inbox_daily
-
-    counts = sweep(session, now, settings)
-    inbox_daily(session, now, policy.local_now(now.astimezone(timezone.utc)).date())
-    session.commit()
     return counts

@@ -28,12 +28,12 @@ from sqlmodel import Session
 
 from tracker.followup import policy
 from tracker.followup import sender
-from tracker.followup.sweep import sweep  # noqa: F401  (tests patch it here)
-from tracker.followup.sweep import sweep_with_inbox
+from tracker.followup.sweep import sweep
 
 log = logging.getLogger("tracker.worker")
 
 ADVISORY_LOCK_KEY = 0x44545F57  # "DT_W": one worker per database
+TELEGRAM_RETRY_FIRST_SECONDS = 5.0  # Telegram unreachable at start: first retry, doubling to a minute
 
 
 def setting(app, key: str, default=None):
@@ -140,7 +140,7 @@ def startup_line(app) -> str:
 def run_sweep(app, clock) -> dict:
     engine = app.extensions["engine"]
     with Session(engine) as s:
-        counts = sweep_with_inbox(s, clock(), policy.ReminderSettings.from_config(app.config))
+        counts = sweep(s, clock(), policy.ReminderSettings.from_config(app.config))
     write_heartbeat(app, counts)
     return counts
 
@@ -186,6 +186,55 @@ def write_heartbeat(app, counts: dict) -> None:
         log.warning("Không ghi được heartbeat %s: %s", path, exc)
 
 
+class TelegramStarter:
+    """Starts the bot (getMe, then polling or the webhook). A bad token raises: a
+    configuration error stops the worker. Telegram unreachable does not: the sweep and the
+    other channels run, and `keep_trying` starts the bot as soon as Telegram answers."""
+
+    def __init__(self, app, application, mode: str, stop_event: asyncio.Event):
+        self.app, self.application, self.mode, self.stop_event = app, application, mode, stop_event
+        self.up = asyncio.Event()
+
+    async def start(self) -> bool:
+        from telegram.error import NetworkError
+
+        application, app = self.application, self.app
+        try:
+            await application.initialize()
+            if not application.running:
+                await application.start()
+            if self.mode == "polling":
+                await application.updater.start_polling(
+                    poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
+                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
+            else:
+                url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
+                await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
+                log.info("Đã đăng ký webhook %s", url)
+        except NetworkError as exc:
+            log.warning("Không kết nối được Telegram (%s): các kênh khác vẫn chạy, tin Telegram chờ trong hàng đợi",
+                        exc)
+            return False
+        save_bot_username(app, "telegram", application.bot.username)
+        self.up.set()
+        return True
+
+    async def keep_trying(self, wake: asyncio.Event) -> None:
+        """Try again after TELEGRAM_RETRY_FIRST_SECONDS, doubling to a minute; wake the sender once up."""
+        delay = TELEGRAM_RETRY_FIRST_SECONDS
+        while not self.stop_event.is_set():
+            try:
+                await asyncio.wait_for(self.stop_event.wait(), timeout=delay)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if await self.start():
+                log.info("Đã kết nối Telegram")
+                wake.set()
+                return
+            delay = min(delay * 2, 60.0)
+
+
 async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     """The worker's main loop (after the lock is held). Returns when stop_event is set."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -210,16 +259,9 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         application = build_application(token, app.config["TELEGRAM_API_URL"], engine, clock=clock,
                                         settings=policy.ReminderSettings.from_config(app.config),
                                         updater=(mode == "polling"))
-        await application.initialize()
-        await application.start()
-        if mode == "polling":
-            await application.updater.start_polling(poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
-                                                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
-        else:
-            url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
-            await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
-            log.info("Đã đăng ký webhook %s", url)
-        save_bot_username(app, "telegram", application.bot.username)
+
+    telegram = TelegramStarter(app, application, mode, stop_event) if application is not None else None
+    telegram_start = None
 
     recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds, clock())
     log.info("Khôi phục sau khởi động: %s", {k: len(v) for k, v in recovered.items()})
@@ -227,10 +269,6 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     from tracker.channels import registry
 
     channels = [c for c in registry.from_config(app.config) if c.configured()]
-    if application is not None:
-        from tracker.channels.telegram.channel import TelegramChannel
-
-        channels.append(TelegramChannel(application.bot))
     for c in registry.from_config(app.config):
         if not c.configured():
             log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
@@ -248,11 +286,17 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 log.info("Đã đăng ký webhook Zalo %s", url)
         except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
             log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
+    if application is not None:
+        from tracker.channels.telegram.channel import TelegramChannel
+
+        channels.append(TelegramChannel(application.bot))
     limiters = {c.name: sender.RateLimiter(min(settings.overall_rate, c.rate),
                                            min(settings.per_chat_interval, c.per_address_interval))
                 for c in channels}
 
     wake = asyncio.Event()  # a sweep that wrote rows wakes the sender at once
+    if telegram is not None and not await telegram.start():
+        telegram_start = asyncio.create_task(telegram.keep_trying(wake))
 
     async def sweep_job():
         try:
@@ -270,6 +314,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         while not stop_event.is_set():
             try:
                 for channel in channels:
+                    if channel.name == "telegram" and not telegram.up.is_set():
+                        continue  # not started yet (Telegram unreachable): its rows wait
                     stats = await sender.deliver_pass(engine, channel, now=clock(),
                                                       public_url=app.config["PUBLIC_URL"], settings=settings,
                                                       limiter=limiters[channel.name],
@@ -355,10 +401,13 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 await asyncio.wait_for(sending, timeout=30)
             except asyncio.TimeoutError:
                 sending.cancel()
-        if application is not None:
+        if telegram_start is not None and not telegram_start.done():
+            telegram_start.cancel()
+        if application is not None and application.running:
             if application.updater and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+        if application is not None:
             await application.shutdown()
 
 

@@ -99,6 +99,61 @@ def assign(session: Session, user: User, task: Task, assignee_id: int | None, *,
     return task
 
 
+CLOSED_STATUSES = ("hoan_thanh", "da_huy")  # their officer in charge stays on record
+
+
+def open_assignments(session: Session, user_id: int) -> int:
+    """How many open tasks are assigned to the person."""
+    return session.execute(sa.select(sa.func.count()).select_from(Task).where(
+        Task.assignee_id == user_id, Task.status.not_in(CLOSED_STATUSES))).scalar_one()
+
+
+def release_assignments(session: Session, actor: User, person: User, *, channel: str = "web",
+                        now: datetime | None = None) -> list[Task]:
+    """After `person` moved to another unit, was deactivated or no longer has a unit role:
+    the open tasks assigned to them that they may no longer be assigned (the officer in
+    charge is an active officer of the lead unit, as `assign` requires) lose the
+    assignment, with a history entry; the lead unit's head (or, with no active head, the
+    tracking office) is told to assign someone else. The person stops following those
+    tasks they can no longer see. Their daily message follows their new unit. Does not commit.
+
+    An office hands a transferring officer's files over (bàn giao): the task stays with its
+    lead unit, and only that unit's head can give it to someone who is still there."""
+    still_valid = sa.and_(sa.literal(bool(person.active)), sa.literal(person.role in (STAFF, HEAD)),
+                          Task.lead_unit_id == (person.unit_id if person.unit_id is not None else -1))
+    tasks = session.exec(select(Task).where(Task.assignee_id == person.id, Task.status.not_in(CLOSED_STATUSES),
+                                            sa.not_(still_valid)).order_by(Task.id)).all()
+    if not tasks:
+        return []
+    new_unit = session.get(Unit, person.unit_id) if person.unit_id else None
+    if not person.active:
+        why = f"{person.display_name} không còn hoạt động"
+    elif person.role not in (STAFF, HEAD):
+        why = f"{person.display_name} không còn là cán bộ đơn vị"
+    else:
+        why = f"{person.display_name} đã chuyển sang {new_unit.name if new_unit else 'đơn vị khác'}"
+    when = utc_now(now)
+    for task in tasks:
+        _bump(session, task, None, now)
+        session.refresh(task)
+        _record(session, task, actor, channel, "assignee", person.display_name, None,
+                f"Bỏ phân công: {why}; cần phân công người khác", now)
+        task.assignee_id = None
+        session.add(task)
+        session.flush()
+        if not permissions.can_view_task(session, person, task):
+            unfollow(session, person, task)
+        heads = [u.id for u in session.exec(select(User).where(
+            User.unit_id == task.lead_unit_id, User.role == HEAD, User.active == True,  # noqa: E712
+            User.id != person.id)).all()]
+        told = heads or [u.id for u in session.exec(select(User).where(
+            User.role == CLERK, User.active == True)).all()]  # noqa: E712
+        outbox.enqueue(session, recipient_ids=told, kind="unassigned", now=when, task_id=task.id,
+                       text=f"{why}: nhiệm vụ {task_label(task)} chưa có người xử lý, đề nghị phân công lại",
+                       dedupe=f"unassigned:t{task.id}:v{task.version}")
+    return list(tasks)
+
+
 def unit_officers(session: Session, unit_id: int) -> list[User]:
     return list(session.exec(select(User).where(User.unit_id == unit_id, User.active == True,  # noqa: E712
                                                 User.role.in_((STAFF, HEAD))).order_by(User.display_name)).all())

@@ -16,6 +16,8 @@ from tracker.services import ServiceError
 from tracker.services.clock import utc_now
 
 KIND_LABELS = {
+    "daily": "Nhắc việc trong ngày",
+    "escalation": "Báo cáo lãnh đạo: nhiệm vụ quá hạn",
     "assigned": "Giao việc",
     "mention": "Nhắc tên",
     "comment": "Ý kiến mới",
@@ -25,6 +27,9 @@ KIND_LABELS = {
     "due_soon": "Sắp đến hạn",
     "overdue": "Quá hạn",
     "delegated": "Nhiệm vụ được giao xuống",
+    "unassigned": "Cần phân công lại",
+    "cancelled": "Hủy nhiệm vụ",
+    "reopened": "Mở lại nhiệm vụ",
 }
 PAGE = 50
 

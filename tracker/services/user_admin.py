@@ -1,7 +1,9 @@
 """The admin's work on accounts: edit name, role, unit and active state; reset a password.
 
 Only the admin (clerks and everyone else get 403). Every change is audited with the
-old and new value. A reset password must be changed by its owner at the next sign-in.
+old and new value. Moving an officer to another unit (or deactivating them, or taking
+their unit role away) clears their open assignments (`collab.release_assignments`).
+A reset password must be changed by its owner at the next sign-in.
 """
 from sqlalchemy import or_
 from sqlmodel import Session
@@ -79,6 +81,10 @@ def update_user(session: Session, actor: User, user_id: int, *, display_name: st
         _audit(session, actor, user, action, old, new, channel, now)
     session.add(user)
     session.flush()
+    if any(action in ("unit", "role", "deactivate") for action, _, _ in changes):
+        from tracker.services import collab
+
+        collab.release_assignments(session, actor, user, channel=channel, now=now)
     return user
 
 

@@ -125,10 +125,12 @@ def set_active(user_id: int):
 @role_required("admin")
 def edit_user(user_id: int):
     """Name, role, unit and active state of one account (audited)."""
+    from tracker.services.collab import open_assignments
     from tracker.services.user_admin import update_user
 
     session = get_session()
     unit_raw = (request.form.get("unit_id") or "").strip()
+    before = open_assignments(session, user_id)
     try:
         update_user(session, current_user(), user_id, display_name=request.form.get("display_name"),
                     role=request.form.get("role") or None,
@@ -139,7 +141,9 @@ def edit_user(user_id: int):
     except ServiceError as exc:
         session.rollback()
         return _users_page(error=exc.message, status=exc.status)
-    flash("Đã cập nhật tài khoản.", "success")
+    released = before - open_assignments(session, user_id)
+    flash("Đã cập nhật tài khoản." + (f" Đã bỏ phân công {released} nhiệm vụ đang giao cho người này; lãnh đạo đơn vị "
+                                      "chủ trì đã được báo để phân công lại." if released > 0 else ""), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -466,8 +466,8 @@ def _export_job_paths() -> dict:
 
 # --- issue 16: /me, comments, inbox, delegation --------------------------------------
 
-NOTIFICATION_KINDS = ["assigned", "mention", "comment", "corrected", "extension_decided", "returned", "due_soon",
-                      "overdue"]
+NOTIFICATION_KINDS = ["daily", "escalation", "assigned", "unassigned", "mention", "comment", "corrected",
+                      "cancelled", "reopened", "extension_decided", "returned", "due_soon", "overdue"]
 
 
 def _collab_paths(id_param) -> dict:

@@ -102,6 +102,7 @@ class EmailChannel(base.Channel):
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, DNS, connect timeout
             raise base.Transient(f"Không kết nối được máy chủ thư {self.host}:{self.port}: {exc}") from None
+        sending = False
         try:
             smtp.ehlo()
             if self.starttls:
@@ -109,7 +110,15 @@ class EmailChannel(base.Channel):
                 smtp.ehlo()
             if self.user:
                 smtp.login(self.user, self.password or "")
+            sending = True
             smtp.send_message(msg)
+        except smtplib.SMTPServerDisconnected as exc:
+            # smtplib turns a read timeout into "Connection unexpectedly closed: timed out"
+            # (the timeout is the exception's context): once the message is being sent, the
+            # server may have stored it, so it is uncertain, not simply retried
+            if sending and isinstance(exc.__context__, TimeoutError):
+                raise base.Uncertain(f"hết thời gian chờ máy chủ thư: {exc}") from None
+            raise base.Transient(f"Lỗi máy chủ thư: {exc}") from None
         except smtplib.SMTPAuthenticationError as exc:
             raise base.BadConfig(f"Máy chủ thư từ chối đăng nhập ({exc.smtp_code})") from None
         except smtplib.SMTPRecipientsRefused as exc:
@@ -119,7 +128,9 @@ class EmailChannel(base.Channel):
                 raise base.Transient(f"Máy chủ thư tạm từ chối ({exc.smtp_code})") from None
             raise base.Rejected(f"Máy chủ thư từ chối ({exc.smtp_code})") from None
         except (socket.timeout, TimeoutError) as exc:
-            raise base.Uncertain(f"hết thời gian chờ máy chủ thư: {exc}") from None
+            if sending:
+                raise base.Uncertain(f"hết thời gian chờ máy chủ thư: {exc}") from None
+            raise base.Transient(f"Máy chủ thư không trả lời: {exc}") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise base.Transient(f"Lỗi máy chủ thư: {exc}") from None
         finally:
