@@ -37,6 +37,10 @@ class Composed:
     url: str = ""        # the app (or the task) for everything else
     url_label: str = "Mở hệ thống theo dõi"
     buttons: list | None = None  # Telegram inline buttons [(label, callback_data)]
+    # The web inbox's kind for a daily message: `overdue` when anything is overdue, else
+    # `due_soon` (the grouped inbox items of issue 16: one per day per person); None keeps
+    # the row's own kind (the office's "chờ xử lý", the leaders' weekly summary).
+    inbox_kind: str | None = None
 
     @property
     def empty(self) -> bool:

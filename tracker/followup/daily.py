@@ -136,6 +136,7 @@ def daily_message(s: Session, user: User, today: date, public_url: str,
             total += len(group)
             msg.sections.append(Section(TITLES[key], len(group), [_line(i, today, public_url) for i in shown]))
         if items:
+            msg.inbox_kind = "overdue" if items[0].section == "overdue" else "due_soon"
             first = next((i.task.deadline for i in items if i.section != "overdue"), None)
             msg.expected = ("Đề nghị đồng chí cập nhật tiến độ, báo cáo kết quả các nhiệm vụ quá hạn ngay"
                             + (f" và các nhiệm vụ còn lại trước {fmt(first)}." if first else "."))

@@ -255,7 +255,8 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
             return None
         text = ch.render(composed, s, user)
         if getattr(ch, "immediate", False):  # the web inbox: storing the text is the delivery
-            _finish(s, n, "sent", None, text=text, payload=text, sent_at=now, attempts=n.attempts + 1)
+            kind = {"kind": composed.inbox_kind} if getattr(composed, "inbox_kind", None) else {}
+            _finish(s, n, "sent", None, text=text, payload=text, sent_at=now, attempts=n.attempts + 1, **kind)
             return DELIVERED
         n.status = "sending"
         n.attempts += 1
