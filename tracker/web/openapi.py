@@ -14,10 +14,13 @@ ERROR_STATUSES = {
     "409": "Xung đột: phiên bản cũ (version) hoặc trạng thái không cho phép",
     "413": "Nội dung quá lớn",
     "422": "Dữ liệu không hợp lệ",
+    "429": "Quá nhiều lần dùng mã truy cập sai từ địa chỉ này: thử lại sau số giây ở header Retry-After",
 }
 
 
 def _errors(*codes: str) -> dict:
+    if "401" in codes and "429" not in codes:
+        codes = (*codes, "429")  # every bearer-token call: failed tokens are rate limited per address
     return {c: {"description": ERROR_STATUSES[c], "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
 
@@ -118,7 +121,8 @@ def openapi_document() -> dict:
             "title": "directive-tracker API",
             "version": "1",
             "description": "Theo dõi nhiệm vụ từ văn bản chỉ đạo. Xác thực bằng `Authorization: Bearer <mã>` "
-                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Lỗi luôn có dạng "
+                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Mã sai bị giới hạn theo địa chỉ "
+                           "(SECRET_THROTTLE_ADDRESS lần trong 15 phút, rồi 429 với `Retry-After`). Lỗi luôn có dạng "
                            '`{"error": {"code", "message"}}`.',
         },
         "servers": [{"url": "/"}],
