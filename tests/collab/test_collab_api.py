@@ -206,7 +206,7 @@ def test_comments_mentions_followers_and_directing(client, session, w):
     assert [i["text"] for i in items] == ["Đề nghị @canbo.b và @CANBO.A2, phối hợp số liệu.",
                                           "Đã nhận, sẽ gửi trước thứ Sáu.", "Khẩn trương hoàn thành."]
     assert [i["directing"] for i in items] == [False, False, True]
-    assert set(items[0]) == {"id", "author", "text", "directing", "created_at", "attachment_id"}
+    assert set(items[0]) == {"id", "author", "text", "directing", "created_at", "attachment_id", "attachments"}
     # comments are part of the history
     kinds = session.exec(select(TaskEvent.kind).where(TaskEvent.task_id == w.task.id)).all()
     assert kinds.count("comment") == 2 and kinds.count("directing") == 1
@@ -418,3 +418,115 @@ def test_mention_of_a_unit_by_its_code(client, session, w):
     r = client.post(url, json={"text": "Nhờ @snv hỗ trợ"}, headers=w.h["head_a"])
     assert r.status_code == 422 and r.get_json()["error"]["details"] == {"mentions": ["SNV"]}
     assert _inbox(client, w, "staff_d")["unread"] == 0
+
+
+# --- comments with files through the API --------------------------------------------
+
+PDF = b"%PDF-1.4\n% bien ban hop\n"
+CSV = "Đơn vị,Số liệu\nPhòng Ngân sách,12\n".encode()
+
+
+def _files_on_disk(app):
+    import os
+
+    folder = app.config["UPLOAD_FOLDER"]
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def test_comment_with_several_files_by_multipart(app, client, session, w):
+    import io
+
+    from tracker.models import Attachment
+
+    r = client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"],
+                    data={"text": "Gửi biên bản và số liệu @truong.a",
+                          "file": [(io.BytesIO(PDF), "bien-ban.pdf"), (io.BytesIO(CSV), "so-lieu.csv")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert [(f["name"], f["size"]) for f in body["attachments"]] == [("bien-ban.pdf", len(PDF)),
+                                                                     ("so-lieu.csv", len(CSV))]
+    assert body["attachment_id"] == body["attachments"][0]["id"] and body["directing"] is False
+    listed = client.get(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["head_a"]).get_json()["items"]
+    assert listed[-1]["attachments"] == body["attachments"]
+    assert {"id", "author", "text", "directing", "created_at"} <= set(listed[-1])
+    # the download checks that the caller can see the task
+    url = body["attachments"][1]["url"]
+    got = client.get(url, headers=w.h["head_a"])
+    assert got.status_code == 200 and got.data == CSV
+    assert got.headers["Content-Disposition"].startswith("attachment")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(url, headers=w.h["leader"]).status_code == 200
+    assert client.get(url, headers=w.h["staff_d"]).status_code == 404  # another unit: not even its existence
+    assert client.get(url).status_code == 401
+    # the mention went out as usual, and the history names the files
+    assert session.exec(select(Notification).where(Notification.kind == "mention",
+                                                   Notification.recipient_id == w.people["head_a"].id)).all()
+    event = session.exec(select(TaskEvent).where(TaskEvent.task_id == w.task.id, TaskEvent.kind == "comment")).one()
+    assert event.new_value == "bien-ban.pdf, so-lieu.csv"
+    assert len(session.exec(select(Attachment).where(Attachment.comment_id == body["id"])).all()) == 2
+    # the web page shows both
+    page_files = body["attachments"]
+    assert all(f["url"] == f"/api/v1/attachments/{f['id']}" for f in page_files)
+
+
+def test_comment_files_follow_the_evidence_rules_and_leave_nothing_when_refused(app, client, session, w):
+    import io
+
+    from tracker.models import Attachment
+    from tracker.models import TaskComment
+
+    before = _files_on_disk(app)
+
+    def post(files, text="Kèm tệp", **extra):
+        return client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"],
+                           data={"text": text, "file": files, **extra}, content_type="multipart/form-data")
+
+    # the second file is HTML dressed as a PDF: refused by its bytes, and the first file is not kept
+    r = post([(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(b"<html><script>alert(1)</script></html>"), "b.pdf")])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "unsupported_type"
+    app.config["MAX_UPLOAD_BYTES"] = 100
+    r = post([(io.BytesIO(PDF + b"x" * 200), "lon.pdf")])
+    assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_large"
+    app.config["MAX_UPLOAD_BYTES"] = 10 * 1024 * 1024
+    r = post([(io.BytesIO(PDF), f"{i}.pdf") for i in range(11)])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "too_many_files"
+    r = post([(io.BytesIO(PDF), "a.pdf")], text="   ")
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "empty_text"
+    r = post([(io.BytesIO(PDF), "a.pdf")], directing="co le")
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "invalid_directing"
+    r = post([(io.BytesIO(PDF), "a.pdf")], directing="true")  # only the People's Committee leaders direct
+    assert r.status_code == 403
+    r = post([(io.BytesIO(PDF), "a.pdf")], note="x")
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "unknown_field"
+    r = post([(io.BytesIO(PDF), "a.pdf")], text="Nhắc @canbo.d")  # a person who cannot see the task
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "mention_outside"
+    session.expire_all()
+    assert session.exec(select(TaskComment).where(TaskComment.task_id == w.task.id)).all() == []
+    assert session.exec(select(Attachment)).all() == []
+    assert _files_on_disk(app) == before
+    # another unit cannot post at all, JSON still works, and a leader directs with a file
+    r = client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_d"],
+                    data={"text": "x", "file": [(io.BytesIO(PDF), "a.pdf")]}, content_type="multipart/form-data")
+    assert r.status_code == 404
+    assert client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"],
+                       json={"text": "Không kèm tệp"}).get_json()["attachments"] == []
+    r = client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["leader"],
+                    data={"text": "Chỉ đạo kèm văn bản", "directing": "true", "file": [(io.BytesIO(PDF), "cd.pdf")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201 and r.get_json()["directing"] is True and len(r.get_json()["attachments"]) == 1
+
+
+def test_web_comment_takes_several_files_too(app, client, session, w, login):
+    import io
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert login(w.people["staff_a"]).status_code == 302
+    r = client.post(f"/tasks/{w.task.id}/comments",
+                    data={"text": "Hai tệp", "file": [(io.BytesIO(PDF), "mot.pdf"), (io.BytesIO(CSV), "hai.csv")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
+    assert "mot.pdf" in page and "hai.csv" in page
+    items = client.get(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"]).get_json()["items"]
+    assert [f["name"] for f in items[0]["attachments"]] == ["mot.pdf", "hai.csv"]
