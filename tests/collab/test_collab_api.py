@@ -530,3 +530,116 @@ def test_web_comment_takes_several_files_too(app, client, session, w, login):
     assert "mot.pdf" in page and "hai.csv" in page
     items = client.get(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"]).get_json()["items"]
     assert [f["name"] for f in items[0]["attachments"]] == ["mot.pdf", "hai.csv"]
+
+
+# --- roll-up written to the parent ----------------------------------------------------
+
+def _rollups(session, task_id):
+    session.expire_all()
+    return [(e.old_value, e.new_value) for e in session.exec(
+        select(TaskEvent).where(TaskEvent.task_id == task_id, TaskEvent.kind == "rollup").order_by(TaskEvent.id)).all()]
+
+
+def test_rollup_is_written_to_the_parent(client, session, w, login, app):
+    from tracker.models import Task
+    from tracker.services import delegation
+    from tracker.services import office
+    from tracker.services import tasks as task_service
+
+    # the lead unit had typed 40% itself; from the first delegation on the children decide
+    v = _task(client, w)["version"]
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"progress": 40, "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    one = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần một")
+    two = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần hai")
+    session.commit()
+    assert _task(client, w)["progress"] == 0 and _rollups(session, w.task.id) == [("40", "0")]
+
+    def child_progress(child, value, who="head_a1"):
+        version = _task(client, w, who, child.id)["version"]
+        r = client.patch(f"/api/v1/tasks/{child.id}", json={"progress": value, "version": version}, headers=w.h[who])
+        assert r.status_code == 200, r.get_json()
+
+    before = _task(client, w)["version"]
+    child_progress(one, 50)
+    parent = _task(client, w)
+    assert parent["progress"] == 25 and parent["version"] == before + 1
+    child_progress(two, 25)
+    assert _task(client, w)["progress"] == 38  # 37.5, rounded half up on both databases
+    version = _task(client, w, "head_a1", one.id)["version"]
+    assert client.patch(f"/api/v1/tasks/{one.id}", json={"state": "cho_xac_nhan", "version": version},
+                        headers=w.h["head_a1"]).status_code == 200
+    assert _task(client, w)["progress"] == 63  # (100 + 25) / 2
+    session.expire_all()
+    task_service.confirm_completion(session, w.people["head_a"], one.id)  # done counts 100: no move, no entry
+    session.commit()
+    assert _task(client, w)["progress"] == 63
+    assert _rollups(session, w.task.id) == [("40", "0"), ("0", "25"), ("25", "38"), ("38", "63")]
+    note = session.exec(select(TaskEvent.note).where(TaskEvent.task_id == w.task.id, TaskEvent.kind == "rollup")
+                        .order_by(TaskEvent.id.desc())).first()
+    assert "2 nhiệm vụ cấp dưới (0 đã hoàn thành)" in note and f"#{one.id}" in note
+    # the parent's progress is not typed by hand any more (its state and notes still are)
+    v = _task(client, w)["version"]
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"progress": 90, "version": v}, headers=w.h["head_a"])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "progress_from_children"
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"note": "Đang đôn đốc phòng", "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    # a cancelled child leaves the mean
+    session.expire_all()
+    office.cancel_task(session, w.people["clerk"], two.id, reason="Không còn cần thiết", version=None)
+    session.commit()
+    assert _task(client, w)["progress"] == 100
+    # the confirmation rule is kept: the office confirms the parent once nothing is open
+    v = _task(client, w)["version"]
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"state": "cho_xac_nhan", "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    session.expire_all()
+    task_service.confirm_completion(session, w.people["clerk"], w.task.id)
+    session.commit()
+    assert session.get(Task, w.task.id).status == "hoan_thanh"
+    # the task page shows the roll-up entries in the history
+    app.config["WTF_CSRF_ENABLED"] = False
+    login(w.people["head_a"])
+    page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
+    assert "Tổng hợp tiến độ từ cấp dưới" in page and "25% → 38%" in page
+
+
+def test_rollup_climbs_and_stops_at_a_reported_parent(client, session, w, make_unit, make_user):
+    from tracker.services import delegation
+
+    team = make_unit("Tổ Dự toán", code="STC-NS-DT")
+    team.parent_id = w.a1.id
+    session.add(team)
+    session.commit()
+    head_team = make_user("truong.to", "head", team)
+    child = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần của phòng")
+    session.commit()
+    grandchild = delegation.delegate(session, w.people["head_a1"], child, unit_id=team.id, action="Phần của tổ")
+    other = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần khác")
+    session.commit()
+    token = {"Authorization": f"Bearer {accounts.issue_api_token(session, head_team, 't')}"}
+    session.commit()
+    version = client.get(f"/api/v1/tasks/{grandchild.id}", headers=token).get_json()["version"]
+    r = client.patch(f"/api/v1/tasks/{grandchild.id}", json={"progress": 80, "version": version}, headers=token)
+    assert r.status_code == 200
+    assert _task(client, w, "head_a1", child.id)["progress"] == 80  # the one grandchild
+    assert _task(client, w)["progress"] == 40  # (80 + 0) / 2
+    assert _rollups(session, child.id) == [("0", "80")] and _rollups(session, w.task.id) == [("0", "40")]
+    # once the parent is reported complete its figure stays
+    v = _task(client, w)["version"]
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"state": "cho_xac_nhan", "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    version = _task(client, w, "head_a1", other.id)["version"]
+    assert client.patch(f"/api/v1/tasks/{other.id}", json={"progress": 60, "version": version},
+                        headers=w.h["head_a1"]).status_code == 200
+    assert _task(client, w)["progress"] == 100 and len(_rollups(session, w.task.id)) == 1
+
+
+def test_rollup_rounding_matches_the_page_figure():
+    from tracker.models import Task
+    from tracker.services import delegation
+
+    kids = [(Task(status="dang_thuc_hien", progress=p), "x") for p in (50, 25)] + \
+        [(Task(status="da_huy", progress=0), "x"), (Task(status="hoan_thanh", progress=10), "x")]
+    assert delegation.rollup(kids) == {"total": 3, "done": 1, "open": 2, "progress": 58}  # 175/3 = 58.3
+    assert delegation._mean(75, 2) == 38 and delegation._mean(1, 3) == 0 and delegation._mean(5, 3) == 2

@@ -117,6 +117,12 @@ def update_task(
             raise Forbidden("Trạng thái này do Văn phòng xác nhận")
     if not changes_state and not note:
         raise ServiceError("Không có thay đổi nào", code="no_change", status=422)
+    if progress is not None and progress != task.progress:
+        from tracker.services import delegation
+
+        if delegation.has_counted_children(session, task):
+            raise ServiceError("Tiến độ của nhiệm vụ này được tổng hợp từ các nhiệm vụ đã giao cho đơn vị cấp dưới",
+                               code="progress_from_children", status=422)
 
     _bump_version(session, task, version, now)
     if status is not None and status != task.status:
@@ -143,6 +149,10 @@ def update_task(
         task.result_note = note
     session.add(task)
     session.flush()
+    if changes_state and task.parent_id is not None:
+        from tracker.services import delegation
+
+        delegation.roll_up(session, task, user, channel, now)
     return task
 
 
@@ -197,6 +207,7 @@ def confirm_completion(session: Session, user: User, task_id: int, *, version: i
     session.add(task)
     cancel_pending_extensions(session, task, user, "Tự hủy: nhiệm vụ đã được xác nhận hoàn thành", channel, now)
     session.flush()
+    delegation.roll_up(session, task, user, channel, now)
     if task.recurrence and task.deadline:
         open_next_occurrence(session, task, user, channel, now)
     return task
@@ -221,6 +232,7 @@ def return_completion(session: Session, user: User, task_id: int, *, reason: str
     task.completed_on = None
     session.add(task)
     session.flush()
+    delegation.roll_up(session, task, user, channel, now)
     return task
 
 
