@@ -38,6 +38,8 @@ DEFAULTS = {
     "SESSION_MAX_HOURS": 12,        # absolute lifetime of a sign-in, however often it is renewed
     "LOGIN_THROTTLE_ACCOUNT": 10,   # failures per account per 15 minutes before slowing down
     "LOGIN_THROTTLE_ADDRESS": 50,   # failures per address per 15 minutes
+    "SECRET_THROTTLE_ADDRESS": 30,  # failed secrets (API token, links, codes, webhook secret) per address per 15 min
+    "SECRET_THROTTLE_ACCOUNT": 5,   # failed 2FA codes / password-reset requests per account per 15 minutes
     "REQUIRE_ADMIN_2FA": None,      # None: true when TRACKER_ENV=production, false elsewhere
     "EXPORT_JOB_ROWS": 10_000,      # exports with more rows are built by the worker (issue 18)
     # E-mail channel (issue 15): no SMTP_HOST = dry run (e-mails wait in the outbox)
@@ -55,8 +57,8 @@ DEFAULTS = {
 }
 
 _INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "MAX_SCAN_BYTES", "SESSION_MAX_HOURS",
-             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS", "SMTP_PORT",
-             "EXPORT_JOB_ROWS"}
+             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS", "SECRET_THROTTLE_ADDRESS",
+             "SECRET_THROTTLE_ACCOUNT", "SMTP_PORT", "EXPORT_JOB_ROWS"}
 _BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA", "SMTP_STARTTLS"}
 
 

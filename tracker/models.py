@@ -275,11 +275,16 @@ class ExtensionRequest(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """Evidence file; stored under instance/uploads with a generated name."""
+    """Evidence file; stored under instance/uploads with a generated name.
+
+    `comment_id` names the comment a file came with (several files per comment); it has no
+    foreign key because `task_comment.attachment_id` (its first file) already points here,
+    and SQLite cannot create such a cycle."""
 
     __tablename__ = "attachment"
     id: Optional[int] = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
+    comment_id: Optional[int] = Field(default=None, index=True)
     uploaded_by_id: int = Field(foreign_key="user_account.id")
     original_name: str = Field(max_length=255)
     stored_name: str = Field(max_length=64, unique=True)

@@ -253,7 +253,7 @@ def test_comments_mentions_followers_and_directing(client, session, w):
     assert [i["text"] for i in items] == ["Đề nghị @canbo.b và @CANBO.A2, phối hợp số liệu.",
                                           "Đã nhận, sẽ gửi trước thứ Sáu.", "Khẩn trương hoàn thành."]
     assert [i["directing"] for i in items] == [False, False, True]
-    assert set(items[0]) == {"id", "author", "text", "directing", "created_at", "attachment_id"}
+    assert set(items[0]) == {"id", "author", "text", "directing", "created_at", "attachment_id", "attachments"}
     # comments are part of the history
     kinds = session.exec(select(TaskEvent.kind).where(TaskEvent.task_id == w.task.id)).all()
     assert kinds.count("comment") == 2 and kinds.count("directing") == 1
@@ -465,3 +465,228 @@ def test_mention_of_a_unit_by_its_code(client, session, w):
     r = client.post(url, json={"text": "Nhờ @snv hỗ trợ"}, headers=w.h["head_a"])
     assert r.status_code == 422 and r.get_json()["error"]["details"] == {"mentions": ["SNV"]}
     assert _inbox(client, w, "staff_d")["unread"] == 0
+
+
+# --- comments with files through the API --------------------------------------------
+
+PDF = b"%PDF-1.4\n% bien ban hop\n"
+CSV = "Đơn vị,Số liệu\nPhòng Ngân sách,12\n".encode()
+
+
+def _files_on_disk(app):
+    import os
+
+    folder = app.config["UPLOAD_FOLDER"]
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def test_comment_with_several_files_by_multipart(app, client, session, w):
+    import io
+
+    from tracker.models import Attachment
+
+    r = client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"],
+                    data={"text": "Gửi biên bản và số liệu @truong.a",
+                          "file": [(io.BytesIO(PDF), "bien-ban.pdf"), (io.BytesIO(CSV), "so-lieu.csv")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert [(f["name"], f["size"]) for f in body["attachments"]] == [("bien-ban.pdf", len(PDF)),
+                                                                     ("so-lieu.csv", len(CSV))]
+    assert body["attachment_id"] == body["attachments"][0]["id"] and body["directing"] is False
+    listed = client.get(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["head_a"]).get_json()["items"]
+    assert listed[-1]["attachments"] == body["attachments"]
+    assert {"id", "author", "text", "directing", "created_at"} <= set(listed[-1])
+    # the download checks that the caller can see the task
+    url = body["attachments"][1]["url"]
+    got = client.get(url, headers=w.h["head_a"])
+    assert got.status_code == 200 and got.data == CSV
+    assert got.headers["Content-Disposition"].startswith("attachment")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(url, headers=w.h["leader"]).status_code == 200
+    assert client.get(url, headers=w.h["staff_d"]).status_code == 404  # another unit: not even its existence
+    assert client.get(url).status_code == 401
+    # the mention went out as usual, and the history names the files
+    assert session.exec(select(Notification).where(Notification.kind == "mention",
+                                                   Notification.recipient_id == w.people["head_a"].id)).all()
+    event = session.exec(select(TaskEvent).where(TaskEvent.task_id == w.task.id, TaskEvent.kind == "comment")).one()
+    assert event.new_value == "bien-ban.pdf, so-lieu.csv"
+    assert len(session.exec(select(Attachment).where(Attachment.comment_id == body["id"])).all()) == 2
+    # the web page shows both
+    page_files = body["attachments"]
+    assert all(f["url"] == f"/api/v1/attachments/{f['id']}" for f in page_files)
+
+
+def test_comment_files_follow_the_evidence_rules_and_leave_nothing_when_refused(app, client, session, w):
+    import io
+
+    from tracker.models import Attachment
+    from tracker.models import TaskComment
+
+    before = _files_on_disk(app)
+
+    def post(files, text="Kèm tệp", **extra):
+        return client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"],
+                           data={"text": text, "file": files, **extra}, content_type="multipart/form-data")
+
+    # the second file is HTML dressed as a PDF: refused by its bytes, and the first file is not kept
+    r = post([(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(b"<html><script>alert(1)</script></html>"), "b.pdf")])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "unsupported_type"
+    app.config["MAX_UPLOAD_BYTES"] = 100
+    r = post([(io.BytesIO(PDF + b"x" * 200), "lon.pdf")])
+    assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_large"
+    app.config["MAX_UPLOAD_BYTES"] = 10 * 1024 * 1024
+    r = post([(io.BytesIO(PDF), f"{i}.pdf") for i in range(11)])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "too_many_files"
+    r = post([(io.BytesIO(PDF), "a.pdf")], text="   ")
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "empty_text"
+    r = post([(io.BytesIO(PDF), "a.pdf")], directing="co le")
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "invalid_directing"
+    r = post([(io.BytesIO(PDF), "a.pdf")], directing="true")  # only the People's Committee leaders direct
+    assert r.status_code == 403
+    r = post([(io.BytesIO(PDF), "a.pdf")], note="x")
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "unknown_field"
+    r = post([(io.BytesIO(PDF), "a.pdf")], text="Nhắc @canbo.d")  # a person who cannot see the task
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "mention_outside"
+    session.expire_all()
+    assert session.exec(select(TaskComment).where(TaskComment.task_id == w.task.id)).all() == []
+    assert session.exec(select(Attachment)).all() == []
+    assert _files_on_disk(app) == before
+    # another unit cannot post at all, JSON still works, and a leader directs with a file
+    r = client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_d"],
+                    data={"text": "x", "file": [(io.BytesIO(PDF), "a.pdf")]}, content_type="multipart/form-data")
+    assert r.status_code == 404
+    assert client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"],
+                       json={"text": "Không kèm tệp"}).get_json()["attachments"] == []
+    r = client.post(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["leader"],
+                    data={"text": "Chỉ đạo kèm văn bản", "directing": "true", "file": [(io.BytesIO(PDF), "cd.pdf")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201 and r.get_json()["directing"] is True and len(r.get_json()["attachments"]) == 1
+
+
+def test_web_comment_takes_several_files_too(app, client, session, w, login):
+    import io
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert login(w.people["staff_a"]).status_code == 302
+    r = client.post(f"/tasks/{w.task.id}/comments",
+                    data={"text": "Hai tệp", "file": [(io.BytesIO(PDF), "mot.pdf"), (io.BytesIO(CSV), "hai.csv")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
+    assert "mot.pdf" in page and "hai.csv" in page
+    items = client.get(f"/api/v1/tasks/{w.task.id}/comments", headers=w.h["staff_a"]).get_json()["items"]
+    assert [f["name"] for f in items[0]["attachments"]] == ["mot.pdf", "hai.csv"]
+
+
+# --- roll-up written to the parent ----------------------------------------------------
+
+def _rollups(session, task_id):
+    session.expire_all()
+    return [(e.old_value, e.new_value) for e in session.exec(
+        select(TaskEvent).where(TaskEvent.task_id == task_id, TaskEvent.kind == "rollup").order_by(TaskEvent.id)).all()]
+
+
+def test_rollup_is_written_to_the_parent(client, session, w, login, app):
+    from tracker.models import Task
+    from tracker.services import delegation
+    from tracker.services import office
+    from tracker.services import tasks as task_service
+
+    # the lead unit had typed 40% itself; from the first delegation on the children decide
+    v = _task(client, w)["version"]
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"progress": 40, "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    one = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần một")
+    two = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần hai")
+    session.commit()
+    assert _task(client, w)["progress"] == 0 and _rollups(session, w.task.id) == [("40", "0")]
+
+    def child_progress(child, value, who="head_a1"):
+        version = _task(client, w, who, child.id)["version"]
+        r = client.patch(f"/api/v1/tasks/{child.id}", json={"progress": value, "version": version}, headers=w.h[who])
+        assert r.status_code == 200, r.get_json()
+
+    before = _task(client, w)["version"]
+    child_progress(one, 50)
+    parent = _task(client, w)
+    assert parent["progress"] == 25 and parent["version"] == before + 1
+    child_progress(two, 25)
+    assert _task(client, w)["progress"] == 38  # 37.5, rounded half up on both databases
+    version = _task(client, w, "head_a1", one.id)["version"]
+    assert client.patch(f"/api/v1/tasks/{one.id}", json={"state": "cho_xac_nhan", "version": version},
+                        headers=w.h["head_a1"]).status_code == 200
+    assert _task(client, w)["progress"] == 63  # (100 + 25) / 2
+    session.expire_all()
+    task_service.confirm_completion(session, w.people["head_a"], one.id)  # done counts 100: no move, no entry
+    session.commit()
+    assert _task(client, w)["progress"] == 63
+    assert _rollups(session, w.task.id) == [("40", "0"), ("0", "25"), ("25", "38"), ("38", "63")]
+    note = session.exec(select(TaskEvent.note).where(TaskEvent.task_id == w.task.id, TaskEvent.kind == "rollup")
+                        .order_by(TaskEvent.id.desc())).first()
+    assert "2 nhiệm vụ cấp dưới (0 đã hoàn thành)" in note and f"#{one.id}" in note
+    # the parent's progress is not typed by hand any more (its state and notes still are)
+    v = _task(client, w)["version"]
+    r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"progress": 90, "version": v}, headers=w.h["head_a"])
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "progress_from_children"
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"note": "Đang đôn đốc phòng", "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    # a cancelled child leaves the mean
+    session.expire_all()
+    office.cancel_task(session, w.people["clerk"], two.id, reason="Không còn cần thiết", version=None)
+    session.commit()
+    assert _task(client, w)["progress"] == 100
+    # the confirmation rule is kept: the office confirms the parent once nothing is open
+    v = _task(client, w)["version"]
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"state": "cho_xac_nhan", "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    session.expire_all()
+    task_service.confirm_completion(session, w.people["clerk"], w.task.id)
+    session.commit()
+    assert session.get(Task, w.task.id).status == "hoan_thanh"
+    # the task page shows the roll-up entries in the history
+    app.config["WTF_CSRF_ENABLED"] = False
+    login(w.people["head_a"])
+    page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
+    assert "Tổng hợp tiến độ từ cấp dưới" in page and "25% → 38%" in page
+
+
+def test_rollup_climbs_and_stops_at_a_reported_parent(client, session, w, make_unit, make_user):
+    from tracker.services import delegation
+
+    team = make_unit("Tổ Dự toán", code="STC-NS-DT")
+    team.parent_id = w.a1.id
+    session.add(team)
+    session.commit()
+    head_team = make_user("truong.to", "head", team)
+    child = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần của phòng")
+    session.commit()
+    grandchild = delegation.delegate(session, w.people["head_a1"], child, unit_id=team.id, action="Phần của tổ")
+    other = delegation.delegate(session, w.people["head_a"], w.task, unit_id=w.a1.id, action="Phần khác")
+    session.commit()
+    token = {"Authorization": f"Bearer {accounts.issue_api_token(session, head_team, 't')}"}
+    session.commit()
+    version = client.get(f"/api/v1/tasks/{grandchild.id}", headers=token).get_json()["version"]
+    r = client.patch(f"/api/v1/tasks/{grandchild.id}", json={"progress": 80, "version": version}, headers=token)
+    assert r.status_code == 200
+    assert _task(client, w, "head_a1", child.id)["progress"] == 80  # the one grandchild
+    assert _task(client, w)["progress"] == 40  # (80 + 0) / 2
+    assert _rollups(session, child.id) == [("0", "80")] and _rollups(session, w.task.id) == [("0", "40")]
+    # once the parent is reported complete its figure stays
+    v = _task(client, w)["version"]
+    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"state": "cho_xac_nhan", "version": v},
+                        headers=w.h["head_a"]).status_code == 200
+    version = _task(client, w, "head_a1", other.id)["version"]
+    assert client.patch(f"/api/v1/tasks/{other.id}", json={"progress": 60, "version": version},
+                        headers=w.h["head_a1"]).status_code == 200
+    assert _task(client, w)["progress"] == 100 and len(_rollups(session, w.task.id)) == 1
+
+
+def test_rollup_rounding_matches_the_page_figure():
+    from tracker.models import Task
+    from tracker.services import delegation
+
+    kids = [(Task(status="dang_thuc_hien", progress=p), "x") for p in (50, 25)] + \
+        [(Task(status="da_huy", progress=0), "x"), (Task(status="hoan_thanh", progress=10), "x")]
+    assert delegation.rollup(kids) == {"total": 3, "done": 1, "open": 2, "progress": 58}  # 175/3 = 58.3
+    assert delegation._mean(75, 2) == 38 and delegation._mean(1, 3) == 0 and delegation._mean(5, 3) == 2

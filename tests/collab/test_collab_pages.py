@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from tests.scale.test_query_counts import counting
 from tracker.followup import outbox
+from tracker.models import Attachment
 from tracker.models import Notification
 from tracker.models import Task
 from tracker.models import TaskComment
@@ -168,8 +169,14 @@ def _grow(session, w, n, start):
     staff, head = w.people["staff"], w.people["head"]
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
     for i in range(start, start + n):
-        session.add(TaskComment(task_id=w.task.id, author_id=head.id if i % 2 else staff.id, text=f"Ý kiến {i}",
-                                directing=False))
+        comment = TaskComment(task_id=w.task.id, author_id=head.id if i % 2 else staff.id, text=f"Ý kiến {i}",
+                              directing=False)
+        session.add(comment)
+        session.flush()
+        for k in range(2):  # files sent with the comment: listed without a query per comment
+            session.add(Attachment(task_id=w.task.id, uploaded_by_id=staff.id, original_name=f"tep-{i}-{k}.pdf",
+                                   stored_name=f"{i:04d}{k}" + "0" * 27, content_type="application/pdf", size=10,
+                                   comment_id=comment.id))
         child = Task(directive_id=w.task.directive_id, lead_unit_id=w.a1.id, action=f"Phần {i}",
                      deadline=w.task.deadline, parent_id=w.task.id, assignee_id=None)
         session.add(child)

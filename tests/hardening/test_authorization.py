@@ -125,6 +125,7 @@ POLICY = {
     "collab_api.me": signed_in, "collab_api.list_notifications": signed_in,
     "collab_api.read_notifications": signed_in,
     "collab_api.list_comments": sees_task, "collab_api.post_comment": sees_task,
+    "collab_api.download_attachment": sees_task,
     "collab_api.delegate": lambda role, own: role == "head" and own,
     # channels (issue 15)
     "notifications.new_zalo_code": signed_in, "zalo_webhook.webhook": SECRET,

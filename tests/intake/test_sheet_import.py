@@ -147,3 +147,32 @@ def test_refusals(client, make_user, login):
                     content_type="multipart/form-data")
     assert r.status_code == 422 and "dòng tiêu đề" in r.get_data(as_text=True)
     assert client.get("/imports/sheet/" + "0" * 32).status_code == 404
+
+
+def test_reimport_of_a_delegated_task_rolls_up_to_its_parent(client, session, make_user, make_unit, login, units):
+    from tracker.services import delegation
+
+    division = make_unit("Phòng Ngân sách", code="STC-NS", aliases=["Phòng Ngân sách"])
+    division.parent_id = units["Sở Tài chính"].id
+    session.add(division)
+    session.commit()
+    login(make_user("vanphong", "clerk"))
+    rows = [HEADER, [1, "Rà soát danh mục dự án chậm giải ngân", "Sở Tài chính", None, "15/03/2031", "Đang triển khai",
+                     None, None]]
+    _url, _preview, done = _import_via_pages(client, workbook(rows), target="new", new_title="Theo dõi",
+                                             new_number="TD-2031")
+    assert done.status_code == 302
+    parent = session.exec(select(Task).where(Task.action == rows[1][1])).one()
+    head = make_user("truong.stc", "head", units["Sở Tài chính"])
+    child = delegation.delegate(session, head, parent, unit_id=division.id, action="Rà soát dự án của phòng")
+    session.commit()
+    # the office's sheet now tracks the division's part as finished
+    rows.append([2, "Rà soát dự án của phòng", "Phòng Ngân sách", None, "15/03/2031", "Hoàn thành", None,
+                 "01/03/2031"])
+    _url, _preview, again = _import_via_pages(client, workbook(rows), target="existing",
+                                              directive_id=str(parent.directive_id))
+    assert again.status_code == 302
+    session.expire_all()
+    assert session.get(Task, child.id).status == "hoan_thanh"
+    assert session.get(Task, parent.id).progress == 100
+    assert session.exec(select(TaskEvent).where(TaskEvent.task_id == parent.id, TaskEvent.kind == "rollup")).all()

@@ -31,6 +31,7 @@ from tracker.services import permissions
 from tracker.services.clock import utc_now
 
 MAX_COMMENT = 5000
+MAX_COMMENT_FILES = 10
 # "@" + a login of letters, digits and dots; a trailing dot (end of sentence) is not part of
 # it, nor is any other punctuation. "@" inside a word (an e-mail address) is not a mention.
 MENTION = re.compile(r"(?<![\w@])@([^\W_]+(?:\.[^\W_]+)*)")
@@ -187,8 +188,13 @@ def mentioned_logins(text: str) -> list[str]:
 
 
 def add_comment(session: Session, user: User, task: Task, text, *, directing: bool = False,
-                attachment_id: int | None = None, channel: str = "web", now: datetime | None = None) -> TaskComment:
-    """Append a comment; mentions must be people who can see the task (422 otherwise)."""
+                files: list[tuple[str, bytes]] = (), upload_dir: str | None = None, max_bytes: int = 0,
+                channel: str = "web", now: datetime | None = None) -> TaskComment:
+    """Append a comment; mentions must be people who can see the task (422 otherwise).
+
+    `files` are (name, bytes) sent with it, stored under the evidence rules
+    (`tasks.store_file`: size cap, sniffed type, safe name), at most MAX_COMMENT_FILES. If
+    anything is refused, the files already written are removed and nothing is kept."""
     if not permissions.can_view_task(session, user, task):
         raise Forbidden("Bạn không có quyền trao đổi trên nhiệm vụ này")
     if not isinstance(text, str) or not text.strip():
@@ -200,6 +206,9 @@ def add_comment(session: Session, user: User, task: Task, text, *, directing: bo
         raise ServiceError("'directing' phải là true hoặc false", code="invalid_directing", status=422)
     if directing and user.role != LEADER:
         raise Forbidden("Chỉ lãnh đạo UBND được ghi ý kiến chỉ đạo")
+    files = list(files or ())
+    if len(files) > MAX_COMMENT_FILES:
+        raise ServiceError(f"Tối đa {MAX_COMMENT_FILES} tệp cho một ý kiến", code="too_many_files", status=422)
     logins = mentioned_logins(text)
     mentioned: list[User] = []
     if logins:
@@ -214,10 +223,12 @@ def add_comment(session: Session, user: User, task: Task, text, *, directing: bo
         mentioned += _unit_mentions(session, task, [x for x in logins if x not in {u.login.lower() for u in found}],
                                     exclude={user.id} | {u.id for u in mentioned})
     comment = TaskComment(task_id=task.id, author_id=user.id, text=text, directing=directing,
-                          attachment_id=attachment_id, created_at=utc_now(now))
+                          created_at=utc_now(now))
     session.add(comment)
     session.flush()
-    _record(session, task, user, channel, "directing" if directing else "comment", None, None, text[:2000], now)
+    stored = _store_comment_files(session, user, task, comment, files, upload_dir, max_bytes, now)
+    _record(session, task, user, channel, "directing" if directing else "comment", None,
+            ", ".join(a.original_name for a in stored)[:2000] or None, text[:2000], now)
     follow(session, user, task, now=now)
     when = utc_now(now)
     snippet = " ".join(text.split())[:200]
@@ -234,6 +245,26 @@ def add_comment(session: Session, user: User, task: Task, text, *, directing: bo
                        text=f"{user.display_name} có {label} ở nhiệm vụ {task_label(task)}: {snippet}",
                        dedupe=f"comment:c{comment.id}")
     return comment
+
+
+def _store_comment_files(session, user, task, comment, files, upload_dir, max_bytes, now) -> list:
+    from tracker.services.tasks import discard_attachment_file
+    from tracker.services.tasks import store_file
+
+    stored = []
+    try:
+        for name, data in files:
+            stored.append(store_file(session, user, task, filename=name, data=data, upload_dir=upload_dir,
+                                     max_bytes=max_bytes, comment_id=comment.id, now=now))
+    except BaseException:
+        for attachment in stored:
+            discard_attachment_file(upload_dir, attachment)
+        raise
+    if stored:
+        comment.attachment_id = stored[0].id  # the first file, as before several were allowed
+        session.add(comment)
+        session.flush()
+    return stored
 
 
 def _unit_mentions(session: Session, task: Task, names: list[str], exclude: set[int]) -> list[User]:
@@ -262,9 +293,27 @@ def comments_of(session: Session, task: Task) -> list[tuple[TaskComment, str]]:
     return [(c, name) for c, name in rows]
 
 
-def comment_to_json(comment: TaskComment, author_name: str) -> dict:
+def comment_files(session: Session, task: Task) -> dict[int, list]:
+    """The files sent with each comment of `task`, by comment id (one query)."""
+    from tracker.models import Attachment
+
+    out: dict[int, list] = {}
+    rows = session.exec(select(Attachment).where(Attachment.task_id == task.id, Attachment.comment_id.is_not(None))
+                        .order_by(Attachment.id)).all()
+    for attachment in rows:
+        out.setdefault(attachment.comment_id, []).append(attachment)
+    return out
+
+
+def attachment_to_json(attachment) -> dict:
+    return {"id": attachment.id, "name": attachment.original_name, "size": attachment.size,
+            "url": f"/api/v1/attachments/{attachment.id}"}
+
+
+def comment_to_json(comment: TaskComment, author_name: str, files=()) -> dict:
     return {"id": comment.id, "author": {"id": comment.author_id, "name": author_name}, "text": comment.text,
             "directing": comment.directing, "attachment_id": comment.attachment_id,
+            "attachments": [attachment_to_json(a) for a in files],
             "created_at": comment.created_at.isoformat() if comment.created_at else None}
 
 

@@ -4,6 +4,17 @@ A unit passes a task, or a part of it, to a subordinate unit of the registry (a 
 whose `parent_id` is the delegating unit) as a child task with a deadline no later than
 the parent's. The delegating unit confirms (or, with a reason, closes) its children; the
 office confirms the parent, and not while a child is open. Nothing here commits.
+
+Roll-up (written, not only shown): from its first delegation on, a task's progress is its
+children's. `roll_up` runs after every change of a child's progress or status (update,
+report, confirmation, return, closing by the delegating unit, cancel, reopen, a new
+child): the parent's progress becomes the mean of its children's, a finished child
+counting 100 and a cancelled one not at all, rounded half up; when it moves, the parent's
+version is bumped and its history gets a `rollup` entry (old and new progress, how many
+children are done), and the change climbs to the grandparent. A parent that was reported
+complete, confirmed or cancelled keeps its figure. The lead unit no longer types the
+parent's progress itself (422 `progress_from_children`); it still reports completion,
+which the office confirms only when no child is open.
 """
 from __future__ import annotations
 
@@ -27,6 +38,9 @@ from tracker.services.clock import local_today
 from tracker.services.clock import utc_now
 
 DONE = "hoan_thanh"
+CANCELLED = "da_huy"
+# a parent in these states follows its children; reported, confirmed or cancelled ones keep their figure
+ROLLUP_STATES = ("chua_thuc_hien", "dang_thuc_hien", "tra_lai", "tam_dung")
 
 
 def can_delegate(session: Session, user: User, task: Task) -> bool:
@@ -91,6 +105,7 @@ def delegate(session: Session, user: User, task: Task, *, unit_id, action=None, 
     record(session, child, user, channel, "created", None, format_date(due) if due else None,
            f"Giao từ nhiệm vụ #{task.id}", now)
     record(session, task, user, channel, "delegated", None, unit.name, f"Nhiệm vụ con #{child.id}: {action[:500]}", now)
+    roll_up(session, child, user, channel, now)
     people = session.exec(select(User.id, User.role).where(User.unit_id == unit.id, User.active == True,  # noqa: E712
                                                            User.role.in_((STAFF, HEAD)))).all()
     heads = [uid for uid, role in people if role == HEAD] or [uid for uid, _ in people]
@@ -103,7 +118,9 @@ def delegate(session: Session, user: User, task: Task, *, unit_id, action=None, 
 
 
 def open_children(session: Session, task: Task) -> list[Task]:
-    return list(session.exec(select(Task).where(Task.parent_id == task.id, Task.status != DONE)).all())
+    """Children still holding the parent back (a cancelled child is closed too)."""
+    return list(session.exec(select(Task).where(Task.parent_id == task.id,
+                                                Task.status.not_in((DONE, CANCELLED)))).all())
 
 
 def children_of(session: Session, task: Task) -> list[tuple[Task, str]]:
@@ -113,13 +130,72 @@ def children_of(session: Session, task: Task) -> list[tuple[Task, str]]:
     return [(t, name) for t, name in rows]
 
 
+def _mean(total_progress: int, count: int) -> int:
+    """Rounded half up, the same on every database and in Python."""
+    return (2 * total_progress + count) // (2 * count)
+
+
 def rollup(children: list[tuple[Task, str]]) -> dict | None:
-    """Progress and completion of the children, for the parent's page."""
-    if not children:
+    """Progress and completion of the children, for the parent's page (cancelled ones left out)."""
+    counted = [t for t, _ in children if t.status != CANCELLED]
+    if not counted:
         return None
-    done = sum(1 for t, _ in children if t.status == DONE)
-    return {"total": len(children), "done": done, "open": len(children) - done,
-            "progress": round(sum(100 if t.status == DONE else t.progress for t, _ in children) / len(children))}
+    done = sum(1 for t in counted if t.status == DONE)
+    return {"total": len(counted), "done": done, "open": len(counted) - done,
+            "progress": _mean(sum(100 if t.status == DONE else (t.progress or 0) for t in counted), len(counted))}
+
+
+def has_counted_children(session: Session, task: Task) -> bool:
+    return session.exec(select(Task.id).where(Task.parent_id == task.id, Task.status != CANCELLED).limit(1)).first() \
+        is not None
+
+
+def _children_figures(session: Session, parent_id: int) -> tuple[int, int, int]:
+    """(counted children, done, sum of progress) in one aggregate query."""
+    from sqlalchemy import case
+    from sqlalchemy import func
+
+    done = case((Task.status == DONE, 1), else_=0)
+    value = case((Task.status == DONE, 100), else_=func.coalesce(Task.progress, 0))
+    count, n_done, total = session.exec(
+        select(func.count(), func.coalesce(func.sum(done), 0), func.coalesce(func.sum(value), 0))
+        .where(Task.parent_id == parent_id, Task.status != CANCELLED)).one()
+    return int(count), int(n_done), int(total)
+
+
+def roll_up(session: Session, task: Task, actor: User | None, channel: str = "web",
+            now: datetime | None = None) -> None:
+    """After `task`'s progress or status changed: write its parent's progress, and on upward."""
+    from tracker.services.tasks import _bump_version
+    from tracker.services.tasks import record
+
+    seen: set[int] = set()
+    while task.parent_id is not None and task.parent_id not in seen:
+        seen.add(task.parent_id)
+        session.flush()
+        # the parent's row lock first (PostgreSQL; SQLite has one writer): two children changed
+        # at once are summed one after the other, so the second sees the first
+        session.execute(select(Task.id).where(Task.id == task.parent_id).with_for_update())
+        parent = session.get(Task, task.parent_id)
+        if parent is None:
+            return
+        session.refresh(parent)
+        if parent.status not in ROLLUP_STATES:
+            return
+        count, done, total = _children_figures(session, parent.id)
+        if count == 0:
+            return
+        value = _mean(total, count)
+        if value == parent.progress:
+            return
+        _bump_version(session, parent, None, now)
+        record(session, parent, actor, channel, "rollup", parent.progress, value,
+               f"Tổng hợp từ {count} nhiệm vụ cấp dưới ({done} đã hoàn thành), sau thay đổi ở nhiệm vụ #{task.id}",
+               now)
+        parent.progress = value
+        session.add(parent)
+        session.flush()
+        task = parent
 
 
 def can_confirm_task(session: Session, user: User, task: Task) -> bool:
@@ -146,8 +222,8 @@ def close_child(session: Session, user: User, child: Task, *, reason: str, chann
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Cần nêu lý do đóng nhiệm vụ", code="reason_required", status=422)
-    if child.status == DONE:
-        raise ServiceError("Nhiệm vụ đã hoàn thành", code="closed", status=409)
+    if child.status in (DONE, CANCELLED):
+        raise ServiceError("Nhiệm vụ đã hoàn thành hoặc đã hủy", code="closed", status=409)
     _bump_version(session, child, None, now)
     record(session, child, user, channel, "status", child.status, DONE, f"Đóng bởi đơn vị giao: {reason}", now)
     child.status = DONE
@@ -155,4 +231,5 @@ def close_child(session: Session, user: User, child: Task, *, reason: str, chann
         child.completed_at, child.completed_on = utc_now(now), local_today(now)
     session.add(child)
     session.flush()
+    roll_up(session, child, user, channel, now)
     return child

@@ -29,6 +29,7 @@ from tracker.models import User
 from tracker.services import Forbidden
 from tracker.services import NotFound
 from tracker.services import ServiceError
+from tracker.services import delegation
 from tracker.services import permissions
 from tracker.services import tasks as task_service
 from tracker.services.clock import format_date
@@ -246,6 +247,7 @@ def cancel_task(session: Session, user: User, task_id: int, *, reason: str, vers
     task_service._bump_version(session, task, version, now)
     _cancel(session, user, task, reason, channel, now, reason)
     session.flush()
+    delegation.roll_up(session, task, user, channel, now)  # a cancelled child leaves its parent's mean
     units = {task.lead_unit_id} | permissions.co_unit_ids(session, task)
     _notify(session, units, "cancelled", f"Nhiệm vụ #{task.id} đã được hủy. Lý do: {reason}", task, now)
     return task
@@ -267,6 +269,7 @@ def reopen_task(session: Session, user: User, task_id: int, *, reason: str, vers
     task.completed_at = None
     session.add(task)
     session.flush()
+    delegation.roll_up(session, task, user, channel, now)
     units = {task.lead_unit_id} | permissions.co_unit_ids(session, task)
     _notify(session, units, "reopened", f"Nhiệm vụ #{task.id} đã được Văn phòng mở lại. Lý do: {reason}", task, now)
     return task

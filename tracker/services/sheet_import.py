@@ -434,6 +434,11 @@ def import_rows(session: Session, user: User, rows: list[PlannedRow], *, directi
             for attr, old, new in changes:
                 record(session, task, user, "web", "status" if attr == "status" else attr,
                        old if old is None else str(old), str(new), note)
+            if task.parent_id is not None and any(attr == "status" for attr, _, _ in changes):
+                from tracker.services import delegation
+
+                session.flush()
+                delegation.roll_up(session, task, user, "web")  # a delegated task's new state reaches its parent
             result.updated += 1
         else:
             result.unchanged += 1

@@ -6,6 +6,8 @@ task's version with a guarded UPDATE, so two concurrent writers cannot both win.
 from datetime import date
 from datetime import datetime
 
+from sqlalchemy import event as sa_event
+from sqlalchemy import orm as sa_orm
 from sqlalchemy import update
 from sqlmodel import Session
 from sqlmodel import select
@@ -115,6 +117,12 @@ def update_task(
             raise Forbidden("Trạng thái này do Văn phòng xác nhận")
     if not changes_state and not note:
         raise ServiceError("Không có thay đổi nào", code="no_change", status=422)
+    if progress is not None and progress != task.progress:
+        from tracker.services import delegation
+
+        if delegation.has_counted_children(session, task):
+            raise ServiceError("Tiến độ của nhiệm vụ này được tổng hợp từ các nhiệm vụ đã giao cho đơn vị cấp dưới",
+                               code="progress_from_children", status=422)
 
     _bump_version(session, task, version, now)
     if status is not None and status != task.status:
@@ -141,6 +149,10 @@ def update_task(
         task.result_note = note
     session.add(task)
     session.flush()
+    if changes_state and task.parent_id is not None:
+        from tracker.services import delegation
+
+        delegation.roll_up(session, task, user, channel, now)
     return task
 
 
@@ -195,6 +207,7 @@ def confirm_completion(session: Session, user: User, task_id: int, *, version: i
     session.add(task)
     cancel_pending_extensions(session, task, user, "Tự hủy: nhiệm vụ đã được xác nhận hoàn thành", channel, now)
     session.flush()
+    delegation.roll_up(session, task, user, channel, now)
     if task.recurrence and task.deadline:
         open_next_occurrence(session, task, user, channel, now)
     return task
@@ -219,6 +232,7 @@ def return_completion(session: Session, user: User, task_id: int, *, reason: str
     task.completed_on = None
     session.add(task)
     session.flush()
+    delegation.roll_up(session, task, user, channel, now)
     return task
 
 
@@ -501,6 +515,23 @@ def add_attachment(session: Session, user: User, task_id: int, *, filename: str,
 
     Returns the Attachment; its file is on disk already, so a caller that rolls back
     should call `discard_attachment_file`."""
+    task = get_task_for(session, user, task_id)
+    if not permissions.can_add_note(session, user, task):
+        raise Forbidden("Bạn không có quyền gửi minh chứng cho nhiệm vụ này")
+    attachment = store_file(session, user, task, filename=filename, data=data, upload_dir=upload_dir,
+                            max_bytes=max_bytes, now=now)
+    record(session, task, user, channel, "attachment", None, attachment.original_name, None, now)
+    session.flush()
+    return attachment
+
+
+def store_file(session: Session, user: User, task: Task, *, filename: str, data: bytes, upload_dir: str,
+               max_bytes: int, comment_id: int | None = None, now: datetime | None = None):
+    """The one home of the evidence rules, for evidence and files sent with a comment alike:
+    the size cap (413), the type sniffed from the bytes against the allowlist (422), the
+    served name (real extension, no bidi tricks), a random 128-bit stored name. Does not
+    check permissions (the caller does) and does not commit; on a rollback the caller
+    calls `discard_attachment_file`."""
     import os
     import secrets
 
@@ -508,24 +539,40 @@ def add_attachment(session: Session, user: User, task_id: int, *, filename: str,
     from tracker.services.imports import evidence_kind
     from tracker.services.imports import served_name
 
-    task = get_task_for(session, user, task_id)
-    if not permissions.can_add_note(session, user, task):
-        raise Forbidden("Bạn không có quyền gửi minh chứng cho nhiệm vụ này")
     if len(data) > max_bytes:
-        raise ServiceError(f"Tệp minh chứng quá lớn (tối đa {max_bytes // (1024 * 1024)} MB)", code="too_large", status=413)
+        raise ServiceError(f"Tệp quá lớn (tối đa {max_bytes // (1024 * 1024)} MB)", code="too_large", status=413)
     kind, content_type = evidence_kind(filename, data)
-    original = served_name(filename, kind)  # stored as it will be served: real extension, no bidi tricks
+    original = served_name(filename, kind)  # stored as it will be served
     stored = secrets.token_hex(16)
     os.makedirs(upload_dir, exist_ok=True)
-    path = os.path.join(upload_dir, stored)
-    with open(path, "xb") as fh:
+    with open(os.path.join(upload_dir, stored), "xb") as fh:
         fh.write(data)
     attachment = Attachment(task_id=task.id, uploaded_by_id=user.id, original_name=original, stored_name=stored,
-                            content_type=content_type, size=len(data), created_at=utc_now(now))
+                            content_type=content_type, size=len(data), comment_id=comment_id,
+                            created_at=utc_now(now))
     session.add(attachment)
-    record(session, task, user, channel, "attachment", None, original, None, now)
     session.flush()
+    session.info.setdefault("stored_files", []).append((upload_dir, stored))
     return attachment
+
+
+def _forget_stored_files(session) -> None:
+    session.info.pop("stored_files", None)  # committed: the files are the rows' now
+
+
+def _discard_stored_files(session) -> None:
+    """A rolled-back transaction leaves no file behind that `store_file` wrote in it."""
+    import os
+
+    for upload_dir, stored in session.info.pop("stored_files", []):
+        try:
+            os.remove(os.path.join(upload_dir, stored))
+        except OSError:
+            pass
+
+
+sa_event.listen(sa_orm.Session, "after_commit", _forget_stored_files)
+sa_event.listen(sa_orm.Session, "after_rollback", _discard_stored_files)
 
 
 def discard_attachment_file(upload_dir: str, attachment) -> None:

@@ -165,9 +165,15 @@ def api_auth_required(view):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return _api_unauthorized("Thiếu mã truy cập (Authorization: Bearer ...)")
+        from tracker.web import throttling  # imports this module
+
+        blocked = throttling.refused("api_token", json=True)
+        if blocked is not None:  # before the token is looked at: the same answer for any token
+            return blocked
         db = get_session()
         row = accounts.api_token_row(db, token.strip())
         if row is None:
+            throttling.failed("api_token")
             return _api_unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi")
         if row.scope != "write" and request.method not in ("GET", "HEAD", "OPTIONS"):
             response = jsonify({"error": {"code": "insufficient_scope",

@@ -16,7 +16,6 @@ from flask import url_for
 from sqlmodel import select
 
 from tracker.db import get_session
-from tracker.models import Attachment
 from tracker.models import Directive
 from tracker.models import Notification
 from tracker.models import Task
@@ -63,6 +62,7 @@ def detail_context(task: Task, user: User) -> dict:
         "officers": collab.unit_officers(session, task.lead_unit_id) if can_assign else [],
         "can_assign": can_assign,
         "comments": collab.comments_of(session, task),
+        "comment_files": collab.comment_files(session, task),
         "can_comment": permissions.can_view_task(session, user, task),
         "can_direct": user.role == "leader",
         "following": collab.is_following(session, user, task),
@@ -135,49 +135,26 @@ def assign(task_id: int):
 def comment(task_id: int):
     session = get_session()
     user = current_user()
-    upload_dir = current_app.config["UPLOAD_FOLDER"]
-    attachment = None
     try:
         task = task_service.get_task_for(session, user, task_id)
         if not permissions.can_view_task(session, user, task):
             abort(404)
-        upload = request.files.get("file")
-        if upload is not None and upload.filename:
-            attachment = _comment_attachment(session, user, task, upload, upload_dir)
         collab.add_comment(session, user, task, request.form.get("text", ""),
-                           directing=request.form.get("directing") == "1",
-                           attachment_id=attachment.id if attachment else None)
+                           directing=request.form.get("directing") == "1", **uploaded_files())
         session.commit()
     except ServiceError as exc:
-        if attachment is not None:
-            task_service.discard_attachment_file(upload_dir, attachment)
+        session.rollback()  # a file already written is removed with the transaction (tasks.store_file)
         return _refused(task_id, exc)
     return _back(task_id, "Đã gửi ý kiến.")
 
 
-def _comment_attachment(session, user, task, upload, upload_dir):
-    """A file attached to a comment is stored like evidence (same checks), by anyone who may comment."""
-    import os
-    import secrets
-
-    from tracker.services.clock import utc_now
-    from tracker.services.imports import evidence_kind
-
+def uploaded_files(field: str = "file") -> dict:
+    """The files of a multipart request's `field` (several allowed), as add_comment's keywords.
+    Each is read up to one byte past MAX_UPLOAD_BYTES, so the size check sees an oversize file."""
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
-    data = upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ServiceError(f"Tệp quá lớn (tối đa {max_bytes // (1024 * 1024)} MB)", code="too_large", status=413)
-    _, content_type = evidence_kind(upload.filename, data)
-    original = os.path.basename((upload.filename or "").replace("\\", "/")).strip()[:200] or "tep-dinh-kem"
-    stored = secrets.token_hex(16)
-    os.makedirs(upload_dir, exist_ok=True)
-    with open(os.path.join(upload_dir, stored), "xb") as fh:
-        fh.write(data)
-    attachment = Attachment(task_id=task.id, uploaded_by_id=user.id, original_name=original, stored_name=stored,
-                            content_type=content_type, size=len(data), created_at=utc_now())
-    session.add(attachment)
-    session.flush()
-    return attachment
+    files = [(upload.filename, upload.read(max_bytes + 1))
+             for upload in request.files.getlist(field) if upload is not None and upload.filename]
+    return {"files": files, "upload_dir": current_app.config["UPLOAD_FOLDER"], "max_bytes": max_bytes}
 
 
 @bp.post("/tasks/<int:task_id>/follow")

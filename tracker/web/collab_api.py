@@ -21,6 +21,8 @@ from tracker.web.api import _service_error
 from tracker.web.api import task_to_json
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
+from tracker.web.collab import uploaded_files
+from tracker.web.tasks import send_attachment
 
 bp = Blueprint("collab_api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(ServiceError, _service_error)
@@ -40,23 +42,48 @@ def me():
 def list_comments(task_id: int):
     session = get_session()
     task = task_service.get_task_for(session, current_user(), task_id)
-    return jsonify({"items": [collab.comment_to_json(c, name) for c, name in collab.comments_of(session, task)]})
+    files = collab.comment_files(session, task)
+    return jsonify({"items": [collab.comment_to_json(c, name, files.get(c.id, ()))
+                              for c, name in collab.comments_of(session, task)]})
+
+
+_MULTIPART_DIRECTING = {"": False, "0": False, "false": False, "1": True, "true": True}
 
 
 @bp.post("/tasks/<int:task_id>/comments")
 @api_auth_required
 def post_comment(task_id: int):
-    data = _json_body()
-    unknown = set(data) - {"text", "directing", "version"}
+    """JSON `{"text", "directing"}`, or multipart/form-data: `text`, `directing`, files in `file`
+    (several allowed; the web page's evidence rules, tasks.store_file)."""
+    uploads = {}
+    if request.mimetype == "multipart/form-data":
+        unknown = (set(request.form) - {"text", "directing", "version"}) | (set(request.files) - {"file"})
+        raw = (request.form.get("directing") or "").strip().lower()
+        if raw not in _MULTIPART_DIRECTING:
+            raise ServiceError("'directing' phải là true hoặc false", code="invalid_directing", status=422)
+        data = {"text": request.form.get("text"), "directing": _MULTIPART_DIRECTING[raw]}
+        uploads = uploaded_files()
+    else:
+        data = _json_body()
+        unknown = set(data) - {"text", "directing", "version"}
     if unknown:
         raise ServiceError(f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", code="unknown_field", status=422)
     session = get_session()
     user = current_user()
     task = task_service.get_task_for(session, user, task_id)
     comment = collab.add_comment(session, user, task, data.get("text"), directing=data.get("directing", False),
-                                 channel="api")
+                                 channel="api", **uploads)
+    files = collab.comment_files(session, task).get(comment.id, ())
     session.commit()
-    return jsonify(collab.comment_to_json(comment, user.display_name)), 201
+    return jsonify(collab.comment_to_json(comment, user.display_name, files)), 201
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@api_auth_required
+def download_attachment(attachment_id: int):
+    """A file of a task the caller can see (evidence or sent with a comment); 404 otherwise."""
+    row = task_service.get_attachment_for(get_session(), current_user(), attachment_id)
+    return send_attachment(row)
 
 
 @bp.get("/notifications")

@@ -163,9 +163,15 @@ def build_calendar(rows, user: User, unit_name: str | None, today: date, base_ur
 
 @bp.get("/feeds/<token>.ics")
 def calendar_feed(token: str):
+    from tracker.web import throttling
+
+    blocked = throttling.refused("calendar_feed")
+    if blocked is not None:
+        return blocked
     session = get_session()
     user = user_for_calendar_token(session, token)
     if user is None:
+        throttling.failed("calendar_feed")
         abort(404)
     today = local_today()
     unit_name = session.get(Unit, user.unit_id).name if user.unit_id else None

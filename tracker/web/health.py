@@ -68,7 +68,13 @@ def healthz():
     body = {"status": "ok" if ok else "error"}
     # Without the database no token can be checked: then the minimal answer only.
     if ok and request.args.get("details") not in (None, "", "0"):
+        from tracker.web import throttling
+
+        blocked = throttling.refused("api_token", json=True)  # the same budget as the API's bearer tokens
+        if blocked is not None:
+            return blocked
         if not _admin_token():
+            throttling.failed("api_token")
             return _json({"error": {"code": "forbidden",
                                     "message": "Chi tiết tình trạng chỉ dành cho quản trị (mã truy cập của quản trị)"}},
                          403)

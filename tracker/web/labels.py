@@ -80,7 +80,8 @@ EVENT_LABELS = {
     'corrected_action': 'Điều chỉnh nội dung', 'corrected_deadline': 'Điều chỉnh hạn',
     'corrected_recurrence': 'Điều chỉnh chu kỳ', 'extension_cancelled': 'Đề nghị gia hạn tự hủy',
     'assignee': 'Phân công chuyên viên', 'comment': 'Ý kiến', 'directing': 'Ý kiến chỉ đạo',
-    'delegated': 'Giao đơn vị cấp dưới', 'info_units': 'Đơn vị nhận để biết'}
+    'delegated': 'Giao đơn vị cấp dưới', 'info_units': 'Đơn vị nhận để biết',
+    'rollup': 'Tổng hợp tiến độ từ cấp dưới'}
 
 
 def event_value(kind: str, value):

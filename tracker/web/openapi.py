@@ -14,10 +14,13 @@ ERROR_STATUSES = {
     "409": "Xung đột: phiên bản cũ (version) hoặc trạng thái không cho phép",
     "413": "Nội dung quá lớn",
     "422": "Dữ liệu không hợp lệ",
+    "429": "Quá nhiều lần dùng mã truy cập sai từ địa chỉ này: thử lại sau số giây ở header Retry-After",
 }
 
 
 def _errors(*codes: str) -> dict:
+    if "401" in codes and "429" not in codes:
+        codes = (*codes, "429")  # every bearer-token call: failed tokens are rate limited per address
     return {c: {"description": ERROR_STATUSES[c], "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
 
@@ -118,7 +121,8 @@ def openapi_document() -> dict:
             "title": "directive-tracker API",
             "version": "1",
             "description": "Theo dõi nhiệm vụ từ văn bản chỉ đạo. Xác thực bằng `Authorization: Bearer <mã>` "
-                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Lỗi luôn có dạng "
+                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Mã sai bị giới hạn theo địa chỉ "
+                           "(SECRET_THROTTLE_ADDRESS lần trong 15 phút, rồi 429 với `Retry-After`). Lỗi luôn có dạng "
                            '`{"error": {"code", "message"}}`.',
         },
         "servers": [{"url": "/"}],
@@ -483,13 +487,32 @@ def _collab_paths(id_param) -> dict:
                             "$ref": "#/components/schemas/Comment"}}}}}}}, **_errors("401", "404")}},
             "post": {"summary": "Thêm ý kiến (chỉ thêm, không sửa); @login nhắc tên người xem được nhiệm vụ",
                      "parameters": [id_param("id")],
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                         "type": "object", "required": ["text"], "properties": {
-                             "text": {"type": "string", "maxLength": 5000},
-                             "directing": {"type": "boolean", "description": "Ý kiến chỉ đạo (chỉ lãnh đạo UBND)"}}}}}},
+                     "description": "JSON `{\"text\", \"directing\"}`, hoặc `multipart/form-data` với `text`, "
+                                    "`directing` và tệp ở trường `file` (nhiều tệp được; tối đa 10). Tệp theo quy tắc "
+                                    "minh chứng: loại nhận từ nội dung tệp, tối đa MAX_UPLOAD_BYTES (413).",
+                     "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": {
+                             "type": "object", "required": ["text"], "properties": {
+                                 "text": {"type": "string", "maxLength": 5000},
+                                 "directing": {"type": "boolean",
+                                               "description": "Ý kiến chỉ đạo (chỉ lãnh đạo UBND)"}}}},
+                         "multipart/form-data": {"schema": {
+                             "type": "object", "required": ["text"], "properties": {
+                                 "text": {"type": "string", "maxLength": 5000},
+                                 "directing": {"type": "string", "enum": ["true", "false", "1", "0"]},
+                                 "file": {"type": "array", "maxItems": 10,
+                                          "items": {"type": "string", "format": "binary"}}}}}}},
                      "responses": {**_ok("Comment", "Đã thêm", "201"),
-                                   **_errors("400", "401", "403", "404", "422")}},
+                                   **_errors("400", "401", "403", "404", "413", "422")}},
         },
+        "/api/v1/attachments/{id}": {"get": {
+            "summary": "Tải tệp (minh chứng hoặc tệp gửi kèm ý kiến) của nhiệm vụ người gọi xem được",
+            "parameters": [id_param("id")],
+            "responses": {"200": {"description": "Tệp, dạng tải về (Content-Disposition: attachment)",
+                                  "content": {"application/octet-stream": {
+                                      "schema": {"type": "string", "format": "binary"}}}},
+                          **_errors("401", "404")},
+        }},
         "/api/v1/notifications": {"get": {
             "summary": "Hộp thông báo trong ứng dụng (mới trước) và số chưa đọc",
             "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -533,8 +556,12 @@ def _collab_schemas() -> dict:
         "Comment": {"type": "object", "required": ["id", "author", "text", "directing", "created_at"], "properties": {
             "id": {"type": "integer"}, "author": {"$ref": "#/components/schemas/UserRef"},
             "text": {"type": "string"}, "directing": {"type": "boolean"},
-            "attachment_id": {"type": ["integer", "null"]},
+            "attachment_id": {"type": ["integer", "null"], "description": "Tệp đầu tiên (giữ cho tương thích)"},
+            "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/CommentFile"}},
             "created_at": {"type": "string", "format": "date-time"}}},
+        "CommentFile": {"type": "object", "required": ["id", "name", "size", "url"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "size": {"type": "integer"},
+            "url": {"type": "string", "description": "GET /api/v1/attachments/{id} với mã truy cập"}}},
         "Notification": {"type": "object", "required": ["id", "kind", "task_id", "text", "read", "created_at"],
                          "properties": {
                              "id": {"type": "integer"}, "kind": {"type": "string", "enum": NOTIFICATION_KINDS},

@@ -1,6 +1,12 @@
 """Forgotten password, reset by e-mail. The request answers the same whatever the login
 (no account probing); the link is signed, expires after an hour and stops working once
-the password changed (it signs part of the current password hash)."""
+the password changed (it signs part of the current password hash).
+
+Rate limited in the app (tracker/web/throttling.py): a reset request counts against the
+address and the login or address typed (whether it exists or not, so the 429 tells
+nothing), which bounds the e-mails anyone can make us send; a bad reset link counts
+against the address. The new password follows the password policy (services/passwords.py).
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,12 +20,15 @@ from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
 from itsdangerous import URLSafeTimedSerializer
 from sqlmodel import select
-from werkzeug.security import generate_password_hash
 
 from tracker.db import get_session
 from tracker.models import AuditEvent
 from tracker.models import Notification
 from tracker.models import User
+from tracker.services import ServiceError
+from tracker.services import accounts
+from tracker.services import passwords
+from tracker.web import throttling
 
 bp = Blueprint("password", __name__)
 
@@ -40,7 +49,12 @@ def forgot_password():
     if request.method == "GET":
         return render_template("channels/forgot.html", sent=False)
     who = (request.form.get("login") or "").strip()[:254]
+    blocked = throttling.refused("password_reset", account=who or None)
+    if blocked is not None:
+        return blocked
     if who:
+        # every request counts, sent or not: the limit must not tell which logins exist
+        throttling.failed("password_reset", account=who)
         db = get_session()
         user = db.exec(select(User).where((User.login == who) | (User.email == who))).first()
         if user is not None and user.active and user.email:
@@ -56,6 +70,13 @@ def forgot_password():
 
 
 def _reset_user(token: str):
+    user, error = _check_reset_token(token)
+    if user is None:
+        throttling.failed("password_reset_link")
+    return user, error
+
+
+def _check_reset_token(token: str):
     try:
         uid, tail = _serializer().loads(token, max_age=RESET_MAX_AGE)
     except SignatureExpired:
@@ -70,6 +91,9 @@ def _reset_user(token: str):
 
 @bp.get("/password/reset/<token>")
 def reset_page(token):
+    blocked = throttling.refused("password_reset_link")
+    if blocked is not None:
+        return blocked
     user, error = _reset_user(token)
     return render_template("channels/reset.html", token=token, error=error, user=user, done=False), \
         (200 if user else 404)
@@ -77,19 +101,24 @@ def reset_page(token):
 
 @bp.post("/password/reset/<token>")
 def reset_password(token):
+    blocked = throttling.refused("password_reset_link")
+    if blocked is not None:
+        return blocked
     user, error = _reset_user(token)
     if user is None:
         return render_template("channels/reset.html", token=token, error=error, user=None, done=False), 404
     new = request.form.get("new_password") or ""
-    if len(new) < 8:
-        error = "Mật khẩu mới phải có ít nhất 8 ký tự"
-    elif new != (request.form.get("confirm_password") or ""):
+    try:
+        passwords.check_password(new, user.login)
+    except ServiceError as exc:
+        error = exc.message
+    if not error and new != (request.form.get("confirm_password") or ""):
         error = "Hai lần nhập mật khẩu mới không khớp"
     if error:
         return render_template("channels/reset.html", token=token, error=error, user=user, done=False), 422
     db = get_session()
-    user.password_hash = generate_password_hash(new)
-    db.add(user)
+    # like a password change: every session ends and the API tokens are revoked
+    accounts.change_password(db, user, new, channel="email")
     db.add(AuditEvent(actor_id=user.id, channel="email", entity="user", entity_id=user.id, action="reset_password"))
     db.commit()
     return render_template("channels/reset.html", token=token, error=None, user=user, done=True)

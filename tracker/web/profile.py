@@ -18,6 +18,7 @@ from tracker.services import twofactor as twofactor_service
 from tracker.web.auth import client_address
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
+from tracker.web import throttling
 from tracker.web.auth import password_check_throttled
 
 bp = Blueprint("profile", __name__)
@@ -126,9 +127,13 @@ def twofactor_enable():
     secret = flask_session.get("totp_setup")
     if user.totp_secret or not secret:
         return redirect(url_for("profile.twofactor"))
+    blocked = throttling.refused("totp", account=user.login)
+    if blocked is not None:
+        return blocked
     try:
         codes = twofactor_service.enable(session, user, secret, request.form.get("code") or "")
     except ServiceError as exc:
+        throttling.failed("totp", account=user.login)
         return render_template("profile/twofactor.html", enabled=False, secret=secret, error=exc.message,
                                uri=twofactor_service.provisioning_uri(user, secret)), 422
     session.commit()
@@ -145,9 +150,14 @@ def twofactor_disable():
         return render_template("profile/twofactor.html", enabled=bool(user.totp_secret),
                                remaining=len(user.totp_recovery_hashes or []),
                                error="Tài khoản quản trị bắt buộc dùng xác thực hai lớp"), 422
+    # a stolen cookie must not be able to guess its way to turning the second factor off
+    blocked = throttling.refused("totp", account=user.login)
+    if blocked is not None:
+        return blocked
     try:
         twofactor_service.disable(session, user, request.form.get("code") or "")
     except ServiceError as exc:
+        throttling.failed("totp", account=user.login)
         return render_template("profile/twofactor.html", enabled=bool(user.totp_secret),
                                remaining=len(user.totp_recovery_hashes or []), error=exc.message), 422
     session.commit()

@@ -49,10 +49,11 @@ ERROR_MESSAGES = {
     409: ("Xung đột dữ liệu", "Dữ liệu vừa được người khác thay đổi. Vui lòng tải lại trang và thử lại."),
     413: ("Tệp quá lớn", "Tệp hoặc nội dung gửi lên vượt quá giới hạn cho phép."),
     422: ("Dữ liệu không hợp lệ", "Dữ liệu gửi lên không hợp lệ."),
+    429: ("Quá nhiều yêu cầu", "Quá nhiều lần thử không thành công. Vui lòng thử lại sau."),
     500: ("Lỗi hệ thống", "Đã có lỗi xảy ra. Vui lòng thử lại sau; nếu vẫn lỗi, hãy báo quản trị."),
 }
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 500: "server_error"}
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error"}
 
 
 def wants_json() -> bool:

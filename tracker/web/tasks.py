@@ -440,9 +440,15 @@ def reopen(task_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):
+    attachment_row = task_service.get_attachment_for(get_session(), current_user(), attachment_id)
+    return send_attachment(attachment_row)
+
+
+def send_attachment(attachment_row):
+    """The one way a stored file is served (page and API): as a download under a safe name,
+    with nosniff and a sandbox CSP."""
     import os
 
-    attachment_row = task_service.get_attachment_for(get_session(), current_user(), attachment_id)
     path = os.path.join(current_app.config["UPLOAD_FOLDER"], attachment_row.stored_name)
     if not os.path.isfile(path):
         abort(404)

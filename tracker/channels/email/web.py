@@ -6,30 +6,19 @@ The forgotten-password pages are in tracker/web/password.py (CSRF-protected form
 """
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timezone
-
 from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
-from itsdangerous import BadSignature
-from itsdangerous import SignatureExpired
-from itsdangerous import URLSafeTimedSerializer
-from sqlmodel import select
-from werkzeug.security import generate_password_hash
 
 from tracker.channels.email.channel import user_id_of_token
 from tracker.db import get_session
 from tracker.models import AuditEvent
-from tracker.models import Notification
 from tracker.models import User
+from tracker.web import throttling
 
 bp = Blueprint("email_pages", __name__)
-
-RESET_MAX_AGE = 3600
-_RESET_SALT = "password-reset"
 
 
 def turn_email_off(session, user) -> bool:
@@ -48,12 +37,16 @@ def _user_of(token: str):
     uid = user_id_of_token(current_app.config["SECRET_KEY"], token)
     user = get_session().get(User, uid) if uid is not None else None
     if user is None:
+        throttling.failed("unsubscribe")
         abort(404)
     return user
 
 
 @bp.get("/unsubscribe/email/<token>")
 def unsubscribe_page(token):
+    blocked = throttling.refused("unsubscribe")
+    if blocked is not None:
+        return blocked
     user = _user_of(token)
     return render_template("channels/unsubscribe.html", user=user, token=token, done=False)
 
@@ -61,6 +54,9 @@ def unsubscribe_page(token):
 @bp.post("/unsubscribe/email/<token>")
 def unsubscribe(token):
     """One click (List-Unsubscribe-Post: List-Unsubscribe=One-Click) or the page's button."""
+    blocked = throttling.refused("unsubscribe")
+    if blocked is not None:
+        return blocked
     user = _user_of(token)
     turn_email_off(get_session(), user)
     if request.form.get("List-Unsubscribe") == "One-Click" and "text/html" not in request.headers.get("Accept", ""):

@@ -34,6 +34,7 @@ from tracker.models import Task
 from tracker.services import ServiceError
 from tracker.services import permissions
 from tracker.services import tasks as task_service
+from tracker.services import throttle
 from tracker.services.inputs import to_int
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ def start(engine: Engine, chat_id: int, chat_type: str, token: str | None, now: 
     if chat_type != "private":
         return "Vui lòng liên kết trong cuộc trò chuyện riêng với bot, không dùng nhóm."
     with Session(engine) as s:
+        wait = throttle.chat_link_wait(s, "telegram", chat_id, now=now)
+        if wait:  # before the token is looked at: the same answer for any token
+            return escape(throttle.chat_wait_message(wait))
         try:
             if not confirmed:
                 target = links.peek_link_token(s, token, now)
@@ -98,6 +102,8 @@ def start(engine: Engine, chat_id: int, chat_type: str, token: str | None, now: 
                             [[("Chuyển liên kết", MOVE_PREFIX + token), ("Giữ nguyên", MOVE_PREFIX + "no")]])
             user = links.consume_link_token(s, token, chat_id, now)
         except ServiceError as exc:
+            s.rollback()
+            throttle.chat_link_failed(s, "telegram", chat_id, now=now)
             return escape(exc.message)
         return (f"✅ Đã liên kết tài khoản <b>{escape(user.display_name)}</b> ({escape(user.login)}). "
                 "Nhắc việc sẽ được gửi tới đây.\nGõ /trogiup để xem các lệnh.")

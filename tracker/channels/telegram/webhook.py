@@ -27,8 +27,14 @@ def webhook():
     token = config.get("TELEGRAM_BOT_TOKEN")
     if config.get("TELEGRAM_MODE") != "webhook" or not secret or not token:
         abort(404)
+    from tracker.web import throttling
+
+    blocked = throttling.refused("telegram_webhook", json=True)
+    if blocked is not None:  # before the header is compared
+        return blocked
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not hmac.compare_digest(given.encode(), secret.encode()):
+        throttling.failed("telegram_webhook")
         log.warning("Webhook Telegram: sai mã bí mật từ %s", request.remote_addr)
         abort(403)
     data = request.get_json(silent=True)

@@ -17,6 +17,7 @@ from tracker.followup import content
 from tracker.followup import policy
 from tracker.followup.compose import cut
 from tracker.services import ServiceError
+from tracker.services import throttle
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,16 @@ def reply_to(engine, chat_id: str, chat_type: str, text: str, now: datetime, pub
         if code is not None:
             if chat_type.upper() not in ("PRIVATE", "USER", ""):
                 return "Vui lòng liên kết trong cuộc trò chuyện riêng với bot, không dùng nhóm."
+            wait = throttle.chat_link_wait(s, "zalo", chat_id, now=now)
+            if wait:  # before the code is looked at: the same answer for any code
+                return throttle.chat_wait_message(wait)
             try:
                 user = links.consume_code(s, code, chat_id, now, confirmed=confirmed)
+            except links.NeedsConfirmation as exc:
+                return exc.message  # a right code: nothing to count
             except ServiceError as exc:
+                s.rollback()
+                throttle.chat_link_failed(s, "zalo", chat_id, now=now)
                 return exc.message
             return f"Đã liên kết tài khoản {user.display_name} ({user.login}). Nhắc việc sẽ được gửi tới đây.\n" \
                    "Gửi /trogiup để xem các lệnh."

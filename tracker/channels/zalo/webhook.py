@@ -25,8 +25,14 @@ def webhook():
     secret, token = config.get("ZALO_WEBHOOK_SECRET"), config.get("ZALO_BOT_TOKEN")
     if config.get("ZALO_MODE") != "webhook" or not secret or not token:
         abort(404)
+    from tracker.web import throttling
+
+    blocked = throttling.refused("zalo_webhook", json=True)
+    if blocked is not None:  # before the header is compared
+        return blocked
     given = request.headers.get("X-Bot-Api-Secret-Token", "")
     if not hmac.compare_digest(given.encode(), secret.encode()):
+        throttling.failed("zalo_webhook")
         log.warning("Webhook Zalo: sai mã bí mật từ %s", request.remote_addr)
         abort(403)
     data = request.get_json(silent=True)
