@@ -20,7 +20,7 @@ from datetime import date
 
 from .deadlines import DeadlineHit
 from .gate import keep_tasks
-from .header import parse_header
+from .header import parse_header, urgency_mark
 from .normalize import normalize
 from .owners import _HEADS as _AGENCY_HEADS
 from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
@@ -149,8 +149,10 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     walker.central = bool(re.search(r"CHÍNH PHỦ|THỦ TƯỚNG|^BỘ\s", (document.get("issuer") or "").upper()))
     walker.run()
     tasks = []
+    marked = urgency_mark(text) is not None   # the raw text: the mark's column gap survives there
+    issue_known = issued is not None or document.get("issued") is not None
     for task in keep_tasks(t, document, walker.tasks):   # text that is no directive gives no task
-        tasks.append(to_contract(task, t, norm, ref_date, registry))
+        tasks.append(to_contract(task, t, norm, ref_date, registry, marked=marked, issue_known=issue_known))
     return {"document": document, "tasks": tasks}
 
 

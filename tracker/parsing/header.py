@@ -33,6 +33,41 @@ _A_PERSON = re.compile(r"CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC
 _NATIONAL_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
 
 
+# The urgency mark ("độ khẩn") printed in the header: a line of its own under the number
+# ("HỎA TỐC"), a column of the header line set off by a wide gap or a tab, or the
+# metadata line "Độ khẩn: Thượng khẩn" of an electronic copy. "khẩn trương" in a
+# sentence is ordinary urging, never a mark.
+URGENCY_MARKS = ("HỎA TỐC", "THƯỢNG KHẨN", "KHẨN")
+_MARK = r"(HỎA\s+TỐC|HOẢ\s+TỐC|THƯỢNG\s+KHẨN|KHẨN)"
+_MARK_LINE = re.compile(rf"^[\s*_#:.\-\[\](]*{_MARK}[\s*_#:.\-\[\])]*$", re.I)
+_MARK_COLUMN = re.compile(rf"(?:^|\t|\s{{3,}}){_MARK}(?=\t|\s{{3,}}|\s*$)")
+_MARK_FIELD = re.compile(r"^\s*Độ\s+khẩn\s*:\s*(Hỏa\s+tốc|Hoả\s+tốc|Thượng\s+khẩn|Khẩn)\s*$", re.I)
+_MARK_LINES = 15   # non-empty lines of the header area: a mark further down is quoted text
+
+
+def urgency_mark(text: str, lines: int = _MARK_LINES) -> str | None:
+    """The document's urgency mark ("HỎA TỐC", "THƯỢNG KHẨN", "KHẨN") in its first `lines`
+    non-empty lines (the header area), or None."""
+    seen = 0
+    for raw in (text or "")[:4000].split("\n"):
+        if not raw.strip():
+            continue
+        seen += 1
+        if seen > lines:
+            break
+        m = _MARK_FIELD.match(raw)
+        if m:
+            found = m.group(1).upper()
+        else:
+            m = _MARK_LINE.match(raw) or _MARK_COLUMN.search(raw.rstrip())
+            if not m:
+                continue
+            found = m.group(1).upper()
+        found = " ".join(found.split())
+        return "HỎA TỐC" if found.endswith("TỐC") else found
+    return None
+
+
 def _first_lines(text: str, n: int = 40) -> list[str]:
     return [ln.strip() for ln in text.split("\n", n)[:n]]
 

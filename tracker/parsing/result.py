@@ -38,7 +38,7 @@ def deadline_in(t: str, a: int, b: int, issued: date):
         return None
 
 
-_SCAN_LIMIT = 2000  # characters of a task's span read for its action and urgency
+_SCAN_LIMIT = 2000  # characters of a task's span read for its action and warnings
 
 
 def deadlines_of(t: str, a: int, b: int, issued: date) -> list:
@@ -49,28 +49,22 @@ def deadlines_of(t: str, a: int, b: int, issued: date) -> list:
         return []
 
 
-_URGENT_CUE = re.compile(r"ngay|khẩn|gấp|hỏa tốc", re.I)
+def is_urgent(marked: bool, deadline: date | None, issued: date | None) -> bool:
+    """Issue #15: a task is urgent when its document carries an urgency mark (Hỏa tốc,
+    Thượng khẩn, Khẩn) or its deadline is the issue date itself ("trong ngày", "trước 17 giờ
+    hôm nay"). "khẩn trương", "ngay", "gấp" in the sentence are ordinary urging."""
+    return marked or (deadline is not None and issued is not None and deadline == issued)
 
 
-def _has_urgent_marker(text: str, issued: date) -> bool:
-    if not _URGENT_CUE.search(text):
-        return False
-    try:
-        return any(getattr(h, "urgent", False) for h in _deadlines.find_deadlines(text, issued))
-    except Exception:
-        return False
-
-
-def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
+def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked: bool = False,
+                issue_known: bool = True) -> dict:
+    """`marked`: the document carries an urgency mark; `issue_known`: `issued` is the real issue
+    date (given or read from the text), not today standing in for it."""
     hit = task.hit
     dl = getattr(hit, "deadline", None) if hit is not None else None
     rec = getattr(hit, "recurrence", None) if hit is not None else None
     dtext = getattr(hit, "text", None) if hit is not None else None
-    urgent = bool(getattr(hit, "urgent", False)) if hit is not None else False
-    if not urgent and hit is not None and getattr(hit, "deadline", None) is not None:
-        # an explicit date wins over "khẩn trương", but the task is still urgent
-        a, b = task.deadline_span or (task.start, task.end)
-        urgent = _has_urgent_marker(t[a:min(b, a + _SCAN_LIMIT)], issued)
+    urgent = is_urgent(marked, dl, issued if issue_known else None)
     reasons = list(dict.fromkeys(task.reasons))
     if hit is not None and getattr(hit, "kind", None):
         reasons.append(f"deadline:{hit.kind}")
