@@ -887,7 +887,8 @@ def _names_only(t: str, a: int, b: int) -> bool:
 
 
 # "(i) ", "(ii) ", "(1) " inside a line, after a colon or a clause end
-_INLINE_ENUM = re.compile(r"(?:(?<=[:;.])|(?<=[:;.] ))\((?:[ivx]{1,4}|\d{1,2})\)\s+")
+# "(i)", "(2)" after a colon, a semicolon or a full stop (the "(" first: finditer skips to it in C)
+_INLINE_ENUM = re.compile(r"\((?:(?<=[:;.]\()|(?<=[:;.] \())(?:[ivx]{1,4}|\d{1,2})\)\s+")
 _BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:các|một số|những)?\s*(?:nhiệm vụ|nội dung|việc)"
                         r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
 

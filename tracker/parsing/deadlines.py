@@ -465,15 +465,32 @@ def _left(text: str, pos: int, width: int = 48) -> str:
 # around each anchor hit.
 # ---------------------------------------------------------------------------
 
-_ANCHORS: dict[int, tuple[tuple[re.Pattern, ...], int]] = {}
+_ANCHORS: dict[int, tuple[re.Pattern, int]] = {}
 
 
 def _anchor(full: re.Pattern, back: int, *anchors: str) -> re.Pattern:
     """Register the anchors of a full pattern. Anchors are lower-case patterns
     starting with a literal (fast to scan for); `back` = how far before an
     anchor hit a match of the full pattern may start."""
-    _ANCHORS[id(full)] = (tuple(re.compile(a) for a in anchors), back)
+    _ANCHORS[id(full)] = (_one_scan(anchors), back)
     return full
+
+
+def _one_scan(anchors: tuple[str, ...]) -> re.Pattern:
+    """One pattern that finds every hit of every anchor in one pass, overlapping ones included.
+
+    Each branch consumes the anchor's first character only and looks ahead for the rest (its
+    own group), so the scan resumes one character later, and as every branch opens with a
+    literal the engine skips ahead in C. A hit is (match start, end of the branch's group). At
+    one position at most one anchor of a pattern can match (their first words differ), so the
+    hits are those of the anchors scanned one by one, merged in order."""
+    branches = []
+    for a in anchors:
+        first = a[:2] if a.startswith("\\") else a[:1]
+        if first in "([.^$*+?{|\\" or (first.startswith("\\") and first[1:].isalnum()):
+            raise ValueError(f"anchor must open with a literal character: {a!r}")
+        branches.append(f"{first}(?=({a[len(first):]}))")
+    return re.compile("|".join(branches))
 
 
 def _lower(text: str) -> str:
@@ -488,11 +505,8 @@ def _finditer(full: re.Pattern, text: str, low: str, ahead: int = 160):
     """Like full.finditer(text), but only tried near anchor hits in `low`: a
     match must start at most `back` characters before its anchor hit and not
     after the hit's end."""
-    anchors, back = _ANCHORS[id(full)]
-    if len(anchors) == 1:
-        hits = [(a.start(), a.end()) for a in anchors[0].finditer(low)]
-    else:
-        hits = sorted({(a.start(), a.end()) for pattern in anchors for a in pattern.finditer(low)})
+    scan, back = _ANCHORS[id(full)]
+    hits = [(a.start(), a.end(a.lastindex)) for a in scan.finditer(low)]
     last_end = 0
     for hit_start, hit_end in hits:
         if hit_start < last_end:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .rxtrie import trie_pattern
+
 # Head nouns that open an agency name (matched case-sensitively: capitalised).
 _HEADS = [
     "Ủy ban nhân dân", "Uỷ ban nhân dân", "UBND", "Ủy ban Mặt trận Tổ quốc", "Ủy ban MTTQ", "UBMTTQ",
@@ -83,18 +85,13 @@ lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập ph�
 
 # Some texts capitalise every word of a head ("Ủy Ban Nhân Dân", "Công An tỉnh"): accepted as well.
 _HEADS_TITLED = sorted({" ".join(w[:1].upper() + w[1:] for w in h.split(" ")) for h in _HEADS if " " in h} - set(_HEADS))
-_HEAD_RE = re.compile(
-    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:"
-    + "|".join(re.escape(h) for h in sorted(_HEADS + _HEADS_TITLED, key=len, reverse=True))
-    + r")(?=[\s,.;:)]|$)")
-_GROUP_RE = re.compile(
-    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))[Cc]ác\s+(?:"
-    + "|".join(re.escape(h) for h in sorted(_GROUP_NOUNS, key=len, reverse=True))
-    + r")(?=[\s,.;:)]|$)")
+# The word lists are written as tries (rxtrie): the same longest-first match, much cheaper.
+_OPENS = r"[\s(\"'“,;:]"   # what may stand before a name: the start, a space, an opening mark
+_HEAD_RE = re.compile(r"(?:(?<=^)|(?<=[\s(\"'“,;:]))" + trie_pattern(_HEADS + _HEADS_TITLED) + r"(?=[\s,.;:)]|$)")
+_GROUP_RE = re.compile(r"(?:(?<=^)|(?<=[\s(\"'“,;:]))[Cc]ác\s+" + trie_pattern(_GROUP_NOUNS) + r"(?=[\s,.;:)]|$)")
 _PERSON_RE = re.compile(
-    r"(?:(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+)?(?:(?:[Cc]ác\s+)?(?:"
-    + "|".join(re.escape(h) for h in sorted(_PERSON_HEADS, key=len, reverse=True))
-    + r"))(?=[\s,])\s*(?:các\s+)?")
+    r"(?:(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+)?(?:(?:[Cc]ác\s+)?" + trie_pattern(_PERSON_HEADS)
+    + r")(?=[\s,])\s*(?:các\s+)?")
 _WORD_RE = re.compile(r"[^\s,;:.()\"]+|[,;:.()\"]")
 _TRAIL_JUNK = re.compile(r"[\s,;:.\-–]+$")
 _ABBREV = re.compile(r"[A-ZĐ]{2,}|&")
@@ -360,10 +357,13 @@ def find_agencies(s: str, start: int = 0, end: int | None = None) -> list[Agency
     return out
 
 
+# Where an agency phrase may start: "các", "đồng chí" or a head noun after the start or an opening
+# mark. Each branch opens with a plain letter (the boundary test follows it), so finditer skips
+# in C to the next letter that can open one.
+_AT_OPEN = rf"(?<!{'[^' + _OPENS[1:]}.)"
 _CANDIDATE_RE = re.compile(
-    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:[Cc]ác\s|đồng chí\s|Đồng chí\s|"
-    + "|".join(re.escape(h) for h in sorted(set(_HEADS + _HEADS_TITLED + _PERSON_HEADS), key=len, reverse=True))
-    + r")")
+    rf"(?:C{_AT_OPEN}ác\s|c{_AT_OPEN}ác\s|đ{_AT_OPEN}ồng chí\s|Đ{_AT_OPEN}ồng chí\s|"
+    + trie_pattern(set(_HEADS + _HEADS_TITLED + _PERSON_HEADS), boundary=_OPENS)[3:])
 
 
 def split_agency_list(s: str, start: int, end: int) -> list[str]:

@@ -26,6 +26,10 @@ _LABELS = [
     (re.compile(r"[•·●▪◦*○◆❖➢►✓√]\s*"), 7),
     (re.compile(r"\+\s+"), 8),
 ]
+# All the labels in one pattern, in the same order (the first alternative that matches wins, as
+# the list above is tried): one match per line instead of one per kind of label.
+_LABEL_RE = re.compile("|".join(f"(?P<r{i}>{rx.pattern})" for i, (rx, _) in enumerate(_LABELS)))
+_LABEL_RANK = {f"r{i}": rk for i, (_, rk) in enumerate(_LABELS)}
 _SENT_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(]?[A-ZĐÀ-Ỹ])")
 _ABBREV_BEFORE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|BS|KS|St|Ông|Bà|v\.v|tr|Th)|\b[A-ZĐ])\.$")
 
@@ -81,11 +85,9 @@ def blocks(text: str) -> list[Block]:
             pending = None
             continue
         label, rank, body_start = None, 9, s
-        for rx, rk in _LABELS:
-            m = rx.match(text, s, e)
-            if m:
-                label, rank, body_start = text[s:m.end()].strip(), rk, m.end()
-                break
+        m = _LABEL_RE.match(text, s, e)
+        if m:
+            label, rank, body_start = text[s:m.end()].strip(), _LABEL_RANK[m.lastgroup], m.end()
         if label is not None and body_start >= e:
             pending = (line_start, label, rank)
             continue
@@ -124,6 +126,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Semicolon-separated clauses of a sentence (parentheses respected)."""
+    if text.find(";", start, end) == -1:
+        c = _trim(text, start, end)
+        return [c] if c[1] > c[0] else []
     out = []
     depth = 0
     a = start

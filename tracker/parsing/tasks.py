@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from .owners import Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
 
 # "Giao", "Yêu cầu", "Đề nghị" ... directly before the owner.
+# The word opens the string or follows a space or a mark, and is not "Ngoại giao", "bàn giao",
+# "chuyển giao", "được giao". Each alternative opens with its first letter and tests what stands
+# before it right after (one character later), so finditer skips ahead in C to a possible letter.
+_TRIGGER_VERBS = [("G", "iao(?:\\s+(?:nhiệm vụ|trách nhiệm)\\s+cho|\\s+cho)?"), ("Y", "êu cầu"), ("Đ", "ề nghị"),
+                  ("C", "hỉ đạo"), ("P", "hân công"), ("D", "ặn dò"), ("L", "ưu ý")]
+_TRIGGER_BEFORE = "(?<![^\\s,:;].)(?<!Ngoại .)(?<!bàn .)(?<!Bàn .)(?<!chuyển .)(?<!được .)"
 _TRIGGER = re.compile(
-    r"(?:^|(?<=[\s,:;]))(?<!Ngoại )(?<!bàn )(?<!Bàn )(?<!chuyển )(?<!được )(?P<verb>[Gg]iao(?:\s+(?:nhiệm vụ|trách nhiệm)\s+cho|\s+cho)?|[Yy]êu cầu|[Đđ]ề nghị|[Cc]hỉ đạo|[Pp]hân công|[Dd]ặn dò|[Ll]ưu ý)"
+    "(?P<verb>" + "|".join(f"{first}{_TRIGGER_BEFORE}{rest}" for cap, rest in _TRIGGER_VERBS
+                           for first in (cap, cap.lower())) + ")"
     r"(?:\s*,\s*|\s*:\s*|\s+)")
 _STARTERS = re.compile(
     r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
@@ -41,10 +48,13 @@ _BOILERPLATE = re.compile(
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
     r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
     r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
-_PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
-                     r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
-                     r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu|"
-                     r"^Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
+# Praise, attendance and accountability statements: words anywhere in the opening (searched in
+# the lower-cased text, without IGNORECASE, which is slow on Vietnamese letters) or an opening.
+_PRAISE_WORDS = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
+                           r"điểm cầu")
+_PRAISE_OPENING = re.compile(r"[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|(?:Kết quả|Thành tích) đạt được|"
+                             r"(?:Tham dự|Dự|Cùng dự|Tham gia)\b|"
+                             r"Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
 _PROPOSAL_TO_TOP = re.compile(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|các bộ|Bộ)\b")
@@ -72,10 +82,16 @@ _BOILERPLATE_WORDS = re.compile(r"thực hiện|thi hành|cuộc họp|hội ngh
                                 r"thông báo|có hiệu lực|ban hành kèm theo|quyết định này")
 
 
+# The same pattern in lower case, run on the lower-cased sentence: IGNORECASE matching is slow on
+# Vietnamese letters (every comparison folds the case of both sides).
+_BOILERPLATE_LOW = re.compile(_BOILERPLATE.pattern.lower())
+
+
 def is_boilerplate(sentence: str) -> bool:
-    if _BOILERPLATE.match(sentence):
+    low = sentence.lower()
+    if _BOILERPLATE_LOW.match(low):
         return True
-    return bool(_BOILERPLATE_WORDS.search(sentence.lower()) and _BOILERPLATE.search(sentence))
+    return bool(_BOILERPLATE_WORDS.search(low) and _BOILERPLATE_LOW.search(low))
 
 
 def owner_text(agency: Agency) -> str:
@@ -338,7 +354,8 @@ def is_nontask(sentence: str) -> str | None:
     """Rule name when the sentence is context rather than an assignment."""
     if is_boilerplate(sentence):
         return "boilerplate"
-    if _PRAISE.search(sentence[:160]):
+    head = sentence[:160]
+    if _PRAISE_OPENING.match(head) or _PRAISE_WORDS.search(head.lower()):
         return "praise"
     if _priority_only(sentence):
         return "priority"
