@@ -9,7 +9,7 @@ ISSUED = "2022-01-12"
 
 
 def tasks(text, **kw):
-    return parse_directive(text, issued=ISSUED, **kw)["tasks"]
+    return parse_directive(text, issued=ISSUED, **kw).to_dict()["tasks"]
 
 
 def only(text, **kw):
@@ -325,7 +325,7 @@ def test_tone_mark_variants_read_alike_and_come_out_as_written():
     # "Uỷ ban" / "Ủy ban", "Đảng uỷ": one spelling for matching, the source's spelling in the output
     text = "1. Giao Uỷ ban nhân dân tỉnh phối hợp với Đảng uỷ xã rà soát công tác văn hoá, hoàn thành trước ngày 15/12/2025."
     from tracker.parsing import parse_directive
-    got = parse_directive(text, issued="2025-11-20")["tasks"]
+    got = parse_directive(text, issued="2025-11-20").to_dict()["tasks"]
     assert [t["owner"] for t in got] == ["Uỷ ban nhân dân tỉnh"]
     assert got[0]["deadline"] == "2025-12-15"
 

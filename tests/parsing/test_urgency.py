@@ -42,7 +42,7 @@ def test_a_mark_deep_in_the_body_is_not_the_documents():
 
 
 def test_khan_truong_and_ngay_do_not_make_a_task_urgent():
-    got = parse_directive(header() + BODY)["tasks"]
+    got = parse_directive(header() + BODY).to_dict()["tasks"]
     assert [t["owner"] for t in got] == ["Sở Y tế", "Sở Công Thương", "Công an tỉnh"]
     assert [t["urgent"] for t in got] == [False, False, False]
     # the phrase is still the deadline text the clerk sees when no date is given
@@ -51,7 +51,7 @@ def test_khan_truong_and_ngay_do_not_make_a_task_urgent():
 
 @pytest.mark.parametrize("mark", ["HỎA TỐC", "THƯỢNG KHẨN", "KHẨN"])
 def test_a_marked_document_makes_every_task_urgent(mark):
-    got = parse_directive(header(mark) + BODY)["tasks"]
+    got = parse_directive(header(mark) + BODY).to_dict()["tasks"]
     assert len(got) == 3 and all(t["urgent"] for t in got)
 
 
@@ -59,7 +59,7 @@ def test_a_same_day_deadline_is_urgent_and_another_day_is_not():
     body = ("1. Sở Y tế báo cáo kết quả kiểm tra trước 17 giờ ngày 10/12/2025.\n"
             "2. Sở Tài chính tổng hợp, báo cáo UBND tỉnh trong ngày.\n"
             "3. Sở Công Thương khẩn trương báo cáo trước ngày 11/12/2025.\n")
-    got = parse_directive(header() + body)["tasks"]
+    got = parse_directive(header() + body).to_dict()["tasks"]
     assert [(t["deadline"], t["urgent"]) for t in got] == [
         ("2025-12-10", True), ("2025-12-10", True), ("2025-12-11", False)]
 
@@ -68,7 +68,7 @@ def test_without_a_known_issue_date_no_deadline_counts_as_same_day():
     # no date in the text and none given: today only stands in for the issue date
     today = date.today()
     text = f"Giao Sở Y tế báo cáo kết quả trước ngày {today.day} tháng {today.month} năm {today.year}."
-    got = parse_directive(text)["tasks"]
+    got = parse_directive(text).to_dict()["tasks"]
     assert got and got[0]["deadline"] == date.today().isoformat() and got[0]["urgent"] is False
 
 

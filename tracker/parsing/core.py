@@ -22,6 +22,7 @@ from .deadlines import DeadlineHit
 from .gate import keep_tasks
 from .header import parse_header, urgency_mark
 from .normalize import normalize
+from .output import DocumentHeader, ParsedDocument
 from .owners import _HEADS as _AGENCY_HEADS
 from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry
@@ -133,8 +134,9 @@ class _Group:
     tasks: list[TaskDraft]
 
 
-def parse_directive(text: str, issued: date | str | None = None, units=None) -> dict:
-    """Parse a directive: {"document": {...}, "tasks": [...]} (see issue #3)."""
+def parse_directive(text: str, issued: date | str | None = None, units=None) -> ParsedDocument:
+    """Parse a directive: its header facts and tasks (a frozen ParsedDocument; `.to_dict()` is
+    the JSON of issue #3)."""
     if not isinstance(text, str):
         raise TypeError("text must be a str")
     if isinstance(issued, str):
@@ -153,7 +155,7 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     issue_known = issued is not None or document.get("issued") is not None
     for task in keep_tasks(t, document, walker.tasks):   # text that is no directive gives no task
         tasks.append(to_contract(task, t, norm, ref_date, registry, marked=marked, issue_known=issue_known))
-    return {"document": document, "tasks": tasks}
+    return ParsedDocument(DocumentHeader.from_dict(document), tuple(tasks))
 
 
 class _Walker:

@@ -1,7 +1,6 @@
-"""Turn a task draft into the contract dict of issue #3.
-
-Keys: owner, unit, co_owners, action, deadline, deadline_text, recurrence, urgent,
-start, end (offsets in the caller's original text), confidence, reasons.
+"""Turn a task draft into the public ParsedTask (tracker/parsing/output.py; its to_dict()
+is the contract of issue #3): owner, unit, co_owners, action, deadline, deadline_text,
+recurrence, urgent, start, end (offsets in the caller's original text), confidence, reasons.
 """
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from datetime import date
 
 from . import deadlines as _deadlines
 from .explain import reason_texts, task_warnings
+from .output import ParsedTask, UnitRef
 from .registry import resolve_unit
 
 
@@ -57,7 +57,7 @@ def is_urgent(marked: bool, deadline: date | None, issued: date | None) -> bool:
 
 
 def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked: bool = False,
-                issue_known: bool = True) -> dict:
+                issue_known: bool = True) -> ParsedTask:
     """`marked`: the document carries an urgency mark; `issue_known`: `issued` is the real issue
     date (given or read from the text), not today standing in for it."""
     hit = task.hit
@@ -79,23 +79,23 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked
     action = _action(t, task)
     # owner, co-owners and the deadline phrase are given as the source spells them
     near = task.start
-    return {
-        "owner": norm.as_written(task.owner, near),
-        "unit": unit,
-        "co_owners": [norm.as_written(c, near) for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
-        "action": action,
-        "deadline": dl.isoformat() if dl else None,
-        "deadline_text": norm.as_written(dtext, (task.deadline_span or (near, near))[0]),
-        "recurrence": rec,
-        "urgent": urgent,
-        "start": norm.to_original(task.start),
-        "end": norm.to_original(task.end),
-        "confidence": round(max(0.05, min(1.0, conf)), 2),
-        "reasons": reasons,
-        "reason_texts": reason_texts(reasons, dtext),
-        "warnings": task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], norm.as_written(task.owner, near),
-                                  unit is not None),
-    }
+    owner = norm.as_written(task.owner, near)
+    return ParsedTask(
+        owner=owner,
+        unit=UnitRef.from_dict(unit),
+        co_owners=tuple(norm.as_written(c, near) for c in dict.fromkeys(task.co_owners) if c and c != task.owner),
+        action=action,
+        deadline=dl,
+        deadline_text=norm.as_written(dtext, (task.deadline_span or (near, near))[0]),
+        recurrence=rec,
+        urgent=urgent,
+        start=norm.to_original(task.start),
+        end=norm.to_original(task.end),
+        confidence=round(max(0.05, min(1.0, conf)), 2),
+        reasons=tuple(reasons),
+        reason_texts=tuple(reason_texts(reasons, dtext)),
+        warnings=tuple(task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], owner, unit is not None)),
+    )
 
 
 _ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
