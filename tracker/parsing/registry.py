@@ -16,6 +16,8 @@ import unicodedata
 import zlib
 from pathlib import Path
 from typing import Iterable
+from .startcache import cache_dir as start_cache_dir
+from .startcache import compile as _re   # re.compile, kept between processes
 
 DEMO_UNITS_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_units.yaml"
 
@@ -30,10 +32,10 @@ _EXPANSIONS = [
     (r"\bqs\b", "quan su"),
     (r"\bvp\b", "van phong"),
 ]
-_EXPANSION_RES = [(re.compile(a), b) for a, b in _EXPANSIONS]
-_GENERIC_TAIL = re.compile(r"\s+(?:co\s+)?lien quan$|\s+tren dia ban(?:\s+.*)?$")
-_TERRITORIAL = re.compile(r"(?:uy ban nhan dan|hoi dong nhan dan|thanh uy|tinh uy|dang uy)\b")
-_PLACE_TAIL = re.compile(r"\s+(tinh|thanh pho)(\s+.*)?$")
+_EXPANSION_RES = [(_re(a), b) for a, b in _EXPANSIONS]
+_GENERIC_TAIL = _re(r"\s+(?:co\s+)?lien quan$|\s+tren dia ban(?:\s+.*)?$")
+_TERRITORIAL = _re(r"(?:uy ban nhan dan|hoi dong nhan dan|thanh uy|tinh uy|dang uy)\b")
+_PLACE_TAIL = _re(r"\s+(tinh|thanh pho)(\s+.*)?$")
 
 
 def fold(s: str) -> str:
@@ -153,13 +155,11 @@ def load_yaml_units(path: Path = DEMO_UNITS_PATH, cache_dir: Path | None = None)
 
 
 def _cache_file(raw: bytes, cache_dir: Path | None) -> Path | None:
-    """Where the units of this YAML content are cached ($XDG_CACHE_HOME or ~/.cache), or None."""
+    """Where the units of this YAML content are cached (startcache.cache_dir()), or None."""
     if cache_dir is None:
-        base = os.environ.get("XDG_CACHE_HOME") or (os.path.join(os.path.expanduser("~"), ".cache")
-                                                     if os.path.expanduser("~") != "~" else None)
-        if not base:
+        cache_dir = start_cache_dir()
+        if cache_dir is None:
             return None
-        cache_dir = Path(base) / "directive-tracker"
     key = f"{zlib.crc32(raw):08x}-{len(raw)}-py{sys.version_info[0]}{sys.version_info[1]}"
     return cache_dir / f"units-{key}.marshal"
 

@@ -12,6 +12,7 @@ from . import deadlines as _deadlines
 from .explain import reason_texts, task_warnings
 from .output import ParsedTask, UnitRef
 from .registry import resolve_unit
+from .startcache import compile as _re   # re.compile, kept between processes
 
 
 @dataclass
@@ -98,7 +99,7 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked
     )
 
 
-_ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
+_ACTION_LEAD = _re(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
                           r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?(?:(?:có trách nhiệm|được giao|cần|phải)\s+)?")
 
 
