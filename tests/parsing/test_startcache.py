@@ -29,6 +29,7 @@ def fresh_cache(tmp_path, monkeypatch):
     monkeypatch.delenv("DIRECTIVE_TRACKER_NO_CACHE", raising=False)
     cache = startcache._Cache()
     monkeypatch.setattr(startcache, "_CACHE", cache)
+    monkeypatch.setattr(startcache, "_LIVE", {})
     return cache
 
 
@@ -51,6 +52,7 @@ def test_cache_is_written_and_read_back(fresh_cache, monkeypatch):
     assert len(written) == 1
     again = startcache._Cache()
     monkeypatch.setattr(startcache, "_CACHE", again)
+    monkeypatch.setattr(startcache, "_LIVE", {})
 
     def not_compiled(*a, **k):
         raise AssertionError("compiled again instead of read from the cache")
@@ -82,3 +84,7 @@ def test_the_parser_cli_gives_the_same_output_with_and_without_the_cache(tmp_pat
     assert first.returncode == second.returncode == off.returncode == 0, first.stderr + off.stderr
     assert list((tmp_path / "cache" / "directive-tracker").glob("regex-*.marshal"))   # the first run wrote it
     assert first.stdout == second.stdout == off.stdout
+
+
+def test_a_pattern_compiled_again_in_the_same_process_is_the_same_object(fresh_cache):
+    assert startcache.compile(r"\s*:\s+(?=\S)") is startcache.compile(r"\s*:\s+(?=\S)")

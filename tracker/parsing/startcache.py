@@ -81,6 +81,7 @@ class _Cache:
 
 
 _CACHE = _Cache()
+_LIVE: dict[tuple[str, int], re.Pattern] = {}
 
 
 def _entry(pattern: str, flags: int) -> tuple:
@@ -99,17 +100,21 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern:   # noqa: A001 - the sa
     """re.compile(pattern, flags), from the cache when this interpreter compiled it before."""
     if isinstance(flags, re.RegexFlag):
         flags = flags.value
+    key = (pattern, flags)
+    live = _LIVE.get(key)   # a pattern compiled inside a function: built once per process, as re's own cache does
+    if live is not None:
+        return live
     if not _CACHE.enabled or not isinstance(pattern, str) or flags & re.DEBUG:
         return re.compile(pattern, flags)
     try:
         entries = _CACHE.load()
-        key = (pattern, flags)
         entry = entries.get(key)
         if entry is None:
             entry = _entry(pattern, flags)
             entries[key] = entry
             _CACHE.added += 1
-        return _sre.compile(pattern, *entry)
+        live = _LIVE[key] = _sre.compile(pattern, *entry)
+        return live
     except Exception:   # a private API that changed, a cache entry of another shape: plain re from now on
         _CACHE.enabled = False
         return re.compile(pattern, flags)
