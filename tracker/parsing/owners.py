@@ -157,8 +157,9 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     words = 0
     after_comma = False
     prev_cap = True
+    ahead = None   # (position, the word found from there): the look-ahead of the last word, reused
     while i < limit and words < 30:
-        m = _WORD_RE.search(s, i, limit)
+        m = ahead[1] if ahead is not None and ahead[0] == i else _WORD_RE.search(s, i, limit)
         if not m:
             break
         gap = s[i:m.start()]
@@ -169,6 +170,7 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             if w == ";" and not allow_semicolon:
                 break
             nxt = _WORD_RE.search(s, m.end(), limit)
+            ahead = (m.end(), nxt)
             if not nxt or "\n" in s[m.end():nxt.start()]:
                 break
             nw = nxt.group(0)
@@ -193,6 +195,7 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             break
         lw = w.lower()
         nxt = _WORD_RE.search(s, m.end(), limit)
+        ahead = (m.end(), nxt)
         nw = nxt.group(0) if nxt and "\n" not in s[m.end():nxt.start()] else ""
         if w == "và":
             if nxt is not None and _PERSON_RE.match(s, nxt.start(), limit):
