@@ -22,7 +22,7 @@ def task_keys(text: str, issued: str | None) -> list[tuple]:
     from tracker.services.text import fold
 
     return [(t["owner"], tuple(t["co_owners"]), t["deadline"], t["recurrence"], fold(t["action"]))
-            for t in parse_directive(text, issued=issued)["tasks"]]
+            for t in parse_directive(text, issued=issued).to_dict()["tasks"]]
 
 
 def compare(name: str) -> dict[str, bool]:

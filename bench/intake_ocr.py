@@ -44,7 +44,7 @@ def task_agreement(reference: str, got: str) -> tuple[int, int]:
 
     def keys(text):
         return [(t["owner"], tuple(t["co_owners"]), t["deadline"], t["recurrence"], fold(t["action"]))
-                for t in parse_directive(text)["tasks"]]
+                for t in parse_directive(text).to_dict()["tasks"]]
 
     ref, hyp = keys(reference), keys(got)
     sm = difflib.SequenceMatcher(None, ref, hyp, autojunk=False)

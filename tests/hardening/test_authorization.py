@@ -83,6 +83,7 @@ POLICY = {
     # directives
     "directives.new": only("clerk", "admin"), "directives.review": only("clerk", "admin"),
     "directives.review_post": only("clerk", "admin"), "directives.delete_draft": only("clerk", "admin"),
+    "directives.review_add_unit": only("clerk"),   # the review page's "Thêm vào danh mục" (issue #13)
     "api.create_directive": only("clerk", "admin"), "api.publish_directive": only("clerk", "admin"),
     # the original file: office, leaders and the units with tasks in the directive (issue 17)
     "directives.original": sees_task, "api.directive_original": sees_task,

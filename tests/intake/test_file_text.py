@@ -38,7 +38,7 @@ def _key(task):
 
 
 def _tasks(text, issued):
-    return [_key(t) for t in parse_directive(text, issued=issued)["tasks"]]
+    return [_key(t) for t in parse_directive(text, issued=issued).to_dict()["tasks"]]
 
 
 def _doc(name):
@@ -92,7 +92,7 @@ def _table_docx(numbered=False) -> bytes:
 def test_docx_table_in_document_order_with_columns_mapped():
     lines = docx_lines(docx.Document(io.BytesIO(_table_docx())))
     assert lines.index("Phụ lục nhiệm vụ") < lines.index(" | ".join(TABLE_ROWS[0])) < lines.index("Nơi nhận:")
-    tasks = parse_directive("\n".join(lines), issued="2026-01-10")["tasks"]
+    tasks = parse_directive("\n".join(lines), issued="2026-01-10").to_dict()["tasks"]
     assert [(t["owner"], t["co_owners"], t["action"], t["deadline"]) for t in tasks] == [
         ("Sở Tài chính", ["Sở Xây dựng", "UBND các xã"], "Rà soát quy hoạch sử dụng đất", "2026-06-30"),
         ("Sở Khoa học và Công nghệ", ["Các sở, ngành"], "Xây dựng đề án chuyển đổi số", "2026-09-30"),

@@ -77,7 +77,7 @@ def test_reason_texts_and_warnings_speak_vietnamese():
     from tracker.parsing import parse_directive
     r = parse_directive("1. Giao UBND thành phố Hà Tĩnh rà soát các dự án, hoàn thành trước ngày 31/02/2026.",
                         issued="2025-11-20")
-    t = r["tasks"][0]
+    t = r.to_dict()["tasks"][0]
     assert t["owner"] == "UBND thành phố Hà Tĩnh" and t["unit"] is None   # never mapped to "UBND tỉnh"
     assert "cơ quan không có trong danh mục" in t["reason_texts"]
     assert all(":" not in x or not x.split(":")[0].isascii() for x in t["reason_texts"])  # no rule codes

@@ -74,7 +74,7 @@ _HDR = "ỦY BAN NHÂN DÂN\nTỈNH GIA LAI\n\nGia Lai, ngày 02 tháng 3 năm 2
 
 
 def _tasks(body, header=_HDR):
-    return parse_directive(header + body + "\n", issued="2026-03-02")["tasks"]
+    return parse_directive(header + body + "\n", issued="2026-03-02").to_dict()["tasks"]
 
 
 @pytest.mark.parametrize("body, owner, deadline", [
@@ -127,7 +127,7 @@ def test_body_after_kinh_gui_and_a_list_intro():
             "Bộ Y tế đề nghị Sở Y tế các tỉnh, thành phố khẩn trương triển khai các nội dung sau:\n"
             "1. Rà soát, tiêm bù vắc xin sởi, hoàn thành chậm nhất ngày 15/01.\n"
             "2. Báo cáo kết quả tiêm chủng trước ngày 25 hằng tháng.\n")
-    tasks = parse_directive(text, issued="2025-12-15")["tasks"]
+    tasks = parse_directive(text, issued="2025-12-15").to_dict()["tasks"]
     assert [(t["owner"], t["deadline"]) for t in tasks] == [
         ("Sở Y tế các tỉnh, thành phố", "2026-01-15"), ("Sở Y tế các tỉnh, thành phố", "2025-12-25")]
 
@@ -137,7 +137,7 @@ def test_cong_dien_addressees_are_no_heading():
             "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH KHÁNH HÒA điện:\n- Giám đốc các sở;\n- Bộ Chỉ huy Quân sự tỉnh, Công an tỉnh.\n\n"
             "Theo bản tin lúc 04 giờ 00 ngày 24/11/2025, bão số 15 mạnh cấp 12.\n\n"
             "1. Sở Y tế bố trí phương tiện cấp cứu trước 17 giờ 00 ngày 24/11/2025.\n")
-    tasks = parse_directive(text, issued="2025-11-24")["tasks"]
+    tasks = parse_directive(text, issued="2025-11-24").to_dict()["tasks"]
     assert [(t["owner"], t["deadline"]) for t in tasks] == [("Sở Y tế", "2025-11-24")]
 
 

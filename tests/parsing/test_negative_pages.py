@@ -31,7 +31,7 @@ def _negative_dir() -> Path:
 def test_non_directive_pages_propose_no_task(kind):
     files = sorted(_negative_dir().glob(f"{kind}-*.txt"))
     assert files, f"no {kind}-*.txt pages in {NEGATIVE}"
-    with_tasks = [f.name for f in files if parse_directive(f.read_text(encoding="utf-8"))["tasks"]]
+    with_tasks = [f.name for f in files if parse_directive(f.read_text(encoding="utf-8")).to_dict()["tasks"]]
     rate = 1 - len(with_tasks) / len(files)
     assert round(rate, 3) >= BARS[kind], f"{kind}: zero-task rate {rate:.3f} < {BARS[kind]} ({with_tasks[:10]})"
 
@@ -122,18 +122,18 @@ REPORT = (
 
 
 def test_an_article_gives_no_task():
-    assert parse_directive(ARTICLE, issued="2026-03-05")["tasks"] == []
+    assert parse_directive(ARTICLE, issued="2026-03-05").to_dict()["tasks"] == []
 
 
 def test_a_news_report_of_a_directive_still_gives_its_tasks():
-    owners = [t["owner"] for t in parse_directive(REPORT, issued="2026-03-05")["tasks"]]
+    owners = [t["owner"] for t in parse_directive(REPORT, issued="2026-03-05").to_dict()["tasks"]]
     assert owners == ["Sở Tài chính", "UBND huyện Hải Lăng", "Sở Xây dựng"]
 
 
 def test_a_directive_body_pasted_without_header_still_gives_tasks():
     body = ("1. Giao Sở Y tế chủ trì kiểm tra an toàn thực phẩm, hoàn thành trước ngày 25/01/2026.\n"
             "2. Sở Tài chính bố trí kinh phí trước ngày 15/02/2026.\n")
-    assert [t["owner"] for t in parse_directive(body, issued="2026-01-10")["tasks"]] == ["Sở Y tế", "Sở Tài chính"]
+    assert [t["owner"] for t in parse_directive(body, issued="2026-01-10").to_dict()["tasks"]] == ["Sở Y tế", "Sở Tài chính"]
 
 
 def test_the_cli_imports_neither_flask_nor_sqlalchemy(tmp_path):

@@ -9,7 +9,7 @@ ISSUED = "2022-01-12"
 
 
 def tasks(text, **kw):
-    return parse_directive(text, issued=ISSUED, **kw)["tasks"]
+    return parse_directive(text, issued=ISSUED, **kw).to_dict()["tasks"]
 
 
 def only(text, **kw):
@@ -59,7 +59,7 @@ def test_agency_heading_gives_owner_to_sub_items():
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Công an tỉnh", "Công an tỉnh"]
     assert got[0]["co_owners"] == ["BCH Quân sự tỉnh"]
-    assert got[0]["urgent"] is True
+    assert got[0]["urgent"] is False   # "triển khai ngay" is urging; no mark, no same-day deadline
 
 
 def test_group_heading_with_semicolon_is_one_owner():
@@ -258,7 +258,7 @@ def test_coordination_without_voi():
 def test_for_agency_chair_requires_keeps_chair_out_of_coordinators():
     t = only("Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương mở rộng bãi đỗ xe, đưa vào sử dụng trước ngày 25/01/2022.")
     assert t["owner"] == "UBND huyện Cao Lộc" and t["co_owners"] == []
-    assert t["urgent"] is True and t["deadline"] == "2022-01-25"
+    assert t["urgent"] is False and t["deadline"] == "2022-01-25"
 
 
 def test_project_board_names_and_conditional_tail():
@@ -285,7 +285,8 @@ def test_department_requesting_units_assigns_the_units():
 
 def test_chair_directing_an_agency_in_a_report():
     t = only("Chủ tịch UBND tỉnh chỉ đạo Sở Y tế khẩn trương kiểm tra an toàn thực phẩm dịp Tết.")
-    assert t["owner"] == "Sở Y tế" and t["urgent"] is True and t["deadline"] is None
+    assert t["owner"] == "Sở Y tế" and t["urgent"] is False and t["deadline"] is None
+    assert t["deadline_text"] == "khẩn trương"   # kept for the clerk, but it is no urgency
 
 
 def test_report_list_of_instructions_after_a_colon():
@@ -324,7 +325,7 @@ def test_tone_mark_variants_read_alike_and_come_out_as_written():
     # "Uỷ ban" / "Ủy ban", "Đảng uỷ": one spelling for matching, the source's spelling in the output
     text = "1. Giao Uỷ ban nhân dân tỉnh phối hợp với Đảng uỷ xã rà soát công tác văn hoá, hoàn thành trước ngày 15/12/2025."
     from tracker.parsing import parse_directive
-    got = parse_directive(text, issued="2025-11-20")["tasks"]
+    got = parse_directive(text, issued="2025-11-20").to_dict()["tasks"]
     assert [t["owner"] for t in got] == ["Uỷ ban nhân dân tỉnh"]
     assert got[0]["deadline"] == "2025-12-15"
 

@@ -14,7 +14,7 @@ WORDS = ["Giao", "Sở Y tế", "chủ trì", "phối hợp với", "UBND các h
 
 
 def check(text):
-    out = parse_directive(text, issued="2022-01-12")
+    out = parse_directive(text, issued="2022-01-12").to_dict()
     for t in out["tasks"]:
         assert 0 <= t["start"] <= t["end"] <= len(text)
         assert 0.0 <= t["confidence"] <= 1.0
@@ -50,7 +50,7 @@ def test_deterministic_on_a_real_shape():
 def test_nfd_input_spans_point_into_the_original():
     import unicodedata
     text = unicodedata.normalize("NFD", "Ghi chú.\nGiao Sở Y tế kiểm tra an toàn thực phẩm, hoàn thành trước ngày 25/01/2022.")
-    (t,) = parse_directive(text, issued="2022-01-12")["tasks"]
+    (t,) = parse_directive(text, issued="2022-01-12").to_dict()["tasks"]
     assert unicodedata.normalize("NFC", text[t["start"]:t["end"]]).startswith("Giao Sở Y tế")
     assert t["deadline"] == "2022-01-25"
 
@@ -75,4 +75,4 @@ def test_one_huge_sentence_of_dated_clauses_stays_linear():
     text = (unit * 3000)[:200_000]
     with hang_guard():  # catches a hang only; no wall-clock bound (issue 11, finding 12)
         out = parse_directive(text, issued="2022-01-01")
-    assert len(out["tasks"]) > 1000
+    assert len(out.tasks) > 1000

@@ -70,7 +70,7 @@ def test_tab_separated_table_from_a_word_processor():
     from tracker.parsing import parse_directive
     text = ("TT\tNội dung công việc\tĐơn vị chủ trì\tĐơn vị phối hợp\tThời gian hoàn thành\n"
             "1\tRà soát danh mục dự án\tSở Tài chính\tSở Xây dựng\tTrước ngày 15/12/2025\n")
-    (t,) = parse_directive(text, issued="2025-12-01")["tasks"]
+    (t,) = parse_directive(text, issued="2025-12-01").to_dict()["tasks"]
     assert t["owner"] == "Sở Tài chính" and t["co_owners"] == ["Sở Xây dựng"]
     assert t["deadline"] == "2025-12-15"
     assert text[t["start"]:t["end"]].startswith("1\tRà soát")

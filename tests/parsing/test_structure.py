@@ -8,7 +8,7 @@ HEADER = "ỦY BAN NHÂN DÂN TỈNH BẮC NINH\nSố: 471/KH-UBND\nKẾ HOẠCH
 
 
 def tasks(text, issued="2025-11-20"):
-    return parse_directive(HEADER + text, issued=issued)["tasks"]
+    return parse_directive(HEADER + text, issued=issued).to_dict()["tasks"]
 
 
 def test_appendix_prose_is_data_and_only_task_table_rows_count():

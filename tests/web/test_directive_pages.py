@@ -238,3 +238,77 @@ def test_delete_draft(client, clerk, session):
     assert client.post(f"/directives/{directive_id}/delete").status_code == 302
     session.expire_all()
     assert session.get(Directive, directive_id) is None
+
+
+UNKNOWN = """ỦY BAN NHÂN DÂN TỈNH DEMO
+Số: 15/TB-UBND
+Demo, ngày 02 tháng 01 năm 2025
+
+THÔNG BÁO
+Kết luận của Chủ tịch UBND tỉnh
+
+1. Giao Ban Quản lý Khu du lịch Hồ Núi Cốc kiểm tra an toàn các công trình, hoàn thành trước ngày 15/02/2025.
+2. Giao Sở Y tế xây dựng kế hoạch tiêm chủng, trình UBND tỉnh trước ngày 20/02/2025.
+3. Ban Quản lý Khu du lịch Hồ Núi Cốc báo cáo kết quả trước ngày 28/02/2025.
+"""
+
+
+def test_unknown_agency_added_to_the_registry_from_the_review(client, clerk, session):
+    from tracker.models import AuditEvent
+    from tracker.models import Unit
+
+    review_url = _import(client, text=UNKNOWN).headers["Location"]
+    page = client.get(review_url).get_data(as_text=True)
+    form = _review_form(page)
+    assert form["tasks-0-unit"] == "" and form["tasks-2-unit"] == ""
+    assert "“Ban Quản lý Khu du lịch Hồ Núi Cốc” không có trong danh mục." in _unescape(page)
+    assert page.count('value="0"') >= 1 and "Thêm vào danh mục" in page
+    add_url = review_url.replace("/review", "/review/units")
+    assert add_url in page   # the button posts the whole form there
+    form["tasks-1-action"] = "Kế hoạch tiêm chủng (đã sửa, chưa lưu)"
+    r = client.post(add_url, data={**form, "row": "0"})
+    assert r.status_code == 200, r.get_data(as_text=True)[:1000]
+    page = _unescape(r.get_data(as_text=True))
+    unit = session.exec(select(Unit).where(Unit.name == "Ban Quản lý Khu du lịch Hồ Núi Cốc")).one()
+    assert unit.active and unit.kind == "department" and unit.code == "BQLKDLHNC"
+    assert f"Đã thêm “{unit.name}” (mã {unit.code})" in page
+    after = _review_form(r.get_data(as_text=True))
+    # both rows naming it are now led by it; the clerk's unsaved edit came back as typed
+    assert after["tasks-0-unit"] == after["tasks-2-unit"] == unit.name
+    assert after["tasks-1-action"] == "Kế hoạch tiêm chủng (đã sửa, chưa lưu)"
+    assert "owner_not_in_registry" not in after["tasks-0-reasons"]
+    assert "Thêm vào danh mục" not in page
+    audit = session.exec(select(AuditEvent).where(AuditEvent.entity == "unit", AuditEvent.entity_id == unit.id)).one()
+    assert audit.action == "create" and audit.actor_id == clerk.users["clerk"].id
+    # nothing of the draft was saved by the button; publishing uses the new unit
+    r = client.post(review_url, data={**after, "op": "publish"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    directive = session.exec(select(Directive).where(Directive.code == "15/TB-UBND")).one()
+    leads = session.exec(select(Task.lead_unit_id).where(Task.directive_id == directive.id).order_by(Task.id)).all()
+    assert leads[0] == leads[2] == unit.id
+
+
+def test_add_unit_from_review_refuses_a_taken_name_and_a_bad_row(client, clerk, session):
+    review_url = _import(client, text=UNKNOWN).headers["Location"]
+    form = _review_form(client.get(review_url).get_data(as_text=True))
+    add_url = review_url.replace("/review", "/review/units")
+    assert client.post(add_url, data={**form, "row": "0"}).status_code == 200
+    # the same name again (an old copy of the page): refused, said in Vietnamese, the form kept
+    r = client.post(add_url, data={**form, "row": "2"})
+    assert r.status_code == 409
+    assert "đã dùng cho đơn vị" in _unescape(r.get_data(as_text=True))
+    r = client.post(add_url, data={**form, "row": "99"})
+    assert r.status_code == 422 and "Không rõ dòng nào" in _unescape(r.get_data(as_text=True))
+
+
+def test_only_the_clerk_adds_from_the_review(session, world):
+    from tracker.services import Forbidden
+    from tracker.services import registry_admin
+
+    for role in ("admin", "leader", "staff_a", "head_a"):
+        with pytest.raises(Forbidden):
+            registry_admin.add_unit_from_review(session, world.users[role], name="Ban Quản lý Chợ Đêm")
+    unit = registry_admin.add_unit_from_review(session, world.users["clerk"], name="UBND xã Tân Thành")
+    assert (unit.kind, unit.code) == ("commune", "UXTT")
+    assert registry_admin.guess_kind("UBND huyện Năm Căn") == "district"
+    assert registry_admin.guess_kind("Các đơn vị sự nghiệp") == "group"

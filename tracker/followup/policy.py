@@ -17,6 +17,7 @@ from datetime import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from tracker.parsing.header import urgency_mark
 from tracker.vncalendar.holidays import add_working_days
 from tracker.services.inputs import to_int
 from tracker.vncalendar.holidays import is_working_day
@@ -282,17 +283,10 @@ def weekly_summary_day(today: date, settings: ReminderSettings = ReminderSetting
     return None
 
 
-URGENT_MARKS = ("HỎA TỐC", "HOẢ TỐC", "THƯỢNG KHẨN", "KHẨN")
-
-
-def document_urgency_mark(source_text: str, lines: int = 15) -> str | None:
-    """The urgency mark printed on the document (Hỏa tốc, Thượng khẩn, Khẩn) as a line of
-    its own near the top, or None. "khẩn trương" in a sentence is ordinary urging."""
-    for raw in (source_text or "").splitlines()[:lines]:
-        line = " ".join(raw.strip().strip("*_#:.-").split()).upper()
-        if line in URGENT_MARKS:
-            return "HỎA TỐC" if line == "HOẢ TỐC" else line
-    return None
+def document_urgency_mark(source_text: str) -> str | None:
+    """The urgency mark printed on the document (Hỏa tốc, Thượng khẩn, Khẩn) in its header,
+    or None. "khẩn trương" in a sentence is ordinary urging. One home: the parser's header."""
+    return urgency_mark(source_text)
 
 
 def is_urgent(mark: str | None, deadline: date | None, issued: date | None) -> bool:

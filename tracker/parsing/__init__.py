@@ -1,6 +1,7 @@
 """Directive parser: Vietnamese directive text -> tasks (owner, deadline, source span).
 
-    parse_directive(text, issued=None, units=None) -> {"document": {...}, "tasks": [...]}
+    parse_directive(text, issued=None, units=None) -> ParsedDocument (frozen: .document, .tasks;
+    .to_dict() is the JSON contract {"document": {...}, "tasks": [...]})
 
 Modules, one job each:
   normalize   cleaned text (NFC, spaces, quotes, line ends) with offsets back to the original
@@ -9,12 +10,14 @@ Modules, one job each:
   tasks       what a sentence assigns: triggers, subjects, requesters, non-task filters
   core        the document walk: headings, plan blocks, tables, carried owners, task splitting
   deadlines   the deadline grammar (dates, periods, lunar, working days, recurrences)
-  result      the contract dict of a task (unit, action, confidence, reasons, original offsets)
+  result      a task draft made public (unit, action, confidence, reasons, original offsets)
+  output      the public types: ParsedDocument, DocumentHeader, ParsedTask, UnitRef
   registry    unit registry matching (names, aliases, abbreviations, diacritics)
   header      number and code, kind, title, issuer, signer, issue date
   evaluate    python -m tracker.parsing.evaluate CORPUS_DIR (scores beside a dateparser baseline)
 """
 from .core import parse_directive
+from .output import DocumentHeader, ParsedDocument, ParsedTask, UnitRef
 from .registry import resolve_unit
 
-__all__ = ["parse_directive", "resolve_unit"]
+__all__ = ["parse_directive", "resolve_unit", "ParsedDocument", "DocumentHeader", "ParsedTask", "UnitRef"]

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from .core import parse_directive
+from .output import ParsedDocument
 
 
 def _fail(msg: str) -> int:
@@ -44,25 +45,25 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{path}: empty file")
     result = parse_directive(text, issued=issued)
     if args.json:
-        json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 0
     print(render_table(result))
     return 0
 
 
-def render_table(result: dict) -> str:
-    doc = result["document"]
-    lines = [f"{doc.get('kind') or '?'} {doc.get('code') or ''} issued {doc.get('issued') or '?'} by {doc.get('issuer') or '?'}",
-             f"{len(result['tasks'])} tasks", ""]
-    for i, t in enumerate(result["tasks"], 1):
-        when = t["deadline"] or (t["deadline_text"] or "-")
-        if t["recurrence"]:
-            when += f" ({t['recurrence']})"
-        lines.append(f"{i:>3}. [{t['owner'] or '?'}] {when}{' URGENT' if t['urgent'] else ''}  conf {t['confidence']:.2f}")
-        if t["co_owners"]:
-            lines.append(f"     with: {', '.join(t['co_owners'])}")
-        lines.append(f"     {t['action']}")
+def render_table(result: ParsedDocument) -> str:
+    doc = result.document
+    lines = [f"{doc.kind or '?'} {doc.code or ''} issued {doc.issued.isoformat() if doc.issued else '?'} by {doc.issuer or '?'}",
+             f"{len(result.tasks)} tasks", ""]
+    for i, t in enumerate(result.tasks, 1):
+        when = t.deadline.isoformat() if t.deadline else (t.deadline_text or "-")
+        if t.recurrence:
+            when += f" ({t.recurrence})"
+        lines.append(f"{i:>3}. [{t.owner or '?'}] {when}{' URGENT' if t.urgent else ''}  conf {t.confidence:.2f}")
+        if t.co_owners:
+            lines.append(f"     with: {', '.join(t.co_owners)}")
+        lines.append(f"     {t.action}")
     return "\n".join(lines)
 
 

@@ -20,59 +20,61 @@ from datetime import date
 
 from .deadlines import DeadlineHit
 from .gate import keep_tasks
-from .header import parse_header
+from .header import parse_header, urgency_mark
 from .normalize import normalize
+from .output import DocumentHeader, ParsedDocument
 from .owners import _HEADS as _AGENCY_HEADS
 from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry
 from .result import TaskDraft, deadline_in, deadlines_of, to_contract
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
 from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
+from .startcache import compile as _re   # re.compile, kept between processes
 
 # Sections whose items are aims, targets, budget or assessment, not assignments.
-_NONTASK_SECTION = re.compile(
+_NONTASK_SECTION = _re(
     r"^(?:MỤC ĐÍCH|MỤC TIÊU|YÊU CẦU|QUAN ĐIỂM|ĐÁNH GIÁ|KẾT QUẢ|TÌNH HÌNH|BỐI CẢNH|CHỈ TIÊU|"
     r"PHẠM VI|ĐỐI TƯỢNG|CĂN CỨ|SỰ CẦN THIẾT|NGUYÊN TẮC|THỰC TRẠNG|Mục đích|Mục tiêu|Yêu cầu\b|Quan điểm|Đánh giá|"
     r"Kết quả|Tình hình|Chỉ tiêu|Phạm vi|Đối tượng"
     # a procedure: who appraises what in a dossier ("Trách nhiệm phối hợp trong công tác thẩm định ...")
     r"|(?:Trách nhiệm|Nội dung|Quy trình|Trình tự)\b[^.]{0,80}\bthẩm định\b)")
-_STOP_SECTION = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
-_RESUME_SECTION = re.compile(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
+_STOP_SECTION = _re(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
+_RESUME_SECTION = _re(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
 # The heading of an appendix ("PHỤ LỤC I", "Phụ lục:", "DANH MỤC THỦ TỤC HÀNH CHÍNH ..."): from there
 # on the document holds data (procedure lists, statistics, company lists); only the rows of a task
 # table (a header naming the task and its lead) assign anything.
-_APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
-_ADDRESSEES = re.compile(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
-_ATTR = re.compile(
+_APPENDIX = _re(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
+_ADDRESSEES = _re(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
+_ATTR = _re(
     r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|Chủ trì(?:\s+thực hiện)?)"
     r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp(?:\s+thực hiện)?|Phối hợp(?:\s+thực hiện)?)"
     r"|(?P<time>Thời (?:gian|hạn)(?:\s+(?:thực hiện|hoàn thành|báo cáo))?|Tiến độ(?:\s+thực hiện)?)"
     r"|(?P<other>Sản phẩm|Kết quả đầu ra|Kinh phí|Nguồn kinh phí|Hình thức))\s*:\s*", re.I)
-_TASK_LABEL = re.compile(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
-_TOPIC_PREFIX = re.compile(r"^(?:(?:Về|Đối với)\s[^:]{2,400}?|[^:.;]{2,90}):\s+(?=\S)")
-_INLINE_ATTR = re.compile(
+_TASK_LABEL = _re(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
+_TOPIC_PREFIX = _re(r"^(?:(?:Về|Đối với)\s[^:]{2,400}?|[^:.;]{2,90}):\s+(?=\S)")
+_INLINE_ATTR = _re(
     r"(?:^|[.;]\s*)(?P<key>[Cc]hủ trì|[Cc]ơ quan chủ trì|[Đđ]ơn vị chủ trì|[Pp]hối hợp|[Cc]ơ quan phối hợp|[Đđ]ơn vị phối hợp|"
     r"[Tt]hời gian(?: hoàn thành| thực hiện)?|[Tt]hời hạn(?: hoàn thành)?)\s*:\s*")
-_PLACE_DATE_LINE = re.compile(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
-_END_PUNCT = re.compile(r"[.;!?]")
-_LIST_INTRO = re.compile(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
-_ACCOUNTABLE = re.compile(r"chịu trách nhiệm")
+_PLACE_DATE_LINE = _re(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
+_END_PUNCT = _re(r"[.;!?]")
+_LIST_INTRO = _re(r"(?:sau|như sau|sau đây|cụ thể|gồm|bao gồm|cụ thể như sau)\s*:\s*$")
+_ACCOUNTABLE = _re(r"chịu trách nhiệm")
 # "Chủ tịch UBND tỉnh chỉ đạo: ...", "Đồng thời nhấn mạnh: ...", "yêu cầu các sở, ngành: ..."
-_DIRECTIVE_LIST = re.compile(
+_DIRECTIVE_LIST = _re(
     r"(?:(?:Chủ tịch|Bí thư|Thủ tướng|[Đđ]ồng chí|Đồng thời|Ngoài ra)[^.;:]{0,120}?\s)?"
     r"(?:chỉ đạo|yêu cầu|đề nghị|nhấn mạnh|lưu ý|giao)(?:\s+(?P<object>[^:;.]{3,80}?))?\s*:\s*")
-_STARTERS_IN_LIST = re.compile(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
+_STARTERS_IN_LIST = _re(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
 # A list intro that hands over tasks ("... khẩn trương triển khai các nội dung sau:"), not one that
 # notes orientations ("trong đó lưu ý một số nội dung trọng tâm sau:").
-_EXEC_LIST = re.compile(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
+_EXEC_LIST = _re(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
                         r"|(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,300}?,\s*(?:một số|các|những) (?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b)"
                         r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
 # "... các nhiệm vụ trọng tâm sau:" lists orientations: the intro itself is the task.
-_ORIENTATION_LIST = re.compile(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]{0,200}:\s*$")
-_HEADING_PREFIX = re.compile(r"(?:Đối với|Riêng|Trách nhiệm của|Nhiệm vụ của|Về phía)\s+")
+_ORIENTATION_LIST = _re(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]{0,200}:\s*$")
+_HEADING_PREFIX = _re(r"(?:Đối với|Riêng|Trách nhiệm của|Nhiệm vụ của|Về phía)\s+")
 # "5. Các chủ rừng là tổ chức (các Ban quản lý rừng ...)": a heading that qualifies its body
-_HEADING_QUALIFIER = re.compile(r"(?:\(|(?:là|gồm|thuộc|trực thuộc|của|tại|trên địa bàn)\b)")
-_CARRY_OVER = re.compile(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*")
+_HEADING_QUALIFIER = _re(r"(?:\(|(?:là|gồm|thuộc|trực thuộc|của|tại|trên địa bàn)\b)")
+_CARRY_OVER = _re(r"(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*")
 
 
 def _skip_spaces(t: str, i: int, b: int) -> int:
@@ -82,7 +84,7 @@ def _skip_spaces(t: str, i: int, b: int) -> int:
 
 
 _CAPS_HEADS = sorted(set(_AGENCY_HEADS + _PERSON_HEADS + ["các"]), key=len, reverse=True)
-_ACRONYM = re.compile(r"[A-ZĐ&\-]*(?:&|UBND|HĐND|MTTQ|BCH|BQL|KBNN|BHXH|VNPT|EVN|PVN|ACV|VPCP|TP)[A-ZĐ&\-]*[.,:;]?")
+_ACRONYM = _re(r"[A-ZĐ&\-]*(?:&|UBND|HĐND|MTTQ|BCH|BQL|KBNN|BHXH|VNPT|EVN|PVN|ACV|VPCP|TP)[A-ZĐ&\-]*[.,:;]?")
 
 
 def _caps_agency(body: str) -> str | None:
@@ -133,8 +135,9 @@ class _Group:
     tasks: list[TaskDraft]
 
 
-def parse_directive(text: str, issued: date | str | None = None, units=None) -> dict:
-    """Parse a directive: {"document": {...}, "tasks": [...]} (see issue #3)."""
+def parse_directive(text: str, issued: date | str | None = None, units=None) -> ParsedDocument:
+    """Parse a directive: its header facts and tasks (a frozen ParsedDocument; `.to_dict()` is
+    the JSON of issue #3)."""
     if not isinstance(text, str):
         raise TypeError("text must be a str")
     if isinstance(issued, str):
@@ -149,9 +152,11 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     walker.central = bool(re.search(r"CHÍNH PHỦ|THỦ TƯỚNG|^BỘ\s", (document.get("issuer") or "").upper()))
     walker.run()
     tasks = []
+    marked = urgency_mark(text) is not None   # the raw text: the mark's column gap survives there
+    issue_known = issued is not None or document.get("issued") is not None
     for task in keep_tasks(t, document, walker.tasks):   # text that is no directive gives no task
-        tasks.append(to_contract(task, t, norm, ref_date, registry))
-    return {"document": document, "tasks": tasks}
+        tasks.append(to_contract(task, t, norm, ref_date, registry, marked=marked, issue_known=issue_known))
+    return ParsedDocument(DocumentHeader.from_dict(document), tuple(tasks))
 
 
 class _Walker:
@@ -395,13 +400,13 @@ class _Walker:
         if ag is None:
             return None
         end = joint_end(t, ag, blk.end)
-        m = re.compile(r"\s*:\s+(?=\S)").match(t, end, blk.end)
+        m = _re(r"\s*:\s+(?=\S)").match(t, end, blk.end)
         if not m:
             # "Cục Di sản văn hóa: Chủ trì ...": a name the vocabulary does not cover to its end, then the colon
             colon = t.find(":", end, min(blk.end, end + 60))
             if colon == -1 or "\n" in t[end:colon] or re.search(r"[.;,(]", t[end:colon]) or not _names_only(t, end, colon):
                 return None
-            m = re.compile(r"\s*:\s+(?=\S)").match(t, colon, blk.end)
+            m = _re(r"\s*:\s+(?=\S)").match(t, colon, blk.end)
             if not m:
                 return None
             return owner_text(Agency(ag.start, colon, t[ag.start:colon].strip(), ag.group)), m.end()
@@ -447,7 +452,7 @@ class _Walker:
         end = ag.end
         # further agencies joined by "và" / "," / ";" belong to the same heading
         while True:
-            m = re.compile(r"\s*(?:,|;|và)\s*").match(t, end, core_end)
+            m = _re(r"\s*(?:,|;|và)\s*").match(t, end, core_end)
             if not m:
                 break
             nxt = scan_agency(t, m.end(), core_end, allow_semicolon=True)
@@ -862,7 +867,7 @@ class _Walker:
         return out
 
 
-_QUALIFIER_VERB = re.compile(r"\s*(?:được giao(?: nhiệm vụ| chủ trì)?|có liên quan|liên quan|nêu trên|trên địa bàn)\b")
+_QUALIFIER_VERB = _re(r"\s*(?:được giao(?: nhiệm vụ| chủ trì)?|có liên quan|liên quan|nêu trên|trên địa bàn)\b")
 
 
 def _names_only(t: str, a: int, b: int) -> bool:
@@ -885,19 +890,20 @@ def _names_only(t: str, a: int, b: int) -> bool:
 
 
 # "(i) ", "(ii) ", "(1) " inside a line, after a colon or a clause end
-_INLINE_ENUM = re.compile(r"(?:(?<=[:;.])|(?<=[:;.] ))\((?:[ivx]{1,4}|\d{1,2})\)\s+")
-_BARE_TAIL = re.compile(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:các|một số|những)?\s*(?:nhiệm vụ|nội dung|việc)"
+# "(i)", "(2)" after a colon, a semicolon or a full stop (the "(" first: finditer skips to it in C)
+_INLINE_ENUM = _re(r"\((?:(?<=[:;.]\()|(?<=[:;.] \())(?:[ivx]{1,4}|\d{1,2})\)\s+")
+_BARE_TAIL = _re(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:các|một số|những)?\s*(?:nhiệm vụ|nội dung|việc)"
                         r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
 
 
-_GLUED_BODY = re.compile(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|Ngày)\s)")
-_APPENDIX_REF = re.compile(r"\b[Pp]hụ lục\b")
-_DATA_ITEM = re.compile(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|Số lượng)\s")
-_FILLER = re.compile(r"[….\-_*=~\s]{3,}")
-_YEAR_CELL = re.compile(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
+_GLUED_BODY = _re(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|Ngày)\s)")
+_APPENDIX_REF = _re(r"\b[Pp]hụ lục\b")
+_DATA_ITEM = _re(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|Số lượng)\s")
+_FILLER = _re(r"[….\-_*=~\s]{3,}")
+_YEAR_CELL = _re(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
 
 
-_INTRO_TAIL = re.compile(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|dưới đây))?\s*$")
+_INTRO_TAIL = _re(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|dưới đây))?\s*$")
 
 
 # Column roles of a task table, read from the header cells: (role, words, weight). A cell takes the
@@ -909,7 +915,7 @@ _COLUMN_WORDS = {
     "co": (("phối hợp", 6),),
     "time": (("thời gian", 5), ("thời hạn", 5), ("tiến độ", 4), ("hạn", 2)),
 }
-_NOT_A_ROLE = re.compile(r"^(?:kết quả|sản phẩm|ghi chú|người đứng đầu)")
+_NOT_A_ROLE = _re(r"^(?:kết quả|sản phẩm|ghi chú|người đứng đầu)")
 
 
 def _header_columns(low: list[str]) -> dict[str, int]:
@@ -934,9 +940,9 @@ def _is_task_header(low: list[str]) -> bool:
     return "task" in cols and "lead" in cols
 
 
-_CITIZENS = re.compile(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")
+_CITIZENS = _re(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")
 # "Các tổ chức, cá nhân và hộ gia đình ... có trách nhiệm": a duty of everybody
-_CITIZEN_SUBJECT = re.compile(r"[^.;:]{0,60}?\b(?:cá nhân|hộ gia đình|người dân)\b[^.;:]{0,120}?\b(?:có trách nhiệm|phải|cần)\b")
+_CITIZEN_SUBJECT = _re(r"[^.;:]{0,60}?\b(?:cá nhân|hộ gia đình|người dân)\b[^.;:]{0,120}?\b(?:có trách nhiệm|phải|cần)\b")
 
 
 def _is_citizens(owner: str | None) -> bool:
@@ -944,7 +950,7 @@ def _is_citizens(owner: str | None) -> bool:
     return bool(owner) and bool(_CITIZENS.search(owner))
 
 
-_REPORT_CLAUSE = re.compile(r",\s+(?=(?:tổng hợp,?\s+)?(?:báo cáo|gửi báo cáo|gửi kết quả)\b)")
+_REPORT_CLAUSE = _re(r",\s+(?=(?:tổng hợp,?\s+)?(?:báo cáo|gửi báo cáo|gửi kết quả)\b)")
 
 
 def _report_clauses(t: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -960,16 +966,16 @@ def _report_clauses(t: str, a: int, b: int) -> list[tuple[int, int]]:
 
 
 # Cheap pre-check: a clause split needs at least two timing cues in the sentence.
-_TIME_CUE = re.compile(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|ngày làm việc")
+_TIME_CUE = _re(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|ngày làm việc")
 
 
 # A later sentence that opens a case of its own ("Đối với nội dung vượt thẩm quyền, ...").
-_CLOSING = re.compile(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung"
+_CLOSING = _re(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung"
                       r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|Công điện) này))")
-_GENERIC_OWNER = re.compile(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
-_NEW_CASE = re.compile(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|ngày))\b")
+_GENERIC_OWNER = _re(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
+_NEW_CASE = _re(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|ngày))\b")
 # A later sentence that only times the item ("Thời gian ...", "Đảm bảo hoàn thành trong năm 2026.")
-_TIME_SENTENCE = re.compile(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ|(?:[Đđ]ảm bảo|[Bb]ảo đảm) hoàn thành)\b")
+_TIME_SENTENCE = _re(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ|(?:[Đđ]ảm bảo|[Bb]ảo đảm) hoàn thành)\b")
 
 
 def _dated(hit) -> bool:
@@ -1000,7 +1006,7 @@ def _looks_topic(prefix: str) -> bool:
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
 
 
-_ISSUER = re.compile(r"^(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|Tỉnh uỷ|HĐND tỉnh|Ban Thường vụ|"
+_ISSUER = _re(r"^(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|Tỉnh uỷ|HĐND tỉnh|Ban Thường vụ|"
                      r"Văn phòng Chính phủ)$")
 
 

@@ -57,6 +57,7 @@ from tracker.vncalendar import year_from_name
 from tracker.vncalendar.lunar import CAN
 from tracker.vncalendar.lunar import CHI
 from tracker.vncalendar.lunar import last_day_of_lunar_year
+from .startcache import compile as _re   # re.compile, kept between processes
 
 __all__ = ["DeadlineHit", "find_deadlines", "pick_deadline", "resolve_recurrence_first"]
 
@@ -239,34 +240,34 @@ def _next_tet_eve(issued: date) -> date:
 # window (_DATE_PREFIX_LEFT).
 # ---------------------------------------------------------------------------
 
-_DATE_NUMERIC = re.compile(r"""
+_DATE_NUMERIC = _re(r"""
     (?<![\w/.,:-])
     (?P<d>\d{1,2})\s?(?P<sep>[/.-])\s?(?P<m>\d{1,2})
     (?:\s?(?P=sep)\s?(?P<y>\d{4}))?
     (?![\w%]|\s?[/.,:-]\s?\d)
 """, _F)
 
-_DATE_LONG = re.compile(r"""
+_DATE_LONG = _re(r"""
     (?<![\w/])
     (?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})
     (?:\s*,?\s*năm\s+(?P<y>\d{4}))?
     (?![\w/])
 """, _F)
 
-_DATE_DAY_ONLY = re.compile(r"""
+_DATE_DAY_ONLY = _re(r"""
     (?<![\w])[Nn]gày\s+(?P<d>\d{1,2})
     (?!\s*[/.-]\s*\d|\s+(?:tháng|hằng|hàng|mỗi|của|đến|tới|và)\b|\d|\s*%)
 """, re.VERBOSE)
 
 # What may stand before a date: a clock time and/or the word "ngày" ("trước 17 giờ ngày 30/6").
-_DATE_PREFIX_LEFT = re.compile(r"""
+_DATE_PREFIX_LEFT = _re(r"""
     (?:(?<![\w:])(?P<clock>""" + _CLOCK + r""")\s*,?\s*)?
     (?:(?<![\w])""" + _WEEKDAY + r"""\s*,?\s*)?
     (?:(?<![\w])(?P<ngay>ngày)\s+)?$
 """, _F)
-_CLOCK_LEFT = re.compile(r"(?<![\w:])(?P<clock>" + _CLOCK + r")\s*,?\s*$", _F)
+_CLOCK_LEFT = _re(r"(?<![\w:])(?P<clock>" + _CLOCK + r")\s*,?\s*$", _F)
 
-_DATE_LUNAR = re.compile(r"""
+_DATE_LUNAR = _re(r"""
     (?:(?P<ngay>ngày|mùng|mồng)\s+)
     (?P<d>\d{1,2})\s+tháng\s+
     (?P<lm>Chạp|Giêng|\d{1,2}(?=\s*\(?\s*âm\s+lịch))
@@ -274,20 +275,20 @@ _DATE_LUNAR = re.compile(r"""
     (?:\s*,?\s+(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|(?:âm\s+lịch\s+)?\d{4}))?
 """, _F)
 
-_TODAY = re.compile(r"""
+_TODAY = _re(r"""
     (?<![\w])
     (?:(?:[Nn]gày\s+)?[Hh]ôm\s+nay|[Tt]rong\s+(?:cùng\s+)?ngày(?:\s+hôm\s+nay)?|[Cc]ùng\s+ngày|(?P<tomorrow>[Nn]gày\s+mai))
     (?!\s*(?:\d|làm\s+việc|lễ|[Tt]ết|nghỉ|thứ|này|đó|hôm\s+qua|mai\b))
 """, re.VERBOSE)
 
-_MONTH = re.compile(r"""
+_MONTH = _re(r"""
     (?<![\w/])
     (?:(?P<part>đầu|giữa|cuối)\s+)?
     tháng\s+(?:(?P<m>\d{1,2})(?:\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4}))?(?![\w/]|\s*[/.-]\s*\d)
               |(?P<rel>này|sau|tới)\b)
 """, _F)
 
-_QUARTER = re.compile(r"""
+_QUARTER = _re(r"""
     (?<![\w/])
     (?:(?P<part>đầu|giữa|cuối)\s+)?
     quý\s+(?:(?P<q>IV|I{1,3}|[1-4])\b(?:\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4}))?(?![\w/])
@@ -295,20 +296,20 @@ _QUARTER = re.compile(r"""
     (?P<cont>\s+và\s+(?:các|những)\s+năm\s+tiếp\s+theo)?
 """, _F)
 
-_PART_OF_YEAR = re.compile(r"""
+_PART_OF_YEAR = _re(r"""
     (?<![\w/])
     (?P<n>\d{1,2}|ba|sáu|chín)\s+tháng\s+(?P<part>đầu|cuối)\s+năm
     (?:\s+(?P<y>\d{4}))?
     (?P<open>\s+và\s+(?:những|các)\s+tháng\s+đầu\s+năm(?:\s+\d{4})?)?
 """, _F)
 
-_YEAR_RE = re.compile(r"""
+_YEAR_RE = _re(r"""
     (?<![\w/])
     năm\s+(?:(?P<y>\d{4})(?![\w/]|\s*[-–]\s*\d)|(?P<rel>nay)\b)
     (?P<cont>\s+và\s+(?:các|những)\s+năm\s+tiếp\s+theo)?
 """, _F)
 
-_RELATIVE = re.compile(r"""
+_RELATIVE = _re(r"""
     (?P<op>trong|chậm\s+nhất(?:\s+(?:sau|trong|là))?|không\s+quá)\s+
     (?:(?:thời\s+hạn|vòng|thời\s+gian)\s+)?
     (?P<n>""" + _NUM + r""")\s+
@@ -318,76 +319,76 @@ _RELATIVE = re.compile(r"""
                |nhận(?:\s+được)?""" + _DOC_NAME + r"""))?
 """, _F)
 
-_TET = re.compile(r"""
+_TET = _re(r"""
     Tết(?:\s+(?:Nguyên\s+[đĐ]án|âm\s+lịch|cổ\s+truyền))?
     (?:\s+(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4})(?:\s+(?:năm\s+)?\d{4}(?![\w/]))?)?
     (?P<more>\s+và\s+Tết\s+(?:Nguyên\s+[đĐ]án\s+|âm\s+lịch\s+)?(?:năm\s+)?(?:""" + _CANCHI + r"""|\d{4}))?
     (?![\w])
 """, _F)
 
-_TET_DAY = re.compile(r"""
+_TET_DAY = _re(r"""
     (?:mùng|mồng)\s+(?P<d>\d{1,2})\s+Tết(?:\s+(?:Nguyên\s+[đĐ]án\s+)?(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4}))?(?![\w])
 """, _F)
 
-_TET_SOLAR = re.compile(r"""
+_TET_SOLAR = _re(r"""
     Tết\s+[Dd]ương\s+lịch(?:\s+(?:năm\s+)?(?P<y>\d{4}))?
     (?P<more>\s+và\s+Tết\s+(?:Nguyên\s+[đĐ]án\s+|âm\s+lịch\s+)?(?:năm\s+)?(?:""" + _CANCHI + r"""|\d{4}))?
 """, _F)
 
-_PERIOD_ANCHOR = re.compile(
+_PERIOD_ANCHOR = _re(
     r"(?<![\w])(?P<each>[Hh]ằng|[Hh]àng|[Mm]ỗi|HẰNG|HÀNG|MỖI)\s+(?P<p>ngày|tuần|tháng|quý|năm)(?![\w])")
-_PERIODIC_NO_EACH = re.compile(r"(?<![\w])[Đđ]ịnh\s+kỳ\s+(?P<p>ngày|tuần|tháng|quý|năm)(?![\w])")
-_END_OF_QUARTER = re.compile(r"(?<![\w])tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý(?![\w])")
+_PERIODIC_NO_EACH = _re(r"(?<![\w])[Đđ]ịnh\s+kỳ\s+(?P<p>ngày|tuần|tháng|quý|năm)(?![\w])")
+_END_OF_QUARTER = _re(r"(?<![\w])tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý(?![\w])")
 
 _REC_OP = r"(?P<op>trước|vào|chậm\s+nhất(?:\s+(?:là|trước|vào))?|hạn\s+chót)"
 _DM = r"(?:(?P<d>\d{1,2})\s?[/.-]\s?(?P<m>\d{1,2})|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2}))"
-_DEFINITELY_PERIODIC_LEFT = re.compile(r"(?<![\w])định\s+kỳ\s+$", _F)
+_DEFINITELY_PERIODIC_LEFT = _re(r"(?<![\w])định\s+kỳ\s+$", _F)
 # "hằng tháng, trước ngày 20" / "trước ngày 20 hằng tháng"
-_MONTH_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})
+_MONTH_DAY_RIGHT = _re(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})
     (?!\s*[/.-]\s*\d|\s+tháng|\d)(?(paren)\s*\))""", _F)
-_MONTH_DAY_LEFT = re.compile(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+(?P<d>\d{1,2})\s*,?\s+(?:của\s+)?$", _F)
+_MONTH_DAY_LEFT = _re(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+(?P<d>\d{1,2})\s*,?\s+(?:của\s+)?$", _F)
 # "hằng năm trước ngày 15/12" / "trước ngày 25/12 hàng năm"
-_YEAR_DAY_RIGHT = re.compile(r"\s*,?\s*(?:(?P<paren>\()\s*)?" + _REC_OP + r"\s+ngày\s+" + _DM
+_YEAR_DAY_RIGHT = _re(r"\s*,?\s*(?:(?P<paren>\()\s*)?" + _REC_OP + r"\s+ngày\s+" + _DM
                              + r"(?![\w/]|\s?[/.-]\s?\d)(?(paren)\s*\))", _F)
-_YEAR_DAY_LEFT = re.compile(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+" + _DM + r"\s*,?\s+$", _F)
+_YEAR_DAY_LEFT = _re(r"(?<![\w])(?:" + _REC_OP + r"\s+)?ngày\s+" + _DM + r"\s*,?\s+$", _F)
 # "hằng quý (trước ngày 15 của tháng cuối quý)"
-_QUARTER_DAY_RIGHT = re.compile(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})\s+
+_QUARTER_DAY_RIGHT = _re(r"""\s*,?\s*(?:(?P<paren>\()\s*)?""" + _REC_OP + r"""\s+ngày\s+(?P<d>\d{1,2})\s+
     (?:của\s+)?tháng\s+cuối\s+(?:của\s+)?(?:mỗi\s+|hằng\s+|hàng\s+)?quý(?(paren)\s*\))""", _F)
-_QUARTER_DAY_LEFT = re.compile(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+(?P<d>\d{1,2})\s+(?:của\s+)?$", _F)
+_QUARTER_DAY_LEFT = _re(r"(?<![\w])" + _REC_OP + r"\s+ngày\s+(?P<d>\d{1,2})\s+(?:của\s+)?$", _F)
 # "trong tháng 12 hằng năm": yearly, due at the month's end
-_MONTH_EACH_YEAR_LEFT = re.compile(r"(?<![\w])(?:(?:trong|vào|trước\s+hết|đến\s+hết)\s+)?tháng\s+(?P<m>\d{1,2})\s*,?\s+$", _F)
+_MONTH_EACH_YEAR_LEFT = _re(r"(?<![\w])(?:(?:trong|vào|trước\s+hết|đến\s+hết)\s+)?tháng\s+(?P<m>\d{1,2})\s*,?\s+$", _F)
 # "thứ Sáu hằng tuần" / "hằng tuần vào thứ Hai"
-_WEEKDAY_RIGHT = re.compile(r"""\s*,?\s*(?:\(\s*)?(?:vào\s+|trước\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?
+_WEEKDAY_RIGHT = _re(r"""\s*,?\s*(?:\(\s*)?(?:vào\s+|trước\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?
     (?:(?:sáng|chiều)\s+)?(?:ngày\s+)?(?P<wd>""" + _WEEKDAY + r""")(?![\w])""", _F)
-_WEEKDAY_LEFT = re.compile(r"""(?<![\w])(?:(?:trước|vào|chậm\s+nhất)\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?
+_WEEKDAY_LEFT = _re(r"""(?<![\w])(?:(?:trước|vào|chậm\s+nhất)\s+)?(?:""" + _CLOCK + r"""\s*,?\s*)?
     (?:(?:sáng|chiều)\s+)?(?:ngày\s+)?(?P<wd>""" + _WEEKDAY + r""")\s+$""", _F)
 # "trước 16 giờ hằng ngày"
-_DAILY_CLOCK_LEFT = re.compile(r"(?<![\w])(?:(?:trước|vào|lúc)\s+)?" + _CLOCK + r"\s*,?\s*$", _F)
+_DAILY_CLOCK_LEFT = _re(r"(?<![\w])(?:(?:trước|vào|lúc)\s+)?" + _CLOCK + r"\s*,?\s*$", _F)
 
-_UNSPECIFIED_PERIODIC = re.compile(r"(?:theo\s+)?định\s+kỳ\s+hoặc\s+đột\s+xuất", _F)
+_UNSPECIFIED_PERIODIC = _re(r"(?:theo\s+)?định\s+kỳ\s+hoặc\s+đột\s+xuất", _F)
 
-_URGENT = re.compile(r"""
+_URGENT = _re(r"""
     (?<![\w])(?:khẩn\s+trương|hỏa\s+tốc|hoả\s+tốc|gấp(?!\s+(?:đôi|ba|\d|nhiều|rút\s+nhiều)|\w)|gấp\s+rút
     |ngay(?:\s+lập\s+tức)?(?!\s+(?:cả|tại|từ|sau|khi|lúc|trước|bên|cạnh|đầu|trên|dưới|giữa|trong|ngắn|thẳng)\b|\w))
 """, _F)
 
-_ONGOING = re.compile(r"(?<![\w])thường\s+xuyên(?![\w])", _F)
+_ONGOING = _re(r"(?<![\w])thường\s+xuyên(?![\w])", _F)
 
-_SOON = re.compile(r"""
+_SOON = _re(r"""
     (?<![\w])(?:(?:trong\s+)?thời\s+gian\s+(?:tới|sớm\s+nhất)|càng\s+sớm\s+càng\s+tốt|sớm\s+nhất\s+có\s+thể)(?![\w])
 """, _F)
 
-_AFTER_EVENT = re.compile(r"""
+_AFTER_EVENT = _re(r"""
     (?<![\w])sau\s+khi\s+[^.;:\n|]{1,200}?\s(?:được\s+)?(?:ban\s+hành|phê\s+duyệt|có\s+hiệu\s+lực|thông\s+qua)(?![\w])
 """, _F)
 
-_MEETING_BEFORE = re.compile(r"""
+_MEETING_BEFORE = _re(r"""
     (?<![\w])trước\s+(?:kỳ|phiên)\s+họp(?:\s+[^\s,.;:()|]+){1,6}?(?=\s*(?:[,.;:()|\n]|$|\s(?:để|và|theo|của|nhằm)\b))
 """, _F)
 
-_SEASON = re.compile(r"(?<![\w])(?P<part>cuối|đầu|giữa)\s+năm(?:\s+(?P<y>\d{4}))?(?![\w/])", _F)
+_SEASON = _re(r"(?<![\w])(?P<part>cuối|đầu|giữa)\s+năm(?:\s+(?P<y>\d{4}))?(?![\w/])", _F)
 
-_TIME_LABEL = re.compile(r"""
+_TIME_LABEL = _re(r"""
     (?:thời\s+gian|thời\s+hạn|tiến\s+độ)(?:\s+(?:thực\s+hiện|hoàn\s+thành|triển\s+khai|xong))*\s*:\s*
     (?P<cell>[^\s|:][^\n|:]*?)\s*\.?\s*(?=\n|\||$)
 """, _F)
@@ -396,7 +397,7 @@ _TIME_LABEL = re.compile(r"""
 # Left context: what stands right before a core. Matched against a short window
 # that ends where the core starts. Search finds the leftmost start, so longer
 # operators ("tính đến hết") win over their tails ("đến hết").
-_OPERATOR_LEFT = re.compile(r"""
+_OPERATOR_LEFT = _re(r"""
     (?:^|(?<=[\s(|:;,"'“]))
     (?P<verb>(?:hoàn\s+thành|xong)(?:\s+xong)?\s+)?
     (?:
@@ -409,48 +410,48 @@ _OPERATOR_LEFT = re.compile(r"""
     )\s+$
 """, _F)
 
-_CELL_START_LEFT = re.compile(r"""
+_CELL_START_LEFT = _re(r"""
     (?:^|[\n|:])\s*(?:[-+•*]\s*)?(?:[a-zđ]\)\s*)?$
     |(?:thời\s+gian|thời\s+hạn|tiến\s+độ)(?:\s+(?:thực\s+hiện|hoàn\s+thành|triển\s+khai|xong))*\s*:?\s*$
 """, _F)
 
 # "số" + a token with a digit ("Công văn số 12/UBND-KT"); not "chuyển đổi số trong ...", "chữ ký số trước ...".
-_DOC_NUMBER_LEFT = re.compile(r"""
+_DOC_NUMBER_LEFT = _re(r"""
     (?:\bsố\s+(?=[\w./&-]*\d)[\w./&-]+|[\w.&-]*\d[\w.&-]*/[\w./&-]+)\s*,?\s*(?:của\s+[^,;.]{1,60}\s+)?(?:ban\s+hành\s+)?$
 """, _F)
 
-_MEETING_LEFT = re.compile(r"""
+_MEETING_LEFT = _re(r"""
     (?P<op>tại|trước|trong|trình)\s+(?:cuộc\s+họp|phiên\s+họp|buổi\s+làm\s+việc|kỳ\s+họp|hội\s+nghị)
     [^,.;:()|\n]{0,80}$
 """, _F)
 
-_PARTICIPLE_LEFT = re.compile(r"""
+_PARTICIPLE_LEFT = _re(r"""
     (?:(?<!phải\s)(?<!cần\s)(?:được|đã|đang)(?:\s+[^\s,.;:()]+){0,2}|(?<!bàn\s)giao|của|nhiệm\s+vụ|chỉ\s+tiêu)\s+$
 """, _F)
-_COMPLETION_VERB_LEFT = re.compile(r"""
+_COMPLETION_VERB_LEFT = _re(r"""
     (?<![\w])(?P<verb>hoàn\s+thành|xong|thông\s+xe(?:\s+kỹ\s+thuật)?|khánh\s+thành|bàn\s+giao|
       đưa\s+vào\s+(?:sử\s+dụng|khai\s+thác|vận\s+hành)|vận\s+hành(?:\s+thương\s+mại)?)\s+$
 """, _F)
-_NOUN_BEFORE_VERB = re.compile(r"(?:khối\s+lượng|kế\s+hoạch|mục\s+tiêu|dự\s+kiến|đã|được|sẽ)\s+$", _F)
+_NOUN_BEFORE_VERB = _re(r"(?:khối\s+lượng|kế\s+hoạch|mục\s+tiêu|dự\s+kiến|đã|được|sẽ)\s+$", _F)
 
 # Nouns after which "hằng năm/tháng/ngày" qualifies the noun ("Nghị quyết hằng
 # năm", "ngân sách hằng năm", "dự báo hằng ngày") instead of scheduling the task.
-_NOUN_QUALIFIED_PERIODIC = re.compile(r"""
+_NOUN_QUALIFIED_PERIODIC = _re(r"""
     (?:nghị\s+quyết|quyết\s+định|ngân\s+sách|dự\s+toán|chi\s+thường\s+xuyên|dự\s+báo|bản\s+tin|
        sinh\s+hoạt|cuộc\s+sống|đời\s+sống|thu\s+nhập|tăng\s+trưởng|bình\s+quân|trung\s+bình|
        sản\s+lượng|lượng\s+mưa|nhiệt\s+độ|thói\s+quen|nhu\s+cầu|lễ\s+hội|sự\s+kiện|công\s+việc|
        hoạt\s+động|giao\s+dịch|lượng\s+khách|lưu\s+lượng|số\s+lượng|công\s+suất)
     (?:\s+[^\s,.;:]+){0,3}\s+$
 """, _F)
-_FORECAST_LEFT = re.compile(r"dự\s+báo[^.;:\n]{0,110}$", _F)
-_DUE_CLOCK_LEFT = re.compile(r"(?<![\w])(?:trước|chậm\s+nhất)\s+" + _CLOCK + r"\s*,?\s*$", _F)
+_FORECAST_LEFT = _re(r"dự\s+báo[^.;:\n]{0,110}$", _F)
+_DUE_CLOCK_LEFT = _re(r"(?<![\w])(?:trước|chậm\s+nhất)\s+" + _CLOCK + r"\s*,?\s*$", _F)
 
-_ONGOING_NOUN_LEFT = re.compile(r"""
+_ONGOING_NOUN_LEFT = _re(r"""
     (?:chi|kinh\s+phí|nhiệm\s+vụ|ngân\s+sách|dự\s+toán|công\s+việc|hoạt\s+động|cập\s+nhật|việc|
        một\s+cách|kịp\s+thời|,)\s*$
 """, _F)
-_SHORT_CELL_LEFT = re.compile(r"(?:^|[\n|:])\s*(?:[-+•*]\s*)?(?P<pre>(?:(?:thực\s+hiện|triển\s+khai|làm)\s+)?)$", re.I)
-_ONGOING_NEXT_BAD = re.compile(r"\s*(?:[,.;:)]|$|về\b|và\b|hơn\b|nữa\b)", _F)
+_SHORT_CELL_LEFT = _re(r"(?:^|[\n|:])\s*(?:[-+•*]\s*)?(?P<pre>(?:(?:thực\s+hiện|triển\s+khai|làm)\s+)?)$", re.I)
+_ONGOING_NEXT_BAD = _re(r"\s*(?:[,.;:)]|$|về\b|và\b|hơn\b|nữa\b)", _F)
 
 
 def _left(text: str, pos: int, width: int = 48) -> str:
@@ -465,15 +466,32 @@ def _left(text: str, pos: int, width: int = 48) -> str:
 # around each anchor hit.
 # ---------------------------------------------------------------------------
 
-_ANCHORS: dict[int, tuple[tuple[re.Pattern, ...], int]] = {}
+_ANCHORS: dict[int, tuple[re.Pattern, int]] = {}
 
 
 def _anchor(full: re.Pattern, back: int, *anchors: str) -> re.Pattern:
     """Register the anchors of a full pattern. Anchors are lower-case patterns
     starting with a literal (fast to scan for); `back` = how far before an
     anchor hit a match of the full pattern may start."""
-    _ANCHORS[id(full)] = (tuple(re.compile(a) for a in anchors), back)
+    _ANCHORS[id(full)] = (_one_scan(anchors), back)
     return full
+
+
+def _one_scan(anchors: tuple[str, ...]) -> re.Pattern:
+    """One pattern that finds every hit of every anchor in one pass, overlapping ones included.
+
+    Each branch consumes the anchor's first character only and looks ahead for the rest (its
+    own group), so the scan resumes one character later, and as every branch opens with a
+    literal the engine skips ahead in C. A hit is (match start, end of the branch's group). At
+    one position at most one anchor of a pattern can match (their first words differ), so the
+    hits are those of the anchors scanned one by one, merged in order."""
+    branches = []
+    for a in anchors:
+        first = a[:2] if a.startswith("\\") else a[:1]
+        if first in "([.^$*+?{|\\" or (first.startswith("\\") and first[1:].isalnum()):
+            raise ValueError(f"anchor must open with a literal character: {a!r}")
+        branches.append(f"{first}(?=({a[len(first):]}))")
+    return _re("|".join(branches))
 
 
 def _lower(text: str) -> str:
@@ -488,11 +506,8 @@ def _finditer(full: re.Pattern, text: str, low: str, ahead: int = 160):
     """Like full.finditer(text), but only tried near anchor hits in `low`: a
     match must start at most `back` characters before its anchor hit and not
     after the hit's end."""
-    anchors, back = _ANCHORS[id(full)]
-    if len(anchors) == 1:
-        hits = [(a.start(), a.end()) for a in anchors[0].finditer(low)]
-    else:
-        hits = sorted({(a.start(), a.end()) for pattern in anchors for a in pattern.finditer(low)})
+    scan, back = _ANCHORS[id(full)]
+    hits = [(a.start(), a.end(a.lastindex)) for a in scan.finditer(low)]
     last_end = 0
     for hit_start, hit_end in hits:
         if hit_start < last_end:
@@ -593,7 +608,7 @@ def _position(text: str, core_start: int, include_vao: bool) -> _Position:
     return _Position(core_start, "none", "")
 
 
-_CELL_END = re.compile(r"\s*(?:[.;]\s*)?(?:$|\n|\|)")
+_CELL_END = _re(r"\s*(?:[.;]\s*)?(?:$|\n|\|)")
 
 
 def _ends_cell(text: str, end: int) -> bool:
@@ -602,17 +617,17 @@ def _ends_cell(text: str, end: int) -> bool:
     return bool(_CELL_END.match(text, end))
 
 
-_PAST_TENSE_LEFT = re.compile(r"(?<![\w])đã\s[^.;\n]*$", _F)
-_CELL_RANGE_LEFT = re.compile(r"""
+_PAST_TENSE_LEFT = _re(r"(?<![\w])đã\s[^.;\n]*$", _F)
+_CELL_RANGE_LEFT = _re(r"""
     (?:(?:^|[\n|:])\s*(?:[-+•*]\s*)?|(?:thời\s+gian|thời\s+hạn)(?:\s+(?:thực\s+hiện|hoàn\s+thành))*\s*:?\s*)
     (?P<from>từ\s+[^\n|:;]{1,40}?\s+)$
 """, _F)
-_CELL_DASH_RANGE_LEFT = re.compile(r"""
+_CELL_DASH_RANGE_LEFT = _re(r"""
     (?:(?:^|[\n|:])\s*(?:[-+•*]\s*)?|(?:thời\s+gian|thời\s+hạn)(?:\s+(?:thực\s+hiện|hoàn\s+thành))*\s*:?\s*)
     (?P<from>(?:từ\s+)?(?:(?:đầu|giữa|cuối)\s+)?(?:tháng|quý|năm|ngày)\s[^\n|:;]{1,30}?\s*[-–]\s*)$
 """, _F)
-_FROM_LEFT = re.compile(r"(?<![\w])từ\s+[^,.;:\n]{0,30}$", re.I)
-_RANGE_COMMA_LEFT = re.compile(r"trước\s*,", re.I)
+_FROM_LEFT = _re(r"(?<![\w])từ\s+[^,.;:\n]{0,30}$", re.I)
+_RANGE_COMMA_LEFT = _re(r"trước\s*,", re.I)
 
 
 def _in_meeting(text: str, core_start: int) -> int | None:
@@ -631,15 +646,15 @@ def _is_doc_date(text: str, start: int) -> bool:
     return bool(_DOC_NUMBER_LEFT.search(_left(text, start, 90)))
 
 
-_TOPIC_CLAUSE = re.compile(r"""
+_TOPIC_CLAUSE = _re(r"""
     (?:^|[.;:\n])\s*(?:[-+•*]\s*|\d+(?:\.\d+)*\.\s*|[a-zđ]\)\s*)*(?:đối\s+với|riêng|về)\s[^,.;:\n]*$
 """, _F)
 
 
-_TOPIC_HEADING_LEFT = re.compile(r"""
+_TOPIC_HEADING_LEFT = _re(r"""
     (?:^|[.;\n])\s*(?:[-+•*]\s*|\d+(?:\.\d+)*\.\s*|[a-zđ]\)\s*)*(?:về|đối\s+với)\s[^.;:\n]*$
 """, _F)
-_COLON_AHEAD = re.compile(r"[^.;\n]*:")
+_COLON_AHEAD = _re(r"[^.;\n]*:")
 
 
 def _in_topic_phrase(text: str, start: int) -> bool:
@@ -774,12 +789,12 @@ def _scan_dates(text: str, low: str, issued: date) -> list[_Cand]:
 
 
 # "trước tháng 6/2026", "trước quý III": the last day allowed is the day before the period starts.
-_BEFORE_PERIOD_LEFT = re.compile(r"(?<![\w])trước\s+$", _F)
+_BEFORE_PERIOD_LEFT = _re(r"(?<![\w])trước\s+$", _F)
 
 
 # "tháng 3 và tháng 4/2026", "quý I và quý II/2026": two periods sharing the year; due at the later one's end.
-_AND_MONTH_RIGHT = re.compile(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?tháng\s+(?P<m>\d{1,2})\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
-_AND_QUARTER_RIGHT = re.compile(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])\b\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+_AND_MONTH_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?tháng\s+(?P<m>\d{1,2})\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+_AND_QUARTER_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])\b\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
 
 
 def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
@@ -892,10 +907,10 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
     return out
 
 
-_CLAUSE_START_LEFT = re.compile(r"(?:^|[.;:\n])\s*(?:[-+•*]\s*|\d+\.\s*|[a-zđ]\)\s*)?$", re.I)
-_DAY_BEFORE_MONTH = re.compile(r"\d\s+$")
-_PAST_RIGHT = re.compile(r"(?:\s+và\s+tháng\s+\d{1,2})?\s+(?:vừa\s+qua|qua|trước|năm\s+trước)\b", re.I)
-_FROM_OTHER = re.compile(r"\s*,?\s*(?:kể\s+|tính\s+)?từ\s+(?:ngày|khi)\b", re.I)
+_CLAUSE_START_LEFT = _re(r"(?:^|[.;:\n])\s*(?:[-+•*]\s*|\d+\.\s*|[a-zđ]\)\s*)?$", re.I)
+_DAY_BEFORE_MONTH = _re(r"\d\s+$")
+_PAST_RIGHT = _re(r"(?:\s+và\s+tháng\s+\d{1,2})?\s+(?:vừa\s+qua|qua|trước|năm\s+trước)\b", re.I)
+_FROM_OTHER = _re(r"\s*,?\s*(?:kể\s+|tính\s+)?từ\s+(?:ngày|khi)\b", re.I)
 
 
 def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | None:
@@ -927,12 +942,12 @@ def _year_cand(text: str, m: re.Match, issued: date, deadline: date) -> _Cand | 
     return None
 
 
-_CLAUSE_END = re.compile(r"\s*(?:[.;,)\n|]|$|và\b|để\b|góp\b|theo\b|bảo\b)", re.I)
+_CLAUSE_END = _re(r"\s*(?:[.;,)\n|]|$|và\b|để\b|góp\b|theo\b|bảo\b)", re.I)
 
 
 # "hoàn thiện các công trình ... phục vụ ... dịp Tết Bính Ngọ": work that must be ready for the
 # occasion is due the day before it; "bảo đảm an ninh ... dịp Tết Bính Ngọ" is work during it.
-_READY_FOR_LEFT = re.compile(r"(?<![\w])(?:phục\s+vụ|chuẩn\s+bị|kịp|hoàn\s+thành|hoàn\s+thiện|đưa\s+vào|khánh\s+thành|"
+_READY_FOR_LEFT = _re(r"(?<![\w])(?:phục\s+vụ|chuẩn\s+bị|kịp|hoàn\s+thành|hoàn\s+thiện|đưa\s+vào|khánh\s+thành|"
                              r"thông\s+xe|cung\s+ứng|dự\s+trữ|sẵn\s+sàng)\b[^.;:\n]*$", _F)
 
 
@@ -1140,7 +1155,7 @@ def _select(cands: list[_Cand]) -> list[_Cand]:
     return chosen
 
 
-_BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
+_BARE_YEAR = _re(r"(?:19|20)\d{2}")
 
 
 def _apply_time_cells(text: str, low: str, chosen: list[_Cand]) -> list[_Cand]:
@@ -1199,7 +1214,7 @@ def find_deadlines(text: str, issued: date) -> list[DeadlineHit]:
 
 # "để Sở Nội vụ tổng hợp, báo cáo ..." (another actor): to the end of the clause;
 # "để đầu tư ..., báo cáo ..." (same actor): only up to the next comma.
-_PURPOSE_LEFT = re.compile(r"""
+_PURPOSE_LEFT = _re(r"""
     (?<![\w])(?:để|nhằm)\s+(?:(?:Sở|Bộ|UBND|Ủy\s+ban|Văn\s+phòng|Thủ\s+tướng|Chính\s+phủ|cơ\s+quan|các)\b[^.;\n]*
                             |[^,.;\n]*)$
 """, re.VERBOSE)

@@ -142,7 +142,7 @@ class Tally:
 
 def evaluate_document(text: str, gold: dict, baseline: bool = True) -> Tally:
     issued = date.fromisoformat(gold["issued"]) if gold.get("issued") else None
-    pred = parse_directive(text, issued=issued)["tasks"]
+    pred = parse_directive(text, issued=issued).to_dict()["tasks"]   # compared as the scorer reads the JSON
     gtasks = gold.get("tasks", [])
     pairs = match_tasks(text, gtasks, pred)
     t = Tally(gold=len(gtasks), pred=len(pred), matched=len(pairs))

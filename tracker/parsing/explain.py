@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from .startcache import compile as _re   # re.compile, kept between processes
 
 # Reason code -> what the clerk reads. Deadline codes are "deadline:<rule>".
 REASON_TEXTS = {
@@ -73,8 +74,8 @@ def reason_texts(reasons: list[str], deadline_text: str | None = None) -> list[s
     return out
 
 
-_NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})(?![\d/])")
-_LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_NUMERIC_DATE = _re(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})(?![\d/])")
+_LONG_DATE = _re(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 
 
 def impossible_dates(text: str) -> list[str]:

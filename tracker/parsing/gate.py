@@ -27,24 +27,25 @@ import re
 from bisect import bisect_right
 
 from .owners import _GROUP_NOUNS, _HEADS, _PERSON_HEADS, _PROJECT_BOARD, scan_agency
+from .startcache import compile as _re   # re.compile, kept between processes
 
 # -- document-level evidence ---------------------------------------------------
 
-_QUOC_HIEU = re.compile(r"CỘNG H[OÒ]À XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc")
+_QUOC_HIEU = _re(r"CỘNG H[OÒ]À XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc")
 
 
 # The issuing body in capitals on one of the first lines ("ỦY BAN NHÂN DÂN", "BỘ XÂY DỰNG").
-_ISSUER_LINE = re.compile(
+_ISSUER_LINE = _re(
     r"(?:ỦY BAN|UỶ BAN|UBND|BỘ|SỞ|VĂN PHÒNG|BAN|TỈNH ỦY|TỈNH UỶ|THÀNH ỦY|THÀNH UỶ|ĐẢNG ỦY|ĐẢNG UỶ|CHÍNH PHỦ|"
     r"THỦ TƯỚNG|HỘI ĐỒNG NHÂN DÂN|HĐND|CỤC|TỔNG CỤC|CÔNG AN|BỘ CHỈ HUY)\b[^a-zà-ỹđ\n]{0,80}$")
-_PLACE_DATE = re.compile(r"[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+_PLACE_DATE = _re(r"[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
 
 
 # Lines of a header, each checked where the layout puts it (the first lines of the text): a
 # number quoted in the middle of an article ("Giấy phép số 485/GP-BTTTT") is no header.
-_NUMBER_LINE = re.compile(r"Số\s*:?\s*\d{1,6}(?:/\d{4})?\s*[/-]\s*[A-ZĐ]")
-_KIND_LINE = re.compile(r"(?:CHỈ THỊ|KẾ HOẠCH|THÔNG BÁO|QUYẾT ĐỊNH|CÔNG ĐIỆN|CÔNG VĂN)(?:\s+[^a-zà-ỹđ]*)?$")
-_ADDRESSEES = re.compile(r"Kính gửi\b")
+_NUMBER_LINE = _re(r"Số\s*:?\s*\d{1,6}(?:/\d{4})?\s*[/-]\s*[A-ZĐ]")
+_KIND_LINE = _re(r"(?:CHỈ THỊ|KẾ HOẠCH|THÔNG BÁO|QUYẾT ĐỊNH|CÔNG ĐIỆN|CÔNG VĂN)(?:\s+[^a-zà-ỹđ]*)?$")
+_ADDRESSEES = _re(r"Kính gửi\b")
 _HEAD_LINES = 15
 
 
@@ -68,13 +69,13 @@ _AUTHORITY = (
     r"Chủ nhiệm|Trưởng [Bb]an|Chánh Văn phòng|Lãnh đạo|Người đứng đầu)\b[^.;:!?\n]{0,120}?"
     r"|(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)(?:\s+[A-ZĐÀ-Ỹ][^\s,.;:]*){0,4}"
     r"|(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Ban Chỉ đạo|Ban Thường vụ|Thường trực|Tỉnh [uủ]ỷ|Thành [uủ]ỷ)\b[^.;:!?\n]{0,80}?")
-_LEAD = re.compile(
+_LEAD = _re(
     r"(?:^|(?<=[\s,(\"“]))(?:" + _AUTHORITY + r")\s+(?:(?:cũng|còn|đồng thời|tiếp tục|đã)\s+)*"
     r"(?P<verb>yêu cầu|chỉ đạo|giao(?:\s+(?:nhiệm vụ\s+)?cho)?|đề nghị|phân công|kết luận|lưu ý|nhấn mạnh)"
     r"(?P<sep>\s*[,:]\s*|\s+)")
 # The body of a directive, pasted without its header: an item that opens with the trigger
 # verb ("1. Giao Sở Y tế chủ trì ...", "- Yêu cầu Công an tỉnh ...", "Đề nghị Ủy ban MTTQ ...").
-_IMPERATIVE = re.compile(
+_IMPERATIVE = _re(
     r"(?:^|(?<=[.;:]\s))(?:(?:\d{1,2}(?:\.\d{1,2})*\.?|[a-zđ]\)|\(\d{1,2}\)|[-+•–])\s*)?"
     r"(?:(?:Đồng thời|Ngoài ra|Bên cạnh đó|Trên cơ sở đó)\s*,\s*)?"
     r"(?P<verb>Giao(?:\s+(?:nhiệm vụ\s+)?cho)?|Yêu cầu|Đề nghị|Chỉ đạo|Phân công)(?P<sep>\s*[,:]\s*|\s+)")
@@ -123,8 +124,8 @@ tỉnh thành phố huyện xã phường quận thị trấn đặc khu cấp c
 địa phương trực thuộc thuộc ngang liên quan có chuyên môn nhân dân đoàn thể chính trị hội
 khu vực trung ương nhà nước tổ chức doanh nghiệp thành viên
 """.split())
-_ABBREV_WORD = re.compile(r"[A-ZĐ&][A-ZĐ&\-]*[A-ZĐ]|[A-ZĐ]+&[A-ZĐ]+|\d+")
-_WORDS = re.compile(r"[^\s,;]+|[,;]")
+_ABBREV_WORD = _re(r"[A-ZĐ&][A-ZĐ&\-]*[A-ZĐ]|[A-ZĐ]+&[A-ZĐ]+|\d+")
+_WORDS = _re(r"[^\s,;]+|[,;]")
 
 
 def _strip_head(owner: str) -> tuple[str, str] | None:
@@ -199,7 +200,7 @@ def is_agency_phrase(owner: str | None, collective_ok: bool = False) -> bool:
 _EXPLICIT_RULES = ("trigger:", "directive_list", "intro_list")
 _STRUCTURE_RULES = ("plan_block", "plan_item_attributes", "table_row")
 # Attribute lines of a plan block ("Cơ quan chủ trì: ...", "Thời gian: ...") belong to the task above.
-_ATTRIBUTE_LINE = re.compile(r"\s*(?:(?:[-+•]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*)?(?:Cơ quan|Đơn vị|Chủ trì|Phối hợp|Thời gian|Thời hạn|Tiến độ|Sản phẩm|"
+_ATTRIBUTE_LINE = _re(r"\s*(?:(?:[-+•]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*)?(?:Cơ quan|Đơn vị|Chủ trì|Phối hợp|Thời gian|Thời hạn|Tiến độ|Sản phẩm|"
                              r"Kết quả|Kinh phí|Nguồn kinh phí|Hình thức)[^:\n]{0,40}:", re.I)
 BODY_DENSITY = 0.5   # share of a pasted body's lines that open a task (non-directive pages stay below 0.3)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from .startcache import compile as _re   # re.compile, kept between processes
 
-_NUMBER = re.compile(r"\bSố\s*:?\s*(\d{1,6}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9&]*){0,3})")
-_PLACE_DATE = re.compile(
+_NUMBER = _re(r"\bSố\s*:?\s*(\d{1,6}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9&]*){0,3})")
+_PLACE_DATE = _re(
     r"(?m)^[ \t]*[A-ZĐÂĂÊÔƠƯ][^\n,]{1,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-_SUBJECT_LINE = re.compile(r"\b[Vv]/[Vv]\s*:?\s*([^\n]{3,300})")
-_NEWS_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_SUBJECT_LINE = _re(r"\b[Vv]/[Vv]\s*:?\s*([^\n]{3,300})")
+_NEWS_DATE = _re(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 # Kind words as they are written in the title line, and the code of the number.
 _KIND_WORDS = [
@@ -23,14 +24,49 @@ _KIND_WORDS = [
 ]
 _CODE_KINDS = {"TB": "thong_bao_ket_luan", "CT": "chi_thi", "KH": "ke_hoach", "QĐ": "quyet_dinh",
                "CĐ": "cong_van"}
-_SIGNER_TITLES = re.compile(
+_SIGNER_TITLES = _re(
     r"(?m)^[ \t]*((?:TM\.|KT\.|TL\.|Q\.)?[ \t]*(?:CHỦ TỊCH|PHÓ CHỦ TỊCH|CHÁNH VĂN PHÒNG|PHÓ CHÁNH VĂN PHÒNG|"
     r"THỦ TƯỚNG|PHÓ THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|PHÓ GIÁM ĐỐC|BỘ TRƯỞNG, CHỦ NHIỆM|CHỦ NHIỆM|"
     r"ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)[^\n]*)$")
-_PERSON_NAME = re.compile(r"\s*\n\s*(?:\n\s*)*((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]+)\s*(?:\n|$)")
-_ON_BEHALF = re.compile(r"^TM\.\s*(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG)(?:\s+[A-ZĐÀ-Ỹ]+)*)?\s*(?=KT\.|TL\.|Q\.|CHỦ TỊCH|PHÓ|$)")
-_A_PERSON = re.compile(r"CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|CHÁNH|CHỦ NHIỆM|TRƯỞNG")
-_NATIONAL_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
+_PERSON_NAME = _re(r"\s*\n\s*(?:\n\s*)*((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]+)\s*(?:\n|$)")
+_ON_BEHALF = _re(r"^TM\.\s*(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG)(?:\s+[A-ZĐÀ-Ỹ]+)*)?\s*(?=KT\.|TL\.|Q\.|CHỦ TỊCH|PHÓ|$)")
+_A_PERSON = _re(r"CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|CHÁNH|CHỦ NHIỆM|TRƯỞNG")
+_NATIONAL_MOTTO = _re(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
+
+
+# The urgency mark ("độ khẩn") printed in the header: a line of its own under the number
+# ("HỎA TỐC"), a column of the header line set off by a wide gap or a tab, or the
+# metadata line "Độ khẩn: Thượng khẩn" of an electronic copy. "khẩn trương" in a
+# sentence is ordinary urging, never a mark.
+URGENCY_MARKS = ("HỎA TỐC", "THƯỢNG KHẨN", "KHẨN")
+_MARK = r"(HỎA\s+TỐC|HOẢ\s+TỐC|THƯỢNG\s+KHẨN|KHẨN)"
+_MARK_LINE = _re(rf"^[\s*_#:.\-\[\](]*{_MARK}[\s*_#:.\-\[\])]*$", re.I)
+_MARK_COLUMN = _re(rf"(?:^|\t|\s{{3,}}){_MARK}(?=\t|\s{{3,}}|\s*$)")
+_MARK_FIELD = _re(r"^\s*Độ\s+khẩn\s*:\s*(Hỏa\s+tốc|Hoả\s+tốc|Thượng\s+khẩn|Khẩn)\s*$", re.I)
+_MARK_LINES = 15   # non-empty lines of the header area: a mark further down is quoted text
+
+
+def urgency_mark(text: str, lines: int = _MARK_LINES) -> str | None:
+    """The document's urgency mark ("HỎA TỐC", "THƯỢNG KHẨN", "KHẨN") in its first `lines`
+    non-empty lines (the header area), or None."""
+    seen = 0
+    for raw in (text or "")[:4000].split("\n"):
+        if not raw.strip():
+            continue
+        seen += 1
+        if seen > lines:
+            break
+        m = _MARK_FIELD.match(raw)
+        if m:
+            found = m.group(1).upper()
+        else:
+            m = _MARK_LINE.match(raw) or _MARK_COLUMN.search(raw.rstrip())
+            if not m:
+                continue
+            found = m.group(1).upper()
+        found = " ".join(found.split())
+        return "HỎA TỐC" if found.endswith("TỐC") else found
+    return None
 
 
 def _first_lines(text: str, n: int = 40) -> list[str]:

@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .rxtrie import trie_pattern
+from .startcache import compile as _re   # re.compile, kept between processes
+
 # Head nouns that open an agency name (matched case-sensitively: capitalised).
 _HEADS = [
     "Ủy ban nhân dân", "Uỷ ban nhân dân", "UBND", "Ủy ban Mặt trận Tổ quốc", "Ủy ban MTTQ", "UBMTTQ",
@@ -83,21 +86,16 @@ lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập ph�
 
 # Some texts capitalise every word of a head ("Ủy Ban Nhân Dân", "Công An tỉnh"): accepted as well.
 _HEADS_TITLED = sorted({" ".join(w[:1].upper() + w[1:] for w in h.split(" ")) for h in _HEADS if " " in h} - set(_HEADS))
-_HEAD_RE = re.compile(
-    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:"
-    + "|".join(re.escape(h) for h in sorted(_HEADS + _HEADS_TITLED, key=len, reverse=True))
-    + r")(?=[\s,.;:)]|$)")
-_GROUP_RE = re.compile(
-    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))[Cc]ác\s+(?:"
-    + "|".join(re.escape(h) for h in sorted(_GROUP_NOUNS, key=len, reverse=True))
-    + r")(?=[\s,.;:)]|$)")
-_PERSON_RE = re.compile(
-    r"(?:(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+)?(?:(?:[Cc]ác\s+)?(?:"
-    + "|".join(re.escape(h) for h in sorted(_PERSON_HEADS, key=len, reverse=True))
-    + r"))(?=[\s,])\s*(?:các\s+)?")
-_WORD_RE = re.compile(r"[^\s,;:.()\"]+|[,;:.()\"]")
-_TRAIL_JUNK = re.compile(r"[\s,;:.\-–]+$")
-_ABBREV = re.compile(r"[A-ZĐ]{2,}|&")
+# The word lists are written as tries (rxtrie): the same longest-first match, much cheaper.
+_OPENS = r"[\s(\"'“,;:]"   # what may stand before a name: the start, a space, an opening mark
+_HEAD_RE = _re(r"(?:(?<=^)|(?<=[\s(\"'“,;:]))" + trie_pattern(_HEADS + _HEADS_TITLED) + r"(?=[\s,.;:)]|$)")
+_GROUP_RE = _re(r"(?:(?<=^)|(?<=[\s(\"'“,;:]))[Cc]ác\s+" + trie_pattern(_GROUP_NOUNS) + r"(?=[\s,.;:)]|$)")
+_PERSON_RE = _re(
+    r"(?:(?:[Cc]ác\s+)?(?:đồng chí|Đồng chí)\s+)?(?:(?:[Cc]ác\s+)?" + trie_pattern(_PERSON_HEADS)
+    + r")(?=[\s,])\s*(?:các\s+)?")
+_WORD_RE = _re(r"[^\s,;:.()\"]+|[,;:.()\"]")
+_TRAIL_JUNK = _re(r"[\s,;:.\-–]+$")
+_ABBREV = _re(r"[A-ZĐ]{2,}|&")
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,7 @@ def _starts_head(s: str, pos: int) -> int | None:
 
 
 # Words that begin like a head noun but are not agencies ("Ban hành", "Hội nghị").
-_NOT_AGENCY = re.compile(
+_NOT_AGENCY = _re(
     r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|Cơ quan thường trực|"
     r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b"
     r"|Phòng(?=\s*,)|Phòng(?: chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
@@ -159,8 +157,9 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
     words = 0
     after_comma = False
     prev_cap = True
+    ahead = None   # (position, the word found from there): the look-ahead of the last word, reused
     while i < limit and words < 30:
-        m = _WORD_RE.search(s, i, limit)
+        m = ahead[1] if ahead is not None and ahead[0] == i else _WORD_RE.search(s, i, limit)
         if not m:
             break
         gap = s[i:m.start()]
@@ -171,6 +170,7 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             if w == ";" and not allow_semicolon:
                 break
             nxt = _WORD_RE.search(s, m.end(), limit)
+            ahead = (m.end(), nxt)
             if not nxt or "\n" in s[m.end():nxt.start()]:
                 break
             nw = nxt.group(0)
@@ -195,6 +195,7 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             break
         lw = w.lower()
         nxt = _WORD_RE.search(s, m.end(), limit)
+        ahead = (m.end(), nxt)
         nw = nxt.group(0) if nxt and "\n" not in s[m.end():nxt.start()] else ""
         if w == "và":
             if nxt is not None and _PERSON_RE.match(s, nxt.start(), limit):
@@ -243,7 +244,7 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
 
 
 # "Các Bộ, cơ quan: Tài chính, Xây dựng" / "UBND các tỉnh, thành phố: Tuyên Quang, Đồng Nai"
-_COLON_LIST = re.compile(r"\s*:\s*([A-ZĐÀ-Ỹ][^,:;\n]{1,60})")
+_COLON_LIST = _re(r"\s*:\s*([A-ZĐÀ-Ỹ][^,:;\n]{1,60})")
 
 
 def _list_end(s: str, pos: int, limit: int) -> int:
@@ -290,7 +291,7 @@ def _is_predicate(s: str, pos: int, limit: int) -> bool:
 
 
 # Party and government bodies named together ("cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp").
-_GROUP_CONT = re.compile(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
+_GROUP_CONT = _re(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
 _COMMA_GROUP_WORDS = {"ban", "ngành", "thị", "thành", "phường", "xã", "huyện", "đặc", "địa", "đơn", "cơ", "đoàn",
                       "quận", "các", "tỉnh", "khu", "cụm", "hội", "đoàn thể", "bộ", "cấp"}
 
@@ -304,13 +305,13 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
 
 # Project boards are named by their field, in lower case words that look like verbs
 # ("Ban Quản lý dự án đầu tư xây dựng các công trình giao thông tỉnh").
-_PROJECT_BOARD = re.compile(
+_PROJECT_BOARD = _re(
     r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|dân dụng|và|"
     r"công nghiệp|nông nghiệp|phát triển|nông thôn|hạ tầng|đô thị|khu vực|chuyên ngành|trọng điểm|ODA))*"
     r"(?:\s+(?:tỉnh|thành phố|huyện|(?:số\s+)?\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
-_PARTY_BODY = re.compile(r"(?:[Tt]ỉnh ủy|[Tt]hành ủy|[Đđ]ảng ủy)(?:\s*,\s*(?:[Tt]ỉnh ủy|[Tt]hành ủy))?(?=\s*(?:,|và))")
-_PERSON_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
-_LOWER_BODY = re.compile(r"(?:cơ quan|đơn vị)(?=\s)")
+_PARTY_BODY = _re(r"(?:[Tt]ỉnh ủy|[Tt]hành ủy|[Đđ]ảng ủy)(?:\s*,\s*(?:[Tt]ỉnh ủy|[Tt]hành ủy))?(?=\s*(?:,|và))")
+_PERSON_LIST_SEP = _re(r"\s*(?:,|và)\s*")
+_LOWER_BODY = _re(r"(?:cơ quan|đơn vị)(?=\s)")
 
 
 def _skip_person(s: str, pos: int, limit: int) -> int:
@@ -360,10 +361,13 @@ def find_agencies(s: str, start: int = 0, end: int | None = None) -> list[Agency
     return out
 
 
-_CANDIDATE_RE = re.compile(
-    r"(?:(?<=^)|(?<=[\s(\"'“,;:]))(?:[Cc]ác\s|đồng chí\s|Đồng chí\s|"
-    + "|".join(re.escape(h) for h in sorted(set(_HEADS + _HEADS_TITLED + _PERSON_HEADS), key=len, reverse=True))
-    + r")")
+# Where an agency phrase may start: "các", "đồng chí" or a head noun after the start or an opening
+# mark. Each branch opens with a plain letter (the boundary test follows it), so finditer skips
+# in C to the next letter that can open one.
+_AT_OPEN = rf"(?<!{'[^' + _OPENS[1:]}.)"
+_CANDIDATE_RE = _re(
+    rf"(?:C{_AT_OPEN}ác\s|c{_AT_OPEN}ác\s|đ{_AT_OPEN}ồng chí\s|Đ{_AT_OPEN}ồng chí\s|"
+    + trie_pattern(set(_HEADS + _HEADS_TITLED + _PERSON_HEADS), boundary=_OPENS)[3:])
 
 
 def split_agency_list(s: str, start: int, end: int) -> list[str]:
@@ -385,7 +389,7 @@ def split_agency_list(s: str, start: int, end: int) -> list[str]:
             if _is_predicate(s, i, end):
                 break
             # an unknown coordinating body: take the words up to the next separator
-            m = re.compile(r"[^,;]+").match(s, i, end)
+            m = _re(r"[^,;]+").match(s, i, end)
             if not m:
                 break
             piece = m.group(0).strip()

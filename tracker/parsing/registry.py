@@ -8,10 +8,16 @@ dân, ...), and tolerates a trailing place name ("Sở Y tế tỉnh Cà Mau").
 from __future__ import annotations
 
 import functools
+import marshal
+import os
 import re
+import sys
 import unicodedata
+import zlib
 from pathlib import Path
 from typing import Iterable
+from .startcache import cache_dir as start_cache_dir
+from .startcache import compile as _re   # re.compile, kept between processes
 
 DEMO_UNITS_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_units.yaml"
 
@@ -26,10 +32,10 @@ _EXPANSIONS = [
     (r"\bqs\b", "quan su"),
     (r"\bvp\b", "van phong"),
 ]
-_EXPANSION_RES = [(re.compile(a), b) for a, b in _EXPANSIONS]
-_GENERIC_TAIL = re.compile(r"\s+(?:co\s+)?lien quan$|\s+tren dia ban(?:\s+.*)?$")
-_TERRITORIAL = re.compile(r"(?:uy ban nhan dan|hoi dong nhan dan|thanh uy|tinh uy|dang uy)\b")
-_PLACE_TAIL = re.compile(r"\s+(tinh|thanh pho)(\s+.*)?$")
+_EXPANSION_RES = [(_re(a), b) for a, b in _EXPANSIONS]
+_GENERIC_TAIL = _re(r"\s+(?:co\s+)?lien quan$|\s+tren dia ban(?:\s+.*)?$")
+_TERRITORIAL = _re(r"(?:uy ban nhan dan|hoi dong nhan dan|thanh uy|tinh uy|dang uy)\b")
+_PLACE_TAIL = _re(r"\s+(tinh|thanh pho)(\s+.*)?$")
 
 
 def fold(s: str) -> str:
@@ -115,14 +121,47 @@ class Registry:
         return None
 
 
-def load_yaml_units(path: Path = DEMO_UNITS_PATH) -> list[dict]:
-    """Units of a registry YAML file (format of tracker/data/demo_units.yaml)."""
+def load_yaml_units(path: Path = DEMO_UNITS_PATH, cache_dir: Path | None = None) -> list[dict]:
+    """Units of a registry YAML file (format of tracker/data/demo_units.yaml).
+
+    Importing PyYAML and reading the file is most of what the registry costs a fresh
+    `python -m tracker.parsing` process, so the units read are kept in a cache file (marshal,
+    keyed by the YAML's bytes and the Python version) that later starts read instead; the
+    YAML stays the only source. A cache that cannot be read or written is skipped."""
+    raw = path.read_bytes()
+    cache = _cache_file(raw, cache_dir)
+    if cache is not None:
+        try:
+            units = marshal.loads(cache.read_bytes())
+            if isinstance(units, list):
+                return units
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
     import yaml
 
     # the C loader (libyaml) when PyYAML was built with it: several times faster at start-up
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
-    return list(data.get("units") or [])
+    data = yaml.load(raw.decode("utf-8"), Loader=loader) or {}
+    units = list(data.get("units") or [])
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(units))
+            os.replace(tmp, cache)
+        except (OSError, ValueError):   # read-only home, or a value marshal cannot write
+            pass
+    return units
+
+
+def _cache_file(raw: bytes, cache_dir: Path | None) -> Path | None:
+    """Where the units of this YAML content are cached (startcache.cache_dir()), or None."""
+    if cache_dir is None:
+        cache_dir = start_cache_dir()
+        if cache_dir is None:
+            return None
+    key = f"{zlib.crc32(raw):08x}-{len(raw)}-py{sys.version_info[0]}{sys.version_info[1]}"
+    return cache_dir / f"units-{key}.marshal"
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,7 +1,6 @@
-"""Turn a task draft into the contract dict of issue #3.
-
-Keys: owner, unit, co_owners, action, deadline, deadline_text, recurrence, urgent,
-start, end (offsets in the caller's original text), confidence, reasons.
+"""Turn a task draft into the public ParsedTask (tracker/parsing/output.py; its to_dict()
+is the contract of issue #3): owner, unit, co_owners, action, deadline, deadline_text,
+recurrence, urgent, start, end (offsets in the caller's original text), confidence, reasons.
 """
 from __future__ import annotations
 
@@ -11,7 +10,9 @@ from datetime import date
 
 from . import deadlines as _deadlines
 from .explain import reason_texts, task_warnings
+from .output import ParsedTask, UnitRef
 from .registry import resolve_unit
+from .startcache import compile as _re   # re.compile, kept between processes
 
 
 @dataclass
@@ -38,7 +39,7 @@ def deadline_in(t: str, a: int, b: int, issued: date):
         return None
 
 
-_SCAN_LIMIT = 2000  # characters of a task's span read for its action and urgency
+_SCAN_LIMIT = 2000  # characters of a task's span read for its action and warnings
 
 
 def deadlines_of(t: str, a: int, b: int, issued: date) -> list:
@@ -49,28 +50,22 @@ def deadlines_of(t: str, a: int, b: int, issued: date) -> list:
         return []
 
 
-_URGENT_CUE = re.compile(r"ngay|khẩn|gấp|hỏa tốc", re.I)
+def is_urgent(marked: bool, deadline: date | None, issued: date | None) -> bool:
+    """Issue #15: a task is urgent when its document carries an urgency mark (Hỏa tốc,
+    Thượng khẩn, Khẩn) or its deadline is the issue date itself ("trong ngày", "trước 17 giờ
+    hôm nay"). "khẩn trương", "ngay", "gấp" in the sentence are ordinary urging."""
+    return marked or (deadline is not None and issued is not None and deadline == issued)
 
 
-def _has_urgent_marker(text: str, issued: date) -> bool:
-    if not _URGENT_CUE.search(text):
-        return False
-    try:
-        return any(getattr(h, "urgent", False) for h in _deadlines.find_deadlines(text, issued))
-    except Exception:
-        return False
-
-
-def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
+def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked: bool = False,
+                issue_known: bool = True) -> ParsedTask:
+    """`marked`: the document carries an urgency mark; `issue_known`: `issued` is the real issue
+    date (given or read from the text), not today standing in for it."""
     hit = task.hit
     dl = getattr(hit, "deadline", None) if hit is not None else None
     rec = getattr(hit, "recurrence", None) if hit is not None else None
     dtext = getattr(hit, "text", None) if hit is not None else None
-    urgent = bool(getattr(hit, "urgent", False)) if hit is not None else False
-    if not urgent and hit is not None and getattr(hit, "deadline", None) is not None:
-        # an explicit date wins over "khẩn trương", but the task is still urgent
-        a, b = task.deadline_span or (task.start, task.end)
-        urgent = _has_urgent_marker(t[a:min(b, a + _SCAN_LIMIT)], issued)
+    urgent = is_urgent(marked, dl, issued if issue_known else None)
     reasons = list(dict.fromkeys(task.reasons))
     if hit is not None and getattr(hit, "kind", None):
         reasons.append(f"deadline:{hit.kind}")
@@ -85,26 +80,26 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry) -> dict:
     action = _action(t, task)
     # owner, co-owners and the deadline phrase are given as the source spells them
     near = task.start
-    return {
-        "owner": norm.as_written(task.owner, near),
-        "unit": unit,
-        "co_owners": [norm.as_written(c, near) for c in dict.fromkeys(task.co_owners) if c and c != task.owner],
-        "action": action,
-        "deadline": dl.isoformat() if dl else None,
-        "deadline_text": norm.as_written(dtext, (task.deadline_span or (near, near))[0]),
-        "recurrence": rec,
-        "urgent": urgent,
-        "start": norm.to_original(task.start),
-        "end": norm.to_original(task.end),
-        "confidence": round(max(0.05, min(1.0, conf)), 2),
-        "reasons": reasons,
-        "reason_texts": reason_texts(reasons, dtext),
-        "warnings": task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], norm.as_written(task.owner, near),
-                                  unit is not None),
-    }
+    owner = norm.as_written(task.owner, near)
+    return ParsedTask(
+        owner=owner,
+        unit=UnitRef.from_dict(unit),
+        co_owners=tuple(norm.as_written(c, near) for c in dict.fromkeys(task.co_owners) if c and c != task.owner),
+        action=action,
+        deadline=dl,
+        deadline_text=norm.as_written(dtext, (task.deadline_span or (near, near))[0]),
+        recurrence=rec,
+        urgent=urgent,
+        start=norm.to_original(task.start),
+        end=norm.to_original(task.end),
+        confidence=round(max(0.05, min(1.0, conf)), 2),
+        reasons=tuple(reasons),
+        reason_texts=tuple(reason_texts(reasons, dtext)),
+        warnings=tuple(task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], owner, unit is not None)),
+    )
 
 
-_ACTION_LEAD = re.compile(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
+_ACTION_LEAD = _re(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
                           r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?(?:(?:có trách nhiệm|được giao|cần|phải)\s+)?")
 
 

@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from .startcache import compile as _re   # re.compile, kept between processes
 
 # Label patterns, most specific first, with the rank of each kind of label.
 _LABELS = [
-    (re.compile(r"(?:Điều|ĐIỀU)\s+\d+\s*[.:]\s*"), 1),
-    (re.compile(r"(?:PHẦN|Phần|Chương|CHƯƠNG)\s+[IVXLC\d]+\s*[.:]?\s*"), 0),
-    (re.compile(r"[IVX]{1,5}\s*[.)](?:\s+|$)"), 1),   # "I." alone on its line labels the next one
-    (re.compile(r"[A-HK-UWYĐ]\s*[.)]\s+(?=[A-ZĐÀ-Ỹ])"), 0),
-    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+"), 4),
-    (re.compile(r"\d{1,2}\.\d{1,2}\.?\s+"), 3),
-    (re.compile(r"\d{1,2}\s*[.)]\s*(?=\S|$)"), 2),
-    (re.compile(r"[a-zđ]\s*\)\s*"), 5),
-    (re.compile(r"[a-zđ]\.\s+(?=[A-ZĐÀ-Ỹ])"), 5),   # "a. Chỉ đạo ...": the same rank as "a)"
-    (re.compile(r"\((?:[ivx]{1,4}|\d{1,2}|[a-zđ])\)\s+"), 6),
-    (re.compile(r"[-–](?=\s|[A-ZĐÀ-Ỹ])\s*"), 7),   # "- Nội dung", also "-Nội dung" as pasted
-    (re.compile(r"[•·●▪◦*○◆❖➢►✓√]\s*"), 7),
-    (re.compile(r"\+\s+"), 8),
+    (_re(r"(?:Điều|ĐIỀU)\s+\d+\s*[.:]\s*"), 1),
+    (_re(r"(?:PHẦN|Phần|Chương|CHƯƠNG)\s+[IVXLC\d]+\s*[.:]?\s*"), 0),
+    (_re(r"[IVX]{1,5}\s*[.)](?:\s+|$)"), 1),   # "I." alone on its line labels the next one
+    (_re(r"[A-HK-UWYĐ]\s*[.)]\s+(?=[A-ZĐÀ-Ỹ])"), 0),
+    (_re(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+"), 4),
+    (_re(r"\d{1,2}\.\d{1,2}\.?\s+"), 3),
+    (_re(r"\d{1,2}\s*[.)]\s*(?=\S|$)"), 2),
+    (_re(r"[a-zđ]\s*\)\s*"), 5),
+    (_re(r"[a-zđ]\.\s+(?=[A-ZĐÀ-Ỹ])"), 5),   # "a. Chỉ đạo ...": the same rank as "a)"
+    (_re(r"\((?:[ivx]{1,4}|\d{1,2}|[a-zđ])\)\s+"), 6),
+    (_re(r"[-–](?=\s|[A-ZĐÀ-Ỹ])\s*"), 7),   # "- Nội dung", also "-Nội dung" as pasted
+    (_re(r"[•·●▪◦*○◆❖➢►✓√]\s*"), 7),
+    (_re(r"\+\s+"), 8),
 ]
-_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(]?[A-ZĐÀ-Ỹ])")
-_ABBREV_BEFORE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|BS|KS|St|Ông|Bà|v\.v|tr|Th)|\b[A-ZĐ])\.$")
+# All the labels in one pattern, in the same order (the first alternative that matches wins, as
+# the list above is tried): one match per line instead of one per kind of label.
+_LABEL_RE = _re("|".join(f"(?P<r{i}>{rx.pattern})" for i, (rx, _) in enumerate(_LABELS)))
+_LABEL_RANK = {f"r{i}": rk for i, (_, rk) in enumerate(_LABELS)}
+_SENT_END = _re(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(]?[A-ZĐÀ-Ỹ])")
+_ABBREV_BEFORE = _re(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|BS|KS|St|Ông|Bà|v\.v|tr|Th)|\b[A-ZĐ])\.$")
 
 
 @dataclass
@@ -81,11 +86,9 @@ def blocks(text: str) -> list[Block]:
             pending = None
             continue
         label, rank, body_start = None, 9, s
-        for rx, rk in _LABELS:
-            m = rx.match(text, s, e)
-            if m:
-                label, rank, body_start = text[s:m.end()].strip(), rk, m.end()
-                break
+        m = _LABEL_RE.match(text, s, e)
+        if m:
+            label, rank, body_start = text[s:m.end()].strip(), _LABEL_RANK[m.lastgroup], m.end()
         if label is not None and body_start >= e:
             pending = (line_start, label, rank)
             continue
@@ -124,6 +127,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Semicolon-separated clauses of a sentence (parentheses respected)."""
+    if text.find(";", start, end) == -1:
+        c = _trim(text, start, end)
+        return [c] if c[1] > c[0] else []
     out = []
     depth = 0
     a = start

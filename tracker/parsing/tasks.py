@@ -13,24 +13,32 @@ import re
 from dataclasses import dataclass, field
 
 from .owners import Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
+from .startcache import compile as _re   # re.compile, kept between processes
 
 # "Giao", "Yêu cầu", "Đề nghị" ... directly before the owner.
-_TRIGGER = re.compile(
-    r"(?:^|(?<=[\s,:;]))(?<!Ngoại )(?<!bàn )(?<!Bàn )(?<!chuyển )(?<!được )(?P<verb>[Gg]iao(?:\s+(?:nhiệm vụ|trách nhiệm)\s+cho|\s+cho)?|[Yy]êu cầu|[Đđ]ề nghị|[Cc]hỉ đạo|[Pp]hân công|[Dd]ặn dò|[Ll]ưu ý)"
+# The word opens the string or follows a space or a mark, and is not "Ngoại giao", "bàn giao",
+# "chuyển giao", "được giao". Each alternative opens with its first letter and tests what stands
+# before it right after (one character later), so finditer skips ahead in C to a possible letter.
+_TRIGGER_VERBS = [("G", "iao(?:\\s+(?:nhiệm vụ|trách nhiệm)\\s+cho|\\s+cho)?"), ("Y", "êu cầu"), ("Đ", "ề nghị"),
+                  ("C", "hỉ đạo"), ("P", "hân công"), ("D", "ặn dò"), ("L", "ưu ý")]
+_TRIGGER_BEFORE = "(?<![^\\s,:;].)(?<!Ngoại .)(?<!bàn .)(?<!Bàn .)(?<!chuyển .)(?<!được .)"
+_TRIGGER = _re(
+    "(?P<verb>" + "|".join(f"{first}{_TRIGGER_BEFORE}{rest}" for cap, rest in _TRIGGER_VERBS
+                           for first in (cap, cap.lower())) + ")"
     r"(?:\s*,\s*|\s*:\s*|\s+)")
-_STARTERS = re.compile(
+_STARTERS = _re(
     r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
     r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
     r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150}|"
     r"[Tt]rường hợp [^,]{3,120}(?:,\s*(?:khó khăn|vướng mắc|bất cập|phát sinh)[^,]{0,40})*)\s*[,:]\s*)+")
-_COORD_ANY = re.compile(r"[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
-_COORD = re.compile(r"(?:chủ trì,?\s*)?phối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
-_RESPONSIBLE = re.compile(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao|là cơ quan|là đơn vị|cần|phải|khẩn trương|"
+_COORD_ANY = _re(r"[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
+_COORD = _re(r"(?:chủ trì,?\s*)?phối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
+_RESPONSIBLE = _re(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao|là cơ quan|là đơn vị|cần|phải|khẩn trương|"
                           r"tiếp tục|chủ động|tập trung|phối hợp|theo chức năng|căn cứ|trong phạm vi)")
 
 # Non-task patterns.
-_BOILERPLATE = re.compile(
+_BOILERPLATE = _re(
     r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
     r"|(?:thực hiện|thi hành) (?:nghiêm túc )?(?:Chỉ thị|Công điện) này\s*\.?/?\.?\s*$"
     r"|(?:chủ trì|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
@@ -41,18 +49,21 @@ _BOILERPLATE = re.compile(
     r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
     r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
     r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
-_PRAISE = re.compile(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
-                     r"^[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|^(?:Kết quả|Thành tích) đạt được|"
-                     r"^(?:Tham dự|Dự|Cùng dự|Tham gia)\b|điểm cầu|"
-                     r"^Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
-_PROPOSAL_TO_TOP = re.compile(
+# Praise, attendance and accountability statements: words anywhere in the opening (searched in
+# the lower-cased text, without IGNORECASE, which is slow on Vietnamese letters) or an opening.
+_PRAISE_WORDS = _re(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
+                           r"điểm cầu")
+_PRAISE_OPENING = _re(r"[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trước|(?:Kết quả|Thành tích) đạt được|"
+                             r"(?:Tham dự|Dự|Cùng dự|Tham gia)\b|"
+                             r"Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
+_PROPOSAL_TO_TOP = _re(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|các bộ|Bộ)\b")
 # A department or a commune proposing something to the province (a proposal, no task).
-_PROPOSAL_UP = re.compile(
+_PROPOSAL_UP = _re(
     r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|"
     r"UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|tỉnh|Tỉnh|Thành phố|Trung ương)\b")
-_SPEAKER_INTENT = re.compile(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
+_SPEAKER_INTENT = _re(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
 
 @dataclass
 class Assignment:
@@ -68,14 +79,20 @@ class Assignment:
 
 # Every alternative of _BOILERPLATE not anchored at the start holds one of these words: a
 # sentence without any can only match at its start (one cheap .match instead of a search).
-_BOILERPLATE_WORDS = re.compile(r"thực hiện|thi hành|cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo|"
+_BOILERPLATE_WORDS = _re(r"thực hiện|thi hành|cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo|"
                                 r"thông báo|có hiệu lực|ban hành kèm theo|quyết định này")
 
 
+# The same pattern in lower case, run on the lower-cased sentence: IGNORECASE matching is slow on
+# Vietnamese letters (every comparison folds the case of both sides).
+_BOILERPLATE_LOW = _re(_BOILERPLATE.pattern.lower())
+
+
 def is_boilerplate(sentence: str) -> bool:
-    if _BOILERPLATE.match(sentence):
+    low = sentence.lower()
+    if _BOILERPLATE_LOW.match(low):
         return True
-    return bool(_BOILERPLATE_WORDS.search(sentence.lower()) and _BOILERPLATE.search(sentence))
+    return bool(_BOILERPLATE_WORDS.search(low) and _BOILERPLATE_LOW.search(low))
 
 
 def owner_text(agency: Agency) -> str:
@@ -219,26 +236,26 @@ _MAX_TRIGGERS = 40
 
 # A named deputy head of the issuing body ("Phó Thủ tướng Chính phủ Trần Hồng Hà", "Phó Chủ tịch UBND tỉnh
 # Nguyễn Văn B"): a person with no agency to map to.
-_NAMED_LEADER = re.compile(
+_NAMED_LEADER = _re(
     r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
     r"(?:\s+(?!Chính\b)[A-ZĐÀ-Ỹ][^\s,.;:()]*){2,4})")
 # Deputy heads named as a group ("các đồng chí Phó Thủ tướng Chính phủ"): persons, as written.
-_DEPUTIES = re.compile(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
-_PAST_REPORT = re.compile(r"(?<!\w)(?:đã(?!\s+(?:được|ban hành|đề ra|phê duyệt|giao|có|nêu|chỉ đạo tại))|vừa qua)(?!\w)")
-_STILL_ASKED = re.compile(r"(?<!\w)(?:phải|cần|yêu cầu|tiếp tục|khẩn trương|chủ trì|có trách nhiệm|trước ngày)(?!\w)")
+_DEPUTIES = _re(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
+_PAST_REPORT = _re(r"(?<!\w)(?:đã(?!\s+(?:được|ban hành|đề ra|phê duyệt|giao|có|nêu|chỉ đạo tại))|vừa qua)(?!\w)")
+_STILL_ASKED = _re(r"(?<!\w)(?:phải|cần|yêu cầu|tiếp tục|khẩn trương|chủ trì|có trách nhiệm|trước ngày)(?!\w)")
 # "Thực hiện Kết luận số ..., Ban Chỉ đạo của Chính phủ (sau đây ...) yêu cầu X ...": a fronted
 # reference, then the requester, then the addressee
-_FRONTED_REQUEST = re.compile(r"(?:Thực hiện|Triển khai|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Trước tình hình)\b")
-_AGREE_OPEN = re.compile(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
-_CHAIR = re.compile(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh)")
+_FRONTED_REQUEST = _re(r"(?:Thực hiện|Triển khai|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Trước tình hình)\b")
+_AGREE_OPEN = _re(r"(?:Thống nhất|Đồng ý|Nhất trí|Chấp thuận)\s+")
+_CHAIR = _re(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh đạo UBND|UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh)")
 
 
 # The speaker of a news report named by a pronoun or a title ("Đồng chí yêu cầu ...",
 # "Ông cũng giao ...", "Người đứng đầu tỉnh đề nghị ...").
-_PERSON_SPEAKER = re.compile(
+_PERSON_SPEAKER = _re(
     r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
     r"\s+(?:(?:cũng|còn|đồng thời|tiếp tục|thẳng thắn)\s+)*$")
-_REQUEST_ADVERBS = re.compile(r"\s*(?:(?:cũng|còn|đồng thời|tiếp tục|trân trọng)\s+)*")
+_REQUEST_ADVERBS = _re(r"\s*(?:(?:cũng|còn|đồng thời|tiếp tục|trân trọng)\s+)*")
 
 
 def _requester_before(s: str, a: int, i: int) -> bool:
@@ -260,21 +277,21 @@ def _subject(s: str, a: int, b: int):
     return scan_agency(s, st.end() if st else a, b, allow_semicolon=True)
 
 
-_CHAIR_SPEAKING = re.compile(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Tỉnh)")
-_COMMA = re.compile(r",\s+")
+_CHAIR_SPEAKING = _re(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Tỉnh)")
+_COMMA = _re(r",\s+")
 # Chairs of these bodies are addressees, not the speaker ("Chủ tịch UBND các xã, phường ...").
-_LOWER_LEVEL = re.compile(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
+_LOWER_LEVEL = _re(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
 # A body named with its place ("UBND tỉnh Ninh Bình"): an addressee, not the issuer speaking.
-_NAMED_PLACE = re.compile(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
-_REQUESTS_LIST = re.compile(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
+_NAMED_PLACE = _re(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
+_REQUESTS_LIST = _re(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
                             r"chỉ ra (?:những|các|một số) (?:hạn chế|tồn tại|bất cập)[^:]{0,80})(?:\s+như sau)?\s*:")
-_FOR_AGENCY = re.compile(r"(?:Đối với|Riêng|Với)\s+")
+_FOR_AGENCY = _re(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
-_OPENER = re.compile(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
+_OPENER = _re(r"(?i:Trên cơ sở|Căn cứ|Theo|Để|Đối với|Với|Sau khi|Trong|Từ|Qua|Nhằm|Trường hợp|Khi|Nếu|Đến|"
                      r"Trước|Ngoài|Bên cạnh|Cùng|Về|Tại|Thông qua|Dựa trên|Riêng|Đặc biệt)\b")
-_PAREN_AFTER = re.compile(r"\s*\([^()\n]{1,80}\)")
-_OF_QUALIFIER = re.compile(r"\s*của\s+[^,;.]{1,40}?(?=\s+(?:phải|cần|có trách nhiệm|khẩn trương|chủ động|tiếp tục)\b)")
-_JOIN = re.compile(r"\s*(?:,|;|và)\s*(?:(?:hệ thống|toàn thể|toàn bộ)\s+(?=các\s))?")
+_PAREN_AFTER = _re(r"\s*\([^()\n]{1,80}\)")
+_OF_QUALIFIER = _re(r"\s*của\s+[^,;.]{1,40}?(?=\s+(?:phải|cần|có trách nhiệm|khẩn trương|chủ động|tiếp tục)\b)")
+_JOIN = _re(r"\s*(?:,|;|và)\s*(?:(?:hệ thống|toàn thể|toàn bộ)\s+(?=các\s))?")
 
 
 def joint_end(s: str, ag: Agency, b: int) -> int:
@@ -338,7 +355,8 @@ def is_nontask(sentence: str) -> str | None:
     """Rule name when the sentence is context rather than an assignment."""
     if is_boilerplate(sentence):
         return "boilerplate"
-    if _PRAISE.search(sentence[:160]):
+    head = sentence[:160]
+    if _PRAISE_OPENING.match(head) or _PRAISE_WORDS.search(head.lower()):
         return "praise"
     if _priority_only(sentence):
         return "priority"
@@ -347,7 +365,7 @@ def is_nontask(sentence: str) -> str | None:
 
 # "Yêu cầu các sở ... xác định giải ngân ... là nhiệm vụ chính trị trọng tâm; người đứng đầu chịu
 # trách nhiệm ...": a statement of priority and accountability, no action (issue #3).
-_PRIORITY = re.compile(r"\b[Xx]ác định\b[^.;]{0,250}?\blà (?:một\s+)?(?:nhiệm vụ|khâu|giải pháp|yêu cầu|việc làm)\b")
+_PRIORITY = _re(r"\b[Xx]ác định\b[^.;]{0,250}?\blà (?:một\s+)?(?:nhiệm vụ|khâu|giải pháp|yêu cầu|việc làm)\b")
 
 
 def _priority_only(sentence: str) -> bool:

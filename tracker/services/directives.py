@@ -1,6 +1,7 @@
 """Directives: parse into a draft, let the clerk edit the proposed tasks, publish atomically."""
 from datetime import date
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update as sa_update
 from sqlmodel import Session
@@ -29,6 +30,9 @@ from tracker.services.search import search_text_for_task
 from tracker.services.tasks import record
 from tracker.services.units import expand_group
 from tracker.services.units import registry_for_parser
+
+if TYPE_CHECKING:  # the parser loads when a directive is parsed, not with the web app
+    from tracker.parsing import ParsedTask
 
 MAX_TEXT_CHARS = 2 * 1024 * 1024
 MAX_TASKS = 2000
@@ -64,30 +68,28 @@ def parse_iso_date(value, field: str = "ngày") -> date | None:
     return parse_user_date(value, field, today=local_today())
 
 
-def _draft_from_parsed(task: dict, code_to_id: dict[str, int], session: Session, registry) -> dict:
-    unit = task.get("unit") or None
-    unit_id = None
-    if unit:
-        unit_id = unit.get("id") or code_to_id.get(unit.get("code"))
+def _draft_from_parsed(task: "ParsedTask", code_to_id: dict[str, int], session: Session, registry) -> dict:
+    """The draft-task dict kept on the directive (JSON column) for one parsed task."""
+    unit_id = (task.unit.id or code_to_id.get(task.unit.code)) if task.unit is not None else None
     co_ids = []
-    for name in task.get("co_owners") or []:
+    for name in task.co_owners:
         uid = _resolve_quiet(session, name, registry)
         if uid and uid != unit_id and uid not in co_ids:
             co_ids.append(uid)
     return {
-        "owner": task.get("owner"),
+        "owner": task.owner,
         "unit_id": unit_id,
-        "co_owners": list(task.get("co_owners") or []),
+        "co_owners": list(task.co_owners),
         "co_unit_ids": co_ids,
-        "action": task.get("action") or "",
-        "deadline": task.get("deadline"),
-        "deadline_text": task.get("deadline_text"),
-        "recurrence": task.get("recurrence"),
-        "urgent": bool(task.get("urgent")),
-        "start": task.get("start"),
-        "end": task.get("end"),
-        "confidence": task.get("confidence"),
-        "reasons": list(task.get("reasons") or []),
+        "action": task.action or "",
+        "deadline": task.deadline.isoformat() if task.deadline else None,
+        "deadline_text": task.deadline_text,
+        "recurrence": task.recurrence,
+        "urgent": task.urgent,
+        "start": task.start,
+        "end": task.end,
+        "confidence": task.confidence,
+        "reasons": list(task.reasons),
     }
 
 
@@ -122,18 +124,16 @@ def create_draft(session: Session, user: User, *, text: str, issued=None, number
     units = registry_for_parser(session)
     registry = Registry(units)  # built once per document, shared by the parser and the co-unit lookups
     parsed = parse_directive(text, issued=issued_date, units=registry)
-    doc = parsed["document"] if isinstance(parsed, dict) else parsed.document
-    tasks = parsed["tasks"] if isinstance(parsed, dict) else parsed.tasks
+    doc, tasks = parsed.document, parsed.tasks
     code_to_id = {u["code"]: u["id"] for u in units}
-    doc_issued = doc.get("issued")
     directive = Directive(
-        number=_clip(number or doc.get("number"), 32),
-        code=_clip(doc.get("code") if not number else number, 64),
-        kind=kind or doc.get("kind") or "other",
-        title=(title or doc.get("title") or "")[:2000],
-        issuer=_clip(issuer or doc.get("issuer"), 255),
-        signer=_clip(signer or doc.get("signer"), 255),
-        issued_date=issued_date or parse_iso_date(doc_issued),
+        number=_clip(number or doc.number, 32),
+        code=_clip(doc.code if not number else number, 64),
+        kind=kind or doc.kind or "other",
+        title=(title or doc.title or "")[:2000],
+        issuer=_clip(issuer or doc.issuer, 255),
+        signer=_clip(signer or doc.signer, 255),
+        issued_date=issued_date or doc.issued,
         source_text=text,
         state=DRAFT,
         draft_tasks=[_draft_from_parsed(t, code_to_id, session, registry) for t in tasks[:MAX_TASKS]],

@@ -159,19 +159,19 @@ def fill_draft(session: Session, directive: Directive, text: str) -> None:
     units = registry_for_parser(session)
     registry = Registry(units)  # built once per document, as directives.create_draft does
     parsed = parse_directive(text, issued=directive.issued_date, units=registry)
-    doc, tasks = parsed["document"], parsed["tasks"]
+    doc, tasks = parsed.document, parsed.tasks
     code_to_id = {u["code"]: u["id"] for u in units}
     directive.source_text = text
-    directive.number = directive.number or (doc.get("number") or None)
-    directive.code = directive.code or (doc.get("code") or None)
-    if directive.kind == "other" and doc.get("kind") in directive_service.DIRECTIVE_KINDS:
-        directive.kind = doc["kind"]
-    if doc.get("title"):
-        directive.title = doc["title"][:2000]
-    directive.issuer = directive.issuer or (doc.get("issuer") or None)
-    directive.signer = directive.signer or (doc.get("signer") or None)
-    if directive.issued_date is None and doc.get("issued"):
-        directive.issued_date = directive_service.parse_iso_date(doc["issued"])
+    directive.number = directive.number or doc.number or None
+    directive.code = directive.code or doc.code or None
+    if directive.kind == "other" and doc.kind in directive_service.DIRECTIVE_KINDS:
+        directive.kind = doc.kind
+    if doc.title:
+        directive.title = doc.title[:2000]
+    directive.issuer = directive.issuer or doc.issuer or None
+    directive.signer = directive.signer or doc.signer or None
+    if directive.issued_date is None and doc.issued:
+        directive.issued_date = doc.issued
     directive.draft_tasks = [_draft_from_parsed(t, code_to_id, session, registry) for t in tasks[:directive_service.MAX_TASKS]]
     directive.search_text = search_text_for_directive(directive)
     directive.version += 1

@@ -6,6 +6,8 @@ parser and the search still find the unit by it. A merge moves the source unit's
 transaction, records the move in each task's history, keeps both names searchable and
 deactivates the source.
 """
+import re
+
 import sqlalchemy as sa
 from sqlmodel import Session
 from sqlmodel import select
@@ -19,12 +21,14 @@ from tracker.models import Unit
 from tracker.models import UnitMember
 from tracker.models import User
 from tracker.services import Conflict
+from tracker.services import Forbidden
 from tracker.services import NotFound
 from tracker.services import ServiceError
 from tracker.services.clock import utc_now
 from tracker.services.search import search_text_for_task
 from tracker.services.text import fold
 from tracker.services.user_admin import require_admin
+from tracker.vocab import Role
 
 
 def _audit(session, actor, unit_id, action, old=None, new=None, channel="web", now=None):
@@ -58,6 +62,51 @@ def _name_taken(session: Session, name: str, except_id: int | None = None) -> Un
 def add_unit(session: Session, actor: User, *, code: str, name: str, kind: str = "department",
              short_name: str | None = None, aliases=(), channel="web", now=None) -> Unit:
     require_admin(actor)
+    return _create_unit(session, actor, code=code, name=name, kind=kind, short_name=short_name, aliases=aliases,
+                        channel=channel, now=now)
+
+
+def add_unit_from_review(session: Session, actor: User, *, name: str, channel="web", now=None) -> Unit:
+    """The clerk adds an agency the parser did not find in the registry ("không có trong danh mục")
+    from the review page: the name as the document writes it, a code made from it, the kind
+    guessed from its head noun. The same checks and audit as the admin's `add_unit`."""
+    if actor is None or actor.role != Role.CLERK:
+        raise Forbidden("Chỉ Văn phòng được thêm đơn vị từ trang rà soát")
+    name = _clean_name(name)
+    return _create_unit(session, actor, code=_free_code(session, name), name=name, kind=guess_kind(name),
+                        channel=channel, now=now)
+
+
+# Head nouns of a name -> the unit kind ("UBND xã Tân Thành" is a commune).
+_KIND_BY_HEAD = [
+    (r"^(?:ubnd|uy ban nhan dan) (?:xa|phuong|dac khu|thi tran)\b", "commune"),
+    (r"^(?:ubnd|uy ban nhan dan) (?:huyen|quan|thi xa|thanh pho)\b", "district"),
+    (r"^cac\b", "group"),
+]
+
+
+def guess_kind(name: str) -> str:
+    key = fold(name)
+    for pattern, kind in _KIND_BY_HEAD:
+        if re.match(pattern, key):
+            return kind
+    return "department"
+
+
+def _free_code(session: Session, name: str) -> str:
+    """A code not yet used: the initials of the name's words ("Ban Quản lý dự án" -> "BQLDA"), then -2, -3 ..."""
+    words = [w for w in fold(name).upper().split() if w.isalnum()]
+    base = "".join(w[0] for w in words)[:20] or "DV"
+    taken = {c for c in session.exec(select(Unit.code).where(Unit.code.like(f"{base}%"))).all()}
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+def _create_unit(session: Session, actor: User, *, code: str, name: str, kind: str,
+                 short_name: str | None = None, aliases=(), channel="web", now=None) -> Unit:
     code = (code or "").strip()
     if not code or len(code) > 64:
         raise ServiceError("Mã đơn vị không được để trống (tối đa 64 ký tự)", code="invalid_code", status=422)

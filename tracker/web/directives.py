@@ -359,7 +359,7 @@ def read_limited_upload(upload) -> bytes:
 
 
 def _render_review(directive: Directive, header: dict, rows: list[dict], *, errors=None, error=None, status=200,
-                   duplicate_unconfirmed: bool = False):
+                   duplicate_unconfirmed: bool = False, notice: str | None = None):
     from tracker.services.duplicates import find_duplicate
 
     spans = [(_int_or_none(r["start"]), _int_or_none(r["end"])) for r in rows]
@@ -376,6 +376,7 @@ def _render_review(directive: Directive, header: dict, rows: list[dict], *, erro
         duplicate_unconfirmed=duplicate_unconfirmed, preview=preview, preview_total=preview_total,
         expansions=_row_expansions(rows, lookup),
         intake=intake.intake_status(get_session(), directive), ocr_note=intake.OCR_NOTE,
+        can_add_unit=current_user().role == "clerk", notice=notice,
     ), status
 
 
@@ -479,6 +480,37 @@ def review_post(directive_id: int):
         return redirect(url_for("directives.detail", directive_id=directive.id))
     flash("Đã lưu bản nháp. Bạn có thể quay lại rà soát tiếp bất cứ lúc nào.", "success")
     return redirect(url_for("directives.review", directive_id=directive.id))
+
+
+@bp.post("/directives/<int:directive_id>/review/units")
+@role_required("clerk")
+def review_add_unit(directive_id: int):
+    """ "Thêm vào danh mục": the owner of row `row`, not in the registry, becomes a unit. The button
+    posts the whole review form here, so the clerk's unsaved edits come back as they were, with
+    every row that names this owner now led by the new unit. Nothing of the draft is saved."""
+    from tracker.services import registry_admin
+
+    session = get_session()
+    directive = _draft_for_clerk(directive_id)
+    header, rows = _header_from_form(), _rows_from_form()
+    i = _int_or_none(request.form.get("row", ""))
+    if i is None or not 0 <= i < len(rows) or not rows[i]["owner"].strip():
+        return _render_review(directive, header, rows, status=422,
+                              error="Không rõ dòng nào cần thêm đơn vị; vui lòng tải lại trang.")
+    name = rows[i]["owner"].strip()
+    try:
+        unit = registry_admin.add_unit_from_review(session, current_user(), name=name)
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        return _render_review(directive, header, rows, error=exc.message, status=exc.status)
+    for row in rows:
+        if not row["unit"].strip() and fold(row["owner"]) == fold(name):
+            row["unit"] = unit.name
+            row["reasons"] = "\n".join(r for r in row["reasons"].splitlines() if r != "owner_not_in_registry")
+    return _render_review(directive, header, rows,
+                          notice=f"Đã thêm “{unit.name}” (mã {unit.code}) vào danh mục đơn vị. "
+                                 "Bản nháp chưa được lưu: bấm “Lưu bản nháp” hoặc “Ban hành”.")
 
 
 @bp.post("/directives/<int:directive_id>/delete")
