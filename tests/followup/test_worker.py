@@ -30,8 +30,10 @@ def test_dry_run_worker_sweeps_but_sends_nothing(app, session, make_unit, make_u
     run_for(app, 1.0)
     session.expire_all()
     rows = session.exec(select(Notification)).all()
-    # the web inbox gets its daily message at once; the Telegram one waits (no token: dry run)
-    assert {(n.kind, n.channel, n.status) for n in rows} == {("daily", "web", "sent"), ("daily", "telegram", "pending")}
+    # the web inbox gets its daily message at once (as the inbox's grouped `due_soon` item);
+    # the Telegram one waits (no token: dry run)
+    assert {(n.kind, n.channel, n.status) for n in rows} == {("due_soon", "web", "sent"),
+                                                             ("daily", "telegram", "pending")}
     assert "Chưa đặt TELEGRAM_BOT_TOKEN" in worker.startup_line(app)
     import json
     from pathlib import Path
