@@ -117,7 +117,7 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
     """Write the messages due at `now` (aware) into the outbox; commit; return counts per kind."""
     settings = settings or policy.ReminderSettings()
     now = now.astimezone(timezone.utc)
-    local = policy.local_now(now)
+    local = policy.local_now(now, settings.tz)
     today = local.date()
     hhmm = local.strftime("%H:%M")
     working = is_working_day(today)
@@ -218,6 +218,7 @@ def sweep_with_inbox(session: Session, now: datetime, settings: policy.ReminderS
     from tracker.followup.outbox import inbox_daily
 
     counts = sweep(session, now, settings)
-    inbox_daily(session, now, policy.local_now(now.astimezone(timezone.utc)).date())
+    tz = (settings or policy.ReminderSettings()).tz
+    inbox_daily(session, now, policy.local_now(now.astimezone(timezone.utc), tz).date())
     session.commit()
     return counts
