@@ -309,7 +309,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         while not stop_event.is_set():
             try:
                 offset = await zalo_bot.poll_once(engine, zalo.api, offset, clock(), cfg.public_url,
-                                                  timeout=cfg.zalo_poll_timeout)
+                                                  timeout=cfg.zalo_poll_timeout, tz=cfg.tz)
             except Exception as exc:  # noqa: BLE001 - keep polling; log without the token
                 log.warning("Zalo getUpdates lỗi: %s", exc)
                 try:

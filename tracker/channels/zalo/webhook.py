@@ -36,7 +36,7 @@ def webhook():
         return jsonify({"ok": False, "error": "Cập nhật không hợp lệ"}), 400
     update = data.get("result") if isinstance(data.get("result"), dict) else data
     handled = bot.handle_update(current_app.extensions["engine"], update, datetime.now(timezone.utc),
-                                config.public_url or "")
+                                config.public_url or "", config.tz)
     if handled:
         bot.reply(ZaloApi(token, config.zalo_api_url), handled[0], handled[1])
     return jsonify({"ok": True})
