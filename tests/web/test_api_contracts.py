@@ -23,6 +23,7 @@ def _json_type_ok(value, schema, components) -> bool:
     kind = schema.get("type")
     checks = {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool), "string": lambda v: isinstance(v, str),
               "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
+              "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
               "array": lambda v: isinstance(v, list), "object": lambda v: isinstance(v, dict)}
     if not checks[kind](value):
         return False
@@ -67,3 +68,17 @@ def test_patch_accepts_exactly_the_update_model_fields(client, world, token_for)
     r = client.patch(f"/api/v1/tasks/{world.task_a.id}", json={"version": 1, "colour": "red"},
                      headers=token_for(world.users["staff_a"]))
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "unknown_field"
+
+
+def test_draft_tasks_carry_the_draft_schema_keys(client, world, token_for):
+    from tests.web.test_api import TEXT
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    components = doc["components"]["schemas"]
+    body = client.post("/api/v1/directives", json={"text": TEXT}, headers=token_for(world.users["clerk"])).get_json()
+    schema = components["DraftTask"]
+    for row in body["tasks"]:
+        # info_unit_ids is what the clerk sends back at publish time; the parser proposes none
+        assert set(row) | {"info_unit_ids"} == set(schema["properties"])
+        for key in set(schema["properties"]) & set(row):
+            assert _json_type_ok(row[key], schema["properties"][key], components), (key, row[key])

@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 description of /api/v1: paths written by hand; the task's components
-(`Task`, `TaskUpdate`, `UnitRef`, `UserRef`) generated from the SQLModel contracts in
+(`Task`, `TaskUpdate`, `DraftTask`, `UnitRef`, `UserRef`) generated from the SQLModel contracts in
 `tracker/web/schemas.py`.
 
 Lists every API path, including /api/v1/stats/units, which the dashboard blueprint serves.
@@ -48,23 +48,6 @@ def openapi_document() -> dict:
             "version": {"type": "integer"},
             "tasks": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Task"},
                                                            {"$ref": "#/components/schemas/DraftTask"}]}},
-        },
-    }
-    draft_task = {
-        "type": "object",
-        "description": "Nhiệm vụ đề xuất (bản nháp); gửi lại, có thể đã sửa, khi ban hành",
-        "properties": {
-            "owner": {"type": ["string", "null"]}, "unit_id": {"type": ["integer", "null"]},
-            "co_owners": {"type": "array", "items": {"type": "string"}},
-            "co_unit_ids": {"type": "array", "items": {"type": "integer"}},
-            "info_unit_ids": {"type": "array", "items": {"type": "integer"}, "description": "Đơn vị nhận để biết"},
-            "action": {"type": "string"}, "deadline": {"type": ["string", "null"], "format": "date"},
-            "deadline_text": {"type": ["string", "null"]}, "recurrence": {"type": ["string", "null"]},
-            "urgent": {"type": "boolean"}, "start": {"type": ["integer", "null"]}, "end": {"type": ["integer", "null"]},
-            "confidence": {"type": ["number", "null"]}, "reasons": {"type": "array", "items": {"type": "string"}},
-            "expanded_count": {"type": "integer", "readOnly": True,
-                               "description": "Số nhiệm vụ dòng này tạo ra khi ban hành (nhóm đơn vị được tách "
-                                              "thành từng đơn vị thành viên)"},
         },
     }
     int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731
@@ -327,7 +310,7 @@ def openapi_document() -> dict:
                     "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
                     "short_name": {"type": ["string", "null"]}, "kind": {"type": "string"},
                     "aliases": {"type": "array", "items": {"type": "string"}}}},
-                **task_components(),  # Task, TaskUpdate, UnitRef, UserRef (tracker/web/schemas.py)
+                **task_components(),  # Task, TaskUpdate, DraftTask, UnitRef, UserRef (tracker/web/schemas.py)
                 "Extension": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "task_id": {"type": "integer"},
                     "status": {"type": "string", "enum": ["pending", "approved", "rejected", "cancelled"]},
@@ -336,7 +319,6 @@ def openapi_document() -> dict:
                     "granted_date": {"type": ["string", "null"], "format": "date"},
                     "reason": {"type": "string"}, "decision_note": {"type": ["string", "null"]},
                     "task": {"$ref": "#/components/schemas/Task"}}},
-                "DraftTask": draft_task,
                 "Directive": directive_schema,
                 "PeriodicReport": {"type": "object", "required": ["from", "to", "totals", "units"], "properties": {
                     "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},

@@ -89,8 +89,29 @@ class TaskUpdate(TaskBase):
     info_unit_ids: list[int] | None = Field(default=None, description="Đơn vị nhận để biết (chỉ Văn phòng)")
 
 
+class TaskDraft(SQLModel):
+    """Nhiệm vụ đề xuất (bản nháp); gửi lại, có thể đã sửa, khi ban hành"""
+
+    owner: str | None = None
+    unit_id: int | None = None
+    co_owners: list[str] = Field(default_factory=list)
+    co_unit_ids: list[int] = Field(default_factory=list)
+    info_unit_ids: list[int] = Field(default_factory=list, description="Đơn vị nhận để biết")
+    action: str = ""
+    deadline: date | None = None
+    deadline_text: str | None = None
+    recurrence: str | None = None
+    urgent: bool = False
+    start: int | None = None
+    end: int | None = None
+    confidence: float | None = None
+    reasons: list[str] = Field(default_factory=list)
+    expanded_count: int = Field(default=0, schema_extra={"readOnly": True}, description=(
+        "Số nhiệm vụ dòng này tạo ra khi ban hành (nhóm đơn vị được tách thành từng đơn vị thành viên)"))
+
+
 # the OpenAPI component names (kept from the hand-written document)
-_COMPONENTS = {"Task": TaskPublic, "TaskUpdate": TaskUpdate}
+_COMPONENTS = {"Task": TaskPublic, "TaskUpdate": TaskUpdate, "DraftTask": TaskDraft}
 _REF = "#/components/schemas/{model}"
 
 
@@ -98,7 +119,7 @@ def task_components() -> dict:
     """OpenAPI components generated from the models (`model_json_schema`)."""
     out: dict = {}
     for name, model in _COMPONENTS.items():
-        schema = model.model_json_schema(ref_template=_REF, mode="serialization" if name == "Task" else "validation")
+        schema = model.model_json_schema(ref_template=_REF, mode="validation" if name == "TaskUpdate" else "serialization")
         out.update(schema.pop("$defs", {}))
         out[name] = schema
     return out
