@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # Flask and the configuration load in create_app only: the parser CLI starts without them
     from flask import Flask
 
-    from tracker.config import ConfigError
+    from tracker.settings import ConfigError
 
 
 def __getattr__(name: str):
     """`from tracker import ConfigError` without importing the configuration module up front."""
     if name == "ConfigError":
-        from tracker.config import ConfigError
+        from tracker.settings import ConfigError
 
         return ConfigError
     raise AttributeError(f"module 'tracker' has no attribute {name!r}")
@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     # without Flask (issue #18's cold start).
     from flask import Flask
 
-    from tracker.config import load_config
+    from tracker.settings import Settings
     from tracker.web import input_guard
     from tracker.web import setup
 
@@ -50,7 +50,11 @@ def create_app(test_config: dict | None = None) -> "Flask":
         static_folder="static",
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.update(load_config(app.instance_path, test_config))
+    # the one settings object (tracker/settings.py); app.config gets the same values by name
+    settings = Settings.load(app.instance_path, test_config)
+    app.extensions["settings"] = settings
+    app.config.update(test_config or {})
+    app.config.update(settings.as_config())
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
     # the years of the holiday table the admin edits in the app (beside holidays.csv)
     app.config.setdefault("HOLIDAYS_FILE", os.path.join(app.instance_path, "holidays.csv"))

@@ -1,11 +1,14 @@
 """CLI: reminders run-once (dry run and with the fake API), telegram link."""
 from datetime import date
+from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from tests.followup.conftest import TOKEN
 from tracker.models import Notification
 from tracker.models import TelegramLink
+from tracker.settings import reconfigure
 
 
 def test_run_once_dry_run_prints_what_it_did(app, runner, session, make_unit, make_user, make_task):
@@ -29,7 +32,7 @@ def test_run_once_sends_through_the_bot_api(app, runner, session, make_unit, mak
     make_user("cb", "staff", unit)
     assert runner.invoke(args=["telegram", "link", "cb", "777"]).output.strip() == "Đã liên kết cb với chat 777."
     make_task(unit, deadline=date(2026, 12, 1))
-    app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake_tg.base_url)
+    reconfigure(app, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake_tg.base_url)
     out = runner.invoke(args=["reminders", "run-once", "--now", "2026-11-30T08:05+07:00"]).output
     assert "Gửi telegram: đã gửi 1" in out and "Gửi web: đã gửi 1" in out
     assert len(fake_tg.sent_messages(777)) == 1  # one message a day, not one per task
@@ -49,8 +52,20 @@ def test_worker_startup_line_without_token(app):
     assert "\n" not in startup_line(app)
 
 
-def test_run_once_refuses_a_bad_setting_in_one_line(app, runner):
-    app.config["REMINDER_TIME"] = "8h"
-    result = runner.invoke(args=["reminders", "run-once"])
-    assert result.exit_code != 0 and "Cấu hình nhắc việc không hợp lệ: Giờ không hợp lệ: '8h'" in result.output
-    assert "Traceback" not in result.output
+def test_a_bad_reminder_setting_stops_start_up_in_one_line(tmp_path):
+    """The settings are validated once, when the app is built (worker, run-once and web alike)."""
+    import subprocess
+    import sys
+
+    from tracker import ConfigError
+    from tracker import create_app
+
+    with pytest.raises(ConfigError, match="Cấu hình nhắc việc không hợp lệ: Giờ không hợp lệ: '8h'"):
+        create_app({"REMINDER_TIME": "8h", "SECRET_KEY": "k" * 40, "INSTANCE_PATH": str(tmp_path),
+                    "SKIP_DB_CHECK": True})
+    env = {"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path), "REMINDER_TIME": "8h"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "reminders", "run-once"],
+                            capture_output=True, text=True, env=env, timeout=120,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode != 0 and "Cấu hình nhắc việc không hợp lệ: Giờ không hợp lệ: '8h'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -105,7 +105,9 @@ def test_dry_run_without_smtp_host_and_mail_from_required():
     from tracker.config import ConfigError
     from tracker.config import load_config
 
-    assert EmailChannel.from_config({}).configured() is False
+    from tracker.settings import Settings
+
+    assert EmailChannel.from_settings(Settings()).configured() is False
     with pytest.raises(ConfigError, match="MAIL_FROM"):
         load_config("/tmp/x-instance", {"SMTP_HOST": "smtp.tinh.gov.vn", "SECRET_KEY": "k" * 40})
     c = load_config("/tmp/x-instance", {"SMTP_HOST": "smtp", "MAIL_FROM": "a@b.vn", "SECRET_KEY": "k" * 40,

@@ -110,7 +110,9 @@ def test_weekly_summary_day_moves_past_a_monday_holiday():
 
 
 def test_settings_from_config():
-    s = ReminderSettings.from_config({"REMINDER_LEAD_DAYS": "7,2", "REMINDER_TIME": "09:00"},
-                                     environ={"REMINDER_ESCALATE_AFTER": "5", "REMINDER_TIME": "10:00"})
+    from tracker.settings import Settings
+
+    s = Settings.load("/tmp/x-instance", {"REMINDER_LEAD_DAYS": "7,2", "REMINDER_TIME": "09:00", "SECRET_KEY": "k"},
+                      environ={"REMINDER_ESCALATE_AFTER": "5", "REMINDER_TIME": "10:00"}).reminders
     assert (s.lead_days, s.reminder_time, s.escalate_after_working_days) == ((7, 2), time(9, 0), 5)
-    assert ReminderSettings.from_config({}, environ={}) == ReminderSettings()
+    assert Settings.load("/tmp/x-instance", {"SECRET_KEY": "k"}, environ={}).reminders == ReminderSettings()

@@ -11,6 +11,7 @@ from tracker.followup.sweep import sweep
 from tracker.models import Notification
 from tracker.models import TelegramLink
 from tracker.models import User
+from tracker.settings import reconfigure
 
 
 def test_settings_page_saves_valid_values(client, session, login, make_unit, make_user):
@@ -89,8 +90,8 @@ def test_webhook_checks_secret_and_processes_update(app, client, session, make_u
     token = links.create_link_token(session, user)
     update = fake_tg.inject_message(555, f"/start {token}")
     assert client.post("/telegram/webhook", json=update).status_code == 404  # polling mode: no route
-    app.config.update(TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET="s3cret", TELEGRAM_BOT_TOKEN=TOKEN,
-                      TELEGRAM_API_URL=fake_tg.base_url)
+    reconfigure(app, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET="s3cret", TELEGRAM_BOT_TOKEN=TOKEN,
+                     TELEGRAM_API_URL=fake_tg.base_url)
     assert client.post("/telegram/webhook", json=update,
                        headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}).status_code == 403
     assert client.post("/telegram/webhook", data="x",

@@ -8,6 +8,7 @@ from sqlmodel import select
 from tests.followup.conftest import TOKEN
 from tracker.followup import worker
 from tracker.models import Notification
+from tracker.settings import reconfigure
 
 
 def run_for(app, seconds):
@@ -25,7 +26,7 @@ def test_dry_run_worker_sweeps_but_sends_nothing(app, session, make_unit, make_u
     make_user("cb", "staff", unit)
     links.link_by_hand(session, "cb", 55)
     make_task(unit, deadline=date(2026, 12, 1))
-    app.config.update(FOLLOWUP_CLOCK_START="2026-11-30T08:05")
+    reconfigure(app, FOLLOWUP_CLOCK_START="2026-11-30T08:05")
     caplog.set_level(logging.INFO)
     run_for(app, 1.0)
     session.expire_all()
@@ -47,8 +48,8 @@ def test_dry_run_worker_sweeps_but_sends_nothing(app, session, make_unit, make_u
 
 
 def test_webhook_mode_registers_the_webhook_with_its_secret(app, fake_tg):
-    app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake_tg.base_url, TELEGRAM_MODE="webhook",
-                      TELEGRAM_WEBHOOK_SECRET="bimat", PUBLIC_URL="https://nhacviec.example.gov.vn/")
+    reconfigure(app, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake_tg.base_url, TELEGRAM_MODE="webhook",
+                     TELEGRAM_WEBHOOK_SECRET="bimat", PUBLIC_URL="https://nhacviec.example.gov.vn/")
     run_for(app, 0.5)
     assert fake_tg.webhook["url"] == "https://nhacviec.example.gov.vn/telegram/webhook"
     assert fake_tg.webhook["secret_token"] == "bimat"

@@ -18,6 +18,7 @@ from tracker.followup import sender
 from tracker.followup.sweep import sweep
 from tracker.models import Notification
 from tracker.models import ZaloLink
+from tracker.settings import reconfigure
 
 FAST = sender.SenderSettings(overall_rate=1000, per_chat_interval=0, backoff_base=5)
 URL = "http://tracker.test"
@@ -146,8 +147,8 @@ def test_link_by_code_asks_before_moving_and_commands(app, session, engine, make
     update = {"event_name": "message.text.received",
               "message": {"from": {"id": "u"}, "chat": {"id": "c-1", "chat_type": "PRIVATE"}, "text": "/viec"}}
     assert client.post("/zalo/webhook", json=update).status_code == 404
-    app.config.update(ZALO_MODE="webhook", ZALO_WEBHOOK_SECRET="s3cret", ZALO_BOT_TOKEN="zalo-test-token",
-                      ZALO_API_URL=fake_zalo.api_url)
+    reconfigure(app, ZALO_MODE="webhook", ZALO_WEBHOOK_SECRET="s3cret", ZALO_BOT_TOKEN="zalo-test-token",
+                     ZALO_API_URL=fake_zalo.api_url)
     assert client.post("/zalo/webhook", json=update, headers={"X-Bot-Api-Secret-Token": "nope"}).status_code == 403
     r = client.post("/zalo/webhook", json=update, headers={"X-Bot-Api-Secret-Token": "s3cret"})
     assert r.status_code == 200 and r.json == {"ok": True}

@@ -7,6 +7,7 @@ from sqlmodel import select
 from tracker.followup import worker
 from tracker.models import BackgroundJob
 from tracker.services import jobs
+from tracker.settings import reconfigure
 
 
 def test_sweeps_go_on_while_a_long_job_runs(app, session, monkeypatch):
@@ -32,7 +33,7 @@ def test_sweeps_go_on_while_a_long_job_runs(app, session, monkeypatch):
 
     jobs.enqueue(session, "test_long", {"x": 1})
     session.commit()
-    app.config.update(SWEEP_INTERVAL_SECONDS=0.05, JOB_POLL_SECONDS=0.05)
+    reconfigure(app, SWEEP_INTERVAL_SECONDS=0.05, JOB_POLL_SECONDS=0.05)
 
     async def go():
         stop = asyncio.Event()

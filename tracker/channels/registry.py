@@ -18,9 +18,10 @@ def get_channel(name: str):
     raise LookupError(f"Kênh chưa được cấu hình: {name}")
 
 
-def from_config(config) -> list:
-    """Every channel of this deployment; the unconfigured ones are dry runs (`configured()` False)."""
+def from_settings(settings) -> list:
+    """Every channel of this deployment (from `tracker.settings.Settings`); the unconfigured
+    ones are dry runs (`configured()` False)."""
     from tracker.channels.email.channel import EmailChannel
     from tracker.channels.zalo.channel import ZaloChannel
 
-    return [WebChannel(), EmailChannel.from_config(config), ZaloChannel.from_config(config)]
+    return [WebChannel(), EmailChannel.from_settings(settings), ZaloChannel.from_settings(settings)]

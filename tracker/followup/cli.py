@@ -17,6 +17,7 @@ from tracker.followup import policy
 from tracker.followup import sender
 from tracker.followup import worker
 from tracker.services import ServiceError
+from tracker.settings import of as settings_of
 
 worker_cli = AppGroup("worker", help="Tiến trình nền: quét nhắc việc, gửi Telegram, bot.")
 reminders_cli = AppGroup("reminders", help="Nhắc việc.")
@@ -42,17 +43,13 @@ def run_once(now_text):
         now = worker.parse_now(now_text) if now_text else worker.make_clock(app)()
     except ValueError:
         raise click.UsageError(f"--now không hợp lệ: {now_text!r} (ví dụ 2026-11-30T08:05)") from None
-    try:
-        worker.check_settings(app)
-    except ValueError as exc:
-        raise click.ClickException(f"Cấu hình nhắc việc không hợp lệ: {exc}") from None
     engine = app.extensions["engine"]
-    local = policy.local_now(now)
+    local = policy.local_now(now, settings_of(app).tz)
     with Session(engine) as s:
         counts = policy_sweep(app, s, now)
     click.echo(f"Quét lúc {local.strftime('%H:%M %d/%m/%Y')}: " + (
         ", ".join(f"{policy.KIND_LABELS[k]} {v}" for k, v in counts.items() if v) or "không có nhắc việc mới"))
-    settings = sender.SenderSettings.from_config(app.config)
+    settings = settings_of(app).sender
     recovered = sender.recover_in_flight(engine, settings.lease_seconds, now)
     if recovered["sending"]:
         click.echo(f"Gửi lại {len(recovered['sending'])} thông báo đang gửi dở khi tiến trình trước dừng: "
@@ -72,24 +69,25 @@ def run_once(now_text):
 def policy_sweep(app, session, now):
     from tracker.followup.sweep import sweep
 
-    return sweep(session, now, policy.ReminderSettings.from_config(app.config))
+    return sweep(session, now, settings_of(app).reminders)
 
 
 async def _send(app, now, settings):
     """One pass per configured channel (the web inbox always; e-mail, Telegram, Zalo when set up)."""
     from tracker.channels import registry
 
-    engine, url = app.extensions["engine"], app.config["PUBLIC_URL"]
-    rs = policy.ReminderSettings.from_config(app.config)
+    cfg = settings_of(app)
+    engine, url = app.extensions["engine"], cfg.public_url
+    rs = cfg.reminders
     out = {}
-    for channel in registry.from_config(app.config):
+    for channel in registry.from_settings(cfg):
         if channel.configured():
             out[channel.name] = await sender.deliver_pass(engine, channel, now=now, public_url=url,
                                                           settings=settings, reminder_settings=rs)
-    if app.config.get("TELEGRAM_BOT_TOKEN"):
+    if cfg.telegram_bot_token:
         from telegram import Bot
 
-        bot = Bot(app.config["TELEGRAM_BOT_TOKEN"], base_url=app.config["TELEGRAM_API_URL"].rstrip("/"))
+        bot = Bot(cfg.telegram_bot_token, base_url=cfg.telegram_api_url.rstrip("/"))
         async with bot:
             out["telegram"] = await sender.send_pass(engine, bot, now=now, public_url=url, settings=settings)
     return out

@@ -4,8 +4,9 @@ Pure domain code: no Flask, no Telegram, no database. The sweep (`sweep.py`) tur
 these rules into SQL; the sender uses `delivery_time` to keep messages out of the
 night and off weekends and public holidays.
 
-Times are wall-clock times in Asia/Ho_Chi_Minh (UTC+7, no daylight saving); the
-clock is always passed in, never read here.
+Times are wall-clock times in the service's zone (TIMEZONE, Asia/Ho_Chi_Minh by
+default), carried by `ReminderSettings.tz`; the clock and the settings are always passed
+in as plain values, never read here (`tracker/settings.py` builds them).
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from tracker.services.inputs import to_int
 from tracker.vncalendar.holidays import is_working_day
 from tracker.vncalendar.holidays import working_days_between
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+VN_TZ = DEFAULT_TZ  # the default zone; the configured one is `ReminderSettings.tz`
 
 # Notification kinds (the `kind` column of the outbox)
 BEFORE = "before"          # N days before the deadline (N in the user's lead days; 0 = due today)
@@ -69,31 +71,7 @@ class ReminderSettings:
     weekly_summary_time: time = time(8, 0)
     digest_window_days: int = 7
     max_lead_days: int = 30
-
-    @classmethod
-    def from_config(cls, config, environ=None) -> "ReminderSettings":
-        """Read REMINDER_* keys from a mapping (Flask config), else from the environment;
-        missing keys keep the defaults."""
-        import os
-
-        environ = os.environ if environ is None else environ
-
-        def get(key):
-            value = config.get(key)
-            return environ.get(key) if value in (None, "") else value
-
-        kwargs = {}
-        if get("REMINDER_LEAD_DAYS") not in (None, ""):
-            kwargs["lead_days"] = parse_lead_days(str(get("REMINDER_LEAD_DAYS")))
-        if get("REMINDER_TIME"):
-            kwargs["reminder_time"] = parse_hhmm(str(get("REMINDER_TIME")))
-        if get("REMINDER_ESCALATE_AFTER") not in (None, ""):
-            kwargs["escalate_after_working_days"] = int(get("REMINDER_ESCALATE_AFTER"))
-        if get("REMINDER_WEEKLY_TIME"):
-            kwargs["weekly_summary_time"] = parse_hhmm(str(get("REMINDER_WEEKLY_TIME")))
-        if get("REMINDER_DIGEST_WINDOW_DAYS") not in (None, ""):
-            kwargs["digest_window_days"] = int(get("REMINDER_DIGEST_WINDOW_DAYS"))
-        return cls(**kwargs)
+    tz: ZoneInfo = DEFAULT_TZ  # the wall clock of every time above (TIMEZONE)
 
 
 @dataclass(frozen=True)
@@ -300,7 +278,8 @@ def digest_due(prefs: UserPrefs, local: datetime) -> bool:
     return local.time() >= prefs.digest_time and may_deliver_at(prefs, local)
 
 
-def local_now(now_utc: datetime) -> datetime:
+def local_now(now_utc: datetime, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
+    """`now_utc` on the wall clock of `tz` (pass `settings.tz`)."""
     if now_utc.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now_utc.astimezone(VN_TZ)
+    return now_utc.astimezone(tz)

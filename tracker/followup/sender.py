@@ -55,32 +55,7 @@ TASK_KINDS = (policy.BEFORE, policy.OVERDUE, policy.ESCALATION, policy.SNOOZE)
 DAILY_KINDS = (policy.BEFORE, policy.OVERDUE, policy.DIGEST, policy.WEEKLY)
 
 
-@dataclass(frozen=True)
-class SenderSettings:
-    batch_size: int = 50
-    overall_rate: float = 30.0        # messages per second, all chats
-    per_chat_interval: float = 1.0    # seconds between two messages to one chat
-    max_attempts: int = 8
-    backoff_base: float = 5.0         # seconds; doubles per attempt
-    backoff_max: float = 3600.0
-    lease_seconds: float = 30.0       # a claimed/sending row older than this belongs to a dead sender
-    uncertain_retry_seconds: float = 60.0  # a timed-out send is retried once, this much later
-    max_inline_wait: float = 30.0     # a longer 429 ends the pass instead of sleeping
-
-    @classmethod
-    def from_config(cls, config) -> "SenderSettings":
-        def get(key, default, cast=float):
-            value = config.get(key, os.environ.get(key))
-            return default if value in (None, "") else cast(value)
-
-        return cls(
-            batch_size=get("SENDER_BATCH_SIZE", cls.batch_size, int),
-            overall_rate=get("SENDER_RATE", cls.overall_rate),
-            per_chat_interval=get("SENDER_PER_CHAT_INTERVAL", cls.per_chat_interval),
-            max_attempts=get("SENDER_MAX_ATTEMPTS", cls.max_attempts, int),
-            backoff_base=get("SENDER_BACKOFF_BASE", cls.backoff_base),
-            lease_seconds=get("SENDER_LEASE_SECONDS", cls.lease_seconds),
-        )
+from tracker.settings import SenderSettings  # noqa: E402,F401  (the SENDER_* limits; old import name)
 
 
 class RateLimiter:
@@ -213,9 +188,9 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
     from tracker.channels.registry import get_channel
 
     now = _utc(now)
-    local = policy.local_now(now)
-    today = local.date()
     settings = settings or policy.ReminderSettings()
+    local = policy.local_now(now, settings.tz)
+    today = local.date()
     with Session(engine, expire_on_commit=False) as s:
         n = s.get(Notification, nid)
         if n is None or n.status != "claimed":

@@ -130,7 +130,7 @@ def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | N
     """Write the messages due at `now` (aware) into the outbox; commit; return counts per kind."""
     settings = settings or policy.ReminderSettings()
     now = now.astimezone(timezone.utc)
-    local = policy.local_now(now)
+    local = policy.local_now(now, settings.tz)
     today = local.date()
     hhmm = local.strftime("%H:%M")
     working = is_working_day(today)

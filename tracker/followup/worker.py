@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from tracker.followup import policy
 from tracker.followup import sender
+from tracker.settings import of as settings_of
 from tracker.followup.sweep import sweep
 
 log = logging.getLogger("tracker.worker")
@@ -36,30 +37,22 @@ ADVISORY_LOCK_KEY = 0x44545F57  # "DT_W": one worker per database
 TELEGRAM_RETRY_FIRST_SECONDS = 5.0  # Telegram unreachable at start: first retry, doubling to a minute
 
 
-def setting(app, key: str, default=None):
-    """A worker setting from the app config, else the environment, else the default."""
-    value = app.config.get(key)
-    if value in (None, ""):
-        value = os.environ.get(key)
-    return default if value in (None, "") else value
-
-
 def make_clock(app):
     """Real UTC time, or (for demos and tests) FOLLOWUP_CLOCK_START + elapsed time."""
-    start = setting(app, "FOLLOWUP_CLOCK_START")
-    if not start:
+    cfg = settings_of(app)
+    if not cfg.followup_clock_start:
         return lambda: datetime.now(timezone.utc)
-    base = parse_now(start)
+    base = parse_now(cfg.followup_clock_start, cfg.tz)
     t0 = time.monotonic()
     return lambda: base + (datetime.fromtimestamp(time.monotonic() - t0, timezone.utc)
                            - datetime.fromtimestamp(0, timezone.utc))
 
 
-def parse_now(value: str) -> datetime:
-    """ISO-8601; a value without offset is Vietnam time."""
+def parse_now(value: str, tz=policy.DEFAULT_TZ) -> datetime:
+    """ISO-8601; a value without offset is local time (`tz`, the TIMEZONE setting)."""
     dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=policy.VN_TZ)
+        dt = dt.replace(tzinfo=tz)
     return dt.astimezone(timezone.utc)
 
 
@@ -119,28 +112,18 @@ class WorkerLock:
             self._file = None
 
 
-def check_settings(app) -> None:
-    """Raise ValueError (Vietnamese message) on an unusable REMINDER_*/SENDER_* setting."""
-    try:
-        policy.ReminderSettings.from_config(app.config)
-        sender.SenderSettings.from_config(app.config)
-    except policy.PolicyError:
-        raise
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"giá trị số không hợp lệ ({exc})") from None
-
-
 def startup_line(app) -> str:
-    if not app.config.get("TELEGRAM_BOT_TOKEN"):
+    cfg = settings_of(app)
+    if not cfg.telegram_bot_token:
         return ("Chưa đặt TELEGRAM_BOT_TOKEN: chạy thử — nhắc việc được ghi vào hàng đợi nhưng không gửi "
                 "(xem trang /admin/outbox).")
-    return f"Telegram: chế độ {app.config.get('TELEGRAM_MODE', 'polling')}, API {app.config['TELEGRAM_API_URL']}"
+    return f"Telegram: chế độ {cfg.telegram_mode}, API {cfg.telegram_api_url}"
 
 
 def run_sweep(app, clock) -> dict:
     engine = app.extensions["engine"]
     with Session(engine) as s:
-        counts = sweep(s, clock(), policy.ReminderSettings.from_config(app.config))
+        counts = sweep(s, clock(), settings_of(app).reminders)
     write_heartbeat(app, counts)
     return counts
 
@@ -163,7 +146,7 @@ def bot_username(app, channel: str = "telegram") -> str | None:
             return name
     except OSError:
         pass
-    return app.config.get("TELEGRAM_BOT_USERNAME") if channel == "telegram" else None
+    return settings_of(app).telegram_bot_username if channel == "telegram" else None
 
 
 HEARTBEAT_FILE = "worker-heartbeat.json"  # read by /healthz (tracker.web.health)
@@ -176,8 +159,7 @@ def write_heartbeat(app, counts: dict) -> None:
     path = Path(app.instance_path) / HEARTBEAT_FILE
     beat = {"at": datetime.now(timezone.utc).isoformat(), "pid": os.getpid(),
             "last_sweep_written": sum(counts.values()),
-            "telegram": (app.config.get("TELEGRAM_MODE") or "polling") if app.config.get("TELEGRAM_BOT_TOKEN")
-            else "dry-run"}
+            "telegram": settings_of(app).telegram_mode if settings_of(app).telegram_bot_token else "dry-run"}
     try:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(beat), encoding="utf-8")
@@ -199,17 +181,17 @@ class TelegramStarter:
         from telegram.error import NetworkError
 
         application, app = self.application, self.app
+        cfg = settings_of(app)
         try:
             await application.initialize()
             if not application.running:
                 await application.start()
             if self.mode == "polling":
-                await application.updater.start_polling(
-                    poll_interval=float(setting(app, "TELEGRAM_POLL_INTERVAL", 0)),
-                    timeout=int(setting(app, "TELEGRAM_POLL_TIMEOUT", 10)))
+                await application.updater.start_polling(poll_interval=cfg.telegram_poll_interval,
+                                                        timeout=cfg.telegram_poll_timeout)
             else:
-                url = app.config["PUBLIC_URL"].rstrip("/") + "/telegram/webhook"
-                await application.bot.set_webhook(url=url, secret_token=app.config.get("TELEGRAM_WEBHOOK_SECRET"))
+                url = cfg.public_url.rstrip("/") + "/telegram/webhook"
+                await application.bot.set_webhook(url=url, secret_token=cfg.telegram_webhook_secret)
                 log.info("Đã đăng ký webhook %s", url)
         except NetworkError as exc:
             log.warning("Không kết nối được Telegram (%s): các kênh khác vẫn chạy, tin Telegram chờ trong hàng đợi",
@@ -241,7 +223,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
 
     engine = app.extensions["engine"]
     clock = make_clock(app)
-    settings = sender.SenderSettings.from_config(app.config)
+    cfg = settings_of(app)
+    settings = cfg.sender
     stop_event = stop_event or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -250,14 +233,13 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         except (NotImplementedError, RuntimeError):  # not the main thread
             pass
 
-    token = app.config.get("TELEGRAM_BOT_TOKEN")
-    mode = app.config.get("TELEGRAM_MODE") or "polling"
+    token = cfg.telegram_bot_token
+    mode = cfg.telegram_mode
     application = None
     if token:
         from tracker.channels.telegram.bot import build_application
 
-        application = build_application(token, app.config["TELEGRAM_API_URL"], engine, clock=clock,
-                                        settings=policy.ReminderSettings.from_config(app.config),
+        application = build_application(token, cfg.telegram_api_url, engine, clock=clock, settings=cfg.reminders,
                                         updater=(mode == "polling"))
 
     telegram = TelegramStarter(app, application, mode, stop_event) if application is not None else None
@@ -268,21 +250,21 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
 
     from tracker.channels import registry
 
-    channels = [c for c in registry.from_config(app.config) if c.configured()]
-    for c in registry.from_config(app.config):
+    channels = [c for c in registry.from_settings(cfg) if c.configured()]
+    for c in registry.from_settings(cfg):
         if not c.configured():
             log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
     zalo = next((c for c in channels if c.name == "zalo"), None)
-    zalo_mode = app.config.get("ZALO_MODE") or "polling"
+    zalo_mode = cfg.zalo_mode
     if zalo is not None:
         try:
             me = await zalo.api.acall("getMe")
             save_bot_username(app, "zalo", (me or {}).get("account_name") or (me or {}).get("display_name")
                               or (me or {}).get("username"))
             if zalo_mode == "webhook":
-                url = app.config["PUBLIC_URL"].rstrip("/") + "/zalo/webhook"
+                url = cfg.public_url.rstrip("/") + "/zalo/webhook"
                 await zalo.api.acall("setWebhook", {"url": url,
-                                                    "secret_token": app.config.get("ZALO_WEBHOOK_SECRET") or ""})
+                                                    "secret_token": cfg.zalo_webhook_secret or ""})
                 log.info("Đã đăng ký webhook Zalo %s", url)
         except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
             log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
@@ -317,9 +299,9 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                     if channel.name == "telegram" and not telegram.up.is_set():
                         continue  # not started yet (Telegram unreachable): its rows wait
                     stats = await sender.deliver_pass(engine, channel, now=clock(),
-                                                      public_url=app.config["PUBLIC_URL"], settings=settings,
+                                                      public_url=cfg.public_url, settings=settings,
                                                       limiter=limiters[channel.name],
-                                                      reminder_settings=policy.ReminderSettings.from_config(app.config))
+                                                      reminder_settings=cfg.reminders)
                     if stats:
                         log.info("Gửi %s: %s", channel.name, stats)
             except Exception:  # noqa: BLE001 - the next pass retries
@@ -333,7 +315,6 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     async def job_loop():
         """Background jobs (OCR, large exports) one at a time in a thread of their own, so
         a long job never delays the sweep; handlers run the heavy part in child processes."""
-        from tracker.services import export_jobs  # noqa: F401  (registers the large-export handler)
         from tracker.services import intake  # noqa: F401  (registers the OCR handler)
         from tracker.services import jobs
 
@@ -358,11 +339,11 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 except asyncio.TimeoutError:
                     pass
 
-    scheduler = AsyncIOScheduler(timezone=policy.VN_TZ,
+    scheduler = AsyncIOScheduler(timezone=cfg.tz,
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-    sweep_every = float(setting(app, "SWEEP_INTERVAL_SECONDS", 60))
-    send_every = float(setting(app, "SEND_INTERVAL_SECONDS", 5))
-    now = datetime.now(policy.VN_TZ)
+    sweep_every = cfg.sweep_interval_seconds
+    send_every = cfg.send_interval_seconds
+    now = datetime.now(cfg.tz)
     scheduler.add_job(sweep_job, "interval", seconds=sweep_every, id="sweep", next_run_time=now)
     scheduler.start()
     sending = asyncio.create_task(sender_loop())
@@ -373,8 +354,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         offset = None
         while not stop_event.is_set():
             try:
-                offset = await zalo_bot.poll_once(engine, zalo.api, offset, clock(), app.config["PUBLIC_URL"],
-                                                  timeout=int(setting(app, "ZALO_POLL_TIMEOUT", 10)))
+                offset = await zalo_bot.poll_once(engine, zalo.api, offset, clock(), cfg.public_url,
+                                                  timeout=cfg.zalo_poll_timeout, tz=cfg.tz)
             except Exception as exc:  # noqa: BLE001 - keep polling; log without the token
                 log.warning("Zalo getUpdates lỗi: %s", exc)
                 try:
@@ -383,7 +364,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                     pass
 
     polling = asyncio.create_task(zalo_polling()) if zalo is not None and zalo_mode == "polling" else None
-    job_every = float(setting(app, "JOB_POLL_SECONDS", 2))
+    job_every = cfg.job_poll_seconds
     job_task = asyncio.create_task(job_loop())
     log.info("Worker chạy: quét mỗi %.0f giây, gửi mỗi %.0f giây", sweep_every, send_every)
     try:
@@ -416,13 +397,8 @@ def main(app) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    log.info(startup_line(app))
-    try:
-        check_settings(app)
-    except ValueError as exc:
-        log.error("Cấu hình nhắc việc không hợp lệ: %s", exc)
-        raise SystemExit(2) from None
-    lock = WorkerLock(app.extensions["engine"], app.instance_path, float(setting(app, "WORKER_LOCK_POLL", 5)))
+    log.info(startup_line(app))  # the settings were validated when the app was built
+    lock = WorkerLock(app.extensions["engine"], app.instance_path, settings_of(app).worker_lock_poll)
     stopping = {"flag": False}
 
     def _stop(*_):

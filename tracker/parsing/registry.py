@@ -19,6 +19,8 @@ from typing import Iterable
 from .startcache import cache_dir as start_cache_dir
 from .startcache import compile as _re   # re.compile, kept between processes
 
+from tracker.textfold import fold_name
+
 DEMO_UNITS_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_units.yaml"
 
 # Spelled-out forms, applied (on folded text) before comparing names.
@@ -38,13 +40,8 @@ _TERRITORIAL = _re(r"(?:uy ban nhan dan|hoi dong nhan dan|thanh uy|tinh uy|dang 
 _PLACE_TAIL = _re(r"\s+(tinh|thanh pho)(\s+.*)?$")
 
 
-def fold(s: str) -> str:
-    """Lower-case, strip diacritics (đ -> d), drop punctuation, squeeze spaces."""
-    s = unicodedata.normalize("NFD", s or "").lower().replace("đ", "d")
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    s = re.sub(r"[&\-]", " ", s)
-    s = re.sub(r"[^\w\s]", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
+# Lower-case, no diacritics (đ -> d), no punctuation, spaces squeezed: the one fold (tracker/textfold.py).
+fold = fold_name
 
 
 def _keys(name: str) -> set[str]:
@@ -57,6 +54,10 @@ def _keys(name: str) -> set[str]:
         expanded = rx.sub(rep, expanded)
     keys = {f, expanded, f.replace(" ", ""), expanded.replace(" ", "")}
     return {k for k in keys if k}
+
+
+# The rule every unit-name matcher uses (parser registry, services/units, the review form).
+name_keys = _keys
 
 
 class Registry:

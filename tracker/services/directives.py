@@ -196,43 +196,28 @@ def _row_id(value) -> int | None:
     return inputs.to_int(value, minimum=1)
 
 
+_TEXT_FIELDS = ("action", "deadline_text", "recurrence", "owner")
+_LIST_FIELDS = ("co_unit_ids", "co_owners", "info_unit_ids")
+
+
 def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[str]]:
+    """A draft row (review form or API) as publish needs it, plus its errors in Vietnamese.
+    Each check is a small validator below; the errors keep this order."""
     errors = []
     # A row from the API may hold any JSON: refuse wrong types clearly instead of failing on them.
-    wrong = [k for k in ("action", "deadline_text", "recurrence", "owner")
-             if raw.get(k) is not None and not isinstance(raw.get(k), str)]
-    wrong += [k for k in ("co_unit_ids", "co_owners", "info_unit_ids") if raw.get(k) is not None and not isinstance(raw.get(k), list)]
+    wrong = _wrong_types(raw)
     if wrong:
         errors.append("dữ liệu không hợp lệ ở trường " + ", ".join(wrong))
         raw = {k: v for k, v in raw.items() if k not in wrong}
     action = (raw.get("action") or "").strip()
     if not action:
         errors.append("thiếu nội dung nhiệm vụ")
-    unit_id = _row_id(raw.get("unit_id"))
-    unit = session.get(Unit, unit_id) if unit_id is not None else None
-    if unit is None:
-        errors.append("chưa chọn đơn vị chủ trì")
-    try:
-        deadline = parse_iso_date(raw.get("deadline"), "hạn")
-    except ServiceError as exc:
-        errors.append(exc.message)
-        deadline = None
-    recurrence = (raw.get("recurrence") or "").strip() or None
-    if recurrence and not RECURRENCE_PATTERN.fullmatch(recurrence):
-        errors.append(f"chu kỳ '{recurrence}' không hợp lệ")
-    co_ids = []
-    for cid in raw.get("co_unit_ids") or []:
-        cid = _row_id(cid)
-        if cid is not None and cid not in co_ids and session.get(Unit, cid) is not None:
-            co_ids.append(cid)
-    info_ids = []  # for-information units ("nhận để biết", issue 16)
-    for iid in raw.get("info_unit_ids") or []:
-        iid = _row_id(iid)
-        if iid is not None and iid not in info_ids and iid not in co_ids and session.get(Unit, iid) is not None:
-            info_ids.append(iid)
-    start, end = raw.get("start"), raw.get("end")
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= text_len):
-        start = end = None
+    unit = _lead_unit(session, raw.get("unit_id"), errors)
+    deadline = _deadline(raw.get("deadline"), errors)
+    recurrence = _recurrence(raw.get("recurrence"), errors)
+    co_ids = _unit_ids(session, raw.get("co_unit_ids"))
+    info_ids = _unit_ids(session, raw.get("info_unit_ids"), exclude=co_ids)  # "nhận để biết", issue 16
+    start, end = _span(raw.get("start"), raw.get("end"), text_len)
     return {
         "unit": unit, "action": action[:5000], "deadline": deadline,
         "deadline_text": ((raw.get("deadline_text") or "").strip() or None),
@@ -241,6 +226,52 @@ def _clean_task(session: Session, raw: dict, text_len: int) -> tuple[dict, list[
         "co_owners": [str(c)[:255] for c in (raw.get("co_owners") or [])][:50],
         "co_unit_ids": co_ids, "info_unit_ids": info_ids, "start": start, "end": end,
     }, errors
+
+
+def _wrong_types(raw: dict) -> list[str]:
+    """Fields holding the wrong JSON type: text fields must be strings, id/name lists lists."""
+    wrong = [k for k in _TEXT_FIELDS if raw.get(k) is not None and not isinstance(raw.get(k), str)]
+    return wrong + [k for k in _LIST_FIELDS if raw.get(k) is not None and not isinstance(raw.get(k), list)]
+
+
+def _lead_unit(session: Session, value, errors: list[str]) -> Unit | None:
+    unit_id = _row_id(value)
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if unit is None:
+        errors.append("chưa chọn đơn vị chủ trì")
+    return unit
+
+
+def _deadline(value, errors: list[str]) -> date | None:
+    try:
+        return parse_iso_date(value, "hạn")
+    except ServiceError as exc:
+        errors.append(exc.message)
+        return None
+
+
+def _recurrence(value, errors: list[str]) -> str | None:
+    recurrence = (value or "").strip() or None
+    if recurrence and not RECURRENCE_PATTERN.fullmatch(recurrence):
+        errors.append(f"chu kỳ '{recurrence}' không hợp lệ")
+    return recurrence
+
+
+def _unit_ids(session: Session, values, exclude=()) -> list[int]:
+    """Existing unit ids of a row's list, once each, in order, without those in `exclude`."""
+    out: list[int] = []
+    for value in values or []:
+        uid = _row_id(value)
+        if uid is not None and uid not in out and uid not in exclude and session.get(Unit, uid) is not None:
+            out.append(uid)
+    return out
+
+
+def _span(start, end, text_len: int) -> tuple[int | None, int | None]:
+    """The row's offsets in the source text, or (None, None) when they do not fit it."""
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= text_len:
+        return start, end
+    return None, None
 
 
 class DuplicateDirective(ServiceError):

@@ -43,7 +43,7 @@ from tracker.models import TaskEvent
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import stats
-from tracker.services.clock import VN_TZ
+from tracker.services.clock import local_zone
 from tracker.services.clock import local_today
 
 CANCELLED = "da_huy"
@@ -89,8 +89,8 @@ class Period:
 
 
 def day_start_utc(d: date) -> datetime:
-    """The UTC instant local (Asia/Ho_Chi_Minh) day `d` begins."""
-    return datetime.combine(d, time(0), VN_TZ).astimezone(timezone.utc)
+    """The UTC instant local (TIMEZONE) day `d` begins."""
+    return datetime.combine(d, time(0), local_zone()).astimezone(timezone.utc)
 
 
 def parse_period(args) -> tuple[Period, stats.Filters]:

@@ -221,25 +221,21 @@ class PlannedRow:
 
 
 class UnitIndex:
-    """Units by folded name, code, short name and alias."""
+    """Active units by the one unit-name rule (`services.units.UnitNames`), then by the
+    parser's owner-phrase lookup (word order, a trailing place name ...)."""
 
     def __init__(self, session: Session):
+        from tracker.services.units import UnitNames
         from tracker.services.units import registry_for_parser
 
-        self.by_key: dict[str, Unit] = {}
-        self.by_code: dict[str, Unit] = {}
-        for u in session.exec(select(Unit).where(Unit.active == True)).all():  # noqa: E712
-            self.by_code[u.code] = u
-            for key in [u.name, u.code, u.short_name, *(u.aliases or [])]:
-                if key:
-                    self.by_key.setdefault(fold(key), u)
+        self.names = UnitNames(session.exec(select(Unit).where(Unit.active == True)).all())  # noqa: E712
+        self.by_code = self.names.by_code
         self.registry = registry_for_parser(session)
 
     def find(self, text: str) -> Unit | None:
-        key = fold(text or "").strip(" .;,")
-        if not key:
+        if not fold(text or "").strip(" .;,"):
             return None
-        hit = self.by_key.get(key)
+        hit = self.names.find(text)
         if hit is None:
             from tracker.parsing import resolve_unit
 

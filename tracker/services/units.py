@@ -13,7 +13,7 @@ from tracker.models import UnitMember
 from tracker.services import NotFound
 from tracker.services import ServiceError
 from tracker.services.inputs import to_int
-from tracker.services.text import fold
+from tracker.textfold import fold_name
 
 DEMO_REGISTRY = Path(__file__).resolve().parent.parent / "data" / "demo_units.yaml"
 
@@ -132,23 +132,59 @@ def preview_registry(session: Session, entries: list[dict]) -> list[dict]:
     return out
 
 
+class UnitNames:
+    """Units found by what a person typed: the code as written, else a name, short name, code or
+    alias compared by the parser registry's rule (`tracker.parsing.registry.name_keys`: case,
+    diacritics, punctuation and spaces ignored, UBND = Ủy ban nhân dân ...). The one matcher of
+    `find_unit`, the review form and the tracking-sheet import."""
+
+    def __init__(self, units):
+        from tracker.parsing.registry import name_keys  # lazy: the parser loads on first use
+
+        self._keys = name_keys
+        self.units = list(units)
+        self.by_id = {u.id: u for u in self.units}
+        self.by_code: dict[str, Unit] = {}
+        self._index: dict[str, Unit] = {}
+        for u in self.units:
+            if u.code:
+                self.by_code.setdefault(u.code, u)
+        for u in self.units:
+            for name in [u.name, u.code, u.short_name, *(u.aliases or [])]:
+                if name:
+                    for key in sorted(self._keys(name)):
+                        self._index.setdefault(key, u)
+
+    def find(self, text: str | None) -> Unit | None:
+        text = (text or "").strip()
+        if not text:
+            return None
+        if text in self.by_code:
+            return self.by_code[text]
+        plain = fold_name(text)
+        if plain in self._index:
+            return self._index[plain]
+        for key in sorted(self._keys(text)):
+            if key in self._index:
+                return self._index[key]
+        return None
+
+    def name(self, unit_id) -> str:
+        unit = self.by_id.get(unit_id) if unit_id is not None else None
+        return unit.name if unit else ""
+
+
 def find_unit(session: Session, ref: str | int) -> Unit:
-    """A unit by id, code, canonical name, short name or alias (diacritics and case ignored)."""
+    """A unit by id, else by `UnitNames` (code, canonical name, short name or alias)."""
     ref_s = str(ref).strip()
     if ref_s.isdigit() and to_int(ref_s, minimum=1) is not None:
         unit = session.get(Unit, to_int(ref_s))
         if unit:
             return unit
-    units = session.exec(select(Unit)).all()
-    key = fold(ref_s)
-    for unit in units:
-        if unit.code == ref_s:
-            return unit
-    for unit in units:
-        names = [unit.name, unit.short_name, *unit.aliases]
-        if any(fold(n) == key for n in names if n):
-            return unit
-    raise NotFound(f"Không tìm thấy đơn vị '{ref_s}'")
+    unit = UnitNames(session.exec(select(Unit)).all()).find(ref_s)
+    if unit is None:
+        raise NotFound(f"Không tìm thấy đơn vị '{ref_s}'")
+    return unit
 
 
 def expand_group(session: Session, unit: Unit) -> list[Unit]:

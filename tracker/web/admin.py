@@ -26,7 +26,7 @@ from tracker.models import User
 from tracker.services import ServiceError
 from tracker.services import accounts
 from tracker.services import units as unit_service
-from tracker.services.clock import VN_TZ
+from tracker.services.clock import local_zone
 from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import role_required
@@ -407,7 +407,7 @@ def save_holidays():
 
 
 def _fmt(dt: datetime | None) -> str:
-    return dt.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+    return dt.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
 @bp.get("/audit.csv")
@@ -438,7 +438,7 @@ def audit_export():
             writer.writerow([_fmt(row[0]), *[_safe_cell(v) for v in row[1:]]])
             yield buffer.getvalue()
 
-    stamp = datetime.now(VN_TZ).strftime("%Y%m%d-%H%M")
+    stamp = datetime.now(local_zone()).strftime("%Y%m%d-%H%M")
     return Response(generate(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="nhat-ky-{stamp}.csv"'})
 

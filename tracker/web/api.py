@@ -26,6 +26,10 @@ from tracker.services.clock import local_today
 from tracker.services import inputs
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
+from tracker.web.schemas import TaskPublic
+from tracker.web.schemas import TaskUpdate
+from tracker.web.schemas import UnitRef
+from tracker.web.schemas import UserRef
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -74,30 +78,30 @@ def task_to_json(session: Session, task: Task, today: date, *, lead_name: str | 
         state = deadline_state(task.deadline, task.status, task.completed_on, today, _due_soon_days())
     if task.status == "da_huy":
         state = None  # a cancelled task has no deadline state
-    return {
-        "id": task.id,
-        "directive_id": task.directive_id,
-        "lead_unit": {"id": task.lead_unit_id, "name": lead_name},
-        "owner_text": task.owner_text,
-        "co_units": [{"id": uid, "name": name} for uid, name in co_units],
-        "info_units": [{"id": uid, "name": name} for uid, name in info_units],
-        "assignee": {"id": task.assignee_id, "name": assignee_name} if task.assignee_id else None,
-        "parent_id": task.parent_id,
-        "action": task.action,
-        "deadline": _iso(task.deadline),
-        "deadline_text": task.deadline_text,
-        "recurrence": task.recurrence,
-        "series_id": task.series_id,
-        "urgent": task.urgent,
-        "state": task.status,
-        "state_label": TASK_STATUSES.get(task.status, task.status),
-        "deadline_state": state,
-        "progress": task.progress,
-        "result_note": task.result_note,
-        "completed_on": _iso(task.completed_on),
-        "updated_at": task.updated_at.isoformat() if task.updated_at else None,
-        "version": task.version,
-    }
+    return TaskPublic(
+        id=task.id,
+        directive_id=task.directive_id,
+        lead_unit=UnitRef(id=task.lead_unit_id, name=lead_name),
+        owner_text=task.owner_text,
+        co_units=[UnitRef(id=uid, name=name) for uid, name in co_units],
+        info_units=[UnitRef(id=uid, name=name) for uid, name in info_units],
+        assignee=UserRef(id=task.assignee_id, name=assignee_name) if task.assignee_id else None,
+        parent_id=task.parent_id,
+        action=task.action,
+        deadline=task.deadline,
+        deadline_text=task.deadline_text,
+        recurrence=task.recurrence,
+        series_id=task.series_id,
+        urgent=task.urgent,
+        state=task.status,
+        state_label=TASK_STATUSES.get(task.status, task.status),
+        deadline_state=state,
+        progress=task.progress,
+        result_note=task.result_note,
+        completed_on=task.completed_on,
+        updated_at=task.updated_at.isoformat() if task.updated_at else None,
+        version=task.version,
+    ).model_dump(mode="json")
 
 
 def directive_to_json(directive: Directive) -> dict:
@@ -357,8 +361,7 @@ def patch_task(task_id: int):
     from tracker.services import office
 
     data = _json_body()
-    unknown = set(data) - {"state", "progress", "note", "version", "reason", "assignee_id", "info_unit_ids",
-                           *office.CORRECTION_FIELDS}
+    unknown = set(data) - set(TaskUpdate.model_fields)
     if unknown:
         return api_error("unknown_field", f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", 422)
     user = current_user()

@@ -36,6 +36,7 @@ from tracker.services.clock import local_today
 from tracker.services.imports import extract_directive_text
 from tracker.services import intake
 from tracker.services.text import fold
+from tracker.services.units import UnitNames
 from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
@@ -123,23 +124,8 @@ def _units():
     return get_session().exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
 
 
-class UnitLookup:
-    """Resolve what the clerk typed in a unit field (name, code, short name or alias, any diacritics)."""
-
-    def __init__(self, units):
-        self.by_id = {u.id: u for u in units}
-        self.by_key: dict[str, Unit] = {}
-        for u in units:
-            for key in [u.name, u.code, u.short_name, *(u.aliases or [])]:
-                if key:
-                    self.by_key.setdefault(fold(key), u)
-
-    def find(self, text: str) -> Unit | None:
-        return self.by_key.get(fold(text)) if text and text.strip() else None
-
-    def name(self, unit_id) -> str:
-        unit = self.by_id.get(unit_id) if unit_id is not None else None
-        return unit.name if unit else ""
+# What the clerk typed in a unit field, resolved by the one unit-name rule (services/units.py).
+UnitLookup = UnitNames
 
 
 def _row_from_draft(task: dict, lookup: UnitLookup) -> dict:

@@ -45,6 +45,7 @@ from tracker.models import Unit
 from tracker.models import User
 from tracker.services import permissions
 from tracker.services.clock import local_today
+from tracker.services.clock import local_zone
 from tracker.services.clock import utc_now
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
@@ -133,7 +134,7 @@ def build_calendar(rows, user: User, unit_name: str | None, today: date, base_ur
     cal.add("method", "PUBLISH")
     name = f"Hạn nhiệm vụ · {unit_name}" if unit_name else "Hạn nhiệm vụ · toàn tỉnh"
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
+    cal.add("x-wr-timezone", local_zone().key)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     host = base_url.split("//", 1)[-1].split("/", 1)[0] or "directive-tracker"
     stamp = utc_now(now)

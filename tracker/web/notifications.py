@@ -29,6 +29,7 @@ from tracker.models import Notification
 from tracker.models import Task
 from tracker.models import User
 from tracker.services import inputs
+from tracker.settings import of as settings_of
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -48,7 +49,7 @@ PAGE_SIZE = 100
 
 
 def _reminder_hhmm() -> str:
-    return policy.format_hhmm(policy.ReminderSettings.from_config(current_app.config).reminder_time)
+    return policy.format_hhmm(settings_of(current_app).reminders.reminder_time)
 
 
 def _settings_page(user, *, form=None, errors=None, token=None, zalo_code=None, status=200):
@@ -183,7 +184,7 @@ def outbox():
     rows = db.exec(stmt.order_by(Notification.due_at.desc(), Notification.id.desc())
                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     dry_run = not current_app.config.get("TELEGRAM_BOT_TOKEN")
-    today = policy.local_now(datetime.now(timezone.utc)).date()
+    today = policy.local_now(datetime.now(timezone.utc), settings_of(current_app).tz).date()
     previews = {}
     for n, user in rows:
         if n.payload:

@@ -1,10 +1,13 @@
-"""The OpenAPI 3.1 description of /api/v1, written by hand (it is small and stable).
+"""The OpenAPI 3.1 description of /api/v1: paths written by hand; the task's components
+(`Task`, `TaskUpdate`, `DraftTask`, `UnitRef`, `UserRef`) generated from the SQLModel contracts in
+`tracker/web/schemas.py`.
 
 Lists every API path, including /api/v1/stats/units, which the dashboard blueprint serves.
 """
 from tracker.deadline_state import STATES
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import TASK_STATUSES
+from tracker.web.schemas import task_components
 
 ERROR_STATUSES = {
     "400": "Yêu cầu sai dạng (JSON hỏng, tham số sai kiểu)",
@@ -31,38 +34,6 @@ def _ok(schema_ref: str, description: str = "Thành công", status: str = "200")
 
 
 def openapi_document() -> dict:
-    task_schema = {
-        "type": "object",
-        "required": ["id", "directive_id", "lead_unit", "co_units", "action", "deadline", "deadline_text",
-                     "recurrence", "state", "deadline_state", "progress", "version"],
-        "properties": {
-            "id": {"type": "integer"},
-            "directive_id": {"type": "integer"},
-            "lead_unit": {"$ref": "#/components/schemas/UnitRef"},
-            "owner_text": {"type": ["string", "null"], "description": "Đơn vị chủ trì như viết trong văn bản"},
-            "co_units": {"type": "array", "items": {"$ref": "#/components/schemas/UnitRef"}},
-            "action": {"type": "string"},
-            "deadline": {"type": ["string", "null"], "format": "date"},
-            "deadline_text": {"type": ["string", "null"], "description": "Cụm từ thời hạn như viết trong văn bản"},
-            "recurrence": {"type": ["string", "null"], "examples": ["monthly:20", "weekly:5", "quarterly"]},
-            "series_id": {"type": ["integer", "null"]},
-            "urgent": {"type": "boolean"},
-            "state": {"type": "string", "enum": list(TASK_STATUSES), "description": "Trạng thái xử lý"},
-            "state_label": {"type": "string"},
-            "deadline_state": {"type": ["string", "null"], "enum": [*STATES, None],
-                               "description": "null khi nhiệm vụ đã hủy (da_huy)"},
-            "progress": {"type": "integer", "minimum": 0, "maximum": 100},
-            "result_note": {"type": ["string", "null"]},
-            "completed_on": {"type": ["string", "null"], "format": "date"},
-            "updated_at": {"type": ["string", "null"], "format": "date-time"},
-            "version": {"type": "integer", "description": "Gửi lại khi PATCH; sai phiên bản trả về 409"},
-            "assignee": {"oneOf": [{"$ref": "#/components/schemas/UserRef"}, {"type": "null"}],
-                         "description": "Chuyên viên xử lý (người được giao trong đơn vị chủ trì)"},
-            "info_units": {"type": "array", "items": {"$ref": "#/components/schemas/UnitRef"},
-                           "description": "Đơn vị nhận để biết"},
-            "parent_id": {"type": ["integer", "null"], "description": "Nhiệm vụ cấp trên (khi được giao xuống)"},
-        },
-    }
     directive_schema = {
         "type": "object",
         "properties": {
@@ -80,23 +51,6 @@ def openapi_document() -> dict:
             "version": {"type": "integer"},
             "tasks": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Task"},
                                                            {"$ref": "#/components/schemas/DraftTask"}]}},
-        },
-    }
-    draft_task = {
-        "type": "object",
-        "description": "Nhiệm vụ đề xuất (bản nháp); gửi lại, có thể đã sửa, khi ban hành",
-        "properties": {
-            "owner": {"type": ["string", "null"]}, "unit_id": {"type": ["integer", "null"]},
-            "co_owners": {"type": "array", "items": {"type": "string"}},
-            "co_unit_ids": {"type": "array", "items": {"type": "integer"}},
-            "info_unit_ids": {"type": "array", "items": {"type": "integer"}, "description": "Đơn vị nhận để biết"},
-            "action": {"type": "string"}, "deadline": {"type": ["string", "null"], "format": "date"},
-            "deadline_text": {"type": ["string", "null"]}, "recurrence": {"type": ["string", "null"]},
-            "urgent": {"type": "boolean"}, "start": {"type": ["integer", "null"]}, "end": {"type": ["integer", "null"]},
-            "confidence": {"type": ["number", "null"]}, "reasons": {"type": "array", "items": {"type": "string"}},
-            "expanded_count": {"type": "integer", "readOnly": True,
-                               "description": "Số nhiệm vụ dòng này tạo ra khi ban hành (nhóm đơn vị được tách "
-                                              "thành từng đơn vị thành viên)"},
         },
     }
     int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731
@@ -208,23 +162,7 @@ def openapi_document() -> dict:
                                    "gửi state/progress/note nhận 409 `closed`.",
                     "parameters": [id_param("id")],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["version"], "properties": {
-                            "state": {"type": "string", "enum": ["chua_thuc_hien", "dang_thuc_hien", "cho_xac_nhan", "tam_dung"]},
-                            "progress": {"type": "integer", "minimum": 0, "maximum": 100},
-                            "note": {"type": "string", "maxLength": 5000},
-                            "lead_unit_id": {"type": "integer", "description": "Đơn vị chủ trì mới"},
-                            "co_unit_ids": {"type": "array", "items": {"type": "integer"}},
-                            "action": {"type": "string", "maxLength": 5000},
-                            "deadline": {"type": ["string", "null"], "format": "date",
-                                         "description": "YYYY-MM-DD; thay cả cụm từ thời hạn"},
-                            "recurrence": {"type": ["string", "null"]},
-                            "reason": {"type": "string", "maxLength": 2000, "description": "Lý do điều chỉnh"},
-                            "assignee_id": {"type": ["integer", "null"],
-                                            "description": "Chuyên viên xử lý: cán bộ đang hoạt động của đơn vị chủ trì "
-                                                           "(lãnh đạo đơn vị, cán bộ khi đơn vị cho phép, Văn phòng); null bỏ phân công"},
-                            "info_unit_ids": {"type": "array", "items": {"type": "integer"},
-                                              "description": "Đơn vị nhận để biết (chỉ Văn phòng)"},
-                            "version": {"type": "integer"}}}}}},
+                        "$ref": "#/components/schemas/TaskUpdate"}}}},
                     "responses": {**_ok("Task"), **_errors("400", "401", "403", "404", "409", "422")},
                 },
             },
@@ -375,12 +313,11 @@ def openapi_document() -> dict:
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                    "details": {"type": "object"}}}}},
-                "UnitRef": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
                 "Unit": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
                     "short_name": {"type": ["string", "null"]}, "kind": {"type": "string"},
                     "aliases": {"type": "array", "items": {"type": "string"}}}},
-                "Task": task_schema,
+                **task_components(),  # Task, TaskUpdate, DraftTask, UnitRef, UserRef (tracker/web/schemas.py)
                 "Extension": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "task_id": {"type": "integer"},
                     "status": {"type": "string", "enum": ["pending", "approved", "rejected", "cancelled"]},
@@ -389,7 +326,6 @@ def openapi_document() -> dict:
                     "granted_date": {"type": ["string", "null"], "format": "date"},
                     "reason": {"type": "string"}, "decision_note": {"type": ["string", "null"]},
                     "task": {"$ref": "#/components/schemas/Task"}}},
-                "DraftTask": draft_task,
                 "Directive": directive_schema,
                 "PeriodicReport": {"type": "object", "required": ["from", "to", "totals", "units"], "properties": {
                     "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
@@ -548,7 +484,6 @@ def _collab_paths(id_param) -> dict:
 
 def _collab_schemas() -> dict:
     return {
-        "UserRef": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
         "Me": {"type": "object", "required": ["id", "login", "name", "role", "unit"], "properties": {
             "id": {"type": "integer"}, "login": {"type": "string"}, "name": {"type": "string"},
             "role": {"type": "string", "enum": ["admin", "clerk", "staff", "head", "leader"]},

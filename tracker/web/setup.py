@@ -29,7 +29,8 @@ from tracker.models import ROLE_LABELS
 from tracker.models import TASK_STATUSES
 from tracker.models import UNIT_KIND_LABELS
 from tracker.services import ServiceError
-from tracker.services.clock import VN_TZ
+from tracker.services.clock import local_zone
+from tracker.settings import of as settings_of
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -79,7 +80,7 @@ def _fmt_date(value) -> str:
         except ValueError:
             return value
     if isinstance(value, datetime):
-        value = value.astimezone(VN_TZ).date() if value.tzinfo else value.date()
+        value = value.astimezone(local_zone()).date() if value.tzinfo else value.date()
     return value.strftime("%d/%m/%Y")
 
 
@@ -88,7 +89,7 @@ def _fmt_datetime(value) -> str:
         return ""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(VN_TZ)
+            value = value.astimezone(local_zone())
         return value.strftime("%H:%M %d/%m/%Y")
     return _fmt_date(value)
 
@@ -111,17 +112,18 @@ def _exempt_webhook_blueprints(app: Flask) -> set[str]:
 
 
 def init_app(app: Flask) -> None:
+    cfg = settings_of(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     # Flask's defaults contain these keys already (as None/False), so a setdefault in the
     # factory is a no-op; set the intended values unless configured explicitly.
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if app.config.get("TRACKER_ENV") == "production":
+    if cfg.tracker_env == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
     # Werkzeug keeps a non-file form field to 500 kB by default; a pasted directive may be
     # 2 MB of UTF-8, and a review form has a dozen fields per task.
     app.config["MAX_FORM_MEMORY_SIZE"] = max(app.config.get("MAX_FORM_MEMORY_SIZE") or 0,
-                                             3 * app.config.get("MAX_DIRECTIVE_BYTES", 2 * 1024 * 1024))
+                                             3 * cfg.max_directive_bytes)
     app.config["MAX_FORM_PARTS"] = max(app.config.get("MAX_FORM_PARTS") or 0, 30_000)
     if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=12)

@@ -56,13 +56,10 @@ class EmailChannel(base.Channel):
         self.secret_key, self.public_url = secret_key, public_url
 
     @classmethod
-    def from_config(cls, config) -> "EmailChannel":
-        starttls = config.get("SMTP_STARTTLS", True)
-        if isinstance(starttls, str):
-            starttls = starttls.strip().lower() in ("1", "true", "yes", "on")
-        return cls(config.get("SMTP_HOST"), config.get("SMTP_PORT") or 587, config.get("SMTP_USER"),
-                   config.get("SMTP_PASSWORD"), starttls, config.get("MAIL_FROM"),
-                   config.get("SECRET_KEY") or "", config.get("PUBLIC_URL") or "")
+    def from_settings(cls, settings) -> "EmailChannel":
+        """From `tracker.settings.Settings` (SMTP_*, MAIL_FROM, SECRET_KEY for unsubscribe links)."""
+        return cls(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
+                   settings.smtp_starttls, settings.mail_from, settings.secret_key or "", settings.public_url or "")
 
     def configured(self) -> bool:
         return bool(self.host)

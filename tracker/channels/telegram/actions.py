@@ -128,11 +128,12 @@ LISTS = {
 LIST_BUTTONS = 5  # tasks of a list that get their own row of buttons
 
 
-def task_list(engine: Engine, chat_id: int, command: str, now: datetime, with_buttons: bool = False):
+def task_list(engine: Engine, chat_id: int, command: str, now: datetime, with_buttons: bool = False,
+              tz=policy.DEFAULT_TZ):
     """The list's text; with_buttons: (text, buttons) — a row [✅ #id, 📈 #id] for each of the
     first tasks the person's unit leads (and can act on)."""
     which, title = LISTS[command]
-    today = policy.local_now(now).date()
+    today = policy.local_now(now, tz).date()
     with Session(engine) as s:
         user = links.user_for_chat(s, chat_id)
         if user is None:
@@ -155,13 +156,13 @@ def _how_to_link() -> str:
 
 
 def _snooze_at(action: str, now: datetime, settings: policy.ReminderSettings) -> datetime:
-    local = policy.local_now(now)
+    local = policy.local_now(now, settings.tz)
     if action == messages.SNOOZE_HOUR:
         return (local + timedelta(hours=1)).replace(second=0, microsecond=0)
     if action == messages.SNOOZE_TOMORROW:
-        return datetime.combine(local.date() + timedelta(days=1), settings.reminder_time, policy.VN_TZ)
+        return datetime.combine(local.date() + timedelta(days=1), settings.reminder_time, settings.tz)
     days = 7 - local.weekday()  # next Monday (a Monday goes to the following one)
-    return datetime.combine(local.date() + timedelta(days=days), settings.reminder_time, policy.VN_TZ)
+    return datetime.combine(local.date() + timedelta(days=days), settings.reminder_time, settings.tz)
 
 
 def callback(engine: Engine, chat_id: int, data: str, now: datetime,

@@ -95,7 +95,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def _list_handler(command: str):
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text, buttons = await asyncio.to_thread(actions.task_list, _engine(context), update.effective_chat.id,
-                                                command, _now(context), True)
+                                                command, _now(context), True,
+                                                (context.bot_data.get("settings") or policy.ReminderSettings()).tz)
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons),
                                                   disable_web_page_preview=True)
 
@@ -169,7 +170,7 @@ def build_application(token: str, base_url: str, engine: Engine, *, clock=None,
     """The bot's Application. `base_url` is PTB's form: the token is appended
     (e.g. https://api.telegram.org/bot), unless it contains `{token}`."""
     builder = (Application.builder().token(token).base_url(base_url.rstrip("/"))
-               .defaults(Defaults(tzinfo=policy.VN_TZ)))
+               .defaults(Defaults(tzinfo=(settings or policy.ReminderSettings()).tz)))
     if not updater:
         builder = builder.updater(None)
     application = builder.build()

@@ -16,16 +16,18 @@ from flask import current_app
 from flask import jsonify
 from flask import request
 
+from tracker.settings import of as settings_of
+
 bp = Blueprint("telegram_webhook", __name__)
 log = logging.getLogger(__name__)
 
 
 @bp.post("/telegram/webhook")
 def webhook():
-    config = current_app.config
-    secret = config.get("TELEGRAM_WEBHOOK_SECRET")
-    token = config.get("TELEGRAM_BOT_TOKEN")
-    if config.get("TELEGRAM_MODE") != "webhook" or not secret or not token:
+    config = settings_of(current_app)
+    secret = config.telegram_webhook_secret
+    token = config.telegram_bot_token
+    if config.telegram_mode != "webhook" or not secret or not token:
         abort(404)
     from tracker.web import throttling
 
@@ -47,9 +49,8 @@ def webhook():
 async def _process(config, engine, data):
     from tracker.channels.telegram.bot import build_application
     from tracker.channels.telegram.bot import process_update_json
-    from tracker.followup import policy
 
-    application = build_application(config["TELEGRAM_BOT_TOKEN"], config["TELEGRAM_API_URL"], engine,
-                                    settings=policy.ReminderSettings.from_config(config), updater=False)
+    application = build_application(config.telegram_bot_token, config.telegram_api_url, engine,
+                                    settings=config.reminders, updater=False)
     async with application:
         await process_update_json(application, data)

@@ -53,8 +53,9 @@ def task_list_text(title: str, items, total: int, today, public_url: str) -> str
     return cut("\n".join(lines), 2000, f"{base}/tasks")
 
 
-def handle_update(engine, update: dict, now: datetime, public_url: str = "") -> tuple[str, str] | None:
-    """(chat_id, reply) for a text message update, None for anything else."""
+def handle_update(engine, update: dict, now: datetime, public_url: str = "",
+                  tz=policy.DEFAULT_TZ) -> tuple[str, str] | None:
+    """(chat_id, reply) for a text message update, None for anything else; `tz` is TIMEZONE."""
     if not isinstance(update, dict):
         return None
     message = update.get("message") or {}
@@ -67,10 +68,11 @@ def handle_update(engine, update: dict, now: datetime, public_url: str = "") -> 
     if not chat_id or not text:
         return None
     return chat_id, reply_to(engine, chat_id, str(chat.get("chat_type") or chat.get("type") or "PRIVATE"), text,
-                             now, public_url)
+                             now, public_url, tz)
 
 
-def reply_to(engine, chat_id: str, chat_type: str, text: str, now: datetime, public_url: str) -> str:
+def reply_to(engine, chat_id: str, chat_type: str, text: str, now: datetime, public_url: str,
+             tz=policy.DEFAULT_TZ) -> str:
     words = text.split()
     head = words[0].lower().lstrip("/") if words else ""
     with Session(engine, expire_on_commit=False) as s:
@@ -106,7 +108,7 @@ def reply_to(engine, chat_id: str, chat_type: str, text: str, now: datetime, pub
             if user is None:
                 return "Bạn chưa liên kết tài khoản.\n\n" + HELP
             which, title = LISTS[head]
-            today = policy.local_now(now).date()
+            today = policy.local_now(now, tz).date()
             items, total = content.task_list(s, user, which, today)
             return task_list_text(title, items, total, today, public_url)
         user = links.user_for_chat(s, chat_id)
@@ -122,7 +124,8 @@ def reply(api, chat_id: str, text: str) -> None:
         log.warning("Zalo: không gửi được trả lời tới %s: %s", chat_id, exc)
 
 
-async def poll_once(engine, api, offset: int | None, now: datetime, public_url: str, timeout: int = 10):
+async def poll_once(engine, api, offset: int | None, now: datetime, public_url: str, timeout: int = 10,
+                    tz=policy.DEFAULT_TZ):
     """One getUpdates round: handle every update, reply; returns the next offset."""
     import asyncio
 
@@ -134,7 +137,7 @@ async def poll_once(engine, api, offset: int | None, now: datetime, public_url: 
     for u in updates:
         if isinstance(u, dict) and isinstance(u.get("update_id"), int):
             offset = max(offset or 0, u["update_id"] + 1)
-        handled = await asyncio.to_thread(handle_update, engine, u, now, public_url)
+        handled = await asyncio.to_thread(handle_update, engine, u, now, public_url, tz)
         if handled:
             await asyncio.to_thread(reply, api, handled[0], handled[1])
     return offset

@@ -25,8 +25,9 @@ class ZaloChannel(base.Channel):
         self.api = ZaloApi(token or "", api_url, timeout)
 
     @classmethod
-    def from_config(cls, config) -> "ZaloChannel":
-        return cls(config.get("ZALO_BOT_TOKEN"), config.get("ZALO_API_URL") or DEFAULT_API_URL)
+    def from_settings(cls, settings) -> "ZaloChannel":
+        """From `tracker.settings.Settings` (ZALO_BOT_TOKEN, ZALO_API_URL)."""
+        return cls(settings.zalo_bot_token, settings.zalo_api_url or DEFAULT_API_URL)
 
     def configured(self) -> bool:
         return bool(self.token)

@@ -12,6 +12,8 @@ from flask import current_app
 from flask import jsonify
 from flask import request
 
+from tracker.settings import of as settings_of
+
 bp = Blueprint("zalo_webhook", __name__)
 log = logging.getLogger(__name__)
 
@@ -21,9 +23,9 @@ def webhook():
     from tracker.channels.zalo import bot
     from tracker.channels.zalo.client import ZaloApi
 
-    config = current_app.config
-    secret, token = config.get("ZALO_WEBHOOK_SECRET"), config.get("ZALO_BOT_TOKEN")
-    if config.get("ZALO_MODE") != "webhook" or not secret or not token:
+    config = settings_of(current_app)
+    secret, token = config.zalo_webhook_secret, config.zalo_bot_token
+    if config.zalo_mode != "webhook" or not secret or not token:
         abort(404)
     from tracker.web import throttling
 
@@ -40,7 +42,7 @@ def webhook():
         return jsonify({"ok": False, "error": "Cập nhật không hợp lệ"}), 400
     update = data.get("result") if isinstance(data.get("result"), dict) else data
     handled = bot.handle_update(current_app.extensions["engine"], update, datetime.now(timezone.utc),
-                                config.get("PUBLIC_URL") or "")
+                                config.public_url or "", config.tz)
     if handled:
-        bot.reply(ZaloApi(token, config.get("ZALO_API_URL")), handled[0], handled[1])
+        bot.reply(ZaloApi(token, config.zalo_api_url), handled[0], handled[1])
     return jsonify({"ok": True})
