@@ -92,7 +92,7 @@ def test_telegram_unreachable_at_start_the_rest_runs_and_telegram_catches_up(app
     box = SmtpBox().start()
     port = _free_port()  # nobody listens here yet: Telegram is unreachable
     monkeypatch.setattr(worker, "TELEGRAM_RETRY_FIRST_SECONDS", 0.5)
-    app.config.update(FOLLOWUP_CLOCK_START="2026-11-30T08:05", TELEGRAM_BOT_TOKEN=TOKEN,
+    reconfigure(app, FOLLOWUP_CLOCK_START="2026-11-30T08:05", TELEGRAM_BOT_TOKEN=TOKEN,
                       TELEGRAM_API_URL=f"http://127.0.0.1:{port}/bot", TELEGRAM_POLL_TIMEOUT=1,
                       SMTP_HOST="127.0.0.1", SMTP_PORT=box.port, SMTP_STARTTLS=False, MAIL_FROM="nv@tinh.gov.vn",
                       SEND_INTERVAL_SECONDS=0.2)

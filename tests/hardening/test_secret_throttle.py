@@ -14,6 +14,7 @@ from datetime import timezone
 import pytest
 from sqlmodel import select
 
+from tracker.settings import reconfigure
 from tracker.models import LoginFailure
 from tracker.services import accounts
 from tracker.services import throttle
@@ -190,7 +191,7 @@ def test_password_reset_follows_the_password_policy(app, client, session, make_u
                                          ("zalo", "X-Bot-Api-Secret-Token")])
 def test_webhook_secret_header(limited, app, client, name, header):
     key = name.upper()
-    app.config.update({f"{key}_MODE": "webhook", f"{key}_WEBHOOK_SECRET": "s3cret", f"{key}_BOT_TOKEN": "t"})
+    reconfigure(app, **{f"{key}_MODE": "webhook", f"{key}_WEBHOOK_SECRET": "s3cret", f"{key}_BOT_TOKEN": "t"})
     for _ in range(LIMIT):
         assert client.post(f"/{name}/webhook", json={}, headers={header: "nope"},
                            environ_base=_env(A)).status_code == 403

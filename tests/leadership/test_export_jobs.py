@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from tests.leadership.conftest import TODAY
 from tests.leadership.conftest import fast_user
+from tracker.settings import reconfigure
 from tracker.models import BackgroundJob
 from tracker.models import Task
 from tracker.services import NotFound
@@ -232,7 +233,7 @@ def test_the_worker_process_serves_export_jobs(app, client, login, province, fro
 
     login(province.users["leader"])
     job_id = _job_id(client.get("/exports/tasks.csv"))
-    app.config.update(SWEEP_INTERVAL_SECONDS=0.2, JOB_POLL_SECONDS=0.05)
+    reconfigure(app, SWEEP_INTERVAL_SECONDS=0.2, JOB_POLL_SECONDS=0.05)
 
     def state():
         with Session(app.extensions["engine"]) as s:
