@@ -245,6 +245,14 @@ class Table:
     line_ids: list[int]
     header_text: str = ""
     skipped: list[int] = field(default_factory=list)   # lines of a header repeated on a new page
+    ruled: bool = False           # drawn vertical rules cross its header row
+
+
+def _crossing(line: VLine, vrules) -> int:
+    """How many vertical rules cross the line's middle (a row of a ruled table has at least
+    its left and right borders; a paragraph between two tables has none)."""
+    mid = (line.y0 + line.y1) / 2
+    return sum(1 for x, y0, y1 in vrules if y0 - 1 <= mid <= y1 + 1)
 
 
 def _is_header(line: VLine, vrules=()) -> bool:
@@ -294,7 +302,8 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
     current: Table | None = None
     if carry is not None and lines and len(lines[0].frags) >= 2 and (
             not _is_header(lines[0], page.vrules) or _norm_repeat(lines[0].text) == carry.header_text):
-        current = Table(page_index, carry.columns, carry.rows, lines[0].y1, [], carry.header_text)
+        current = Table(page_index, carry.columns, carry.rows, lines[0].y1, [], carry.header_text,
+                        ruled=carry.ruled)
     hys = sorted(y for y, _, _ in page.hrules)
     header_skip: VLine | None = None
     heights = [f.height for line in lines for f in line.frags] or [10.0]
@@ -304,7 +313,8 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
         if current is None:
             if _is_header(line, page.vrules):
                 edges = _column_edges(line, page.vrules)
-                current = Table(page_index, edges, [], line.y1, [], _norm_repeat(line.text))
+                current = Table(page_index, edges, [], line.y1, [], _norm_repeat(line.text),
+                                ruled=_crossing(line, page.vrules) >= 2)
                 cells = [[] for _ in edges]
                 for f in line.frags:
                     cells[_col(edges, f.x0)].append(f.text)
@@ -321,6 +331,10 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
         ruled_between = prev is not None and any(line.y1 - 1 <= y <= prev.y0 + 1 for y in hys)
         if hys and line.y1 < hys[0] - 1 and prev is not None:
             tables.append(current)   # below the table's bottom rule
+            current = None
+            continue
+        if current.ruled and _crossing(line, page.vrules) < 2:
+            tables.append(current)   # outside the drawn grid: the text between two tables
             current = None
             continue
         if prev is not None and gap > 2.5 * lh and not ruled_between:
