@@ -228,7 +228,19 @@ def drop_furniture(pages: list[Page]) -> None:
         candidates.append(ids)
         for j in ids:
             seen.setdefault(_norm_repeat(page.lines[j].text), set()).add(i)
-    repeated = {k for k, v in seen.items() if len(v) >= 2 and len(pages) >= 2}
+    # nearly the same text counts too (a scan's OCR reads a running header a little differently
+    # on some pages); only the few distinct candidate texts are compared
+    import difflib
+
+    keys = list(seen)
+    pages_of = {k: set(v) for k, v in seen.items()}
+    for a_i, a in enumerate(keys):
+        for b in keys[a_i + 1:]:
+            matcher = difflib.SequenceMatcher(None, a, b)
+            if len(a) >= 8 and matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85:
+                pages_of[a] |= seen[b]
+                pages_of[b] |= seen[a]
+    repeated = {k for k, v in pages_of.items() if len(v) >= 2 and len(pages) >= 2}
     for page, ids in zip(pages, candidates):
         page.lines = [line for j, line in enumerate(page.lines)
                       if not (j in ids and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated))]
@@ -269,6 +281,14 @@ def _is_header(line: VLine, vrules=()) -> bool:
     return task >= 1 and who >= 1
 
 
+def _same_header(line: VLine, table: "Table") -> bool:
+    """The table's header repeated on a new page (nearly the same text: a scan's OCR varies)."""
+    import difflib
+
+    text = _norm_repeat(line.text)
+    return text == table.header_text or difflib.SequenceMatcher(None, text, table.header_text).ratio() >= 0.85
+
+
 def _column_edges(header: VLine, vrules: list[tuple[float, float, float]]) -> list[float]:
     """Left edges of the columns: the vertical rules crossing the header row if drawn (the
     rightmost is the table's right border), else the middle of the gaps between header cells."""
@@ -301,7 +321,7 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
     i = 0
     current: Table | None = None
     if carry is not None and lines and len(lines[0].frags) >= 2 and (
-            not _is_header(lines[0], page.vrules) or _norm_repeat(lines[0].text) == carry.header_text):
+            not _is_header(lines[0], page.vrules) or _same_header(lines[0], carry)):
         current = Table(page_index, carry.columns, carry.rows, lines[0].y1, [], carry.header_text,
                         ruled=carry.ruled)
     hys = sorted(y for y, _, _ in page.hrules)
@@ -345,7 +365,7 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
             tables.append(current)   # a full-width paragraph after the table
             current = None
             continue
-        if prev is None and ((_is_header(line, page.vrules) and _norm_repeat(line.text) == current.header_text)
+        if prev is None and ((_is_header(line, page.vrules) and _same_header(line, current))
                              or header_skip is not None):
             # the header repeated on a new page, with its wrapped lines down to the next rule
             if header_skip is None or not any(line.y1 - 1 <= y <= header_skip.y0 + 1 for y in hys):
