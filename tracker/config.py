@@ -51,11 +51,20 @@ DEFAULTS = {
     "ZALO_API_URL": "https://bot-api.zaloplatforms.com",
     "ZALO_MODE": "polling",  # polling | webhook
     "ZALO_WEBHOOK_SECRET": None,
+    # Intake mailbox (issue 17): directives forwarded by e-mail become drafts; no host = off
+    "INTAKE_IMAP_HOST": None,
+    "INTAKE_IMAP_PORT": None,          # None: 993 with SSL, 143 without
+    "INTAKE_IMAP_USER": None,
+    "INTAKE_IMAP_PASSWORD": None,
+    "INTAKE_IMAP_FOLDER": "INBOX",
+    "INTAKE_IMAP_SSL": True,
+    "INTAKE_IMAP_POLL_SECONDS": 60,
 }
 
 _INT_KEYS = {"DUE_SOON_DAYS", "MAX_DIRECTIVE_BYTES", "MAX_UPLOAD_BYTES", "MAX_SCAN_BYTES", "SESSION_MAX_HOURS",
-             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS", "SMTP_PORT"}
-_BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA", "SMTP_STARTTLS"}
+             "LOGIN_THROTTLE_ACCOUNT", "LOGIN_THROTTLE_ADDRESS", "SMTP_PORT",
+             "INTAKE_IMAP_PORT", "INTAKE_IMAP_POLL_SECONDS"}
+_BOOL_KEYS = {"SCHEDULER_ENABLED", "REQUIRE_ADMIN_2FA", "SMTP_STARTTLS", "INTAKE_IMAP_SSL"}
 
 
 def _coerce(key, value):
