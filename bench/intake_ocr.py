@@ -41,14 +41,16 @@ def char_accuracy(reference: str, got: str) -> float:
     return sum(b.size for b in sm.get_matching_blocks()) / len(ref)
 
 
-def task_agreement(reference: str, got: str) -> tuple[int, int]:
+def task_agreement(reference: str, got: str, *, with_action: bool = True) -> tuple[int, int]:
     """(tasks of the OCR text identical to the text-PDF reading's, tasks of the text-PDF reading):
-    identical = same owner, co-owners, deadline, recurrence and folded action, in order."""
+    identical = same owner, co-owners, deadline, recurrence and folded action, in order
+    (`with_action=False`: the same task structure, the action's wording aside)."""
     from tracker.parsing import parse_directive
     from tracker.services.text import fold
 
     def keys(text):
-        return [(t["owner"], tuple(t["co_owners"]), t["deadline"], t["recurrence"], fold(t["action"]))
+        return [(t["owner"], tuple(t["co_owners"]), t["deadline"], t["recurrence"])
+                + ((fold(t["action"]),) if with_action else ())
                 for t in parse_directive(text)["tasks"]]
 
     ref, hyp = keys(reference), keys(got)
@@ -91,11 +93,13 @@ def measure(names: list[str], pages: int | None) -> dict:
                "tasks_same": same, "tasks_text_pdf": total}
         if pages is None:   # the whole document: also against the pasted text
             row["tasks_same_as_paste"], row["tasks_paste"] = task_agreement(text, got)
+            # owner, co-owners, deadline and recurrence the same: only OCR letters differ in the action
+            row["structure_same_as_paste"] = task_agreement(text, got, with_action=False)[0]
         rows.append(row)
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     total_pages = sum(r["pages"] for r in rows)
-    paste = {"tasks_same_as_paste": sum(r.get("tasks_same_as_paste", 0) for r in rows),
-             "tasks_paste": sum(r.get("tasks_paste", 0) for r in rows)} if pages is None else {}
+    paste = {key: sum(r.get(key, 0) for r in rows)
+             for key in ("tasks_same_as_paste", "structure_same_as_paste", "tasks_paste")} if pages is None else {}
     return {"rows": rows, "pages": total_pages, **paste,
             "tasks_same": sum(r["tasks_same"] for r in rows), "tasks_text_pdf": sum(r["tasks_text_pdf"] for r in rows),
             "seconds_per_page": round(sum(r["seconds"] for r in rows) / max(1, total_pages), 2),
