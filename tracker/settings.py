@@ -114,6 +114,16 @@ class Settings:
                                                "`/zalo/webhook`", "unset")
     zalo_poll_timeout: int = _s(10, "long-polling timeout of Zalo getUpdates, seconds")
     # Reminder policy (tracker/followup/policy.py)
+    intake_imap_host: str | None = _s(None, "intake mailbox: directives e-mailed to it (.docx, .pdf, scans, photos "
+                                      "attached) become drafts; unset = off", "unset")
+    intake_imap_port: int | None = _s(None, "IMAP port", "993 with SSL, 143 without")
+    intake_imap_user: str | None = _s(None, "IMAP login", "unset")
+    intake_imap_password: str | None = _s(None, "IMAP password", "unset")
+    intake_imap_folder: str = _s("INBOX", "folder whose unseen messages are imported, then marked seen")
+    intake_imap_ssl: bool = _s(True, "IMAP over TLS (`false` for a local server)", "`true`")
+    intake_imap_poll_seconds: float = _s(60.0, "how often the worker reads the mailbox (in its own thread, beside the "
+                                           "sweep), seconds", "`60`")
+
     reminder_lead_days: str = _s("3,1,0", "days before a deadline a reminder is due (0 = the day itself)")
     reminder_time: str = _s("08:00", "the daily message's time when a person has not chosen one")
     reminder_escalate_after: int = _s(3, "working days overdue before the unit head is told")

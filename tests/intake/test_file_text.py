@@ -25,10 +25,7 @@ if not CORPUS.exists():
 SAME_TASK_DOCS = ["dev/qd-quangtri-2023-04", "dev/kehoach-nghean-2024-03", "dev/chithi-langson-2021-01",
                   "dev/tbkl-camau-2022-01", "dev/tbkl-quangtri-2025-09", "dev/qd-nghean-2026-03",
                   "real/kh-nghean-980-2025",
-                  # known gap since the parser's table rework (issue 13): the PDF re-flow splits this
-                  # long notice's appendix table differently from the pasted text (one row more)
-                  pytest.param("real/tbkl-vpcp-624-2025", marks=pytest.mark.xfail(strict=True, reason=(
-                      "PDF re-flow of the appendix table differs from paste after the parser's table rework"))),
+                  "real/tbkl-vpcp-624-2025",   # a paragraph between two ruled tables (indent layout)
                   "real/cv-bcd-174-2025",
                   "real/cv-hcm-4001-2025"]
 
@@ -137,3 +134,14 @@ def test_pdf_table_rows_from_a_text_pdf():
     text = "\n".join(TABLE_PLAN + [" | ".join(r) for r in TABLE_ROWS] + ["Nơi nhận:"])
     lines = pdf_lines(to_pdf(text))
     assert " | ".join(TABLE_ROWS[1]) in lines and " | ".join(TABLE_ROWS[2]) in lines
+
+
+def test_pdf_paragraph_between_two_ruled_tables_is_not_a_row():
+    # indented, the paragraph starts right of the table's first column: only the drawn grid says
+    # it is outside the table (real/tbkl-vpcp-624-2025's appendix)
+    heading = "2. Các nhiệm vụ về chuyển đổi số quá hạn chưa hoàn thành"
+    rows = [" | ".join(r) for r in TABLE_ROWS]
+    text = "\n".join(TABLE_PLAN + rows + [heading] + rows + ["Nơi nhận:"])
+    lines = pdf_lines(to_pdf(text, layout="indent"))
+    assert heading in lines
+    assert lines.count(rows[1]) == 2 and lines.count(rows[2]) == 2

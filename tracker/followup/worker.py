@@ -364,6 +364,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                     pass
 
     polling = asyncio.create_task(zalo_polling()) if zalo is not None and zalo_mode == "polling" else None
+    mailbox_task = asyncio.create_task(mailbox_loop(app, stop_event)) if cfg.intake_imap_host else None
     job_every = cfg.job_poll_seconds
     job_task = asyncio.create_task(job_loop())
     log.info("Worker chạy: quét mỗi %.0f giây, gửi mỗi %.0f giây", sweep_every, send_every)
@@ -375,6 +376,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
         job_task.cancel()  # a job in its thread finishes its page; an unfinished job is re-queued at start
         if polling is not None:
             polling.cancel()
+        if mailbox_task is not None:
+            mailbox_task.cancel()   # a poll in its thread finishes its message; the rest waits for the next start
         if sending is not None:
             stop_event.set()
             wake.set()
@@ -390,6 +393,33 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
             await application.stop()
         if application is not None:
             await application.shutdown()
+
+
+async def mailbox_loop(app, stop_event: asyncio.Event) -> None:
+    """The intake mailbox (INTAKE_IMAP_*) read every INTAKE_IMAP_POLL_SECONDS in a thread of
+    its own, so a slow server or a long attachment never delays the minute sweep; a scan
+    attached becomes an OCR job for the job loop."""
+    from tracker.services import mail_intake
+
+    settings = mail_intake.MailboxSettings.from_config(app.config)
+    every = float(settings_of(app).intake_imap_poll_seconds)
+    engine = app.extensions["engine"]
+
+    def poll():
+        with app.app_context():
+            return mail_intake.poll_once(engine, settings, instance_path=app.instance_path,
+                                         max_bytes=int(app.config.get("MAX_SCAN_BYTES") or 50 * 2**20),
+                                         max_text_bytes=int(app.config.get("MAX_DIRECTIVE_BYTES") or 2 * 2**20))
+
+    while not stop_event.is_set():
+        try:
+            await asyncio.to_thread(poll)
+        except Exception as exc:  # noqa: BLE001 - the next poll retries; never log the password
+            log.warning("Hộp thư nhận văn bản lỗi: %s", type(exc).__name__ if "login" in str(exc).lower() else exc)
+        try:
+            await asyncio.wait_for(stop_event.wait(), timeout=every)
+        except asyncio.TimeoutError:
+            pass
 
 
 def main(app) -> None:

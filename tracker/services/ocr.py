@@ -6,9 +6,12 @@ hostile or huge file costs one page's budget and never the worker. When
 tracker.services.sandbox (the security issue's helper) is present, the per-page Python
 work runs through its `run_limited`; otherwise the external tools get rlimits here.
 
-The words come back with their boxes (TSV), are grouped into lines and fragments, and go
-through the same re-flow as text PDFs (tracker.services.pdf_text.reflow): paragraphs
-joined, page numbers and running headers dropped, task tables as " | " rows.
+Before Tesseract sees a page it is straightened and its drawn grid is found and erased
+(tracker.services.ocr_grid, Pillow). The words come back with their boxes (TSV), are
+grouped into lines and fragments (cut where a vertical rule stands between two words),
+and go with the page's rules through the same re-flow as text PDFs
+(tracker.services.pdf_text.reflow): paragraphs joined, page numbers and running headers
+dropped, ruled task tables as " | " rows, columns and rows taken from the rules.
 """
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ from tracker.services.pdf_text import reflow
 
 DPI = 300
 MAX_PAGES = 200
+SPECKS = ".,_`'~:;|\"‘’“”"
+JUNK_CONFIDENCE = 50   # a word of punctuation only, read with less confidence, is a speck
 
 
 @dataclass
@@ -82,8 +87,28 @@ def read_image_tsv(image_path: str, limits: PageLimits) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
-def tsv_page(tsv: str, dpi: int = DPI) -> Page:
-    """Tesseract's TSV (pixels, y down) as a Page of fragments in points (y up)."""
+def read_page(image_path: str, limits: PageLimits):
+    """(TSV, grid) of one page image: straightened, rules found and erased, then read.
+    Without Pillow the page is read as it is (grid None: tables only by their header row)."""
+    try:
+        from tracker.services import ocr_grid
+    except ImportError:  # pragma: no cover - Pillow is a dependency
+        return read_image_tsv(image_path, limits), None
+    fd, clean = tempfile.mkstemp(prefix="ocr-page-", suffix=".png")
+    os.close(fd)
+    try:
+        try:
+            grid = ocr_grid.prepare(image_path, clean)
+        except (OSError, ValueError):   # Pillow could not decode it: Tesseract says so with its own error
+            return read_image_tsv(image_path, limits), None
+        return read_image_tsv(clean, limits), grid
+    finally:
+        os.remove(clean)
+
+
+def tsv_page(tsv: str, dpi: int = DPI, grid=None) -> Page:
+    """Tesseract's TSV (pixels, y down) as a Page of fragments in points (y up), with the
+    rules of `grid` (tracker.services.ocr_grid.Grid, pixels of the same image) as drawn lines."""
     scale = 72.0 / dpi
     width = height = 0.0
     words: dict[tuple, list[tuple[float, float, float, float, str]]] = {}
@@ -101,20 +126,28 @@ def tsv_page(tsv: str, dpi: int = DPI) -> Page:
             conf = float(cols[10])
         except ValueError:
             conf = 0.0
-        if conf < 0:
-            continue
+        word = cols[11].strip()
+        if conf < 0 or (not any(c.isalnum() for c in word) and (conf < JUNK_CONFIDENCE or not word.strip(SPECKS))):
+            continue   # layout rows, and specks read as "." "_" "`:" (a lone dash is kept when sure)
         left, top, w, h = (float(c) * scale for c in cols[6:10])
         key = (cols[2], cols[3], cols[4])  # block, paragraph, line
         words.setdefault(key, []).append((left, top, w, h, cols[11].strip()))
+    cuts = [(x * scale, y0 * scale, y1 * scale) for x, y0, y1 in grid.vrules] if grid else []
     frags: list[Frag] = []
     for line in words.values():
         line.sort()
         hgt = max(h for _, _, _, h, _ in line) or 10.0
         top = min(t for _, t, _, _, _ in line)
         bottom = max(t + h for _, t, _, h, _ in line)
+        mid = (top + bottom) / 2
+        rules = [x for x, y0, y1 in cuts if y0 <= mid <= y1]
+
+        def cell(word):   # the column its centre falls in (rules left of it)
+            return sum(1 for x in rules if x < word[0] + word[2] / 2)
+
         cur: list[tuple] = []
         for word in line:
-            if cur and word[0] - (cur[-1][0] + cur[-1][2]) > 1.2 * hgt:
+            if cur and (word[0] - (cur[-1][0] + cur[-1][2]) > 1.2 * hgt or cell(word) != cell(cur[-1])):
                 frags.append(_frag(cur, height, top, bottom))
                 cur = []
             cur.append(word)
@@ -122,6 +155,9 @@ def tsv_page(tsv: str, dpi: int = DPI) -> Page:
             frags.append(_frag(cur, height, top, bottom))
     page = Page(width, height)
     page.lines = _group_lines(0, frags)
+    if grid:
+        page.hrules = [(height - y * scale, x0 * scale, x1 * scale) for y, x0, x1 in grid.hrules]
+        page.vrules = [(x * scale, height - y1 * scale, height - y0 * scale) for x, y0, y1 in grid.vrules]
     return page
 
 
@@ -165,16 +201,17 @@ def _read(image_path: str, limits: PageLimits) -> Page:
     try:
         from tracker.services import sandbox
     except ImportError:
-        return tsv_page(read_image_tsv(image_path, limits))
+        tsv, grid = read_page(image_path, limits)
+        return tsv_page(tsv, grid=grid)
     try:
-        tsv = sandbox.run_limited(read_image_tsv, image_path, limits,
+        tsv, grid = sandbox.run_limited(read_page, image_path, limits,
                                   limits=sandbox.Limits(cpu_seconds=limits.cpu_seconds,
                                                         memory_bytes=limits.memory_bytes,
                                                         wall_seconds=limits.wall_seconds))
     except sandbox.SandboxError as exc:
         raise ServiceError(f"Nhận dạng trang bị dừng ({getattr(exc, 'reason', exc)})", code="ocr_limit",
                            status=422) from None
-    return tsv_page(tsv)
+    return tsv_page(tsv, grid=grid)
 
 
 def ocr_text(path: str, kind: str, **kwargs) -> str:

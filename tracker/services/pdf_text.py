@@ -228,7 +228,19 @@ def drop_furniture(pages: list[Page]) -> None:
         candidates.append(ids)
         for j in ids:
             seen.setdefault(_norm_repeat(page.lines[j].text), set()).add(i)
-    repeated = {k for k, v in seen.items() if len(v) >= 2 and len(pages) >= 2}
+    # nearly the same text counts too (a scan's OCR reads a running header a little differently
+    # on some pages); only the few distinct candidate texts are compared
+    import difflib
+
+    keys = list(seen)
+    pages_of = {k: set(v) for k, v in seen.items()}
+    for a_i, a in enumerate(keys):
+        for b in keys[a_i + 1:]:
+            matcher = difflib.SequenceMatcher(None, a, b)
+            if len(a) >= 8 and matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85:
+                pages_of[a] |= seen[b]
+                pages_of[b] |= seen[a]
+    repeated = {k for k, v in pages_of.items() if len(v) >= 2 and len(pages) >= 2}
     for page, ids in zip(pages, candidates):
         page.lines = [line for j, line in enumerate(page.lines)
                       if not (j in ids and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated))]
@@ -245,6 +257,14 @@ class Table:
     line_ids: list[int]
     header_text: str = ""
     skipped: list[int] = field(default_factory=list)   # lines of a header repeated on a new page
+    ruled: bool = False           # drawn vertical rules cross its header row
+
+
+def _crossing(line: VLine, vrules) -> int:
+    """How many vertical rules cross the line's middle (a row of a ruled table has at least
+    its left and right borders; a paragraph between two tables has none)."""
+    mid = (line.y0 + line.y1) / 2
+    return sum(1 for x, y0, y1 in vrules if y0 - 1 <= mid <= y1 + 1)
 
 
 def _is_header(line: VLine, vrules=()) -> bool:
@@ -259,6 +279,14 @@ def _is_header(line: VLine, vrules=()) -> bool:
     task = sum(1 for f in line.frags if _HEADER_TASK.search(f.text))
     who = sum(1 for f in line.frags if _HEADER_WHO.search(f.text))
     return task >= 1 and who >= 1
+
+
+def _same_header(line: VLine, table: "Table") -> bool:
+    """The table's header repeated on a new page (nearly the same text: a scan's OCR varies)."""
+    import difflib
+
+    text = _norm_repeat(line.text)
+    return text == table.header_text or difflib.SequenceMatcher(None, text, table.header_text).ratio() >= 0.85
 
 
 def _column_edges(header: VLine, vrules: list[tuple[float, float, float]]) -> list[float]:
@@ -293,8 +321,9 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
     i = 0
     current: Table | None = None
     if carry is not None and lines and len(lines[0].frags) >= 2 and (
-            not _is_header(lines[0], page.vrules) or _norm_repeat(lines[0].text) == carry.header_text):
-        current = Table(page_index, carry.columns, carry.rows, lines[0].y1, [], carry.header_text)
+            not _is_header(lines[0], page.vrules) or _same_header(lines[0], carry)):
+        current = Table(page_index, carry.columns, carry.rows, lines[0].y1, [], carry.header_text,
+                        ruled=carry.ruled)
     hys = sorted(y for y, _, _ in page.hrules)
     header_skip: VLine | None = None
     heights = [f.height for line in lines for f in line.frags] or [10.0]
@@ -304,7 +333,8 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
         if current is None:
             if _is_header(line, page.vrules):
                 edges = _column_edges(line, page.vrules)
-                current = Table(page_index, edges, [], line.y1, [], _norm_repeat(line.text))
+                current = Table(page_index, edges, [], line.y1, [], _norm_repeat(line.text),
+                                ruled=_crossing(line, page.vrules) >= 2)
                 cells = [[] for _ in edges]
                 for f in line.frags:
                     cells[_col(edges, f.x0)].append(f.text)
@@ -323,6 +353,10 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
             tables.append(current)   # below the table's bottom rule
             current = None
             continue
+        if current.ruled and _crossing(line, page.vrules) < 2:
+            tables.append(current)   # outside the drawn grid: the text between two tables
+            current = None
+            continue
         if prev is not None and gap > 2.5 * lh and not ruled_between:
             tables.append(current)
             current = None
@@ -331,7 +365,7 @@ def find_tables(page: Page, page_index: int, carry: Table | None) -> list[Table]
             tables.append(current)   # a full-width paragraph after the table
             current = None
             continue
-        if prev is None and ((_is_header(line, page.vrules) and _norm_repeat(line.text) == current.header_text)
+        if prev is None and ((_is_header(line, page.vrules) and _same_header(line, current))
                              or header_skip is not None):
             # the header repeated on a new page, with its wrapped lines down to the next rule
             if header_skip is None or not any(line.y1 - 1 <= y <= header_skip.y0 + 1 for y in hys):
