@@ -44,7 +44,8 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def limited(app, clock):
-    app.config.update(SECRET_THROTTLE=True, SECRET_THROTTLE_ADDRESS=LIMIT, SECRET_THROTTLE_ACCOUNT=LIMIT)
+    reconfigure(app, SECRET_THROTTLE_ADDRESS=LIMIT, SECRET_THROTTLE_ACCOUNT=LIMIT)
+    app.config.update(SECRET_THROTTLE=True)  # the switch tests turn on (not a setting: off under TESTING)
     return app
 
 
