@@ -30,6 +30,7 @@ from tracker.models import User
 from tracker.services import ServiceError
 from tracker.services import permissions
 from tracker.services import tasks as task_service
+from tracker.services.cache import data_version
 from tracker.services.clock import local_today
 from tracker.services import inputs
 from tracker.services.dates import parse_user_date
@@ -54,7 +55,8 @@ def _int_or_none(value) -> int | None:
     return inputs.to_int(value, minimum=-inputs.INT_MAX)
 
 
-def _listing(template: str, query: dict, **context):
+def _listing(template: str, query: dict, version: tuple | None = None, **context):
+    """One page of a task list (a lean row per task: services.tasks.LIST_COLUMNS)."""
     session = get_session()
     user = current_user()
     page = _page_arg()
@@ -67,11 +69,10 @@ def _listing(template: str, query: dict, **context):
     q = (request.args.get("q") or "").strip()[:200]
     rows, total = task_service.list_tasks(
         session, user, today=local_today(), due_soon_days=_due_soon(), state=state, status=status, q=q or None,
-        page=page, per_page=PER_PAGE, **query)
+        page=page, per_page=PER_PAGE, columns=task_service.LIST_COLUMNS, with_directive_code=True,
+        version=version, **query)
     co = task_service.co_units_for(session, [t.id for t, _, _ in rows])
-    directive_ids = {t.directive_id for t, _, _ in rows}
-    codes = dict(session.exec(select(Directive.id, Directive.code).where(Directive.id.in_(directive_ids))).all()) \
-        if directive_ids else {}
+    codes = {t.directive_id: t.directive_code for t, _, _ in rows}
     pages = max(1, math.ceil(total / PER_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(template, rows=rows, co=co, codes=codes, total=total, page=page, pages=pages,
@@ -90,8 +91,10 @@ def mine():
     query = {"own_unit_only": scope == "lead", "coordinated_only": scope == "co"}
     session = get_session()
     unit = session.get(Unit, user.unit_id)
-    counts = task_service.state_counts(session, user, today=local_today(), due_soon_days=_due_soon(), **query)
-    return _listing("tasks/mine.html", query, unit=unit, scope=scope, counts=counts)
+    version = data_version(session)  # read once: the counts and the total are kept per version
+    counts = task_service.state_counts(session, user, today=local_today(), due_soon_days=_due_soon(),
+                                       version=version, **query)
+    return _listing("tasks/mine.html", query, version=version, unit=unit, scope=scope, counts=counts)
 
 
 @bp.get("/tasks")
