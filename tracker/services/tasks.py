@@ -380,7 +380,9 @@ def history(session: Session, task: Task) -> list[TaskEvent]:
 
 # --- Listing (pages and API share one query) -------------------------------------------
 
-SEARCH_SORT_IN_PYTHON = 5000
+# A search with at most this many matches reads them all in one scan, ordered in SQL, and
+# keeps their ids (services.search.cached_search_ids); a broader one counts, then walks.
+SEARCH_SORT_IN_PYTHON = 20000
 
 def _scope_conditions(user: User, own_unit_only: bool, coordinated_only: bool) -> list:
     """WHERE clauses: what the user may see, narrowed to the tasks their unit leads or coordinates.
@@ -481,19 +483,18 @@ def list_tasks(session: Session, user: User, *, today: date, due_soon_days: int 
         conditions.append(task_search_clause(q, session.get_bind().dialect.name))
     offset = (max(page, 1) - 1) * per_page
     reader = _RowReader(today, due_soon_days, columns, with_directive_code)
-    ids = None
     if q and q.strip():
-        # A search: one scan for the matches (at most SEARCH_SORT_IN_PYTHON of them), sorted
-        # here. Walking the deadline index instead would visit most rows to fill one page.
-        from tracker.services.search import cached_search_rows
+        # A search: one scan for the matches (at most SEARCH_SORT_IN_PYTHON of them), in
+        # the list's order. Walking the deadline index instead would visit most rows to fill
+        # one page; a count and a walk would scan the matches twice.
+        from tracker.services.search import cached_search_ids
 
-        matches = cached_search_rows(session, select(Task.id, Task.deadline).where(*conditions)
-                                     .limit(SEARCH_SORT_IN_PYTHON + 1))
-        if len(matches) <= SEARCH_SORT_IN_PYTHON:
-            total = len(matches)
-            matches = sorted(matches, key=lambda m: (m[1] is None, m[1] or date.min, m[0]))
-            ids = [m[0] for m in matches[offset:offset + per_page]]
-            return (reader.by_ids(session, ids) if ids else []), total
+        found = cached_search_ids(session, select(Task.id).where(*conditions)
+                                  .order_by(Task.deadline.is_(None), Task.deadline, Task.id)
+                                  .limit(SEARCH_SORT_IN_PYTHON + 1), SEARCH_SORT_IN_PYTHON)
+        if found is not None:
+            ids = list(found[offset:offset + per_page])
+            return (reader.by_ids(session, ids) if ids else []), len(found)
     # One scan counts both the total and the dated tasks; the page is then read in two
     # index-ordered segments (dated tasks by deadline, then undated ones), because sorting
     # on "deadline IS NULL" would defeat the deadline indexes and sort every match.
