@@ -10,6 +10,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -211,7 +212,18 @@ def _load(task_id: int) -> Task:
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def detail(task_id: int):
+    _prefetch(task_id)
     return _render_detail(_load(task_id))
+
+
+def _prefetch(task_id: int) -> None:
+    """The task, its directive and its lead unit in one query: they land in the session's
+    identity map, so the permission check and the page read them without three round trips
+    (nothing is shown before `_load` has checked that the user may see the task). The
+    identity map holds objects weakly: the rows are kept on `g` for the request."""
+    session = get_session()
+    g.prefetched = session.exec(select(Task, Directive, Unit).join(Directive, Directive.id == Task.directive_id)
+                 .join(Unit, Unit.id == Task.lead_unit_id).where(Task.id == task_id)).all()
 
 
 def _refused(task_id: int, exc: ServiceError):
