@@ -16,6 +16,8 @@ from flask import render_template
 from flask import request
 from flask import send_file
 from flask import url_for
+from markupsafe import Markup
+from markupsafe import escape
 from sqlmodel import select
 
 from tracker.db import get_session
@@ -105,9 +107,28 @@ def index():
     unit_id = _int_or_none(request.args.get("unit"))
     directive_id = _int_or_none(request.args.get("directive"))
     pending_ext = request.args.get("ext") == "pending"
-    units = session.exec(select(Unit.id, Unit.name).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    units = tuple(tuple(u) for u in session.exec(select(Unit.id, Unit.name).where(Unit.active == True)  # noqa: E712
+                                                  .order_by(Unit.name)).all())
     query = {"unit_id": unit_id, "directive_id": directive_id, "pending_extension": pending_ext}
-    return _listing("tasks/index.html", query, units=units, **query)
+    return _listing("tasks/index.html", query, unit_options=_unit_options(units, unit_id), **query)
+
+
+_UNIT_OPTIONS: dict = {}
+
+
+def _unit_options(units: tuple, selected: int | None) -> Markup:
+    """The unit filter's <option>s (300 in a province): built once per list of (id, name)
+    rows, which are read fresh every time (a renamed unit shows at once), then only the
+    selected one is marked."""
+    html = _UNIT_OPTIONS.get(units)
+    if html is None:
+        html = "".join(f'<option value="{uid}">{escape(name)}</option>' for uid, name in units)
+        if len(_UNIT_OPTIONS) > 8:  # a few lists at most (units change rarely)
+            _UNIT_OPTIONS.clear()
+        _UNIT_OPTIONS[units] = html
+    if selected is not None:
+        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+    return Markup(html)
 
 
 def _detail_context(task: Task) -> dict:
