@@ -23,8 +23,10 @@ import time
 import weakref
 from collections import OrderedDict
 
+from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from tracker.models import Task
@@ -34,10 +36,42 @@ CACHE_SIZE = 256
 
 
 def data_version(session: Session) -> tuple:
-    """(max task id, max task updated_at): changes whenever a task is added or changed."""
+    """(max task id, max task updated_at): changes whenever a task is added or changed.
+
+    Read once per transaction of `session`: a page that consults several caches (counts,
+    search matches, figures) pays one lookup. Any write through the session in between
+    (a flush, an UPDATE/INSERT/DELETE statement) forgets it, so a page rendered after a
+    change in the same transaction reads the version again."""
+    txn = session.get_transaction()
+    memo = session.info.get(_MEMO)
+    if memo is not None and txn is not None and memo[0] is txn:
+        return memo[1]
     max_id = select(func.max(Task.id)).scalar_subquery()
     max_updated = select(func.max(Task.updated_at)).scalar_subquery()
-    return tuple(session.execute(select(max_id, max_updated)).one())
+    version = tuple(session.execute(select(max_id, max_updated)).one())
+    txn = session.get_transaction()  # the read above began one if none was open
+    if txn is not None:
+        session.info[_MEMO] = (txn, version)
+    return version
+
+
+_MEMO = "tracker.data_version"
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _forget_after_flush(session, _flush_context):
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _forget_after_write(state):
+    if not state.is_select:
+        state.session.info.pop(_MEMO, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_after_transaction(session, _transaction):
+    session.info.pop(_MEMO, None)
 
 
 class ResultCache:

@@ -327,20 +327,28 @@ def dashboard(session: Session, filters: Filters | None = None, *, today: date |
     else:
         excluded = cache.get_or_compute(("excluded", filters_key(filters), version),
                                         lambda: excluded_counts(session, filters))
-    total = Figures()
-    for figures in per_unit.values():
-        for column in COLUMNS:
-            total.add(column, getattr(figures, column))
-    unit_stmt = select(Unit.id, Unit.code, Unit.name)
+    # every unit in one plain query (no IN list of 300 bound ids to compile), picked here
+    units = tuple(tuple(r) for r in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.active)))
     if not include_empty_units:
-        unit_stmt = unit_stmt.where(Unit.id.in_(list(per_unit) or [-1]))
+        units = tuple(u for u in units if u[0] in per_unit)
     elif filters.unit_id:
-        unit_stmt = unit_stmt.where(Unit.id == filters.unit_id)
+        units = tuple(u for u in units if u[0] == filters.unit_id)
     else:
-        unit_stmt = unit_stmt.where(Unit.active.is_(True) | Unit.id.in_(list(per_unit) or [-1]))
-    rows = [UnitRow(uid, code, name, per_unit.get(uid, Figures())) for uid, code, name in session.execute(unit_stmt)]
-    rank_units(rows)
-    return Dashboard(today=today, filters=filters, units=rows, total=total, excluded=dict(excluded))
+        units = tuple(u for u in units if u[3] or u[0] in per_unit)
+
+    def build() -> Dashboard:
+        total = Figures()
+        for figures in per_unit.values():
+            for column in COLUMNS:
+                total.add(column, getattr(figures, column))
+        rows = [UnitRow(uid, code, name, per_unit.get(uid, Figures())) for uid, code, name, _ in units]
+        rank_units(rows)
+        return Dashboard(today=today, filters=filters, units=rows, total=total, excluded=dict(excluded))
+
+    if cache is None:
+        return build()
+    # the ranked board is kept while the figures and the unit names are what they were
+    return cache.get_or_compute(("board", filters_key(filters), today, version, include_empty_units, units), build)
 
 
 def _rank_key(row: UnitRow):

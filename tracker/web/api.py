@@ -342,7 +342,7 @@ def list_tasks():
         session, current_user(), today=local_today(), due_soon_days=_due_soon_days(),
         unit_id=_int_arg("unit"), state=_deadline_state_arg(),
         directive_id=_int_arg("directive"), q=request.args.get("q"), status=request.args.get("status") or None,
-        page=page, per_page=per_page)
+        page=page, per_page=per_page, columns=task_service.API_COLUMNS)  # rows of the JSON's fields, no ORM objects
     return jsonify({"items": _rows_to_json(session, rows), "page": page, "per_page": per_page, "total": total})
 
 

@@ -30,6 +30,9 @@ from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import url_for
+from markupsafe import Markup
+from sqlalchemy import and_
+from sqlalchemy import select
 
 from tracker.db import get_session
 from tracker.models import ADMIN
@@ -97,6 +100,26 @@ def index():
     today = local_today()
     version = stats.data_version(session)
     board = stats.dashboard(session, filters, today=today, cache=_cache(), version=version)
+    all_units = request.args.get("all_units") == "1"
+    # The body depends on the figures (data version), the filters, the day and the unit
+    # names, which are read fresh above (a renamed unit shows at once): it is rendered
+    # once per such key and kept, so a repeated view renders only the frame around it.
+    names = tuple((u.unit_id, u.name, u.code) for u in board.units)
+    key = ("board_html", stats.filters_key(filters), today, version, all_units, names)
+    html = _html_cache().get_or_compute(key, lambda: _render_board(session, board, filters, today, version,
+                                                                   all_units))
+    return render_template("dashboard/index.html", board_html=html)
+
+
+def _html_cache() -> stats.ResultCache:
+    """This worker's rendered dashboard bodies (about 90 KB each, so fewer than the figures)."""
+    cache = current_app.extensions.get("dashboard_html_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("dashboard_html_cache", stats.ResultCache(maxsize=32))
+    return cache
+
+
+def _render_board(session, board, filters, today, version, all_units: bool):
     # the overdue list's count is the total's "chưa hoàn thành, quá hạn" figure
     overdue = stats.overdue_page(session, filters, today=today, per_page=OVERDUE_PREVIEW,
                                  total=board.total.chua_hoan_thanh_qua_han)
@@ -104,11 +127,11 @@ def index():
     most_overdue = sorted((u for u in board.units if u.figures.chua_hoan_thanh_qua_han),
                           key=lambda u: (-u.figures.chua_hoan_thanh_qua_han, u.name))[:CHART_UNITS]
     units_head, units_tail = board.units, []
-    if len(board.units) > UNITS_FULL_MAX and request.args.get("all_units") != "1":
+    if len(board.units) > UNITS_FULL_MAX and not all_units:
         units_head, units_tail = board.units[:UNITS_EACH_END], board.units[-UNITS_EACH_END:]
     signers, directives = _filter_choices(session, filters.directive_id, version)
-    return render_template(
-        "dashboard/index.html", board=board, filters=filters, args=filters.query_args(), overdue=overdue,
+    return Markup(render_template(
+        "dashboard/_board.html", board=board, filters=filters, args=filters.query_args(), overdue=overdue,
         labels=stats.COLUMN_LABELS, columns=stats.COLUMNS, colors=COLORS,
         units_head=units_head, units_tail=units_tail,
         units_hidden=len(board.units) - len(units_head) - len(units_tail),
@@ -121,7 +144,7 @@ def index():
         has_task_pages="tasks.detail" in current_app.view_functions,
         # drill-down links end in "unit=<id>" (built once, not once per unit row)
         overdue_base=url_for("dashboard.overdue", **{**filters.without_unit().query_args(), "unit": ""}),
-    )
+    ))
 
 
 @bp.get("/dashboard/overdue")

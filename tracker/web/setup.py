@@ -206,7 +206,11 @@ def init_app(app: Flask) -> None:
         recurrence_label=recurrence_label,
     )
 
+    # every badge built once: list rows look them up instead of formatting Markup per row
+    state_badges = {s: _state_badge(s) for s in (*deadline_state.LABELS, None)}
+    status_badges = {s: _status_badge(s) for s in TASK_STATUSES}
     app.jinja_env.globals.update(DEADLINE_LABELS=deadline_state.LABELS, TASK_STATUSES=TASK_STATUSES,
+                                 STATE_BADGES=state_badges, STATUS_BADGES=status_badges,
                                  DIRECTIVE_KINDS=DIRECTIVE_KINDS, ROLE_LABELS=ROLE_LABELS,
                                  EVENT_LABELS=labels.EVENT_LABELS, event_value=labels.event_value,
                                  url_map_endpoints=app.view_functions)

@@ -10,11 +10,14 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import send_file
 from flask import url_for
+from markupsafe import Markup
+from markupsafe import escape
 from sqlmodel import select
 
 from tracker.db import get_session
@@ -30,6 +33,7 @@ from tracker.models import User
 from tracker.services import ServiceError
 from tracker.services import permissions
 from tracker.services import tasks as task_service
+from tracker.services.cache import data_version
 from tracker.services.clock import local_today
 from tracker.services import inputs
 from tracker.services.dates import parse_user_date
@@ -54,7 +58,8 @@ def _int_or_none(value) -> int | None:
     return inputs.to_int(value, minimum=-inputs.INT_MAX)
 
 
-def _listing(template: str, query: dict, **context):
+def _listing(template: str, query: dict, version: tuple | None = None, **context):
+    """One page of a task list (a lean row per task: services.tasks.LIST_COLUMNS)."""
     session = get_session()
     user = current_user()
     page = _page_arg()
@@ -67,11 +72,10 @@ def _listing(template: str, query: dict, **context):
     q = (request.args.get("q") or "").strip()[:200]
     rows, total = task_service.list_tasks(
         session, user, today=local_today(), due_soon_days=_due_soon(), state=state, status=status, q=q or None,
-        page=page, per_page=PER_PAGE, **query)
+        page=page, per_page=PER_PAGE, columns=task_service.LIST_COLUMNS, with_directive_code=True,
+        version=version, **query)
     co = task_service.co_units_for(session, [t.id for t, _, _ in rows])
-    directive_ids = {t.directive_id for t, _, _ in rows}
-    codes = dict(session.exec(select(Directive.id, Directive.code).where(Directive.id.in_(directive_ids))).all()) \
-        if directive_ids else {}
+    codes = {t.directive_id: t.directive_code for t, _, _ in rows}
     pages = max(1, math.ceil(total / PER_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(template, rows=rows, co=co, codes=codes, total=total, page=page, pages=pages,
@@ -90,8 +94,10 @@ def mine():
     query = {"own_unit_only": scope == "lead", "coordinated_only": scope == "co"}
     session = get_session()
     unit = session.get(Unit, user.unit_id)
-    counts = task_service.state_counts(session, user, today=local_today(), due_soon_days=_due_soon(), **query)
-    return _listing("tasks/mine.html", query, unit=unit, scope=scope, counts=counts)
+    version = data_version(session)  # read once: the counts and the total are kept per version
+    counts = task_service.state_counts(session, user, today=local_today(), due_soon_days=_due_soon(),
+                                       version=version, **query)
+    return _listing("tasks/mine.html", query, version=version, unit=unit, scope=scope, counts=counts)
 
 
 @bp.get("/tasks")
@@ -101,9 +107,28 @@ def index():
     unit_id = _int_or_none(request.args.get("unit"))
     directive_id = _int_or_none(request.args.get("directive"))
     pending_ext = request.args.get("ext") == "pending"
-    units = session.exec(select(Unit.id, Unit.name).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    units = tuple(tuple(u) for u in session.exec(select(Unit.id, Unit.name).where(Unit.active == True)  # noqa: E712
+                                                  .order_by(Unit.name)).all())
     query = {"unit_id": unit_id, "directive_id": directive_id, "pending_extension": pending_ext}
-    return _listing("tasks/index.html", query, units=units, **query)
+    return _listing("tasks/index.html", query, unit_options=_unit_options(units, unit_id), **query)
+
+
+_UNIT_OPTIONS: dict = {}
+
+
+def _unit_options(units: tuple, selected: int | None) -> Markup:
+    """The unit filter's <option>s (300 in a province): built once per list of (id, name)
+    rows, which are read fresh every time (a renamed unit shows at once), then only the
+    selected one is marked."""
+    html = _UNIT_OPTIONS.get(units)
+    if html is None:
+        html = "".join(f'<option value="{uid}">{escape(name)}</option>' for uid, name in units)
+        if len(_UNIT_OPTIONS) > 8:  # a few lists at most (units change rarely)
+            _UNIT_OPTIONS.clear()
+        _UNIT_OPTIONS[units] = html
+    if selected is not None:
+        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+    return Markup(html)
 
 
 def _detail_context(task: Task) -> dict:
@@ -208,7 +233,18 @@ def _load(task_id: int) -> Task:
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def detail(task_id: int):
+    _prefetch(task_id)
     return _render_detail(_load(task_id))
+
+
+def _prefetch(task_id: int) -> None:
+    """The task, its directive and its lead unit in one query: they land in the session's
+    identity map, so the permission check and the page read them without three round trips
+    (nothing is shown before `_load` has checked that the user may see the task). The
+    identity map holds objects weakly: the rows are kept on `g` for the request."""
+    session = get_session()
+    g.prefetched = session.exec(select(Task, Directive, Unit).join(Directive, Directive.id == Task.directive_id)
+                 .join(Unit, Unit.id == Task.lead_unit_id).where(Task.id == task_id)).all()
 
 
 def _refused(task_id: int, exc: ServiceError):
