@@ -78,14 +78,16 @@ def task_to_json(session: Session, task: Task, today: date, *, lead_name: str | 
         state = deadline_state(task.deadline, task.status, task.completed_on, today, _due_soon_days())
     if task.status == "da_huy":
         state = None  # a cancelled task has no deadline state
-    return TaskPublic(
+    # built with model_construct: the values come from the database, and a list is not
+    # validated row by row (tests/web/test_api_contracts.py checks the shape against the schema)
+    return TaskPublic.model_construct(
         id=task.id,
         directive_id=task.directive_id,
-        lead_unit=UnitRef(id=task.lead_unit_id, name=lead_name),
+        lead_unit=UnitRef.model_construct(id=task.lead_unit_id, name=lead_name),
         owner_text=task.owner_text,
-        co_units=[UnitRef(id=uid, name=name) for uid, name in co_units],
-        info_units=[UnitRef(id=uid, name=name) for uid, name in info_units],
-        assignee=UserRef(id=task.assignee_id, name=assignee_name) if task.assignee_id else None,
+        co_units=[UnitRef.model_construct(id=uid, name=name) for uid, name in co_units],
+        info_units=[UnitRef.model_construct(id=uid, name=name) for uid, name in info_units],
+        assignee=UserRef.model_construct(id=task.assignee_id, name=assignee_name) if task.assignee_id else None,
         parent_id=task.parent_id,
         action=task.action,
         deadline=task.deadline,
