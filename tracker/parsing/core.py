@@ -26,7 +26,7 @@ from .output import DocumentHeader, ParsedDocument
 from .owners import _HEADS as _AGENCY_HEADS
 from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
 from .registry import as_registry
-from .result import TaskDraft, deadline_in, deadlines_of, to_contract
+from .result import TaskDraft, collect_crashes, deadline_in, deadlines_of, to_contract
 from .segment import Block, blocks, clauses, is_caps_heading, sentences
 from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
 from .startcache import compile as _re   # re.compile, kept between processes
@@ -147,6 +147,7 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     document = parse_header(t, issued)
     ref_date = issued or (date.fromisoformat(document["issued"]) if document.get("issued") else date.today())
     registry = as_registry(units)
+    crashes = collect_crashes()
     walker = _Walker(t, ref_date)
     # in a central document "UBND tỉnh" is an addressee; in a provincial one it is the issuer
     walker.central = bool(re.search(r"CHÍNH PHỦ|THỦ TƯỚNG|^BỘ\s", (document.get("issuer") or "").upper()))
@@ -155,7 +156,8 @@ def parse_directive(text: str, issued: date | str | None = None, units=None) -> 
     marked = urgency_mark(text) is not None   # the raw text: the mark's column gap survives there
     issue_known = issued is not None or document.get("issued") is not None
     for task in keep_tasks(t, document, walker.tasks):   # text that is no directive gives no task
-        tasks.append(to_contract(task, t, norm, ref_date, registry, marked=marked, issue_known=issue_known))
+        tasks.append(to_contract(task, t, norm, ref_date, registry, marked=marked, issue_known=issue_known,
+                                 crashes=crashes))
     return ParsedDocument(DocumentHeader.from_dict(document), tuple(tasks))
 
 

@@ -4,7 +4,10 @@ recurrence, urgent, start, end (offsets in the caller's original text), confiden
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +16,31 @@ from .explain import reason_texts, task_warnings
 from .output import ParsedTask, UnitRef
 from .registry import resolve_unit
 from .startcache import compile as _re   # re.compile, kept between processes
+
+log = logging.getLogger("tracker.parsing")
+
+# Spans (a, b) of the normalised text where the deadline grammar raised, for the parse in
+# progress: the tasks over them carry a warning for the clerk (issue #12: a grammar crash is
+# logged and shown, never silently read as "no deadline"). Under TRACKER_PARSER_STRICT=1 (the
+# test suite) the crash raises instead.
+_CRASHES: ContextVar[list | None] = ContextVar("deadline_grammar_crashes", default=None)
+CRASH_WARNING = "lỗi khi đọc hạn của nhiệm vụ này: kiểm tra và nhập hạn bằng tay"
+
+
+def _grammar_crashed(t: str, a: int, b: int) -> None:
+    if os.environ.get("TRACKER_PARSER_STRICT") == "1":
+        raise
+    log.exception("Ngữ pháp hạn lỗi trên đoạn %d-%d: %r", a, b, t[a:min(b, a + 120)])
+    crashes = _CRASHES.get()
+    if crashes is not None:
+        crashes.append((a, b))
+
+
+def collect_crashes() -> list:
+    """Start collecting grammar crashes for one parse (call from parse_directive)."""
+    crashes: list = []
+    _CRASHES.set(crashes)
+    return crashes
 
 
 @dataclass
@@ -35,7 +63,8 @@ def deadline_in(t: str, a: int, b: int, issued: date):
     """The deadline of the text span t[a:b] (a DeadlineHit or None)."""
     try:
         return _deadlines.pick_deadline(t[a:b], issued)
-    except Exception:  # a deadline bug must not lose the task
+    except Exception:  # a deadline bug must not lose the task: logged, and the task is flagged
+        _grammar_crashed(t, a, b)
         return None
 
 
@@ -46,7 +75,8 @@ def deadlines_of(t: str, a: int, b: int, issued: date) -> list:
     """All deadline hits of t[a:b] (offsets relative to a)."""
     try:
         return list(_deadlines.find_deadlines(t[a:b], issued))
-    except Exception:
+    except Exception:  # as in deadline_in
+        _grammar_crashed(t, a, b)
         return []
 
 
@@ -58,7 +88,7 @@ def is_urgent(marked: bool, deadline: date | None, issued: date | None) -> bool:
 
 
 def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked: bool = False,
-                issue_known: bool = True) -> ParsedTask:
+                issue_known: bool = True, crashes: list | tuple = ()) -> ParsedTask:
     """`marked`: the document carries an urgency mark; `issue_known`: `issued` is the real issue
     date (given or read from the text), not today standing in for it."""
     hit = task.hit
@@ -95,7 +125,8 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked
         confidence=round(max(0.05, min(1.0, conf)), 2),
         reasons=tuple(reasons),
         reason_texts=tuple(reason_texts(reasons, dtext)),
-        warnings=tuple(task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], owner, unit is not None)),
+        warnings=tuple(task_warnings(t[task.start:min(task.end, task.start + _SCAN_LIMIT)], owner, unit is not None)
+                       + ([CRASH_WARNING] if any(a < task.end and b > task.start for a, b in crashes) else [])),
     )
 
 
