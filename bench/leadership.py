@@ -27,6 +27,8 @@ from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import select
 
+from bench.common import analyze
+
 BENCH_LEADER = "bench-lanhdao"
 BENCH_PASSWORD = "bench-matkhau-1234"
 
@@ -134,13 +136,7 @@ def populate(engine, *, tasks: int = 100_000, units: int = 300, directives: int 
                     co_rows.append({"task_id": task_id, "unit_id": unit_id})
         for start in range(0, len(co_rows), batch):
             conn.execute(insert(TaskCoUnit), co_rows[start:start + batch])
-    if engine.dialect.name == "postgresql":
-        # VACUUM sets the visibility map, so the per-unit counts can be index-only scans
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    analyze(engine)   # the per-unit counts become index-only scans
     return {"units": units, "directives": directives, "tasks": tasks, "co_units": len(co_rows)}
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from bench import common
 from bench.common import Row
+from bench.common import analyze
 from bench.common import passfail
 from bench.common import rss_peak_mb
 from bench.server import VENV_BIN
@@ -72,19 +73,15 @@ def _prepare(db, sizes: Sizes, say) -> dict:
     from sqlmodel import Session
 
     from tracker.db import make_engine
+    from tracker.demo.synthetic import generate
     from tracker.models import Task
     from tracker.models import User
     from tracker.services.accounts import issue_api_token
-    from tracker.demo.synthetic import generate
 
     engine = make_engine(db.url)
     report = generate(engine, tasks=sizes.tasks, units=sizes.units, directives=sizes.directives, seed=1)
     if db.backend == "postgresql":
-        # what autovacuum does within a minute of a bulk load in production (PostgreSQL 13+
-        # vacuums after inserts): set the visibility map, so counts over an index are
-        # index-only scans (a unit's task count: 6 ms of heap reads -> 0.3 ms)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
+        analyze(engine)   # a unit's task count over the index: 6 ms of heap reads -> 0.3 ms
     say(f"  {db.backend}: generated {report.tasks} tasks, {report.units} units, {report.directives} directives, "
         f"{report.events} events in {report.seconds:.1f} s")
     with Session(engine) as session:

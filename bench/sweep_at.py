@@ -26,6 +26,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bench.common import analyze
 from tracker.db import make_engine
 from tracker.followup.policy import VN_TZ
 from tracker.followup.sweep import sweep
@@ -58,9 +59,7 @@ def timed_sweep(engine, now: datetime) -> tuple[float, dict]:
 def clear_outbox(engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM notification"))
-    if engine.dialect.name == "postgresql":  # what autovacuum does after such a delete
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE notification")
+    analyze(engine, "notification")
 
 
 def link_everyone(engine) -> dict:
@@ -76,12 +75,7 @@ def link_everyone(engine) -> dict:
                      [{"u": i, "c": 900_000 + i, "a": True, "t": stamp} for i in ids])
         conn.execute(sa.text("INSERT INTO zalo_link (user_id, chat_id, active, linked_at) "
                              "VALUES (:u, :c, :a, :t)"), [{"u": i, "c": f"z{i}", "a": True, "t": stamp} for i in ids])
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    analyze(engine)
     return {"people": len(ids)}
 
 
