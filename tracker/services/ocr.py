@@ -134,11 +134,23 @@ def tsv_page(tsv: str, dpi: int = DPI, grid=None) -> Page:
         words.setdefault(key, []).append((left, top, w, h, cols[11].strip()))
     cuts = [(x * scale, y0 * scale, y1 * scale) for x, y0, y1 in grid.vrules] if grid else []
     frags: list[Frag] = []
+    # Tesseract's boxes hug the ink: a line without ascenders or descenders ("sau:") is shorter
+    # than its neighbours and seems to stand further apart, which the re-flow reads as a new
+    # paragraph. Every line gets the same height set on its baseline (the middle word bottom),
+    # as a font's line box in a text PDF.
+    spans = sorted(max(t + h for _, t, _, h, _ in line) - min(t for _, t, _, _, _ in line) for line in words.values())
+    em = spans[len(spans) // 2] if spans else 10.0
     for line in words.values():
         line.sort()
         hgt = max(h for _, _, _, h, _ in line) or 10.0
-        top = min(t for _, t, _, _, _ in line)
-        bottom = max(t + h for _, t, _, h, _ in line)
+        ink_top = min(t for _, t, _, _, _ in line)
+        ink_bottom = max(t + h for _, t, _, h, _ in line)
+        if ink_bottom - ink_top <= 1.5 * em:   # text of the body's size (a large title keeps its own box)
+            bottoms = sorted(t + h for _, t, _, h, _ in line)
+            bottom = bottoms[(len(bottoms) - 1) // 2] + 0.2 * em
+            top = bottom - em
+        else:
+            top, bottom = ink_top, ink_bottom
         mid = (top + bottom) / 2
         rules = [x for x, y0, y1 in cuts if y0 <= mid <= y1]
 
