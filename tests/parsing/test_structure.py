@@ -175,3 +175,14 @@ def test_the_speaker_concluding_or_assessing_is_no_task():
             "Ban Chỉ đạo của Chính phủ thẳng thắn chỉ ra những hạn chế, bất cập cần khắc phục: còn nhiệm vụ chậm muộn.\n"
             "1. Bộ Công an khẩn trương hoàn thiện Nghị định.\n")
     assert [t["owner"] for t in tasks(text)] == ["Bộ Công an"]
+
+
+def test_a_header_read_with_wrong_tone_marks_still_names_its_columns():
+    # a scanned table: OCR put the wrong tone on "đề xuất" and "chủ trì"; the columns keep their roles
+    text = ("STT | Tỉnh kiến nghị | Thông tin để xuất | Cơ quan chù trì | Thời hạn\n"
+            "1 | Nghệ An | Hỗ trợ kinh phí khắc phục hậu quả bão số 10 | Bộ Tài chính | Tháng 12/2025\n"
+            "2 | Hà Tĩnh | Bổ sung vốn sửa chữa đê điều | Bộ Nông nghiệp và Môi trường | 2026\n")
+    got = tasks(text)
+    assert [(t["owner"], t["action"], t["deadline"]) for t in got] == [
+        ("Bộ Tài chính", "Hỗ trợ kinh phí khắc phục hậu quả bão số 10", "2025-12-31"),
+        ("Bộ Nông nghiệp và Môi trường", "Bổ sung vốn sửa chữa đê điều", "2026-12-31")]

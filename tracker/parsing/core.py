@@ -18,6 +18,8 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
+from tracker.textfold import fold_name
+
 from .deadlines import DeadlineHit
 from .gate import keep_tasks
 from .header import parse_header, urgency_mark
@@ -920,13 +922,28 @@ _COLUMN_WORDS = {
 _NOT_A_ROLE = _re(r"^(?:kết quả|sản phẩm|ghi chú|người đứng đầu)")
 
 
+# The same header words without diacritics, matched as whole words: a scanned header read with a
+# wrong tone mark ("Thông tin để xuất", "Cơ quan chù trì") still names its column.
+_FOLDED_COLUMN_WORDS = {role: tuple((_re(r"(?<!\w)" + re.escape(fold_name(word)) + r"(?!\w)"), w) for word, w in words)
+                        for role, words in _COLUMN_WORDS.items()}
+
+
+def _cell_score(cell: str, role: str) -> int:
+    """The best weight of `role`'s header words in the cell: as written, else tone-insensitive."""
+    exact = max((w for word, w in _COLUMN_WORDS[role] if word in cell), default=0)
+    if exact:
+        return exact
+    folded = fold_name(cell)
+    return max((w for rx, w in _FOLDED_COLUMN_WORDS[role] if rx.search(folded)), default=0)
+
+
 def _header_columns(low: list[str]) -> dict[str, int]:
     """role -> column index of a task table's header row."""
     best: dict[str, tuple[int, int]] = {}
     for i, c in enumerate(low):
         if _NOT_A_ROLE.match(c.strip()):
             continue
-        scores = {role: max((w for word, w in words if word in c), default=0) for role, words in _COLUMN_WORDS.items()}
+        scores = {role: _cell_score(c, role) for role in _COLUMN_WORDS}
         role = max(scores, key=lambda r: scores[r])
         if scores[role] and scores[role] > best.get(role, (0, 0))[0]:
             best[role] = (scores[role], i)
