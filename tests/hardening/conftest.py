@@ -186,6 +186,8 @@ def url_for_rule(rule, world, own: bool = True, role: str = "staff") -> str | No
             return None
         elif arg == "upload_id":   # a sheet upload nobody made (the authorization test makes real ones)
             values[arg] = "0" * 32
+        elif arg == "job_id":      # an export job nobody asked for (tests/leadership/test_export_jobs.py makes real ones)
+            values[arg] = 999_999
         else:
             raise AssertionError(f"url_for_rule does not know the argument {arg!r} of {rule.rule}")
     from werkzeug.routing import MapAdapter  # noqa: F401  (documentation of what build does)
