@@ -67,12 +67,16 @@ def _read_until(proc, done, timeout=30.0) -> list[str]:
     return lines
 
 
-def _kill(proc) -> None:
+def _kill(proc) -> list[str]:
+    """SIGKILL the child; return the lines it wrote that were not read yet (a loaded machine
+    lets it commit and print more after `_read_until` stopped reading)."""
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
+    rest = proc.stdout.read().splitlines()
     proc.stdout.close()
     proc.stderr.close()
+    return rest
 
 
 # --- a process killed during publish leaves no half directive ----------------------------
@@ -130,7 +134,7 @@ def test_sqlite_wal_survives_a_writer_killed_during_writes(tmp_path):
     engine.dispose()
     proc = _spawn("write", url, directive.id, unit.id)
     lines = _read_until(proc, lambda lines: len(lines) >= 150)
-    _kill(proc)
+    lines += _kill(proc)
     committed = [int(line.split()[1]) for line in lines if line.startswith("committed")]
 
     assert Path(str(path) + "-wal").exists(), "the kill left the write-ahead log to recover from"
