@@ -158,27 +158,32 @@ class DirectivePublic(DirectiveBase):
 
 
 class DirectiveDetail(DirectivePublic):
-    """The `Directive` component: the directive's fields, and what each endpoint adds to them."""
+    """Văn bản kèm phần mỗi thao tác thêm vào: tạo bản nháp (duplicate_of, tasks), xem (tasks, text_origin),
+    ban hành (tasks), thu hồi (cancelled_tasks)."""
+
+    # the `Directive` component; the handlers add these keys to `directive_to_json`'s answer
 
     duplicate_of: int | None = Field(default=None, description=(
         "Chỉ khi tạo bản nháp: văn bản đã ban hành sớm nhất trùng số/ký hiệu và cơ quan ban hành, hoặc gần như "
         "cùng nội dung; null nếu không trùng"))
-    text_origin: str | None = Field(default=None, description="Bản nháp từ tệp: nguồn của lớp chữ")
+    text_origin: str | None = Field(default=None, description=(
+        "Bản nháp từ tệp: cách đọc chữ (txt, docx, pdf, ocr = nhận dạng từ ảnh)"))
     tasks: list[TaskPublic | TaskDraft] = Field(default_factory=list, description=(
         "Bản nháp: nhiệm vụ đề xuất (DraftTask); đã ban hành: nhiệm vụ (Task)"))
     cancelled_tasks: list[int] = Field(default_factory=list, description="Chỉ khi thu hồi: nhiệm vụ đã hủy")
 
 
 class DirectiveCreate(DirectiveBase):
-    """Body of POST /api/v1/directives (JSON form). The handler checks it field by field, with its own
-    error codes (empty_text, invalid_number, invalid_kind)."""
+    """Nội dung văn bản cần phân tích (dạng JSON)."""
+
+    # the handler checks it field by field, with its own error codes (empty_text, invalid_number, invalid_kind)
 
     text: str = Field(max_length=2 * 1024 * 1024)
     issued: str | None = Field(default=None, description="YYYY-MM-DD hoặc DD/MM/YYYY")
 
 
 class DirectivePublish(SQLModel):
-    """Body of POST /api/v1/directives/{id}/publish (optional)."""
+    """Ban hành bản nháp (không bắt buộc gửi nội dung)."""
 
     tasks: list[TaskDraft] | None = Field(default=None, description="Nhiệm vụ đề xuất, có thể đã sửa")
     confirm_duplicate: bool = Field(default=False, description="Xác nhận ban hành dù trùng văn bản đã có")
@@ -206,7 +211,7 @@ class UnitList(SQLModel):
 
 
 class UserPublic(SQLModel):
-    """GET /api/v1/me: the caller."""
+    """Người dùng đang gọi API (GET /api/v1/me)."""
 
     id: int
     login: str
@@ -233,7 +238,7 @@ class ExtensionPublic(SQLModel):
 
 
 class ExtensionDecision(ExtensionPublic):
-    """The answer of POST /api/v1/extensions/{id}/decide: the request and its task after the decision."""
+    """Đề nghị gia hạn đã quyết định, kèm nhiệm vụ sau quyết định."""
 
     task: TaskPublic
 
