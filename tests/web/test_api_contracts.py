@@ -288,6 +288,31 @@ def test_comments_and_inbox_follow_their_schemas(client, session, world, token_f
     doc = client.get("/api/v1/openapi.json").get_json()
     ref = doc["paths"]["/api/v1/tasks/{id}/comments"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(components[ref["$ref"].rsplit("/", 1)[1]]["properties"]) == {"text", "directing"}
+    read = client.post("/api/v1/notifications/read", json={"all": True}, headers=clerk)
+    _exactly(read.get_json(), "ReadResult", components)
+    assert read.get_json()["marked"] == inbox["unread"] and read.get_json()["unread"] == 0
+    ref = doc["paths"]["/api/v1/notifications/read"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(components[ref["$ref"].rsplit("/", 1)[1]]["properties"]) == {"ids", "all"}
+
+
+def test_comment_and_delegate_bodies_accept_their_model_fields_and_refuse_others(client, world, token_for):
+    from tracker.web.schemas import CommentCreate
+    from tracker.web.schemas import TaskDelegate
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    ref = doc["paths"]["/api/v1/tasks/{id}/delegate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(doc["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]["properties"]) == set(
+        TaskDelegate.model_fields) == {"unit_id", "action", "deadline"}
+    staff = token_for(world.users["staff_a"])
+    for path, body in ((f"/api/v1/tasks/{world.task_a.id}/comments", {"text": "Đã nhận", "colour": "red"}),
+                       (f"/api/v1/tasks/{world.task_a.id}/delegate", {"unit_id": world.b.id, "colour": "red"})):
+        r = client.post(path, json=body, headers=staff)
+        assert r.status_code == 422 and r.get_json()["error"] == {
+            "code": "unknown_field", "message": "Trường không được hỗ trợ: colour"}, r.get_json()
+    assert set(CommentCreate.model_fields) == {"text", "directing"}
+    ok = client.post(f"/api/v1/tasks/{world.task_a.id}/comments", headers=staff,
+                     json={"text": "Đã nhận", "directing": False, "version": 1})  # version: accepted, ignored
+    assert ok.status_code == 201
 
 
 def test_every_schema_reference_resolves(client):

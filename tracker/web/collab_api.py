@@ -22,10 +22,13 @@ from tracker.web.api import task_to_json
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
 from tracker.web.collab import uploaded_files
+from tracker.web.schemas import CommentCreate
 from tracker.web.schemas import CommentFile
 from tracker.web.schemas import CommentPublic
 from tracker.web.schemas import Inbox
 from tracker.web.schemas import NotificationPublic
+from tracker.web.schemas import ReadResult
+from tracker.web.schemas import TaskDelegate
 from tracker.web.schemas import UnitRef
 from tracker.web.schemas import UserPublic
 from tracker.web.schemas import UserRef
@@ -33,6 +36,10 @@ from tracker.web.tasks import send_attachment
 
 bp = Blueprint("collab_api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(ServiceError, _service_error)
+
+# the fields each body may carry: its model's, and `version` (accepted and ignored, as always)
+_COMMENT_FIELDS = frozenset(CommentCreate.model_fields) | {"version"}
+_DELEGATE_FIELDS = frozenset(TaskDelegate.model_fields) | {"version"}
 
 
 def comment_to_json(comment, author_name: str, files=()) -> dict:
@@ -87,7 +94,7 @@ def post_comment(task_id: int):
     (several allowed; the web page's evidence rules, tasks.store_file)."""
     uploads = {}
     if request.mimetype == "multipart/form-data":
-        unknown = (set(request.form) - {"text", "directing", "version"}) | (set(request.files) - {"file"})
+        unknown = (set(request.form) - _COMMENT_FIELDS) | (set(request.files) - {"file"})
         raw = (request.form.get("directing") or "").strip().lower()
         if raw not in _MULTIPART_DIRECTING:
             raise ServiceError("'directing' phải là true hoặc false", code="invalid_directing", status=422)
@@ -95,7 +102,7 @@ def post_comment(task_id: int):
         uploads = uploaded_files()
     else:
         data = _json_body()
-        unknown = set(data) - {"text", "directing", "version"}
+        unknown = set(data) - _COMMENT_FIELDS
     if unknown:
         raise ServiceError(f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", code="unknown_field", status=422)
     session = get_session()
@@ -137,14 +144,15 @@ def read_notifications():
     user = current_user()
     marked = inbox.mark_read(session, user, ids=data.get("ids"), all_=data.get("all") is True)
     session.commit()
-    return jsonify({"marked": marked, "unread": inbox.unread_count(session, user.id)})
+    return jsonify(ReadResult.model_construct(marked=marked, unread=inbox.unread_count(session, user.id))
+                   .model_dump(mode="json"))
 
 
 @bp.post("/tasks/<int:task_id>/delegate")
 @api_auth_required
 def delegate(task_id: int):
     data = _json_body()
-    unknown = set(data) - {"unit_id", "action", "deadline", "version"}
+    unknown = set(data) - _DELEGATE_FIELDS
     if unknown:
         raise ServiceError(f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", code="unknown_field", status=422)
     session = get_session()

@@ -401,22 +401,14 @@ def _collab_paths(id_param) -> dict:
         "/api/v1/notifications/read": {"post": {
             "summary": "Đánh dấu đã đọc: {\"ids\": [...]} hoặc {\"all\": true}",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"ids": {"type": "array", "items": {"type": "integer"}},
-                                                 "all": {"type": "boolean"}}}}}},
-            "responses": {"200": {"description": "Số mục đã đánh dấu và số còn chưa đọc", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "marked": {"type": "integer"}, "unread": {"type": "integer"}}}}}},
-                **_errors("400", "401", "422")},
+                "$ref": "#/components/schemas/NotificationsRead"}}}},
+            "responses": {**_ok("ReadResult", "Số mục đã đánh dấu và số còn chưa đọc"), **_errors("400", "401", "422")},
         }},
         "/api/v1/tasks/{id}/delegate": {"post": {
             "summary": "Giao nhiệm vụ (hoặc một phần) cho đơn vị cấp dưới: tạo nhiệm vụ con, hạn không sau hạn cha",
             "parameters": [id_param("id")],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["unit_id"], "properties": {
-                    "unit_id": {"type": "integer", "description": "Đơn vị cấp dưới trực tiếp (danh mục đơn vị)"},
-                    "action": {"type": "string", "description": "Nội dung giao; mặc định là nội dung nhiệm vụ cha"},
-                    "deadline": {"type": ["string", "null"], "format": "date",
-                                 "description": "Mặc định là hạn nhiệm vụ cha"}}}}}},
+                "$ref": "#/components/schemas/TaskDelegate"}}}},
             "responses": {**_ok("Task", "Nhiệm vụ con đã tạo", "201"),
                           **_errors("400", "401", "403", "404", "409", "422")},
         }},

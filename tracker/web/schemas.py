@@ -292,6 +292,28 @@ class Inbox(SQLModel):
     unread: int
 
 
+class NotificationsRead(SQLModel):
+    """Đánh dấu đã đọc: {"ids": [...]} hoặc {"all": true}."""
+
+    ids: list[int] | None = None
+    all: bool = False
+
+
+class ReadResult(SQLModel):
+    """Số mục đã đánh dấu và số còn chưa đọc."""
+
+    marked: int
+    unread: int
+
+
+class TaskDelegate(SQLModel):
+    """Giao nhiệm vụ (hoặc một phần) cho đơn vị cấp dưới."""
+
+    unit_id: int = Field(description="Đơn vị cấp dưới trực tiếp (danh mục đơn vị)")
+    action: str | None = Field(default=None, description="Nội dung giao; mặc định là nội dung nhiệm vụ cha")
+    deadline: date | None = Field(default=None, description="Mặc định là hạn nhiệm vụ cha")
+
+
 # The OpenAPI component names (kept from the hand-written document) and the mode of each: request bodies
 # are described as they are validated, answers as they are serialized.
 _COMPONENTS = {
@@ -305,6 +327,8 @@ _COMPONENTS = {
     "ExtensionCreate": (ExtensionCreate, "validation"), "ExtensionDecide": (ExtensionDecide, "validation"),
     "Comment": (CommentPublic, "serialization"), "CommentCreate": (CommentCreate, "validation"),
     "Notification": (NotificationPublic, "serialization"), "Inbox": (Inbox, "serialization"),
+    "NotificationsRead": (NotificationsRead, "validation"), "ReadResult": (ReadResult, "serialization"),
+    "TaskDelegate": (TaskDelegate, "validation"),
 }
 _REF = "#/components/schemas/{model}"
 # a nested model keeps its class name as component name unless renamed here (one name per model)
