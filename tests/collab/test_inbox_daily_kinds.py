@@ -8,6 +8,7 @@ from tracker.followup.sender import claim_batch
 from tracker.followup.sender import prepare_and_mark_sending
 from tracker.followup.sweep import sweep
 from tracker.services import inbox
+from tracker.web.collab_api import notification_to_json
 
 
 def deliver_web(engine, session, now):
@@ -27,8 +28,8 @@ def test_daily_inbox_items_are_grouped_as_overdue_or_due_soon(app, session, make
     sweep(session, now)
     deliver_web(app.extensions["engine"], session, now)
 
-    late_items = [inbox.to_json(n) for n in inbox.items(session, late)]
-    soon_items = [inbox.to_json(n) for n in inbox.items(session, soon)]
+    late_items = [notification_to_json(n) for n in inbox.items(session, late)]
+    soon_items = [notification_to_json(n) for n in inbox.items(session, soon)]
     assert [i["kind"] for i in late_items] == ["overdue"]
     assert [i["kind"] for i in soon_items] == ["due_soon"]
     assert "Quá hạn (2)" in late_items[0]["text"] and "Sắp đến hạn (1)" in late_items[0]["text"]

@@ -305,18 +305,6 @@ def comment_files(session: Session, task: Task) -> dict[int, list]:
     return out
 
 
-def attachment_to_json(attachment) -> dict:
-    return {"id": attachment.id, "name": attachment.original_name, "size": attachment.size,
-            "url": f"/api/v1/attachments/{attachment.id}"}
-
-
-def comment_to_json(comment: TaskComment, author_name: str, files=()) -> dict:
-    return {"id": comment.id, "author": {"id": comment.author_id, "name": author_name}, "text": comment.text,
-            "directing": comment.directing, "attachment_id": comment.attachment_id,
-            "attachments": [attachment_to_json(a) for a in files],
-            "created_at": comment.created_at.isoformat() if comment.created_at else None}
-
-
 # --- for-information units ----------------------------------------------------------
 
 def info_units_for(session: Session, task_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

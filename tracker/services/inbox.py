@@ -50,9 +50,10 @@ def items(session: Session, user: User, *, page: int = 1, per_page: int = PAGE, 
                              .offset((max(page, 1) - 1) * per_page).limit(per_page)).all())
 
 
-def to_json(n: Notification) -> dict:
-    return {"id": n.id, "kind": n.kind, "task_id": n.task_id, "text": n.text or KIND_LABELS.get(n.kind, n.kind),
-            "read": n.read_at is not None, "created_at": n.created_at.isoformat() if n.created_at else None}
+def text_of(n: Notification) -> str:
+    """What the inbox shows for an item (its own text, or the label of its kind); the API's form of an
+    item is `tracker.web.collab_api.notification_to_json`."""
+    return n.text or KIND_LABELS.get(n.kind, n.kind)
 
 
 def mark_read(session: Session, user: User, *, ids=None, all_: bool = False, now: datetime | None = None) -> int:

@@ -26,8 +26,12 @@ from tracker.services.clock import local_today
 from tracker.services import inputs
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
+from tracker.web.schemas import DirectivePublic
+from tracker.web.schemas import ExtensionPublic
 from tracker.web.schemas import TaskPublic
 from tracker.web.schemas import TaskUpdate
+from tracker.web.schemas import UnitList
+from tracker.web.schemas import UnitPublic
 from tracker.web.schemas import UnitRef
 from tracker.web.schemas import UserRef
 
@@ -47,10 +51,6 @@ def _due_soon_days() -> int:
         return int(current_app.config.get("DUE_SOON_DAYS", 3))
     except RuntimeError:  # outside an app context
         return 3
-
-
-def _iso(d) -> str | None:
-    return d.isoformat() if d else None
 
 
 _UNSET = object()
@@ -107,19 +107,20 @@ def task_to_json(session: Session, task: Task, today: date, *, lead_name: str | 
 
 
 def directive_to_json(directive: Directive) -> dict:
-    return {
-        "id": directive.id,
-        "number": directive.number,
-        "code": directive.code,
-        "kind": directive.kind,
-        "title": directive.title,
-        "issuer": directive.issuer,
-        "signer": directive.signer,
-        "issued": _iso(directive.issued_date),
-        "state": directive.state,
-        "replaced_by": directive.replaced_by_id,
-        "version": directive.version,
-    }
+    """The API form of a directive (the endpoints add `tasks`, `duplicate_of`, ...: see `DirectiveDetail`)."""
+    return DirectivePublic.model_construct(
+        id=directive.id,
+        number=directive.number,
+        code=directive.code,
+        kind=directive.kind,
+        title=directive.title,
+        issuer=directive.issuer,
+        signer=directive.signer,
+        issued=directive.issued_date,
+        state=directive.state,
+        replaced_by=directive.replaced_by_id,
+        version=directive.version,
+    ).model_dump(mode="json")
 
 
 def _draft_rows_json(session: Session, directive: Directive) -> list[dict]:
@@ -530,10 +531,11 @@ def return_task(task_id: int):
 
 
 def extension_to_json(req) -> dict:
-    return {"id": req.id, "task_id": req.task_id, "status": req.status, "old_deadline": _iso(req.old_deadline),
-            "requested_date": _iso(req.requested_date), "granted_date": _iso(req.granted_date),
-            "reason": req.reason, "decision_note": req.decision_note, "requested_by": req.requested_by_id,
-            "decided_by": req.decided_by_id}
+    return ExtensionPublic.model_construct(
+        id=req.id, task_id=req.task_id, status=req.status, old_deadline=req.old_deadline,
+        requested_date=req.requested_date, granted_date=req.granted_date, reason=req.reason,
+        decision_note=req.decision_note, requested_by=req.requested_by_id, decided_by=req.decided_by_id,
+    ).model_dump(mode="json")
 
 
 @bp.post("/tasks/<int:task_id>/extensions")
@@ -622,8 +624,9 @@ def withdraw_directive(directive_id: int):
 def list_units():
     session = get_session()
     units = session.exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
-    return jsonify({"items": [{"id": u.id, "code": u.code, "name": u.name, "short_name": u.short_name,
-                               "kind": u.kind, "aliases": list(u.aliases or [])} for u in units]})
+    return jsonify(UnitList.model_construct(items=[UnitPublic.model_construct(
+        id=u.id, code=u.code, name=u.name, short_name=u.short_name, kind=u.kind, aliases=list(u.aliases or []))
+        for u in units]).model_dump(mode="json"))
 
 
 @bp.get("/openapi.json")

@@ -22,10 +22,46 @@ from tracker.web.api import task_to_json
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
 from tracker.web.collab import uploaded_files
+from tracker.web.schemas import CommentCreate
+from tracker.web.schemas import CommentFile
+from tracker.web.schemas import CommentPublic
+from tracker.web.schemas import Inbox
+from tracker.web.schemas import NotificationPublic
+from tracker.web.schemas import ReadResult
+from tracker.web.schemas import TaskDelegate
+from tracker.web.schemas import UnitRef
+from tracker.web.schemas import UserPublic
+from tracker.web.schemas import UserRef
 from tracker.web.tasks import send_attachment
 
 bp = Blueprint("collab_api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(ServiceError, _service_error)
+
+# the fields each body may carry: its model's, and `version` (accepted and ignored, as always)
+_COMMENT_FIELDS = frozenset(CommentCreate.model_fields) | {"version"}
+_DELEGATE_FIELDS = frozenset(TaskDelegate.model_fields) | {"version"}
+
+
+def comment_to_json(comment, author_name: str, files=()) -> dict:
+    """A comment as the API answers it, with the files sent with it."""
+    return CommentPublic.model_construct(
+        id=comment.id, author=UserRef.model_construct(id=comment.author_id, name=author_name), text=comment.text,
+        directing=comment.directing, attachment_id=comment.attachment_id,
+        attachments=[CommentFile.model_construct(id=a.id, name=a.original_name, size=a.size,
+                                                 url=f"/api/v1/attachments/{a.id}") for a in files],
+        created_at=comment.created_at.isoformat() if comment.created_at else None,
+    ).model_dump(mode="json")
+
+
+def _notification(n) -> NotificationPublic:
+    return NotificationPublic.model_construct(
+        id=n.id, kind=n.kind, task_id=n.task_id, text=inbox.text_of(n), read=n.read_at is not None,
+        created_at=n.created_at.isoformat() if n.created_at else None)
+
+
+def notification_to_json(n) -> dict:
+    """An inbox item as the API answers it."""
+    return _notification(n).model_dump(mode="json")
 
 
 @bp.get("/me")
@@ -33,8 +69,9 @@ bp.register_error_handler(ServiceError, _service_error)
 def me():
     user = current_user()
     unit = get_session().get(Unit, user.unit_id) if user.unit_id else None
-    return jsonify({"id": user.id, "login": user.login, "name": user.display_name, "role": user.role,
-                    "unit": {"id": unit.id, "name": unit.name} if unit else None})
+    return jsonify(UserPublic.model_construct(
+        id=user.id, login=user.login, name=user.display_name, role=user.role,
+        unit=UnitRef.model_construct(id=unit.id, name=unit.name) if unit else None).model_dump(mode="json"))
 
 
 @bp.get("/tasks/<int:task_id>/comments")
@@ -43,7 +80,7 @@ def list_comments(task_id: int):
     session = get_session()
     task = task_service.get_task_for(session, current_user(), task_id)
     files = collab.comment_files(session, task)
-    return jsonify({"items": [collab.comment_to_json(c, name, files.get(c.id, ()))
+    return jsonify({"items": [comment_to_json(c, name, files.get(c.id, ()))
                               for c, name in collab.comments_of(session, task)]})
 
 
@@ -57,7 +94,7 @@ def post_comment(task_id: int):
     (several allowed; the web page's evidence rules, tasks.store_file)."""
     uploads = {}
     if request.mimetype == "multipart/form-data":
-        unknown = (set(request.form) - {"text", "directing", "version"}) | (set(request.files) - {"file"})
+        unknown = (set(request.form) - _COMMENT_FIELDS) | (set(request.files) - {"file"})
         raw = (request.form.get("directing") or "").strip().lower()
         if raw not in _MULTIPART_DIRECTING:
             raise ServiceError("'directing' phải là true hoặc false", code="invalid_directing", status=422)
@@ -65,7 +102,7 @@ def post_comment(task_id: int):
         uploads = uploaded_files()
     else:
         data = _json_body()
-        unknown = set(data) - {"text", "directing", "version"}
+        unknown = set(data) - _COMMENT_FIELDS
     if unknown:
         raise ServiceError(f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", code="unknown_field", status=422)
     session = get_session()
@@ -75,7 +112,7 @@ def post_comment(task_id: int):
                                  channel="api", **uploads)
     files = collab.comment_files(session, task).get(comment.id, ())
     session.commit()
-    return jsonify(collab.comment_to_json(comment, user.display_name, files)), 201
+    return jsonify(comment_to_json(comment, user.display_name, files)), 201
 
 
 @bp.get("/attachments/<int:attachment_id>")
@@ -95,7 +132,8 @@ def list_notifications():
     per_page = _int_arg("per_page", inbox.PAGE, maximum=200)
     unread_only = request.args.get("unread") in ("1", "true")
     rows = inbox.items(session, user, page=page, per_page=per_page, unread_only=unread_only)
-    return jsonify({"items": [inbox.to_json(n) for n in rows], "unread": inbox.unread_count(session, user.id)})
+    return jsonify(Inbox.model_construct(items=[_notification(n) for n in rows],
+                                         unread=inbox.unread_count(session, user.id)).model_dump(mode="json"))
 
 
 @bp.post("/notifications/read")
@@ -106,14 +144,15 @@ def read_notifications():
     user = current_user()
     marked = inbox.mark_read(session, user, ids=data.get("ids"), all_=data.get("all") is True)
     session.commit()
-    return jsonify({"marked": marked, "unread": inbox.unread_count(session, user.id)})
+    return jsonify(ReadResult.model_construct(marked=marked, unread=inbox.unread_count(session, user.id))
+                   .model_dump(mode="json"))
 
 
 @bp.post("/tasks/<int:task_id>/delegate")
 @api_auth_required
 def delegate(task_id: int):
     data = _json_body()
-    unknown = set(data) - {"unit_id", "action", "deadline", "version"}
+    unknown = set(data) - _DELEGATE_FIELDS
     if unknown:
         raise ServiceError(f"Trường không được hỗ trợ: {', '.join(sorted(unknown))}", code="unknown_field", status=422)
     session = get_session()

@@ -1,13 +1,14 @@
-"""The OpenAPI 3.1 description of /api/v1: paths written by hand; the task's components
-(`Task`, `TaskUpdate`, `DraftTask`, `UnitRef`, `UserRef`) generated from the SQLModel contracts in
-`tracker/web/schemas.py`.
+"""The OpenAPI 3.1 description of /api/v1: paths written by hand; the entities' components (tasks,
+directives, units, the caller, extension requests, comments, the inbox) and their request bodies
+generated from the SQLModel contracts in `tracker/web/schemas.py`.
 
 Lists every API path, including /api/v1/stats/units, which the dashboard blueprint serves.
 """
 from tracker.deadline_state import STATES
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import TASK_STATUSES
-from tracker.web.schemas import task_components
+from tracker.web.schemas import NOTIFICATION_KINDS  # noqa: F401 (kept importable from here)
+from tracker.web.schemas import model_components
 
 ERROR_STATUSES = {
     "400": "Yêu cầu sai dạng (JSON hỏng, tham số sai kiểu)",
@@ -34,25 +35,6 @@ def _ok(schema_ref: str, description: str = "Thành công", status: str = "200")
 
 
 def openapi_document() -> dict:
-    directive_schema = {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"}, "number": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]},
-            "kind": {"type": "string", "enum": list(DIRECTIVE_KINDS)}, "title": {"type": "string"},
-            "issuer": {"type": ["string", "null"]}, "signer": {"type": ["string", "null"]},
-            "issued": {"type": ["string", "null"], "format": "date"},
-            "state": {"type": "string", "enum": ["draft", "published", "thu_hoi", "thay_the"],
-                      "description": "draft: bản nháp; published: đã ban hành; thu_hoi: đã thu hồi; "
-                                     "thay_the: đã được thay thế (xem replaced_by)"},
-            "replaced_by": {"type": ["integer", "null"], "description": "Văn bản thay thế (khi state = thay_the)"},
-            "duplicate_of": {"type": ["integer", "null"],
-                             "description": "Chỉ khi tạo bản nháp: văn bản đã ban hành sớm nhất trùng số/ký hiệu và "
-                                            "cơ quan ban hành, hoặc gần như cùng nội dung; null nếu không trùng"},
-            "version": {"type": "integer"},
-            "tasks": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Task"},
-                                                           {"$ref": "#/components/schemas/DraftTask"}]}},
-        },
-    }
     int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731
                                     "schema": {"type": "integer", "minimum": 1}, "description": desc}
     id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731
@@ -89,12 +71,7 @@ def openapi_document() -> dict:
                                "Tệp có lớp chữ: 201 như dạng JSON. Bản quét/ảnh: 202 "
                                '`{"id", "state": "processing", "progress"}`, hỏi lại ở `GET /api/v1/directives/{id}`.',
                 "requestBody": {"required": True, "content": {
-                    "application/json": {"schema": {
-                        "type": "object", "required": ["text"], "properties": {
-                            "text": {"type": "string", "maxLength": 2 * 1024 * 1024},
-                            "issued": {"type": "string", "description": "YYYY-MM-DD hoặc DD/MM/YYYY"},
-                            "number": {"type": "string"},
-                            "kind": {"type": "string", "enum": list(DIRECTIVE_KINDS)}}}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/DirectiveCreate"}},
                     "multipart/form-data": {"schema": {
                         "type": "object", "required": ["file"], "properties": {
                             "file": {"type": "string", "format": "binary"},
@@ -124,12 +101,7 @@ def openapi_document() -> dict:
                 "description": "409 `duplicate` (kèm `duplicate_of`) khi văn bản trùng một văn bản đã ban hành mà "
                                "chưa gửi `confirm_duplicate: true`; 422 `issued_required` khi chưa có ngày ban hành.",
                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {
-                        "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/DraftTask"}},
-                        "confirm_duplicate": {"type": "boolean", "default": False,
-                                              "description": "Xác nhận ban hành dù trùng văn bản đã có"},
-                        "issued": {"type": "string", "format": "date",
-                                   "description": "Ngày ban hành (bắt buộc nếu văn bản chưa có)"}}}}}},
+                    "$ref": "#/components/schemas/DirectivePublish"}}}},
                 "responses": {**_ok("Directive", "Đã ban hành", "201"), **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/tasks": {"get": {
@@ -201,9 +173,7 @@ def openapi_document() -> dict:
                 "summary": "Đề nghị gia hạn (đơn vị chủ trì)",
                 "parameters": [id_param("id")],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["date", "reason"], "properties": {
-                        "date": {"type": "string", "description": "Hạn mới: YYYY-MM-DD hoặc DD/MM/YYYY"},
-                        "reason": {"type": "string", "maxLength": 2000}}}}}},
+                    "$ref": "#/components/schemas/ExtensionCreate"}}}},
                 "responses": {**_ok("Extension", "Đã gửi đề nghị", "201"),
                               **_errors("400", "401", "403", "404", "409", "422")},
             }},
@@ -211,27 +181,20 @@ def openapi_document() -> dict:
                 "summary": "Quyết định gia hạn: duyệt (có thể cho hạn khác) hoặc từ chối; nhiệm vụ đã đóng: 409",
                 "parameters": [id_param("id")],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["decision"], "properties": {
-                        "decision": {"type": "string", "enum": ["approve", "reject"]},
-                        "date": {"type": "string", "description": "Hạn được duyệt (mặc định: hạn đơn vị đề nghị)"},
-                        "note": {"type": "string", "maxLength": 2000, "description": "Ý kiến, hiển thị cho đơn vị"}}}}}},
-                "responses": {**_ok("Extension"), **_errors("400", "401", "403", "404", "409", "422")},
+                    "$ref": "#/components/schemas/ExtensionDecide"}}}},
+                "responses": {**_ok("ExtensionDecision"), **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/directives/{id}/withdraw": {"post": {
                 "summary": "Thu hồi văn bản (thu_hoi) hoặc đánh dấu đã được thay thế (thay_the, kèm replaced_by); "
                            "hủy các nhiệm vụ chưa hoàn thành; bản nháp: 409",
                 "parameters": [id_param("id")],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["reason"], "properties": {
-                        "reason": {"type": "string", "maxLength": 2000},
-                        "replaced_by": {"type": ["integer", "null"], "description": "Văn bản thay thế (đã ban hành)"}}}}}},
+                    "$ref": "#/components/schemas/DirectiveWithdraw"}}}},
                 "responses": {**_ok("Directive"), **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/units": {"get": {
                 "summary": "Danh mục đơn vị",
-                "responses": {"200": {"description": "Thành công", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"items": {"type": "array", "items": {
-                        "$ref": "#/components/schemas/Unit"}}}}}}}, **_errors("401")},
+                "responses": {**_ok("UnitList"), **_errors("401")},
             }},
             "/api/v1/stats/units": {"get": {
                 "summary": "Số liệu bốn nhóm theo đơn vị (hoàn thành đúng hạn, hoàn thành quá hạn, "
@@ -313,20 +276,10 @@ def openapi_document() -> dict:
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                    "details": {"type": "object"}}}}},
-                "Unit": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
-                    "short_name": {"type": ["string", "null"]}, "kind": {"type": "string"},
-                    "aliases": {"type": "array", "items": {"type": "string"}}}},
-                **task_components(),  # Task, TaskUpdate, DraftTask, UnitRef, UserRef (tracker/web/schemas.py)
-                "Extension": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "task_id": {"type": "integer"},
-                    "status": {"type": "string", "enum": ["pending", "approved", "rejected", "cancelled"]},
-                    "old_deadline": {"type": ["string", "null"], "format": "date"},
-                    "requested_date": {"type": "string", "format": "date"},
-                    "granted_date": {"type": ["string", "null"], "format": "date"},
-                    "reason": {"type": "string"}, "decision_note": {"type": ["string", "null"]},
-                    "task": {"$ref": "#/components/schemas/Task"}}},
-                "Directive": directive_schema,
+                # Task, TaskUpdate, DraftTask, TaskPage, Directive(+Create/Publish/Withdraw), Unit, UnitList, Me,
+                # Extension(+Decision/Create/Decide), Comment(+Create), CommentFile, Notification, Inbox, UnitRef,
+                # UserRef: generated from tracker/web/schemas.py
+                **model_components(),
                 "PeriodicReport": {"type": "object", "required": ["from", "to", "totals", "units"], "properties": {
                     "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
                     "as_of": {"type": "string", "format": "date", "description": "Ngày đánh giá"},
@@ -342,11 +295,7 @@ def openapi_document() -> dict:
                         "unit": {"$ref": "#/components/schemas/UnitRef"}, "points": {"type": "number"},
                         "rank": {"type": "integer"}, "ty_le_dung_han": {"type": ["number", "null"]},
                         "dat_80": {"type": ["boolean", "null"]}}}}}},
-                **_collab_schemas(),
                 "ExportJob": _EXPORT_JOB_SCHEMA,
-                "TaskPage": {"type": "object", "properties": {
-                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
-                    "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
             },
         },
     }
@@ -406,10 +355,6 @@ def _export_job_paths() -> dict:
 
 # --- issue 16: /me, comments, inbox, delegation --------------------------------------
 
-NOTIFICATION_KINDS = ["daily", "escalation", "assigned", "unassigned", "mention", "comment", "corrected",
-                      "cancelled", "reopened", "extension_decided", "returned", "due_soon", "overdue"]
-
-
 def _collab_paths(id_param) -> dict:
     return {
         "/api/v1/me": {"get": {
@@ -427,11 +372,7 @@ def _collab_paths(id_param) -> dict:
                                     "`directing` và tệp ở trường `file` (nhiều tệp được; tối đa 10). Tệp theo quy tắc "
                                     "minh chứng: loại nhận từ nội dung tệp, tối đa MAX_UPLOAD_BYTES (413).",
                      "requestBody": {"required": True, "content": {
-                         "application/json": {"schema": {
-                             "type": "object", "required": ["text"], "properties": {
-                                 "text": {"type": "string", "maxLength": 5000},
-                                 "directing": {"type": "boolean",
-                                               "description": "Ý kiến chỉ đạo (chỉ lãnh đạo UBND)"}}}},
+                         "application/json": {"schema": {"$ref": "#/components/schemas/CommentCreate"}},
                          "multipart/form-data": {"schema": {
                              "type": "object", "required": ["text"], "properties": {
                                  "text": {"type": "string", "maxLength": 5000},
@@ -460,49 +401,15 @@ def _collab_paths(id_param) -> dict:
         "/api/v1/notifications/read": {"post": {
             "summary": "Đánh dấu đã đọc: {\"ids\": [...]} hoặc {\"all\": true}",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"ids": {"type": "array", "items": {"type": "integer"}},
-                                                 "all": {"type": "boolean"}}}}}},
-            "responses": {"200": {"description": "Số mục đã đánh dấu và số còn chưa đọc", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "marked": {"type": "integer"}, "unread": {"type": "integer"}}}}}},
-                **_errors("400", "401", "422")},
+                "$ref": "#/components/schemas/NotificationsRead"}}}},
+            "responses": {**_ok("ReadResult", "Số mục đã đánh dấu và số còn chưa đọc"), **_errors("400", "401", "422")},
         }},
         "/api/v1/tasks/{id}/delegate": {"post": {
             "summary": "Giao nhiệm vụ (hoặc một phần) cho đơn vị cấp dưới: tạo nhiệm vụ con, hạn không sau hạn cha",
             "parameters": [id_param("id")],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["unit_id"], "properties": {
-                    "unit_id": {"type": "integer", "description": "Đơn vị cấp dưới trực tiếp (danh mục đơn vị)"},
-                    "action": {"type": "string", "description": "Nội dung giao; mặc định là nội dung nhiệm vụ cha"},
-                    "deadline": {"type": ["string", "null"], "format": "date",
-                                 "description": "Mặc định là hạn nhiệm vụ cha"}}}}}},
+                "$ref": "#/components/schemas/TaskDelegate"}}}},
             "responses": {**_ok("Task", "Nhiệm vụ con đã tạo", "201"),
                           **_errors("400", "401", "403", "404", "409", "422")},
         }},
-    }
-
-
-def _collab_schemas() -> dict:
-    return {
-        "Me": {"type": "object", "required": ["id", "login", "name", "role", "unit"], "properties": {
-            "id": {"type": "integer"}, "login": {"type": "string"}, "name": {"type": "string"},
-            "role": {"type": "string", "enum": ["admin", "clerk", "staff", "head", "leader"]},
-            "unit": {"oneOf": [{"$ref": "#/components/schemas/UnitRef"}, {"type": "null"}]}}},
-        "Comment": {"type": "object", "required": ["id", "author", "text", "directing", "created_at"], "properties": {
-            "id": {"type": "integer"}, "author": {"$ref": "#/components/schemas/UserRef"},
-            "text": {"type": "string"}, "directing": {"type": "boolean"},
-            "attachment_id": {"type": ["integer", "null"], "description": "Tệp đầu tiên (giữ cho tương thích)"},
-            "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/CommentFile"}},
-            "created_at": {"type": "string", "format": "date-time"}}},
-        "CommentFile": {"type": "object", "required": ["id", "name", "size", "url"], "properties": {
-            "id": {"type": "integer"}, "name": {"type": "string"}, "size": {"type": "integer"},
-            "url": {"type": "string", "description": "GET /api/v1/attachments/{id} với mã truy cập"}}},
-        "Notification": {"type": "object", "required": ["id", "kind", "task_id", "text", "read", "created_at"],
-                         "properties": {
-                             "id": {"type": "integer"}, "kind": {"type": "string", "enum": NOTIFICATION_KINDS},
-                             "task_id": {"type": ["integer", "null"]}, "text": {"type": "string"},
-                             "read": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}},
-        "Inbox": {"type": "object", "required": ["items", "unread"], "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}},
-            "unread": {"type": "integer"}}},
     }
