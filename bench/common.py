@@ -5,8 +5,8 @@ import os
 import platform
 from dataclasses import asdict
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 
 def percentile(values, pct: float) -> float | None:
@@ -181,7 +181,7 @@ def machine() -> dict:
                     break
     except OSError:
         pass
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
             "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(), "loadavg": load_average()}
 
 

@@ -60,8 +60,8 @@ def task_agreement(reference: str, got: str, *, with_action: bool = True) -> tup
 
 def scan_of(text: str, pages: int | None = None, seed: int = 0) -> tuple[bytes, str]:
     """(scanned PDF, reference text of the same pages)."""
-    from tracker.services.pdf_text import reflow
     from tracker.services.pdf_text import read_pages
+    from tracker.services.pdf_text import reflow
 
     pdf = to_pdf(text)
     images = pdf_to_images(pdf, last=pages)

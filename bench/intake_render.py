@@ -70,6 +70,8 @@ def _fonts():
 
 def to_pdf(text: str, *, layout: str = "plain", header: str | None = "Văn phòng UBND tỉnh — bản điện tử") -> bytes:
     """A text PDF (reportlab). layout: plain | indent (first-line indent) | narrow (narrow column, small font)."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib.enums import TA_JUSTIFY
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -79,7 +81,6 @@ def to_pdf(text: str, *, layout: str = "plain", header: str | None = "Văn phòn
     from reportlab.platypus import Spacer
     from reportlab.platypus import Table
     from reportlab.platypus import TableStyle
-    from xml.sax.saxutils import escape
 
     _fonts()
     size = 10 if layout == "narrow" else 12

@@ -62,7 +62,6 @@ def prepare(database_url: str, clients: int, hot: int, seed: int) -> dict:
 
     from tracker.db import make_engine
     from tracker.models import Task
-    from tracker.models import TaskEvent
     from tracker.models import User
     from tracker.services.accounts import issue_api_token
 

@@ -2,7 +2,7 @@
 name stays importable for existing imports."""
 import sys
 
-from tracker.channels.telegram.actions import *  # noqa: F401,F403
 import tracker.channels.telegram.actions as _moved
+from tracker.channels.telegram.actions import *  # noqa: F401,F403
 
 sys.modules[__name__] = _moved

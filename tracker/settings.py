@@ -187,7 +187,7 @@ class Settings:
 
     @classmethod
     def load(cls, instance_path: str | None = None, overrides: dict | None = None,
-             environ: dict | None = None) -> "Settings":
+             environ: dict | None = None) -> Settings:
         """Defaults, then the environment, then `overrides` (the mapping given to `create_app`)."""
         environ = os.environ if environ is None else environ
         overrides = overrides or {}

@@ -1,6 +1,7 @@
 """Issue 16 through the JSON API: /me, the officer in charge, comments and mentions, the
 inbox, delegation (deadline bound, confirmation rule, figures counted once), coordinating
 reports and for-information units. Runs on SQLite and PostgreSQL."""
+from datetime import UTC
 from datetime import date
 from datetime import timedelta
 
@@ -293,14 +294,13 @@ def test_mention_grammar():
 
 def test_inbox_counts_and_mark_read(client, session, w):
     from datetime import datetime
-    from datetime import timezone
 
     from tracker.followup import outbox
 
     me = w.people["staff_a"]
     for i in range(5):
         outbox.enqueue(session, recipient_ids=[me.id, w.people["staff_b"].id], kind="corrected",
-                       text=f"Đính chính {i}", now=datetime(2026, 12, 1, 8, i, tzinfo=timezone.utc), task_id=w.task.id)
+                       text=f"Đính chính {i}", now=datetime(2026, 12, 1, 8, i, tzinfo=UTC), task_id=w.task.id)
     session.commit()
     box = _inbox(client, w, "staff_a")
     assert box["unread"] == 5 and [i["text"] for i in box["items"]][:2] == ["Đính chính 4", "Đính chính 3"]

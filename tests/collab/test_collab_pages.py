@@ -1,10 +1,10 @@
 """Issue 16 pages: the bell and /thong-bao, the task page's assignment, discussion, follow
 and delegation forms, "Việc của tôi", print views and /huong-dan; and their query counts,
 which must not grow with the number of comments, children or notifications."""
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
@@ -17,7 +17,6 @@ from tracker.models import Task
 from tracker.models import TaskComment
 from tracker.models import Unit
 from tracker.services import accounts
-from tracker.services import collab
 from tracker.services import delegation
 
 
@@ -167,7 +166,7 @@ def _count(app, client, url, headers=None):
 def _grow(session, w, n, start):
     """n comments, n children (each with a comment), n inbox items of the staff member."""
     staff, head = w.people["staff"], w.people["head"]
-    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
     for i in range(start, start + n):
         comment = TaskComment(task_id=w.task.id, author_id=head.id if i % 2 else staff.id, text=f"Ý kiến {i}",
                               directing=False)

@@ -1,6 +1,5 @@
 """The whole story in a real browser: import (pasted and .docx), correct, publish; a unit updates a
 task with evidence and reports it done; the clerk confirms; an extension is requested and approved."""
-import io
 import re
 from datetime import date
 from datetime import timedelta

@@ -52,7 +52,7 @@ class FakeTelegram:
         """PTB `base_url` form: the token is appended, then '/<method>'."""
         return f"{self.url}/bot"
 
-    def start(self) -> "FakeTelegram":
+    def start(self) -> FakeTelegram:
         self.thread.start()
         return self
 

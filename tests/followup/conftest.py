@@ -1,7 +1,7 @@
 """Follow-up fixtures: the fake Telegram API, linked users, a VN-time clock helper."""
 import os
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 import pytest
 
@@ -16,7 +16,7 @@ TOKEN = "123456:TEST-TOKEN"
 
 def vn(y, m, d, hh=0, mm=0) -> datetime:
     """A Vietnam wall-clock instant, as UTC."""
-    return datetime(y, m, d, hh, mm, tzinfo=VN_TZ).astimezone(timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=VN_TZ).astimezone(UTC)
 
 
 @pytest.fixture

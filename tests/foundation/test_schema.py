@@ -6,7 +6,6 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401
-from tracker.db import make_engine
 from tracker.search_index import is_search_object
 
 

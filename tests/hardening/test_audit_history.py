@@ -4,6 +4,8 @@ Triggers created by the 0001 migration refuse UPDATE and DELETE (and TRUNCATE on
 PostgreSQL) whatever the code path: ORM, raw SQL, a future bug. Only a sanctioned purge
 (the flag the test fixtures set when they empty the tables) may delete rows.
 """
+from datetime import UTC
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -30,9 +32,8 @@ def history(session, make_unit, make_user, make_task):
 
 
 def _refused(engine, sql, **params):
-    with pytest.raises(DBAPIError) as info:
-        with engine.begin() as conn:
-            conn.execute(sa.text(sql), params)
+    with pytest.raises(DBAPIError) as info, engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
     assert "append-only" in str(info.value)
 
 
@@ -149,7 +150,6 @@ def test_every_channel_lands_in_the_history_and_the_admin_export(app, client, wo
     import csv
     import io
     from datetime import datetime
-    from datetime import timezone
 
     from bots import actions
     from tests.hardening.conftest import login_as
@@ -171,7 +171,7 @@ def test_every_channel_lands_in_the_history_and_the_admin_export(app, client, wo
     session.expire_all()
     version = session.get(Task, task.id).version
     reply = actions.callback(app.extensions["engine"], 4242, messages.callback_data(messages.DONE, task.id, version),
-                             datetime.now(timezone.utc))
+                             datetime.now(UTC))
     assert reply.ok
     session.expire_all()
     task_service.confirm_completion(session, world.users["clerk"], task.id, channel="system")

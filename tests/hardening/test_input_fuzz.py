@@ -181,9 +181,8 @@ def _pdf(text: str = "Giao So Y te kiem tra an toan thuc pham truoc ngay 25/01/2
 
 
 def _refused(filename: str, data: bytes, codes: set[str] | None = None) -> ServiceError:
-    with hang_guard():
-        with pytest.raises(ServiceError) as info:
-            imports.extract_directive_text(filename, data)
+    with hang_guard(), pytest.raises(ServiceError) as info:
+        imports.extract_directive_text(filename, data)
     exc = info.value
     assert exc.message and exc.status in (413, 415, 422), exc.message
     assert "Traceback" not in exc.message

@@ -13,7 +13,6 @@ from tests.hardening.conftest import login_as
 from tests.hardening.conftest import url_for_rule
 from tracker import create_app
 from tracker.models import Attachment
-from tracker.models import User
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -24,17 +24,16 @@ UBND huyện Hòa Bình (unit C)
   c1 no deadline                                       -> không có hạn
 """
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
-
 from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import User
@@ -44,7 +43,7 @@ from tracker.services.search import search_text_for_directive
 from tracker.services.search import search_text_for_task
 
 TODAY = date(2025, 6, 15)
-NOW = datetime.combine(TODAY, time(10, 0), VN_TZ).astimezone(timezone.utc)
+NOW = datetime.combine(TODAY, time(10, 0), VN_TZ).astimezone(UTC)
 
 EXPECTED = {
     "Sở Tài chính": dict(hoan_thanh_dung_han=2, hoan_thanh_qua_han=1, chua_hoan_thanh_trong_han=3,
@@ -60,7 +59,7 @@ EXPECTED_TOTAL = dict(hoan_thanh_dung_han=4, hoan_thanh_qua_han=2, chua_hoan_tha
 
 def at(d: date, hour: int = 10) -> datetime:
     """A UTC instant on local (Vietnam) day `d`."""
-    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(timezone.utc)
+    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(UTC)
 
 
 @dataclass

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from tracker.parsing import parse_directive
-from tracker.parsing.gate import body_density, has_directive_header, is_agency_phrase, lead_spans
+from tracker.parsing.gate import body_density
+from tracker.parsing.gate import has_directive_header
+from tracker.parsing.gate import is_agency_phrase
+from tracker.parsing.gate import lead_spans
 
 NEGATIVE = Path(__file__).parents[2].parent / "shared" / "corpus" / "negative"
 BARS = {"wiki": 0.95, "news": 0.85}

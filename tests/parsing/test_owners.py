@@ -2,8 +2,12 @@
 import pytest
 
 from tracker.parsing import parse_directive
-from tracker.parsing.owners import find_agencies, scan_agency, split_agency_list
-from tracker.parsing.registry import Registry, fold, resolve_unit
+from tracker.parsing.owners import find_agencies
+from tracker.parsing.owners import scan_agency
+from tracker.parsing.owners import split_agency_list
+from tracker.parsing.registry import Registry
+from tracker.parsing.registry import fold
+from tracker.parsing.registry import resolve_unit
 
 ISSUED = "2022-01-12"
 

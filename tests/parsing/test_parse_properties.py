@@ -1,7 +1,8 @@
 """Properties: never raises, spans inside the text, deterministic, fast on hostile input."""
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from tests.budget import hang_guard

@@ -1,5 +1,8 @@
 """Structure: list labels and their ranks, bare labels, tables, sentences, clauses."""
-from tracker.parsing.segment import blocks, clauses, is_caps_heading, sentences
+from tracker.parsing.segment import blocks
+from tracker.parsing.segment import clauses
+from tracker.parsing.segment import is_caps_heading
+from tracker.parsing.segment import sentences
 
 
 def _labels(text):

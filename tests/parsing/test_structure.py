@@ -1,7 +1,6 @@
 """Document structure: appendices, task tables, agency headings, owner lists (issue #13)."""
 from tracker.parsing import parse_directive
 
-
 # The snippets sit under a directive's header, as in a real document: headerless text is held to the
 # non-directive gate of tracker/parsing/gate.py, which is not what these tests are about.
 HEADER = "ỦY BAN NHÂN DÂN TỈNH BẮC NINH\nSố: 471/KH-UBND\nKẾ HOẠCH\n"

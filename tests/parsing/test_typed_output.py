@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tracker.parsing import DocumentHeader, ParsedDocument, ParsedTask, UnitRef, parse_directive
+from tracker.parsing import DocumentHeader
+from tracker.parsing import ParsedDocument
+from tracker.parsing import ParsedTask
+from tracker.parsing import UnitRef
+from tracker.parsing import parse_directive
 from tracker.parsing.__main__ import main as cli_main
 
 from .cli_reference import reduce

@@ -29,10 +29,10 @@ UBND huyện Hòa Bình (C)
   c2 due 30/06 (d2), reported 30/06, confirmed 01/07        Q2: chưa HT trong hạn (as of 30/06)
 """
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
@@ -50,7 +50,7 @@ Q2 = (date(2025, 4, 1), date(2025, 6, 30))
 
 
 def at(d: date, hour: int = 10) -> datetime:
-    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(timezone.utc)
+    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(UTC)
 
 
 def fig(dh, qh, th, cqh, kch, rate, excluded=0):

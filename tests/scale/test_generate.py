@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from tests.dbutil import truncate_all
 from tracker.deadline_state import STATES
 from tracker.deadline_state import deadline_state_sql
+from tracker.demo.synthetic import generate
 from tracker.models import TASK_STATUSES
 from tracker.models import Directive
 from tracker.models import ExtensionRequest
@@ -15,7 +16,6 @@ from tracker.models import TaskCoUnit
 from tracker.models import TaskEvent
 from tracker.models import Unit
 from tracker.models import User
-from tracker.demo.synthetic import generate
 
 TODAY = date(2026, 3, 16)
 ARGS = ["demo", "generate", "--tasks", "400", "--units", "40", "--directives", "25", "--seed", "5",

@@ -3,6 +3,7 @@
 Corrections, cancel, reopen, withdraw/replace, the duplicate guard, publishing with an
 issue date, closed tasks, and extension decisions, with their refusals.
 """
+from datetime import UTC
 from datetime import date
 from datetime import timedelta
 
@@ -432,7 +433,6 @@ def test_draft_rows_say_how_many_tasks_they_create(client, world, h, session):
 
 def test_bot_progress_on_a_closed_task_is_refused(app, world, session):
     from datetime import datetime
-    from datetime import timezone
 
     from bots import actions
     from tracker.models import TelegramLink
@@ -444,7 +444,7 @@ def test_bot_progress_on_a_closed_task_is_refused(app, world, session):
     session.commit()
     reply = actions.answer_text(app.extensions["engine"], 4242, {"kind": "progress", "task_id": t.id,
                                                                  "version": t.version},
-                                "50 sửa lại", datetime.now(timezone.utc))
+                                "50 sửa lại", datetime.now(UTC))
     assert not reply.ok
     assert "xác nhận hoàn thành" in reply.message
     session.expire_all()

@@ -55,7 +55,7 @@ def test_admin_edits_a_user(client, world, login, session):
     # search and filters
     page = client.get("/admin/users?q=Nguy%E1%BB%85n").get_data(as_text=True)
     assert "canbo_a" in page and "canbo_b" not in page
-    page = client.get(f"/admin/users?role=clerk").get_data(as_text=True)
+    page = client.get("/admin/users?role=clerk").get_data(as_text=True)
     assert "vanphong" in page and "canbo_c" not in page
     page = client.get(f"/admin/users?unit={world.c.id}").get_data(as_text=True)
     assert "canbo_c" in page and "vanphong" not in page

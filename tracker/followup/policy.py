@@ -19,8 +19,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from tracker.parsing.header import urgency_mark
-from tracker.vncalendar.holidays import add_working_days
 from tracker.services.inputs import to_int
+from tracker.vncalendar.holidays import add_working_days
 from tracker.vncalendar.holidays import is_working_day
 from tracker.vncalendar.holidays import working_days_between
 
@@ -86,7 +86,7 @@ class UserPrefs:
     skip_non_working_days: bool = True
 
     @classmethod
-    def of(cls, user, settings: "ReminderSettings | None" = None) -> "UserPrefs":
+    def of(cls, user, settings: ReminderSettings | None = None) -> UserPrefs:
         """Settings of a `User` row; a malformed stored value falls back to the default.
         An empty digest time is the service's REMINDER_TIME."""
         default = cls(digest_time=(settings or ReminderSettings()).reminder_time)

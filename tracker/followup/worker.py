@@ -19,8 +19,8 @@ import logging
 import os
 import signal
 import time
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,8 +28,8 @@ from sqlmodel import Session
 
 from tracker.followup import policy
 from tracker.followup import sender
-from tracker.settings import of as settings_of
 from tracker.followup.sweep import sweep
+from tracker.settings import of as settings_of
 
 log = logging.getLogger("tracker.worker")
 
@@ -41,11 +41,11 @@ def make_clock(app):
     """Real UTC time, or (for demos and tests) FOLLOWUP_CLOCK_START + elapsed time."""
     cfg = settings_of(app)
     if not cfg.followup_clock_start:
-        return lambda: datetime.now(timezone.utc)
+        return lambda: datetime.now(UTC)
     base = parse_now(cfg.followup_clock_start, cfg.tz)
     t0 = time.monotonic()
-    return lambda: base + (datetime.fromtimestamp(time.monotonic() - t0, timezone.utc)
-                           - datetime.fromtimestamp(0, timezone.utc))
+    return lambda: base + (datetime.fromtimestamp(time.monotonic() - t0, UTC)
+                           - datetime.fromtimestamp(0, UTC))
 
 
 def parse_now(value: str, tz=policy.DEFAULT_TZ) -> datetime:
@@ -53,7 +53,7 @@ def parse_now(value: str, tz=policy.DEFAULT_TZ) -> datetime:
     dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 class WorkerLock:
@@ -85,7 +85,7 @@ class WorkerLock:
         self._file.flush()
         return True
 
-    def acquire(self, stop: "callable | None" = None) -> bool:
+    def acquire(self, stop: callable | None = None) -> bool:
         announced = False
         while not self.try_acquire():
             if not announced:
@@ -157,7 +157,7 @@ def write_heartbeat(app, counts: dict) -> None:
     import json
 
     path = Path(app.instance_path) / HEARTBEAT_FILE
-    beat = {"at": datetime.now(timezone.utc).isoformat(), "pid": os.getpid(),
+    beat = {"at": datetime.now(UTC).isoformat(), "pid": os.getpid(),
             "last_sweep_written": sum(counts.values()),
             "telegram": settings_of(app).telegram_mode if settings_of(app).telegram_bot_token else "dry-run"}
     try:
@@ -208,7 +208,7 @@ class TelegramStarter:
             try:
                 await asyncio.wait_for(self.stop_event.wait(), timeout=delay)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if await self.start():
                 log.info("Đã kết nối Telegram")
@@ -308,7 +308,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 log.exception("Gửi nhắc việc lỗi")
             try:
                 await asyncio.wait_for(wake.wait(), timeout=send_every)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             wake.clear()
 
@@ -336,7 +336,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
             if not ran:
                 try:
                     await asyncio.wait_for(stop_event.wait(), timeout=job_every)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     scheduler = AsyncIOScheduler(timezone=cfg.tz,
@@ -360,7 +360,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 log.warning("Zalo getUpdates lỗi: %s", exc)
                 try:
                     await asyncio.wait_for(stop_event.wait(), timeout=5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     polling = asyncio.create_task(zalo_polling()) if zalo is not None and zalo_mode == "polling" else None
@@ -383,7 +383,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
             wake.set()
             try:
                 await asyncio.wait_for(sending, timeout=30)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 sending.cancel()
         if telegram_start is not None and not telegram_start.done():
             telegram_start.cancel()
@@ -418,7 +418,7 @@ async def mailbox_loop(app, stop_event: asyncio.Event) -> None:
             log.warning("Hộp thư nhận văn bản lỗi: %s", type(exc).__name__ if "login" in str(exc).lower() else exc)
         try:
             await asyncio.wait_for(stop_event.wait(), timeout=every)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

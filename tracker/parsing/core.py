@@ -15,21 +15,41 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 
 from .deadlines import DeadlineHit
 from .gate import keep_tasks
-from .header import parse_header, urgency_mark
+from .header import parse_header
+from .header import urgency_mark
 from .normalize import normalize
-from .output import DocumentHeader, ParsedDocument
+from .output import DocumentHeader
+from .output import ParsedDocument
 from .owners import _HEADS as _AGENCY_HEADS
-from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
+from .owners import _PERSON_HEADS
+from .owners import Agency
+from .owners import _is_predicate
+from .owners import find_agencies
+from .owners import scan_agency
+from .owners import split_agency_list
 from .registry import as_registry
-from .result import TaskDraft, deadline_in, deadlines_of, to_contract
-from .segment import Block, blocks, clauses, is_caps_heading, sentences
-from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
-from .startcache import compile as _re   # re.compile, kept between processes
+from .result import TaskDraft
+from .result import deadline_in
+from .result import deadlines_of
+from .result import to_contract
+from .segment import Block
+from .segment import blocks
+from .segment import clauses
+from .segment import is_caps_heading
+from .segment import sentences
+from .startcache import compile as _re  # re.compile, kept between processes
+from .tasks import Assignment
+from .tasks import coordinators_in
+from .tasks import find_assignment
+from .tasks import is_nontask
+from .tasks import joint_end
+from .tasks import owner_text
 
 # Sections whose items are aims, targets, budget or assessment, not assignments.
 _NONTASK_SECTION = _re(

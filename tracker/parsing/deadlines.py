@@ -57,7 +57,8 @@ from tracker.vncalendar import year_from_name
 from tracker.vncalendar.lunar import CAN
 from tracker.vncalendar.lunar import CHI
 from tracker.vncalendar.lunar import last_day_of_lunar_year
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 __all__ = ["DeadlineHit", "find_deadlines", "pick_deadline", "resolve_recurrence_first"]
 

@@ -7,9 +7,9 @@ an owner that is not in the unit registry ("không có trong danh mục").
 """
 from __future__ import annotations
 
-import re
 from datetime import date
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # Reason code -> what the clerk reads. Deadline codes are "deadline:<rule>".
 REASON_TEXTS = {

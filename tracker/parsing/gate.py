@@ -26,8 +26,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .owners import _GROUP_NOUNS, _HEADS, _PERSON_HEADS, _PROJECT_BOARD, scan_agency
-from .startcache import compile as _re   # re.compile, kept between processes
+from .owners import _GROUP_NOUNS
+from .owners import _HEADS
+from .owners import _PERSON_HEADS
+from .owners import _PROJECT_BOARD
+from .owners import scan_agency
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # -- document-level evidence ---------------------------------------------------
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 _NUMBER = _re(r"\bSố\s*:?\s*(\d{1,6}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9&]*){0,3})")
 _PLACE_DATE = _re(

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .rxtrie import trie_pattern
-from .startcache import compile as _re   # re.compile, kept between processes
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # Head nouns that open an agency name (matched case-sensitively: capitalised).
 _HEADS = [

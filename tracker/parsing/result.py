@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import deadlines as _deadlines
-from .explain import reason_texts, task_warnings
-from .output import ParsedTask, UnitRef
+from .explain import reason_texts
+from .explain import task_warnings
+from .output import ParsedTask
+from .output import UnitRef
 from .registry import resolve_unit
-from .startcache import compile as _re   # re.compile, kept between processes
+from .startcache import compile as _re  # re.compile, kept between processes
 
 
 @dataclass

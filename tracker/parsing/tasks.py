@@ -10,10 +10,15 @@ intentions ("Tỉnh ủy sẽ ..."), or closing / conditional boilerplate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from .owners import Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
-from .startcache import compile as _re   # re.compile, kept between processes
+from .owners import Agency
+from .owners import _is_predicate
+from .owners import find_agencies
+from .owners import scan_agency
+from .owners import split_agency_list
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # "Giao", "Yêu cầu", "Đề nghị" ... directly before the owner.
 # The word opens the string or follows a space or a mark, and is not "Ngoại giao", "bàn giao",

@@ -320,10 +320,7 @@ def served_name(original: str | None, kind: str | None) -> str:
     ext = path.suffix.lower()
     stem = (path.stem if ext else path.name) or "minh-chung"
     wanted = KIND_EXTENSIONS.get(kind or "", ".bin")
-    if kind == "ole" and ext in _OLE_EXTENSIONS:
-        wanted = ext
-    elif kind == "text" and ext in _TEXT_EXTENSIONS:
-        wanted = ext
-    elif kind == "jpeg" and ext == ".jpeg":
+    if ((kind == "ole" and ext in _OLE_EXTENSIONS) or (kind == "text" and ext in _TEXT_EXTENSIONS)
+            or (kind == "jpeg" and ext == ".jpeg")):
         wanted = ext
     return stem + wanted

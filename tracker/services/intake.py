@@ -151,10 +151,9 @@ def original_for(session: Session, user: User, directive_id: int) -> DirectiveOr
 def fill_draft(session: Session, directive: Directive, text: str) -> None:
     """Parse text read later (OCR) into an existing draft: header fields the clerk did not give, tasks."""
     from tracker.parsing import parse_directive
+    from tracker.parsing.registry import Registry
     from tracker.services.directives import _draft_from_parsed
     from tracker.services.units import registry_for_parser
-
-    from tracker.parsing.registry import Registry
 
     units = registry_for_parser(session)
     registry = Registry(units)  # built once per document, as directives.create_draft does

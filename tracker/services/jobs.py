@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
-from typing import Callable
 
 from sqlalchemy import update as sa_update
 from sqlmodel import Session
@@ -46,7 +46,7 @@ def handler(kind: str):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def enqueue(session: Session, kind: str, payload: dict, *, owner_id: int | None = None,

@@ -58,7 +58,7 @@ class MailboxSettings:
     timeout: float = 30.0
 
     @classmethod
-    def from_config(cls, config) -> "MailboxSettings | None":
+    def from_config(cls, config) -> MailboxSettings | None:
         """None when no intake mailbox is configured (INTAKE_IMAP_HOST unset)."""
         host = config.get("INTAKE_IMAP_HOST")
         if not host:

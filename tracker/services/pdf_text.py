@@ -281,7 +281,7 @@ def _is_header(line: VLine, vrules=()) -> bool:
     return task >= 1 and who >= 1
 
 
-def _same_header(line: VLine, table: "Table") -> bool:
+def _same_header(line: VLine, table: Table) -> bool:
     """The table's header repeated on a new page (nearly the same text: a scan's OCR varies)."""
     import difflib
 

@@ -19,11 +19,11 @@ Cancelled tasks (status `da_huy` as of the day) are left out of the figures and 
 """
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
-from datetime import timezone
 from types import SimpleNamespace
 
 from sqlalchemy import and_
@@ -43,8 +43,8 @@ from tracker.models import TaskEvent
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import stats
-from tracker.services.clock import local_zone
 from tracker.services.clock import local_today
+from tracker.services.clock import local_zone
 
 CANCELLED = "da_huy"
 RETURNED = "tra_lai"
@@ -90,7 +90,7 @@ class Period:
 
 def day_start_utc(d: date) -> datetime:
     """The UTC instant local (TIMEZONE) day `d` begins."""
-    return datetime.combine(d, time(0), local_zone()).astimezone(timezone.utc)
+    return datetime.combine(d, time(0), local_zone()).astimezone(UTC)
 
 
 def parse_period(args) -> tuple[Period, stats.Filters]:

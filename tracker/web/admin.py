@@ -25,9 +25,9 @@ from tracker.models import Unit
 from tracker.models import User
 from tracker.services import ServiceError
 from tracker.services import accounts
+from tracker.services import inputs
 from tracker.services import units as unit_service
 from tracker.services.clock import local_zone
-from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import role_required
 

@@ -22,7 +22,6 @@ from markupsafe import escape
 from sqlmodel import func
 from sqlmodel import select
 
-from tracker.services.search import directive_search_clause
 from tracker.db import get_session
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import DRAFT
@@ -31,13 +30,13 @@ from tracker.models import Directive
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import directives as directive_service
+from tracker.services import inputs
+from tracker.services import intake
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
-from tracker.services.imports import extract_directive_text
-from tracker.services import intake
+from tracker.services.search import directive_search_clause
 from tracker.services.text import fold
 from tracker.services.units import UnitNames
-from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required

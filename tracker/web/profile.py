@@ -15,10 +15,10 @@ from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import accounts
 from tracker.services import twofactor as twofactor_service
+from tracker.web import throttling
 from tracker.web.auth import client_address
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
-from tracker.web import throttling
 from tracker.web.auth import password_check_throttled
 
 bp = Blueprint("profile", __name__)

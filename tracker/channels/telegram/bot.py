@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
-from typing import Callable
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -53,7 +53,7 @@ def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
 
 
 def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
-    clock: Callable[[], datetime] = context.bot_data.get("clock") or (lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = context.bot_data.get("clock") or (lambda: datetime.now(UTC))
     return clock()
 
 

@@ -3,12 +3,12 @@
 Revision ID: i16_collab
 Revises: i11_security
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i16_collab'
 down_revision: Union[str, None] = 'i11_security'

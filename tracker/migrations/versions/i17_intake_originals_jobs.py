@@ -4,12 +4,12 @@ Revision ID: i17_intake
 Revises: i16_collab
 Create Date: 2026-12-03 16:35:18.844998
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i17_intake'
 down_revision: Union[str, None] = 'i16_collab'

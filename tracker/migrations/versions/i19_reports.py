@@ -3,12 +3,12 @@
 Revision ID: i19_reports
 Revises: i14_office
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i19_reports'
 down_revision: Union[str, None] = 'i14_office'
