@@ -82,7 +82,7 @@ def measure(names: list[str], pages: int | None) -> dict:
         try:
             t0 = time.perf_counter()
             done = []
-            got = ocr_text(fh.name, "pdf", progress=lambda d, t: done.append(d))
+            got = ocr_text(fh.name, "pdf", progress=lambda d, t, done=done: done.append(d))
             secs = time.perf_counter() - t0
         finally:
             os.remove(fh.name)

@@ -376,10 +376,10 @@ def _end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
     from sqlalchemy import inspect as sa_inspect
 
     state = sa_inspect(user)
-    if any(state.attrs[name].history.has_changes() for name in ("password_hash", "role", "unit_id", "active")):
-        if not state.attrs["session_generation"].history.has_changes():
-            # incremented in SQL: a stale copy of the row must not write back an old generation
-            user.session_generation = User.session_generation + 1
+    if (any(state.attrs[name].history.has_changes() for name in ("password_hash", "role", "unit_id", "active"))
+            and not state.attrs["session_generation"].history.has_changes()):
+        # incremented in SQL: a stale copy of the row must not write back an old generation
+        user.session_generation = User.session_generation + 1
 # --- issue 16: work inside and across units -------------------------------------------
 
 class TaskInfoUnit(SQLModel, table=True):

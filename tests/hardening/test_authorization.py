@@ -58,8 +58,6 @@ def own_object(role, own):
 POLICY = {
     # public and secret-bearing routes
     "auth.login": PUBLIC, "auth.logout": PUBLIC, "health.healthz": PUBLIC, "health.ping": PUBLIC,
-    "health.admin_health": only("admin"),
-    "api.openapi": PUBLIC,
     "health.admin_health": only("admin"), "auth.login_2fa": PUBLIC,
     "api.openapi": PUBLIC, "dashboard.stylesheet": PUBLIC,
     "feeds.calendar_feed": SECRET, "telegram_webhook.webhook": SECRET,

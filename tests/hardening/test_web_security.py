@@ -121,7 +121,7 @@ def _pages_as(client, app, world, who):
 @pytest.mark.parametrize("who", ["clerk", "staff", "leader", "admin"])
 def test_every_page_escapes_script_and_attribute_payloads(app, client, world, who):
     seen_payload = 0
-    for rule, url, response in _pages_as(client, app, world, who):
+    for _rule, url, response in _pages_as(client, app, world, who):
         assert response.status_code < 500, url
         ctype = response.headers.get("Content-Type", "")
         if "html" not in ctype:
@@ -152,7 +152,7 @@ def test_the_review_page_highlights_the_source_escaped(app, client, world):
 @pytest.mark.parametrize("who", ["clerk", None])
 def test_csp_without_inline_script_on_every_page(app, client, world, who):
     checked = 0
-    for rule, url, response in _pages_as(client, app, world, who):
+    for _rule, url, response in _pages_as(client, app, world, who):
         if "html" not in response.headers.get("Content-Type", ""):
             continue
         csp = response.headers.get("Content-Security-Policy", "")

@@ -90,6 +90,6 @@ def test_a_scanned_task_table_gives_the_text_pdf_tasks(tmp_path):
     assert len(table) >= 10   # the appendix rows (owner and co-owner columns) are in the reference
     assert [(t["owner"], t["co_owners"], t["deadline"], t["recurrence"]) for t in have] == [
         (t["owner"], t["co_owners"], t["deadline"], t["recurrence"]) for t in want]
-    for w, h in zip(want, have):
+    for w, h in zip(want, have, strict=True):
         assert char_accuracy(w["action"], h["action"]) >= 0.95, (w["action"], h["action"])
     assert char_accuracy(reference, got) >= 0.97

@@ -32,7 +32,7 @@ def check(corpus_dir: str, verbose: bool) -> None:
     skipped = 0
     lines = []
     for path in sorted(glob.glob(f"{corpus_dir}/*.json")):
-        doc = json.load(open(path, encoding="utf-8"))
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
         issued = date.fromisoformat(doc["issued"])
         uses = Counter(t["source_sentence"] for t in doc["tasks"])
         for task in doc["tasks"]:

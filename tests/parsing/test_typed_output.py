@@ -47,7 +47,7 @@ def test_cli_json_is_unchanged_on_the_corpus(corpus, capsys):
         assert got["top_keys"] == want["top_keys"] and got["document_keys"] == want["document_keys"], name
         assert got["document"] == want["document"], name
         assert len(got["tasks"]) == len(want["tasks"]), f"{name}: {len(got['tasks'])} tasks, was {len(want['tasks'])}"
-        changed = [i for i, (a, b) in enumerate(zip(got["tasks"], want["tasks"])) if a != b]
+        changed = [i for i, (a, b) in enumerate(zip(got["tasks"], want["tasks"], strict=True)) if a != b]
         assert not changed, f"{name}: tasks {changed} differ from the reference"
 
 

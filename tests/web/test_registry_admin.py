@@ -95,7 +95,7 @@ def test_rename_keeps_the_old_name_searchable(client, world, login, session):
 
 
 def test_merge_moves_tasks_users_and_memberships(client, world, login, session, make_task):
-    a, b, c = world.a, world.b, world.c
+    b, c = world.b, world.c
     group = Unit(code="NHOM", name="Các sở", kind="group")
     session.add(group)
     session.commit()

@@ -164,9 +164,7 @@ def may_deliver_at(prefs: UserPrefs, local: datetime) -> bool:
         return False
     if in_quiet_hours(local.time().replace(second=0, microsecond=0), prefs.quiet_start, prefs.quiet_end):
         return False
-    if prefs.skip_non_working_days and not is_working_day(local.date()):
-        return False
-    return True
+    return not (prefs.skip_non_working_days and not is_working_day(local.date()))
 
 
 def delivery_time(prefs: UserPrefs, local: datetime) -> datetime | None:

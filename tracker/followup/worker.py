@@ -14,6 +14,7 @@ Without TELEGRAM_BOT_TOKEN it still sweeps: reminders wait in the outbox (dry ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -74,7 +75,7 @@ class WorkerLock:
             return bool(got)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self._file is None:
-            self._file = open(self.path, "a+")
+            self._file = open(self.path, "a+")  # noqa: SIM115 - held open while the lock is held, closed in release()
         try:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -228,10 +229,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     stop_event = stop_event or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop_event.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread
-            pass
 
     token = cfg.telegram_bot_token
     mode = cfg.telegram_mode
@@ -306,10 +305,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                         log.info("Gửi %s: %s", channel.name, stats)
             except Exception:  # noqa: BLE001 - the next pass retries
                 log.exception("Gửi nhắc việc lỗi")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=send_every)
-            except TimeoutError:
-                pass
             wake.clear()
 
     async def job_loop():
@@ -334,10 +331,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 log.exception("Việc nền lỗi")
                 ran = False
             if not ran:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop_event.wait(), timeout=job_every)
-                except TimeoutError:
-                    pass
 
     scheduler = AsyncIOScheduler(timezone=cfg.tz,
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
@@ -358,10 +353,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                                                   timeout=cfg.zalo_poll_timeout, tz=cfg.tz)
             except Exception as exc:  # noqa: BLE001 - keep polling; log without the token
                 log.warning("Zalo getUpdates lỗi: %s", exc)
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop_event.wait(), timeout=5)
-                except TimeoutError:
-                    pass
 
     polling = asyncio.create_task(zalo_polling()) if zalo is not None and zalo_mode == "polling" else None
     mailbox_task = asyncio.create_task(mailbox_loop(app, stop_event)) if cfg.intake_imap_host else None
@@ -416,10 +409,8 @@ async def mailbox_loop(app, stop_event: asyncio.Event) -> None:
             await asyncio.to_thread(poll)
         except Exception as exc:  # noqa: BLE001 - the next poll retries; never log the password
             log.warning("Hộp thư nhận văn bản lỗi: %s", type(exc).__name__ if "login" in str(exc).lower() else exc)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop_event.wait(), timeout=every)
-        except TimeoutError:
-            pass
 
 
 def main(app) -> None:

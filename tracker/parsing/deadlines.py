@@ -83,7 +83,7 @@ class DeadlineHit:
 
 _F = re.IGNORECASE | re.VERBOSE
 
-_CANCHI = r"(?:%s)\s+(?:%s)" % (
+_CANCHI = r"(?:{})\s+(?:{})".format(
     "|".join(CAN + ("Kỉ", "Quí")),
     "|".join(CHI + ("Tí", "Tị", "Mẹo")),
 )
@@ -1112,9 +1112,9 @@ def _scan_markers(text: str, low: str, issued: date) -> list[_Cand]:
         short_cell = _SHORT_CELL_LEFT.search(_left(text, m.start(), 40)) if _ends_cell(text, m.end()) else None
         if short_cell:
             start = m.start() - len(_left(text, m.start(), 40)) + short_cell.start("pre")  # "Thực hiện thường xuyên"
-        elif not _CELL_START_LEFT.search(_left(text, m.start(), 60)):
-            if _ONGOING_NOUN_LEFT.search(left) or _ONGOING_NEXT_BAD.match(text, m.end()):
-                continue
+        elif not _CELL_START_LEFT.search(_left(text, m.start(), 60)) and (
+                _ONGOING_NOUN_LEFT.search(left) or _ONGOING_NEXT_BAD.match(text, m.end())):
+            continue
         out.append(_Cand(start, m.end(), None, None, "ongoing", ongoing=True, rank=1))
     for m in _finditer(_SOON, text, low):
         if _CLAUSE_START_LEFT.search(_left(text, m.start(), 12)) and text[m.end():m.end() + 1] == ",":

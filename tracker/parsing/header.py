@@ -93,12 +93,12 @@ def parse_header(text: str, issued: date | None = None) -> dict:
     for i, ln in enumerate(lines):
         upper = ln.upper()
         for word, k in _KIND_WORDS:
-            if ln.startswith(word) and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n"):
-                if ln == word or ln.isupper():
-                    kind = kind if (kind and word == "THÔNG BÁO") else k
-                    rest = ln[len(word):].strip(" :")
-                    title = rest or next((x for x in lines[i + 1:i + 4] if x), None)
-                    break
+            if (ln.startswith(word) and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n")
+                    and (ln == word or ln.isupper())):
+                kind = kind if (kind and word == "THÔNG BÁO") else k
+                rest = ln[len(word):].strip(" :")
+                title = rest or next((x for x in lines[i + 1:i + 4] if x), None)
+                break
         if title:
             break
     if title is None:

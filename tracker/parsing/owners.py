@@ -176,22 +176,34 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             nw = nxt.group(0)
             gc = _GROUP_CONT.match(s, nxt.start(), limit) if w == "," else None
             if gc:
-                end = gc.end(); i = gc.end(); words += 1; after_comma = False; continue
+                end = gc.end()
+                i = gc.end()
+                words += 1
+                after_comma = False
+                continue
             if _starts_head(s, nxt.start()) is not None and not (w == "," and _continues_group(s, nxt.start(), group)):
                 if w == ";" and allow_semicolon:
-                    i = nxt.start(); after_comma = True; continue
+                    i = nxt.start()
+                    after_comma = True
+                    continue
                 break
             if _is_cap(nw) and not _is_predicate(s, nxt.start(), limit):
-                i = m.end(); after_comma = True; continue
+                i = m.end()
+                after_comma = True
+                continue
             if nw.lower() in _COMMA_GROUP_WORDS:
-                i = m.end(); after_comma = True; continue
+                i = m.end()
+                after_comma = True
+                continue
             break
         if w in ".:()\"":
             # "TP. Hồ Chí Minh" style abbreviation dots are rare; stop at punctuation.
             if w == "(":
                 close = s.find(")", m.end(), min(limit, m.end() + 40))
                 if close != -1 and _ABBREV.search(s[m.end():close]) and "\n" not in s[m.end():close]:
-                    end = close + 1; i = close + 1; continue
+                    end = close + 1
+                    i = close + 1
+                    continue
             break
         lw = w.lower()
         nxt = _WORD_RE.search(s, m.end(), limit)
@@ -202,27 +214,45 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
                 break  # "Giám đốc Sở Tài chính và Giám đốc Kho bạc ...": a second body, named through its head
             if _is_cap(nw) and _starts_head(s, nxt.start()) is None and nw.lower() not in _CAP_STOPS:
                 # "Sở Giáo dục và Đào tạo": a capitalised word after "và" continues the name
-                i = m.end(); prev_cap = False; continue
+                i = m.end()
+                prev_cap = False
+                continue
             if nw.lower() in ("đặc", "phường", "xã", "thị", "thành", "ngành", "đoàn") and "," in s[pos:m.start()]:
-                i = m.end(); after_comma = True; continue
+                i = m.end()
+                after_comma = True
+                continue
             break
         if w == "-" or w == "–":
             # "Đồng Đăng - Lạng Sơn", "chính trị - xã hội"
             if _is_cap(nw) or nw.lower() in _NAME_WORDS:
-                i = m.end(); continue
+                i = m.end()
+                continue
             break
         if _is_cap(w):
             if words > 0 and lw in _CAP_STOPS:
                 break
-            end = m.end(); i = m.end(); words += 1; after_comma = False; prev_cap = True; continue
+            end = m.end()
+            i = m.end()
+            words += 1
+            after_comma = False
+            prev_cap = True
+            continue
         if after_comma and lw in _COMMA_GROUP_WORDS:
-            end = m.end(); i = m.end(); words += 1; after_comma = False; continue
+            end = m.end()
+            i = m.end()
+            words += 1
+            after_comma = False
+            continue
         if lw in _STOP_SINGLE or f"{lw} {nw.lower()}" in _VERB_BIGRAMS:
             break
         if prev_cap or lw in _NAME_WORDS or _ABBREV.search(w) or any(ch.isdigit() for ch in w):
             # "Công nghiệp-Năng lượng": a hyphen joins two capitalised name words
             prev_cap = bool(re.search(r"-[A-ZĐÀ-Ỹ]", w))
-            end = m.end(); i = m.end(); words += 1; after_comma = False; continue
+            end = m.end()
+            i = m.end()
+            words += 1
+            after_comma = False
+            continue
         break
     text = _TRAIL_JUNK.sub("", s[pos:end])
     if not text:

@@ -117,69 +117,105 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
 
     Tried in order: a trigger verb followed by an agency; an agency subject (after
     any opening adverbial) followed by a predicate; an agency followed by
-    "được giao" / "có trách nhiệm" / "chủ trì" anywhere in the sentence.
+    "được giao" / "có trách nhiệm" / "chủ trì" anywhere in the sentence. Each step
+    returns an assignment, None (the sentence states none: stop) or _UNDECIDED (try the next).
     """
-    sent = s[a:b]
-    # 1. trigger + agency ("Giao Sở Y tế ...", "Chủ tịch UBND tỉnh yêu cầu Công an tỉnh ...")
+    for step in (_by_trigger, _by_subject, _by_subject_after_phrase, _by_responsible):
+        found = step(s, a, b)
+        if found is not _UNDECIDED:
+            return found
+    return None
+
+
+# A step of find_assignment found nothing either way: the next step decides.
+_UNDECIDED = object()
+
+
+def _by_trigger(s: str, a: int, b: int):
+    """1. trigger + agency ("Giao Sở Y tế ...", "Chủ tịch UBND tỉnh yêu cầu Công an tỉnh ...")."""
     for n_trigger, m in enumerate(_TRIGGER.finditer(s, a, b)):
         if n_trigger >= _MAX_TRIGGERS:
             break  # bounded time: each trigger re-reads the text before it (hostile "Giao Giao Giao ...")
         verb = m.group("verb").lower()
         before = s[a:m.start()]
-        if verb.startswith("đề nghị") and re.search(r"(?:theo|trên cơ sở|của)\s*$", before, re.I):
+        if not _trigger_fits(s, a, m, verb, before) or not _trigger_placed(s, a, m, verb, before):
             continue
-        if re.search(r"\b(?:theo|của|được)\s*$", before) and verb != "giao":
-            continue
-        if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
-            continue
-        if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before)):
-            if not (verb.startswith("phân công") and m.start() == a):
-                continue  # "Phân công Phó Thủ tướng ..." opening the sentence assigns like "Giao"
-        if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo", "đề nghị")):
-            subj = _subject(s, a, m.start())
-            if subj is not None:
-                right_after = _REQUEST_ADVERBS.match(s, joint_end(s, subj, m.start()), m.start()).end() == m.start()
-                if verb.startswith("chỉ đạo") and (_LOWER_LEVEL.search(subj.text) or _NAMED_PLACE.search(subj.text)):
-                    continue  # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
-                if not _CHAIR.search(before) and not (right_after and verb.startswith(("yêu cầu", "đề nghị"))):
-                    continue  # "Sở X ... yêu cầu ..." inside its own action
-                # "Bộ Văn hóa ... yêu cầu Thủ trưởng các cơ quan ...": the subject requests, the object acts
-        st = _STARTERS.match(s, a, m.start())
-        at_start = m.start() == a or (st is not None and st.end() == m.start())
-        if not at_start and verb.startswith("giao"):
-            # "Thống nhất giao Sở Tài chính ...", "Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng ..."
-            at_start = bool(_AGREE_OPEN.fullmatch(before)) or (before.rstrip().endswith(";") and _subject(s, a, m.start()) is None)
-        if not at_start:
-            # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
-            # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
-            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())
-                    or (verb.startswith(("yêu cầu", "đề nghị")) and _FRONTED_REQUEST.match(before) and "," in before)):
-                continue
-            if re.search(r"\bđã\b", before):
-                continue  # a report of what was asked before
-        if verb.startswith(("giao", "phân công")):
-            lm = _NAMED_LEADER.match(s, m.end(), b) or _DEPUTIES.match(s, m.end(), b)
-            if lm:
-                # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
-                return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao", True, lm.end())
-        ag = scan_agency(s, m.end(), b)
-        if ag is None:
-            # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
-            fm = _FOR_AGENCY.match(s, a, m.start())
-            if fm and not verb.startswith("chỉ đạo"):
-                ag2 = scan_agency(s, fm.end(), m.start())
-                if ag2 is not None:
-                    asg = _with_coordinators(s, ag2, m.start(), rule=f"trigger:{verb.split()[0]}", explicit=True)
-                    asg.co_owners = coordinators_in(s, m.end(), b)
-                    asg.action_start = m.end()
-                    return asg
-            continue
-        if verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b) and _subordinate_speaker(before):
-            return None
-        if _PROPOSAL_TO_TOP.match(s, m.start(), b) and verb.startswith("đề nghị") and m.start() > a:
-            return None
-        return _with_coordinators(s, ag, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
-    # 2. subject + predicate, after an opening adverbial
+        found = _trigger_addressee(s, a, b, m, verb, before)
+        if found is not _UNDECIDED:
+            return found
+    return _UNDECIDED
+
+
+def _trigger_fits(s: str, a: int, m: re.Match, verb: str, before: str) -> bool:
+    """The trigger verb assigns given the words before it (not "theo đề nghị", "được giao", a subject's own request)."""
+    if verb.startswith("đề nghị") and re.search(r"(?:theo|trên cơ sở|của)\s*$", before, re.I):
+        return False
+    if re.search(r"\b(?:theo|của|được)\s*$", before) and verb != "giao":
+        return False
+    if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
+        return False
+    if (verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công"))
+            and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before))
+            and not (verb.startswith("phân công") and m.start() == a)):
+        return False  # "Phân công Phó Thủ tướng ..." opening the sentence assigns like "Giao"
+    if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo", "đề nghị")):
+        subj = _subject(s, a, m.start())
+        if subj is not None:
+            right_after = _REQUEST_ADVERBS.match(s, joint_end(s, subj, m.start()), m.start()).end() == m.start()
+            if verb.startswith("chỉ đạo") and (_LOWER_LEVEL.search(subj.text) or _NAMED_PLACE.search(subj.text)):
+                return False  # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
+            if not _CHAIR.search(before) and not (right_after and verb.startswith(("yêu cầu", "đề nghị"))):
+                return False  # "Sở X ... yêu cầu ..." inside its own action
+            # "Bộ Văn hóa ... yêu cầu Thủ trưởng các cơ quan ...": the subject requests, the object acts
+    return True
+
+
+def _trigger_placed(s: str, a: int, m: re.Match, verb: str, before: str) -> bool:
+    """The trigger opens the sentence (after any opening adverbial) or follows a requester."""
+    st = _STARTERS.match(s, a, m.start())
+    at_start = m.start() == a or (st is not None and st.end() == m.start())
+    if not at_start and verb.startswith("giao"):
+        # "Thống nhất giao Sở Tài chính ...", "Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng ..."
+        at_start = bool(_AGREE_OPEN.fullmatch(before)) or (before.rstrip().endswith(";") and _subject(s, a, m.start()) is None)
+    if not at_start:
+        # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
+        # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
+        if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())
+                or (verb.startswith(("yêu cầu", "đề nghị")) and _FRONTED_REQUEST.match(before) and "," in before)):
+            return False
+        if re.search(r"\bđã\b", before):
+            return False  # a report of what was asked before
+    return True
+
+
+def _trigger_addressee(s: str, a: int, b: int, m: re.Match, verb: str, before: str):
+    """Who the trigger at m assigns: an assignment, None (a proposal upwards: no task) or _UNDECIDED."""
+    if verb.startswith(("giao", "phân công")):
+        lm = _NAMED_LEADER.match(s, m.end(), b) or _DEPUTIES.match(s, m.end(), b)
+        if lm:
+            # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
+            return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao", True, lm.end())
+    ag = scan_agency(s, m.end(), b)
+    if ag is None:
+        # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
+        fm = _FOR_AGENCY.match(s, a, m.start())
+        if fm and not verb.startswith("chỉ đạo"):
+            ag2 = scan_agency(s, fm.end(), m.start())
+            if ag2 is not None:
+                asg = _with_coordinators(s, ag2, m.start(), rule=f"trigger:{verb.split()[0]}", explicit=True)
+                asg.co_owners = coordinators_in(s, m.end(), b)
+                asg.action_start = m.end()
+                return asg
+        return _UNDECIDED
+    if verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b) and _subordinate_speaker(before):
+        return None
+    if _PROPOSAL_TO_TOP.match(s, m.start(), b) and verb.startswith("đề nghị") and m.start() > a:
+        return None
+    return _with_coordinators(s, ag, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
+
+
+def _by_subject(s: str, a: int, b: int):
+    """2. subject + predicate, after an opening adverbial."""
     p = a
     while p < b and s[p] in "“\"‘'(":
         p += 1   # "“Sở Y tế phải hoàn thành ...”, Chủ tịch UBND tỉnh yêu cầu."
@@ -191,27 +227,32 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         fm = _FOR_AGENCY.match(s, a, b)
         if fm:
             ag = scan_agency(s, fm.end(), b, allow_semicolon=True)
-    if ag is not None and _CHAIR_SPEAKING.match(s, p, b) and not _LOWER_LEVEL.search(ag.text):
+    if ag is None:
+        return _UNDECIDED
+    if _CHAIR_SPEAKING.match(s, p, b) and not _LOWER_LEVEL.search(ag.text):
         return None  # "Chủ tịch UBND tỉnh ... đề ra / nhấn mạnh ...": the chair reports, assigns nothing to itself
-    if ag is not None:
-        end = joint_end(s, ag, b)
-        q = _OF_QUALIFIER.match(s, end, b)
-        if q:
-            end = q.end()
-        pq = _PAREN_AFTER.match(s, end, b)
-        if pq:
-            end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
-        rest = s[end:min(b, end + 40)]
-        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(s, end, min(b, end + 200)):
-            return None
-        if rest.strip().startswith((":",)):
-            return None
-        if _PAST_REPORT.search(s, end, min(b, end + 120)) and not _STILL_ASKED.search(s, end, b):
-            return None  # "Bộ Chính trị, Ban Bí thư, trực tiếp là ..., Chính phủ đã tập trung lãnh đạo ...": context
-        if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
-            return _with_coordinators(s, ag, b, rule="subject", explicit=True)
-    # 2b. the subject after an opening phrase that the starters do not know
-    #     ("Trên cơ sở đề nghị của các Bộ, cơ quan liên quan, Bộ Tài chính khẩn trương ...")
+    end = joint_end(s, ag, b)
+    q = _OF_QUALIFIER.match(s, end, b)
+    if q:
+        end = q.end()
+    pq = _PAREN_AFTER.match(s, end, b)
+    if pq:
+        end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
+    rest = s[end:min(b, end + 40)]
+    if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(s, end, min(b, end + 200)):
+        return None
+    if rest.strip().startswith((":",)):
+        return None
+    if _PAST_REPORT.search(s, end, min(b, end + 120)) and not _STILL_ASKED.search(s, end, b):
+        return None  # "Bộ Chính trị, Ban Bí thư, trực tiếp là ..., Chính phủ đã tập trung lãnh đạo ...": context
+    if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
+        return _with_coordinators(s, ag, b, rule="subject", explicit=True)
+    return _UNDECIDED
+
+
+def _by_subject_after_phrase(s: str, a: int, b: int):
+    """2b. the subject after an opening phrase that the starters do not know
+    ("Trên cơ sở đề nghị của các Bộ, cơ quan liên quan, Bộ Tài chính khẩn trương ...")."""
     for cm in (_COMMA.finditer(s, a, min(b, a + 260)) if _OPENER.match(s, a, b) else ()):
         ag = scan_agency(s, cm.end(), b, allow_semicolon=True)
         if ag is None:
@@ -228,12 +269,16 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             return None  # "Tại hội nghị, Giám đốc Sở X đề nghị UBND tỉnh ...": a proposal, no task
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, end, b), b):
             return _with_coordinators(s, ag, b, rule="subject_after_phrase", explicit=True)
-    # 3. "... X được giao ...", "X có trách nhiệm"
+    return _UNDECIDED
+
+
+def _by_responsible(s: str, a: int, b: int):
+    """3. "... X được giao ...", "X có trách nhiệm"."""
     for ag in find_agencies(s, a, b):
         rest = s[ag.end:min(b, ag.end + 30)]
         if re.match(r"\s*(?:,\s*)?(?:được giao|có trách nhiệm|chủ trì)\b", rest):
             return _with_coordinators(s, ag, b, rule="responsible", explicit=True)
-    return None
+    return _UNDECIDED
 
 
 # A real sentence names a handful of trigger verbs; past this many the rest are not assignments.

@@ -5,6 +5,7 @@ so its member sizes are checked *before* anything is decompressed (a small zip c
 expand to gigabytes). A PDF without a text layer is a scan and needs OCR, which this
 is done in the background (read_directive_file says so; tracker.services.ocr reads it).
 """
+import contextlib
 import io
 import re
 import unicodedata
@@ -175,10 +176,8 @@ def _pdf_text_or_none(data: bytes) -> str | None:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            try:
+            with contextlib.suppress(Exception):  # a wrong or missing password: reported just below
                 reader.decrypt("")
-            except Exception:  # noqa: BLE001
-                pass
             if reader.is_encrypted:
                 raise ServiceError("Tệp PDF được đặt mật khẩu, không đọc được", code="encrypted", status=422)
         if len(reader.pages) > MAX_PDF_PAGES:

@@ -13,6 +13,7 @@ Claiming is a compare-and-set on the state, so two workers never run one job.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -169,10 +170,8 @@ def purge_expired(engine, instance_path: str, now: datetime | None = None) -> in
             if job.result_path:
                 path = os.path.join(instance_path, job.result_path)
                 if os.path.realpath(path).startswith(os.path.realpath(instance_path) + os.sep):
-                    try:
+                    with contextlib.suppress(FileNotFoundError):
                         os.remove(path)
-                    except FileNotFoundError:
-                        pass
             s.delete(job)
         s.commit()
         return len(rows)

@@ -17,6 +17,7 @@ the first active clerk (then admin): the office reviews every draft before it is
 """
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import imaplib
@@ -203,10 +204,8 @@ def poll_once(engine, settings: MailboxSettings, *, instance_path: str, max_byte
             _check(*client.uid("STORE", uid_s, "+FLAGS", "(\\Seen)"), f"đánh dấu đã đọc thư {uid_s}")
     finally:
         if own:
-            try:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 client.logout()
-            except (imaplib.IMAP4.error, OSError):
-                pass
     if result.messages:
         log.info("Hộp thư nhận văn bản: %s", result.as_dict())
     return result

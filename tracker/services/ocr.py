@@ -142,7 +142,7 @@ def tsv_page(tsv: str, dpi: int = DPI, grid=None) -> Page:
         mid = (top + bottom) / 2
         rules = [x for x, y0, y1 in cuts if y0 <= mid <= y1]
 
-        def cell(word):   # the column its centre falls in (rules left of it)
+        def cell(word, rules=rules):   # the column its centre falls in (rules left of it)
             return sum(1 for x in rules if x < word[0] + word[2] / 2)
 
         cur: list[tuple] = []

@@ -8,6 +8,7 @@ written. Publishing goes through `directives.publish` in one transaction.
 """
 import math
 from datetime import date
+from itertools import pairwise
 
 from flask import Blueprint
 from flask import abort
@@ -240,7 +241,7 @@ def highlight_source(text: str, spans: list[tuple[int | None, int | None]]) -> M
     points = sorted(cuts)
     out = []
     started = set()
-    for a, b in zip(points, points[1:]):
+    for a, b in pairwise(points):
         covering = [idx for idx, s, e in clean if s <= a and b <= e]
         piece = escape(text[a:b])
         if not covering:
