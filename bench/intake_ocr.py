@@ -28,7 +28,8 @@ if not CORPUS.exists():
 
 
 # the corpus documents with ruled task tables (3 to 24 pages as text PDFs)
-TABLE_DOCS = ["dev/qd-nghean-2026-03", "dev/qd-quangtri-2023-04", "real/kh-nghean-980-2025", "real/cv-bvhttdl-6225-2025",
+TABLE_DOCS = ["dev/qd-nghean-2026-03", "dev/qd-quangtri-2023-04", "real/kh-nghean-980-2025",
+              "real/cv-bvhttdl-6225-2025",
               "real/cv-bcd-174-2025", "real/tbkl-vpcp-624-2025"]
 
 

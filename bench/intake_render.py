@@ -86,7 +86,8 @@ def to_pdf(text: str, *, layout: str = "plain", header: str | None = "Văn phòn
     size = 10 if layout == "narrow" else 12
     margin = 40 * mm if layout == "narrow" else 25 * mm
     body = ParagraphStyle("body", fontName="DejaVuSerif", fontSize=size, leading=size * 1.35, alignment=TA_JUSTIFY,
-                          firstLineIndent=(12 * mm if layout == "indent" else 0), spaceAfter=(0 if layout == "indent" else 4))
+                          firstLineIndent=(12 * mm if layout == "indent" else 0),
+                          spaceAfter=(0 if layout == "indent" else 4))
     # splitLongWords off: a code such as "02-KH/BCĐTW" stays whole (overflowing its cell) as Word does
     cell = ParagraphStyle("cell", fontName="DejaVuSerif", fontSize=size - 2, leading=(size - 2) * 1.3,
                           splitLongWords=0)

@@ -84,7 +84,8 @@ def test_head_assigns_from_the_task_page_and_the_bell_counts(app, client, sessio
 def test_comment_thread_directing_mark_follow_and_mark_all_read(app, client, session, login, w):
     _csrf_off(app)
     login(w.people["leader"])
-    r = client.post(f"/tasks/{w.task.id}/comments", data={"text": "Đề nghị @truong.a báo cáo tuần này", "directing": "1"})
+    r = client.post(f"/tasks/{w.task.id}/comments",
+                    data={"text": "Đề nghị @truong.a báo cáo tuần này", "directing": "1"})
     assert r.status_code == 302
     page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
     assert "Ý kiến chỉ đạo" in page and "Đề nghị @truong.a báo cáo tuần này" in page
@@ -230,7 +231,8 @@ def test_review_page_sets_for_information_units(app, client, session, login, w, 
     login(w.people["clerk"])
     page = client.get(f"/directives/{d.id}/review").get_data(as_text=True)
     assert 'name="tasks-0-info"' in page
-    form = {"row_count": "1", "tasks-0-unit": "Sở Tài chính", "tasks-0-action": "Rà soát", "tasks-0-info": "Sở Xây dựng",
+    form = {"row_count": "1", "tasks-0-unit": "Sở Tài chính", "tasks-0-action": "Rà soát",
+            "tasks-0-info": "Sở Xây dựng",
             "version": str(d.version), "op": "publish", "kind": "cong_van", "title": "Nháp", "issued": "02/01/2025"}
     r = client.post(f"/directives/{d.id}/review", data=form)
     assert r.status_code in (200, 302), r.get_data(as_text=True)[:500]
@@ -248,7 +250,8 @@ def test_coordinating_units_report_is_marked_on_the_task_page(app, client, sessi
     session.add(TaskCoUnit(task_id=w.task.id, unit_id=b.id))
     session.commit()
     login(staff_b)
-    r = client.post(f"/tasks/{w.task.id}/update", data={"note": "Sở Y tế đã gửi số liệu phần việc", "version": w.task.version})
+    r = client.post(f"/tasks/{w.task.id}/update",
+                    data={"note": "Sở Y tế đã gửi số liệu phần việc", "version": w.task.version})
     assert r.status_code == 302
     login(w.people["head"])
     page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)

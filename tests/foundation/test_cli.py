@@ -58,7 +58,8 @@ def test_users_create_reads_password_from_stdin(runner, session, make_unit):
 def test_users_create_errors(runner, make_unit):
     result = runner.invoke(args=["users", "create", "x", "--role", "staff"], input="mat-khau-rat-dai\n")
     assert result.exit_code == 1 and "cần một đơn vị" in result.output
-    result = runner.invoke(args=["users", "create", "x", "--role", "staff", "--unit", "Không có"], input="mat-khau-rat-dai\n")
+    result = runner.invoke(args=["users", "create", "x", "--role", "staff", "--unit", "Không có"],
+                           input="mat-khau-rat-dai\n")
     assert result.exit_code == 1 and "Không tìm thấy đơn vị" in result.output
 
 

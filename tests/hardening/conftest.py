@@ -107,7 +107,8 @@ def world(app, session, make_unit, make_user):
         stored = f"{name}{os.urandom(8).hex()}"
         with open(os.path.join(upload_dir, stored), "wb") as fh:
             fh.write(b"%PDF-1.4\n% evidence\n")
-        files[name] = Attachment(task_id=t.id, uploaded_by_id=who.id, original_name=f"{PAYLOAD}.pdf", stored_name=stored,
+        files[name] = Attachment(task_id=t.id, uploaded_by_id=who.id, original_name=f"{PAYLOAD}.pdf",
+                                 stored_name=stored,
                                  content_type="application/pdf", size=20)
         session.add(files[name])
     notes = {}

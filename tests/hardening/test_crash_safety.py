@@ -267,7 +267,8 @@ def test_pg_dump_restores_tasks_histories_and_guards(app, backend, database_url,
     dump = subprocess.run(["pg_dump", "--no-owner", "--dbname", libpq.render_as_string(hide_password=False)],
                           capture_output=True, text=True, timeout=60)
     assert dump.returncode == 0, dump.stderr
-    admin = make_engine(src.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    admin = make_engine(src.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
     target_name = src.database + "_restore"
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target_name}"'))

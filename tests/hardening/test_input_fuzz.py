@@ -36,13 +36,19 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 # --- parser --------------------------------------------------------------------------
 
-PIECES = ["Giao ", "Yêu cầu ", "Đề nghị ", "Chỉ đạo ", "Sở Y tế", "Sở Tài chính", "Công an tỉnh", "UBND các huyện, thành phố",
+PIECES = ["Giao ", "Yêu cầu ", "Đề nghị ", "Chỉ đạo ", "Sở Y tế", "Sở Tài chính", "Công an tỉnh",
+          "UBND các huyện, thành phố",
           "chủ trì", ", phối hợp với ", "các sở, ban, ngành", " có trách nhiệm ", " được giao ", "Chủ tịch UBND tỉnh ",
-          "hoàn thành trước ngày 15/02/2022", "trước ngày 31/02/2022", "trong quý II/2022", "hằng tháng", "định kỳ hằng quý",
-          "chậm nhất ngày 20", "ngay", "khẩn trương", "thường xuyên", "báo cáo kết quả", "kiểm tra, đôn đốc", ". ", ", ",
-          "; ", ": ", "\n", "\r\n", "\n1. ", "\na) ", "\n- ", "\n+ ", "\nI. ", "\nII. ", "\n1.1. ", "(", ")", "“", "”", '"',
-          "\t", "|", "\u00a0", "\u200b", "\ufeff", "a\u0301", "Nơi nhận:\n", "Kính gửi:", "CHỈ THỊ\n", "Số: 12/CT-UBND\n",
-          "Lạng Sơn, ngày 12 tháng 01 năm 2022\n", "<script>alert(1)</script>", "\" onmouseover=\"x", "%s%n", "{}", "\\"]
+          "hoàn thành trước ngày 15/02/2022", "trước ngày 31/02/2022", "trong quý II/2022", "hằng tháng",
+          "định kỳ hằng quý",
+          "chậm nhất ngày 20", "ngay", "khẩn trương", "thường xuyên", "báo cáo kết quả",
+          "kiểm tra, đôn đốc", ". ", ", ",
+          "; ", ": ", "\n", "\r\n", "\n1. ", "\na) ", "\n- ", "\n+ ", "\nI. ", "\nII. ", "\n1.1. ", "(", ")",
+          "“", "”", '"',
+          "\t", "|", "\u00a0", "\u200b", "\ufeff", "a\u0301", "Nơi nhận:\n", "Kính gửi:", "CHỈ THỊ\n",
+          "Số: 12/CT-UBND\n",
+          "Lạng Sơn, ngày 12 tháng 01 năm 2022\n", "<script>alert(1)</script>", "\" onmouseover=\"x",
+          "%s%n", "{}", "\\"]
 
 
 def _check_contract(text: str, out: dict) -> None:
@@ -479,7 +485,8 @@ FORM_FIELDS = ["action", "active", "code", "confirm_password", "current_password
     f"tasks-0-{f}" for f in ("unit", "co", "action", "deadline", "deadline_text", "recurrence", "owner", "co_owners",
                              "start", "end", "reasons", "urgent", "confidence")]
 HOSTILE_VALUES = ["", "x", "abc", "-1", "0", "1.5", "99999999999999999999", "31/02/2022", "2022-13-45",
-                  "99/99/99999999999", "25:99", "١٢", "<script>alert(1)</script>", "\" onmouseover=\"x", "'; DROP TABLE task;--",
+                  "99/99/99999999999", "25:99", "١٢", "<script>alert(1)</script>", "\" onmouseover=\"x",
+                  "'; DROP TABLE task;--",
                   "a" * 20_000, "\u202e\u200b", "%s%s%n", "../../etc/passwd", "true", "on", "null", "[]", "{}"]
 
 

@@ -91,7 +91,8 @@ def test_a_real_csrf_token_is_accepted(app, client, world):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page)
     assert token, "the login form carries a CSRF token"
-    response = client.post("/login", data={"csrf_token": token.group(1), "login": "vanphong", "password": "matkhau-1234"})
+    response = client.post("/login",
+                           data={"csrf_token": token.group(1), "login": "vanphong", "password": "matkhau-1234"})
     assert response.status_code in (302, 303)
 
 
@@ -179,7 +180,8 @@ def test_session_cookie_flags(app, client, world):
 
 
 def test_production_cookies_are_secure(database_url, tmp_path):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "prod-secret-" + "k" * 8 + "0123456789abcdefghij", "TRACKER_ENV": "production",
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "prod-secret-" + "k" * 8 + "0123456789abcdefghij",
+                      "TRACKER_ENV": "production",
                       "INSTANCE_PATH": str(tmp_path)})
     try:
         assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -99,7 +99,8 @@ DATED += [
     ("gửi về Sở Nội vụ trước thứ Sáu, ngày 14/3/2025.", "trước thứ Sáu, ngày 14/3/2025", date(2025, 3, 14)),
     ("xử lý dứt điểm trong vòng 24 giờ.", "trong vòng 24 giờ", date(2025, 3, 11)),
     ("Thời gian thực hiện: Quý IV/2025 - Quý I/2026", "Quý IV/2025 - Quý I/2026", date(2026, 3, 31)),
-    ("báo cáo UBND tỉnh (qua Sở Nội vụ) trước ngày 30/4/2025 để Sở Nội vụ tổng hợp, báo cáo Bộ Nội vụ trước ngày 05/5/2025.",
+    ("báo cáo UBND tỉnh (qua Sở Nội vụ) trước ngày 30/4/2025 để Sở Nội vụ tổng hợp, báo cáo Bộ Nội vụ trước ngày"
+     " 05/5/2025.",
      "trước ngày 30/4/2025", date(2025, 4, 30)),
     ("giải ngân hết số vốn để đầu tư hạ tầng, báo cáo Thủ tướng Chính phủ kết quả thực hiện trong Quý I năm 2026.",
      "trong Quý I năm 2026", date(2026, 3, 31)),

@@ -72,7 +72,8 @@ def test_document_keys():
 
 
 def test_news_without_header():
-    h = parse_header("BẢO ĐẢM THÔNG QUAN\n\nCập nhật lúc 17:45 ngày 27/12/2023\n\nChiều 27/12, UBND tỉnh tổ chức hội nghị.")
+    h = parse_header("BẢO ĐẢM THÔNG QUAN\n\nCập nhật lúc 17:45 ngày 27/12/2023\n\nChiều 27/12, UBND tỉnh tổ chức hội"
+                     " nghị.")
     assert h["kind"] == "news" and h["code"] is None
     assert h["issued"] == "2023-12-27"
 

@@ -89,7 +89,8 @@ def _tasks(body, header=_HDR):
     # two periods sharing a year: the later
     ("1. Sở Tài chính hoàn thành trong tháng 3 và tháng 4/2026.", "Sở Tài chính", "2026-04-30"),
     # requesters before the trigger
-    ("Tiếp theo Công văn số 12/UBND-KT ngày 02/02/2026, Sở Y tế đề nghị các bệnh viện rà soát thuốc trước ngày 20/3/2026.", "các bệnh viện", "2026-03-20"),
+    ("Tiếp theo Công văn số 12/UBND-KT ngày 02/02/2026, Sở Y tế đề nghị các bệnh viện rà soát thuốc trước ngày"
+     " 20/3/2026.", "các bệnh viện", "2026-03-20"),
     ("Ông cũng giao UBND các xã, phường đẩy nhanh giải phóng mặt bằng trong quý I/2026.", "UBND các xã, phường", "2026-03-31"),
     ("Về đề xuất này, ông Nam giao Sở Tài chính tham mưu điều chỉnh vốn trong tháng 3/2026.", "Sở Tài chính", "2026-03-31"),
     ("1. Chủ tịch UBND tỉnh giao nhiệm vụ cho Sở Y tế xây dựng kế hoạch tiêm chủng trước ngày 20/3/2026.", "Sở Y tế", "2026-03-20"),
@@ -108,7 +109,8 @@ def test_held_out_grammar(body, owner, deadline):
 
 @pytest.mark.parametrize("body", [
     "Tại hội nghị, Giám đốc Sở Công Thương đề nghị UBND tỉnh sớm phê duyệt Đề án phát triển cụm công nghiệp.",
-    "1. Yêu cầu Giám đốc các sở và Chủ tịch UBND các xã, phường xác định giải ngân vốn đầu tư công là nhiệm vụ chính trị "
+    "1. Yêu cầu Giám đốc các sở và Chủ tịch UBND các xã, phường xác định giải ngân vốn đầu tư công là nhiệm vụ chính"
+    " trị "
     "trọng tâm; người đứng đầu chịu trách nhiệm về kết quả giải ngân.",
     "Để phòng ngừa cháy, nổ, Chủ tịch Ủy ban nhân dân tỉnh yêu cầu:",
 ])
@@ -117,7 +119,8 @@ def test_held_out_non_tasks(body):
 
 
 def test_agency_heading_with_doi_voi():
-    tasks = _tasks("3. Đối với Sở Y tế:\n- Chỉ đạo các bệnh viện bố trí giường bệnh trước ngày 30/4/2026.\n- Kiểm tra an toàn thực phẩm.")
+    tasks = _tasks("3. Đối với Sở Y tế:\n- Chỉ đạo các bệnh viện bố trí giường bệnh trước ngày 30/4/2026.\n- Kiểm tra"
+                   " an toàn thực phẩm.")
     assert [t["owner"] for t in tasks] == ["Sở Y tế", "Sở Y tế"]
 
 
@@ -134,7 +137,8 @@ def test_body_after_kinh_gui_and_a_list_intro():
 
 def test_cong_dien_addressees_are_no_heading():
     text = ("ỦY BAN NHÂN DÂN\nTỈNH KHÁNH HÒA\n\nKhánh Hòa, ngày 24 tháng 11 năm 2025\n\nCÔNG ĐIỆN\n\n"
-            "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH KHÁNH HÒA điện:\n- Giám đốc các sở;\n- Bộ Chỉ huy Quân sự tỉnh, Công an tỉnh.\n\n"
+            "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH KHÁNH HÒA điện:\n- Giám đốc các sở;\n- Bộ Chỉ huy Quân sự tỉnh, Công an"
+            " tỉnh.\n\n"
             "Theo bản tin lúc 04 giờ 00 ngày 24/11/2025, bão số 15 mạnh cấp 12.\n\n"
             "1. Sở Y tế bố trí phương tiện cấp cứu trước 17 giờ 00 ngày 24/11/2025.\n")
     tasks = parse_directive(text, issued="2025-11-24").to_dict()["tasks"]
@@ -142,7 +146,8 @@ def test_cong_dien_addressees_are_no_heading():
 
 
 def test_agency_heading_in_capitals():
-    tasks = _tasks("2. SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG:\na. Rà soát quỹ đất trước ngày 30/4/2026.\nb. Hướng dẫn các xã lập hồ sơ.\n"
+    tasks = _tasks("2. SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG:\na. Rà soát quỹ đất trước ngày 30/4/2026.\nb. Hướng dẫn các xã lập"
+                   " hồ sơ.\n"
                    "3. ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG\n- Tuyên truyền cho Nhân dân.")
     assert [(t["owner"].lower(), t["deadline"]) for t in tasks] == [
         ("sở nông nghiệp và môi trường", "2026-04-30"), ("sở nông nghiệp và môi trường", None),

@@ -147,7 +147,8 @@ def test_the_cli_imports_neither_flask_nor_sqlalchemy(tmp_path):
         "import runpy, sys\n"
         f"sys.argv = ['tracker.parsing', {str(f)!r}]\n"
         "try:\n    runpy.run_module('tracker.parsing', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'sqlmodel', 'dateparser', 'werkzeug'})\n"
+        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'sqlmodel', 'dateparser',"
+        " 'werkzeug'})\n"
         "bad += [m for m in sys.modules if m.startswith('tracker.models')]\n"
         "print('LOADED', ','.join(bad))\n")
     r = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parents[2], capture_output=True, text=True,

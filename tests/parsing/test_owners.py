@@ -27,7 +27,8 @@ def only(text, **kw):
     ("Sở Văn hóa, Thể thao và Du lịch tổ chức", "Sở Văn hóa, Thể thao và Du lịch"),
     ("UBND các huyện, thị xã, thành phố triển khai", "UBND các huyện, thị xã, thành phố"),
     ("BQL Khu kinh tế cửa khẩu Đồng Đăng - Lạng Sơn bố trí", "BQL Khu kinh tế cửa khẩu Đồng Đăng - Lạng Sơn"),
-    ("Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Đồng Tháp chỉ đạo", "Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Đồng Tháp"),
+    ("Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Đồng Tháp chỉ đạo", "Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh"
+                                                                       " Đồng Tháp"),
     ("UBND huyện Năm Căn tập trung hoàn thành", "UBND huyện Năm Căn"),
     ("Sở LĐ-TB&XH:", "Sở LĐ-TB&XH"),
     ("Giám đốc Sở Y tế chỉ đạo", "Sở Y tế"),
@@ -51,7 +52,8 @@ def test_coordinators_share_head_nouns():
 
 
 def test_lead_and_coordinators():
-    t = only("1. Giao Sở Y tế chủ trì, phối hợp với Sở TT&TT, Công an tỉnh và các đơn vị liên quan triển khai tiêm vắc-xin.")
+    t = only("1. Giao Sở Y tế chủ trì, phối hợp với Sở TT&TT, Công an tỉnh và các đơn vị liên quan triển khai tiêm"
+             " vắc-xin.")
     assert t["owner"] == "Sở Y tế"
     assert t["co_owners"] == ["Sở TT&TT", "Công an tỉnh", "các đơn vị liên quan"]
     assert t["action"].startswith("Triển khai tiêm")
@@ -98,7 +100,8 @@ def test_head_of_body_maps_to_body():
 
 
 def test_shared_head_noun_list_after_colon():
-    t = only("8. Các Bộ, cơ quan: Tài chính, Xây dựng, Nội vụ theo chức năng, nhiệm vụ được giao khẩn trương hướng dẫn tỉnh.")
+    t = only("8. Các Bộ, cơ quan: Tài chính, Xây dựng, Nội vụ theo chức năng, nhiệm vụ được giao khẩn trương hướng dẫn"
+             " tỉnh.")
     assert t["owner"] == "Bộ Tài chính"
 
 
@@ -110,7 +113,8 @@ def test_statistics_praise_and_intentions_are_no_tasks():
 
 
 def test_closing_boilerplate_is_no_task():
-    text = ("Yêu cầu Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện nghiêm túc triển khai thực hiện Chỉ thị này./.\n"
+    text = ("Yêu cầu Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện nghiêm túc triển khai thực hiện Chỉ thị"
+            " này./.\n"
             "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các cơ quan kịp thời báo cáo UBND tỉnh.")
     assert tasks(text) == []
 
@@ -170,11 +174,13 @@ def test_fold():
 
 def test_find_agencies_in_order():
     s = "Sở Công Thương chủ trì, phối hợp với Sở Tài chính, Cục Quản lý thị trường tỉnh và các đơn vị liên quan"
-    assert [a.text for a in find_agencies(s)] == ["Sở Công Thương", "Sở Tài chính", "Cục Quản lý thị trường tỉnh", "các đơn vị liên quan"]
+    assert [a.text for a in find_agencies(s)] == ["Sở Công Thương", "Sở Tài chính", "Cục Quản lý thị trường tỉnh",
+                                                  "các đơn vị liên quan"]
 
 
 def test_agency_and_content_on_one_line():
-    t = only("2. Sở Y tế: Chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày 30/6/2022.")
+    t = only("2. Sở Y tế: Chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày"
+             " 30/6/2022.")
     assert t["owner"] == "Sở Y tế" and t["co_owners"] == ["Công an tỉnh"]
     assert t["action"].startswith("Kiểm tra an toàn thực phẩm")
     assert t["deadline"] == "2022-06-30"
@@ -224,7 +230,8 @@ def test_later_sentence_with_its_own_deadline_is_its_own_task():
 
 def test_department_proposal_to_the_province_in_a_report():
     text = ("Giám đốc Sở Xây dựng kiến nghị UBND tỉnh cho phép điều chỉnh dự toán. "
-            "Kết luận cuộc họp, Chủ tịch UBND tỉnh yêu cầu các chủ đầu tư phấn đấu giải ngân 100% kế hoạch vốn trước ngày 31/01/2022.")
+            "Kết luận cuộc họp, Chủ tịch UBND tỉnh yêu cầu các chủ đầu tư phấn đấu giải ngân 100% kế hoạch vốn trước"
+            " ngày 31/01/2022.")
     t = only(text)
     assert t["owner"] == "các chủ đầu tư" and t["deadline"] == "2022-01-31"
 
@@ -235,7 +242,8 @@ def test_name_words_that_look_like_verbs():
 
 
 def test_priority_statements_and_chair_reports_are_no_tasks():
-    text = ("a) Xác định giải ngân vốn đầu tư công là nhiệm vụ chính trị trọng tâm năm 2022; người đứng đầu chịu trách nhiệm.\n"
+    text = ("a) Xác định giải ngân vốn đầu tư công là nhiệm vụ chính trị trọng tâm năm 2022; người đứng đầu chịu trách"
+            " nhiệm.\n"
             "Bên cạnh đó, Chủ tịch UBND tỉnh Nguyễn Văn A cũng đề ra 12 nhóm nhiệm vụ trọng tâm cho các đơn vị.\n"
             "Cùng với đó, HĐND tỉnh sẽ giám sát chặt chẽ các lĩnh vực.")
     assert tasks(text) == []
@@ -248,7 +256,8 @@ def test_carry_over_needs_an_action():
 
 
 def test_joint_assignment_first_named_leads():
-    t = only("a) Bộ Xây dựng, các địa phương, cơ quan chủ quản các dự án tiếp tục chỉ đạo các chủ đầu tư bổ sung nhân lực.")
+    t = only("a) Bộ Xây dựng, các địa phương, cơ quan chủ quản các dự án tiếp tục chỉ đạo các chủ đầu tư bổ sung nhân"
+             " lực.")
     assert t["owner"] == "Bộ Xây dựng"
     assert t["co_owners"][0].startswith("các địa phương")
 
@@ -260,7 +269,8 @@ def test_coordination_without_voi():
 
 
 def test_for_agency_chair_requires_keeps_chair_out_of_coordinators():
-    t = only("Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương mở rộng bãi đỗ xe, đưa vào sử dụng trước ngày 25/01/2022.")
+    t = only("Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương mở rộng bãi đỗ xe, đưa vào sử dụng"
+             " trước ngày 25/01/2022.")
     assert t["owner"] == "UBND huyện Cao Lộc" and t["co_owners"] == []
     assert t["urgent"] is False and t["deadline"] == "2022-01-25"
 
@@ -294,8 +304,10 @@ def test_chair_directing_an_agency_in_a_report():
 
 
 def test_report_list_of_instructions_after_a_colon():
-    text = ("Phát biểu kết luận, đồng chí Chủ tịch UBND tỉnh chỉ đạo: Trước mắt, các cấp, ngành tổ chức cho Nhân dân vui xuân, "
-            "đón Tết an toàn; bảo đảm các chính sách an sinh; chuẩn bị nội dung trình kỳ họp HĐND tỉnh cuối tháng 2/2022.")
+    text = ("Phát biểu kết luận, đồng chí Chủ tịch UBND tỉnh chỉ đạo: Trước mắt, các cấp, ngành tổ chức cho Nhân dân"
+            " vui xuân, "
+            "đón Tết an toàn; bảo đảm các chính sách an sinh; chuẩn bị nội dung trình kỳ họp HĐND tỉnh cuối tháng"
+            " 2/2022.")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["các cấp, ngành"] * 3
     assert got[2]["deadline"] == "2022-02-28"

@@ -25,7 +25,8 @@ from .test_corpus_scores import corpus_dir
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "cli_json_reference.json").read_text(encoding="utf-8"))
 TEXT = ("UBND TỈNH CÀ MAU\nSố: 09/CT-UBND\nCà Mau, ngày 12 tháng 01 năm 2022\nCHỈ THỊ\nVề an toàn thực phẩm\n"
-        "1. Giao Sở Y tế chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày 25/01/2022.\n"
+        "1. Giao Sở Y tế chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày"
+        " 25/01/2022.\n"
         "2. Sở KH&ĐT tổng hợp, báo cáo trước ngày 20 hằng tháng.\n")
 
 

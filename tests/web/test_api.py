@@ -139,7 +139,8 @@ def test_openapi_lists_every_path(client):
 
 
 def test_staff_cannot_create_directive(client, world, token_for):
-    r = client.post("/api/v1/directives", json={"text": "Giao Sở Y tế làm việc."}, headers=token_for(world.users["staff_a"]))
+    r = client.post("/api/v1/directives", json={"text": "Giao Sở Y tế làm việc."},
+                    headers=token_for(world.users["staff_a"]))
     assert r.status_code == 403 and _err(r) == "forbidden"
 
 

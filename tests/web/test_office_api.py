@@ -207,7 +207,8 @@ def test_cancelled_task_gets_no_reminders(app, client, world, h, session, make_t
     assert f"#{t.id} " not in lines
 
 
-def _published_with_tasks(session, world, code="9/CT-UBND", statuses=("chua_thuc_hien", "hoan_thanh", "dang_thuc_hien")):
+def _published_with_tasks(session, world, code="9/CT-UBND",
+                          statuses=("chua_thuc_hien", "hoan_thanh", "dang_thuc_hien")):
     from tracker.models import utcnow
 
     d = Directive(code=code, kind="chi_thi", title="Chỉ thị", source_text="Giao các sở.", state="published",
@@ -264,7 +265,8 @@ def test_withdrawing_a_draft_is_409(client, world, h, session):
 
 def test_confirmed_task_is_closed_until_reopened(client, world, h, session):
     t = world.task_a
-    r = client.patch(f"/api/v1/tasks/{t.id}", headers=h["staff_a"], json={"state": "cho_xac_nhan", "version": t.version})
+    r = client.patch(f"/api/v1/tasks/{t.id}", headers=h["staff_a"],
+                     json={"state": "cho_xac_nhan", "version": t.version})
     v = r.get_json()["version"]
     r = client.post(f"/api/v1/tasks/{t.id}/confirm", headers=h["staff_a"], json={"version": v})
     assert r.status_code == 403
@@ -294,7 +296,8 @@ def test_return_needs_a_reason(client, world, h):
                      json={"state": "cho_xac_nhan", "version": t.version}).get_json()["version"]
     r = client.post(f"/api/v1/tasks/{t.id}/return", headers=h["clerk"], json={"version": v})
     assert r.status_code == 422 and _err(r) == "reason_required"
-    r = client.post(f"/api/v1/tasks/{t.id}/return", headers=h["clerk"], json={"reason": "Thiếu minh chứng", "version": v})
+    r = client.post(f"/api/v1/tasks/{t.id}/return", headers=h["clerk"],
+                    json={"reason": "Thiếu minh chứng", "version": v})
     assert r.status_code == 200 and r.get_json()["state"] == "tra_lai"
 
 

@@ -118,7 +118,8 @@ def test_extension_decision_with_another_date_shows_the_note(client, world, logi
     page = client.get(f"/tasks/{t.id}").get_data(as_text=True)
     assert 'name="granted_date"' in page
     granted = t.deadline + timedelta(days=12)
-    r = client.post(f"/extensions/{req.id}/decide", data={"decision": "approve", "granted_date": granted.strftime("%d/%m/%Y"),
+    r = client.post(f"/extensions/{req.id}/decide",
+                    data={"decision": "approve", "granted_date": granted.strftime("%d/%m/%Y"),
                                                          "note": "Cho 12 ngày là đủ"})
     assert r.status_code == 302
     login(world.users["staff_a"])

@@ -107,7 +107,8 @@ def _advance_states(session: Session, clerk: User, today, now) -> None:
             continue
         if task.deadline == today - timedelta(days=2):  # done on time
             task_service.update_task(session, staff, task.id, version=task.version, status="cho_xac_nhan",
-                                     note="Đã hoàn thành, gửi kèm báo cáo", channel="system", now=stamp - timedelta(days=3))
+                                     note="Đã hoàn thành, gửi kèm báo cáo", channel="system",
+                                     now=stamp - timedelta(days=3))
             task_service.confirm_completion(session, clerk, task.id, channel="system", now=now)
         elif task.deadline == today - timedelta(days=8):  # done late
             task_service.update_task(session, staff, task.id, version=task.version, status="cho_xac_nhan",

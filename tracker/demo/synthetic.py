@@ -565,7 +565,8 @@ def _task_row(rng, tid, did, lead, co, unit_name, action, deadline, deadline_tex
 @click.option("--units", "n_units", type=click.IntRange(min=1), default=50, show_default=True, help="Số đơn vị")
 @click.option("--directives", "n_directives", type=click.IntRange(min=1), default=None,
               help="Số văn bản (mặc định: số nhiệm vụ / 20)")
-@click.option("--seed", type=int, default=1, show_default=True, help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ liệu)")
+@click.option("--seed", type=int, default=1, show_default=True, help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ"
+                                                                     " liệu)")
 @click.option("--today", "today_str", default=None, help="Ngày mốc YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam)")
 @with_appcontext
 def generate_command(n_tasks, n_units, n_directives, seed, today_str):

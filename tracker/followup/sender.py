@@ -199,7 +199,8 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
             return None
         address = ch.address(s, user)
         if address is None:
-            _finish(s, n, "skipped", f"Người nhận không dùng kênh {n.channel} (chưa liên kết, chưa có địa chỉ hoặc đã tắt)")
+            _finish(s, n, "skipped",
+                    f"Người nhận không dùng kênh {n.channel} (chưa liên kết, chưa có địa chỉ hoặc đã tắt)")
             return None
         if n.kind in DAILY_KINDS + (policy.DAILY,) and n.occurrence is not None and n.occurrence < today:
             _finish(s, n, "skipped", "Đã qua ngày nhắc (có tin mới cho hôm nay)")

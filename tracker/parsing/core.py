@@ -66,14 +66,16 @@ _RESUME_SECTION = _re(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
 _APPENDIX = _re(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
 _ADDRESSEES = _re(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
 _ATTR = _re(
-    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|Chủ trì(?:\s+thực hiện)?)"
+    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|"
+    r"Chủ trì(?:\s+thực hiện)?)"
     r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp(?:\s+thực hiện)?|Phối hợp(?:\s+thực hiện)?)"
     r"|(?P<time>Thời (?:gian|hạn)(?:\s+(?:thực hiện|hoàn thành|báo cáo))?|Tiến độ(?:\s+thực hiện)?)"
     r"|(?P<other>Sản phẩm|Kết quả đầu ra|Kinh phí|Nguồn kinh phí|Hình thức))\s*:\s*", re.I)
 _TASK_LABEL = _re(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
 _TOPIC_PREFIX = _re(r"^(?:(?:Về|Đối với)\s[^:]{2,400}?|[^:.;]{2,90}):\s+(?=\S)")
 _INLINE_ATTR = _re(
-    r"(?:^|[.;]\s*)(?P<key>[Cc]hủ trì|[Cc]ơ quan chủ trì|[Đđ]ơn vị chủ trì|[Pp]hối hợp|[Cc]ơ quan phối hợp|[Đđ]ơn vị phối hợp|"
+    r"(?:^|[.;]\s*)(?P<key>[Cc]hủ trì|[Cc]ơ quan chủ trì|[Đđ]ơn vị chủ trì|[Pp]hối hợp|[Cc]ơ quan phối hợp|"
+    r"[Đđ]ơn vị phối hợp|"
     r"[Tt]hời gian(?: hoàn thành| thực hiện)?|[Tt]hời hạn(?: hoàn thành)?)\s*:\s*")
 _PLACE_DATE_LINE = _re(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
 _END_PUNCT = _re(r"[.;!?]")
@@ -86,8 +88,10 @@ _DIRECTIVE_LIST = _re(
 _STARTERS_IN_LIST = _re(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
 # A list intro that hands over tasks ("... khẩn trương triển khai các nội dung sau:"), not one that
 # notes orientations ("trong đó lưu ý một số nội dung trọng tâm sau:").
-_EXEC_LIST = _re(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
-                        r"|(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,300}?,\s*(?:một số|các|những) (?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b)"
+_EXEC_LIST = _re(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|"
+                 r"biện pháp|giải pháp)\b"
+                        r"|(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,300}?,\s*(?:một số|các|"
+                        r"những) (?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b)"
                         r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
 # "... các nhiệm vụ trọng tâm sau:" lists orientations: the intro itself is the task.
 _ORIENTATION_LIST = _re(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]{0,200}:\s*$")
@@ -366,7 +370,8 @@ class _Walker:
                 if asg is not None and asg.owner and not bare and self.intro_has_action(asg, end):
                     # "1. Bí thư ... và Chủ tịch UBND các tỉnh: ... tiếp tục phân công nhiệm vụ cụ thể ...,
                     # trong đó tập trung một số nhiệm vụ sau:" - the intro acts, and heads its items
-                    task = TaskDraft(asg.owner, asg.co_owners, intro_start, blk.end, asg.action_start, [asg.rule, "list_intro"], 0.8)
+                    task = TaskDraft(asg.owner, asg.co_owners, intro_start, blk.end, asg.action_start,
+                                     [asg.rule, "list_intro"], 0.8)
                     task.hit = hit
                     task.deadline_span = (intro_start, blk.end)
                     self.tasks.append(task)
@@ -454,7 +459,9 @@ class _Walker:
         covered = find_agencies(t, max(ag_end, asg.action_start), blk.start + len(body))
         if covered and covered[-1].end >= blk.start + len(body) - 1:
             return True
-        return not tail or bool(re.fullmatch(r"(?:có trách nhiệm|thực hiện(?: các| những)? (?:nhiệm vụ|nội dung)(?: sau| như sau)?|(?:tập trung )?(?:thực hiện|triển khai) (?:một số|các) (?:nhiệm vụ|nội dung)[^.]{0,60})", tail))
+        return not tail or bool(re.fullmatch(r"(?:có trách nhiệm|thực hiện(?: các| những)? (?:nhiệm vụ|"
+                                             r"nội dung)(?: sau| như sau)?|(?:tập trung )?(?:thực hiện|"
+                                             r"triển khai) (?:một số|các) (?:nhiệm vụ|nội dung)[^.]{0,60})", tail))
 
     def agency_heading(self, blk: Block) -> _Heading | None:
         t = self.t
@@ -486,7 +493,8 @@ class _Walker:
                 return None
             # "3. Vụ Tổ chức cán bộ", "2. Tiểu ban giúp việc Ban Chỉ đạo 934", "1. Thủ trưởng các cơ quan,
             # đơn vị được giao nhiệm vụ": a name the vocabulary does not cover to its end, with no verb
-            return _Heading(blk.rank, owner_text(Agency(ag.start, core_end, t[ag.start:core_end].strip(" ,;."), ag.group)))
+            return _Heading(blk.rank,
+                            owner_text(Agency(ag.start, core_end, t[ag.start:core_end].strip(" ,;."), ag.group)))
         owner = owner_text(ag) if end == ag.end else t[first:end]
         return _Heading(blk.rank, owner)
 
@@ -542,7 +550,8 @@ class _Walker:
                 # a noun-phrase item ("a) Nghị định quy định ...") that the attribute
                 # lines below turn into a task
                 pblk, pstart = self.pending
-                task = TaskDraft(None, [], pblk.line_start if pblk.label else pstart, pblk.end, pstart, ["plan_block"], 0.75)
+                task = TaskDraft(None, [], pblk.line_start if pblk.label else pstart, pblk.end, pstart,
+                                 ["plan_block"], 0.75)
                 task.hit = deadline_in(self.t, pstart, pblk.end, self.issued)
                 task.deadline_span = (pstart, pblk.end)
                 self.tasks.append(task)
@@ -768,7 +777,8 @@ class _Walker:
             return False
         for a, b, own in parts:
             # "(i) Chỉ đạo Đảng ủy Bộ Y tế ...": the lead's owner directs
-            part = own or Assignment(lead_owner, None, coordinators_in(t, a, b) or (list(asg.co_owners) if asg else []), "inline_enumeration", False, a)
+            part = own or Assignment(lead_owner, None, coordinators_in(t, a, b) or (list(asg.co_owners) if asg else []),
+                                     "inline_enumeration", False, a)
             for task in self.split_by_deadlines(a, b, part, 0.8, [part.rule, "inline_enumeration"]):
                 self.tasks.append(task)
         self.last_owner = parts[-1][2].owner if parts[-1][2] else lead_owner
@@ -916,14 +926,17 @@ _BARE_TAIL = _re(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:các|mộ
                         r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
 
 
-_GLUED_BODY = _re(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|Ngày)\s)")
+_GLUED_BODY = _re(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|"
+                  r"Ngày)\s)")
 _APPENDIX_REF = _re(r"\b[Pp]hụ lục\b")
-_DATA_ITEM = _re(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|Số lượng)\s")
+_DATA_ITEM = _re(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|"
+                 r"Số lượng)\s")
 _FILLER = _re(r"[….\-_*=~\s]{3,}")
 _YEAR_CELL = _re(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
 
 
-_INTRO_TAIL = _re(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|dưới đây))?\s*$")
+_INTRO_TAIL = _re(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|"
+                  r"dưới đây))?\s*$")
 
 
 # Column roles of a task table, read from the header cells: (role, words, weight). A cell takes the
@@ -962,7 +975,8 @@ def _is_task_header(low: list[str]) -> bool:
 
 _CITIZENS = _re(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")
 # "Các tổ chức, cá nhân và hộ gia đình ... có trách nhiệm": a duty of everybody
-_CITIZEN_SUBJECT = _re(r"[^.;:]{0,60}?\b(?:cá nhân|hộ gia đình|người dân)\b[^.;:]{0,120}?\b(?:có trách nhiệm|phải|cần)\b")
+_CITIZEN_SUBJECT = _re(r"[^.;:]{0,60}?\b(?:cá nhân|hộ gia đình|người dân)\b[^.;:]{0,120}?\b(?:có trách nhiệm|phải|"
+                       r"cần)\b")
 
 
 def _is_citizens(owner: str | None) -> bool:
@@ -986,14 +1000,18 @@ def _report_clauses(t: str, a: int, b: int) -> list[tuple[int, int]]:
 
 
 # Cheap pre-check: a clause split needs at least two timing cues in the sentence.
-_TIME_CUE = _re(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|ngày làm việc")
+_TIME_CUE = _re(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|"
+                r"ngày làm việc")
 
 
 # A later sentence that opens a case of its own ("Đối với nội dung vượt thẩm quyền, ...").
 _CLOSING = _re(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung"
-                      r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|Công điện) này))")
-_GENERIC_OWNER = _re(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
-_NEW_CASE = _re(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|ngày))\b")
+                      r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|"
+                      r"Công điện) này))")
+_GENERIC_OWNER = _re(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|"
+                     r"sở|ban|ngành|địa phương|cấp))*\s*$")
+_NEW_CASE = _re(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|"
+                r"ngày))\b")
 # A later sentence that only times the item ("Thời gian ...", "Đảm bảo hoàn thành trong năm 2026.")
 _TIME_SENTENCE = _re(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ|(?:[Đđ]ảm bảo|[Bb]ảo đảm) hoàn thành)\b")
 
@@ -1026,7 +1044,8 @@ def _looks_topic(prefix: str) -> bool:
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
 
 
-_ISSUER = _re(r"^(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|Tỉnh uỷ|HĐND tỉnh|Ban Thường vụ|"
+_ISSUER = _re(r"^(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|(?:Ủy|"
+              r"Uỷ) ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|Tỉnh uỷ|HĐND tỉnh|Ban Thường vụ|"
                      r"Văn phòng Chính phủ)$")
 
 

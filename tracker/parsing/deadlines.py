@@ -794,8 +794,10 @@ _BEFORE_PERIOD_LEFT = _re(r"(?<![\w])trước\s+$", _F)
 
 
 # "tháng 3 và tháng 4/2026", "quý I và quý II/2026": two periods sharing the year; due at the later one's end.
-_AND_MONTH_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?tháng\s+(?P<m>\d{1,2})\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
-_AND_QUARTER_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])\b\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+_AND_MONTH_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?tháng\s+(?P<m>\d{1,2})\s*(?:/|-|"
+                       r",?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+_AND_QUARTER_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])\b\s*(?:/|-|"
+                         r",?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
 
 
 def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:

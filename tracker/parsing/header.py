@@ -30,7 +30,8 @@ _SIGNER_TITLES = _re(
     r"THỦ TƯỚNG|PHÓ THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|PHÓ GIÁM ĐỐC|BỘ TRƯỞNG, CHỦ NHIỆM|CHỦ NHIỆM|"
     r"ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)[^\n]*)$")
 _PERSON_NAME = _re(r"\s*\n\s*(?:\n\s*)*((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]+)\s*(?:\n|$)")
-_ON_BEHALF = _re(r"^TM\.\s*(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG)(?:\s+[A-ZĐÀ-Ỹ]+)*)?\s*(?=KT\.|TL\.|Q\.|CHỦ TỊCH|PHÓ|$)")
+_ON_BEHALF = _re(r"^TM\.\s*(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG)(?:\s+[A-ZĐÀ-Ỹ]+)*)?\s*(?=KT\.|TL\.|"
+                 r"Q\.|CHỦ TỊCH|PHÓ|$)")
 _A_PERSON = _re(r"CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|CHÁNH|CHỦ NHIỆM|TRƯỞNG")
 _NATIONAL_MOTTO = _re(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
 

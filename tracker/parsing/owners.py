@@ -37,7 +37,8 @@ _HEADS = [
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
     "sở", "Sở", "bộ", "Bộ", "cơ quan", "đơn vị", "địa phương", "cấp", "ngành", "chủ đầu tư",
-    "tổ chức", "doanh nghiệp", "chủ rừng", "chủ dự án", "chủ cơ sở", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
+    "tổ chức", "doanh nghiệp", "chủ rừng", "chủ dự án", "chủ cơ sở", "tỉnh", "thành phố", "xã", "huyện", "phường",
+    "hội", "đoàn thể",
     "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
     "ủy ban", "Ủy ban", "uỷ ban", "Uỷ ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
     "công ty", "trung tâm", "đơn vị sự nghiệp", "Tập đoàn", "Tổng công ty", "Hội", "Sở, ban, ngành", "Bộ, ngành",
@@ -124,9 +125,12 @@ def _starts_head(s: str, pos: int) -> int | None:
 
 # Words that begin like a head noun but are not agencies ("Ban hành", "Hội nghị").
 _NOT_AGENCY = _re(
-    r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|Cơ quan thường trực|"
-    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b"
-    r"|Phòng(?=\s*,)|Phòng(?: chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
+    r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|"
+    r"Cơ quan thường trực|"
+    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|"
+    r"Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b"
+    r"|Phòng(?=\s*,)|Phòng(?: chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|"
+    r"thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
     re.I)
 
 
@@ -321,7 +325,8 @@ def _is_predicate(s: str, pos: int, limit: int) -> bool:
 
 
 # Party and government bodies named together ("cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp").
-_GROUP_CONT = _re(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
+_GROUP_CONT = _re(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|"
+                  r"mặt trận tổ quốc)\b", re.I)
 _COMMA_GROUP_WORDS = {"ban", "ngành", "thị", "thành", "phường", "xã", "huyện", "đặc", "địa", "đơn", "cơ", "đoàn",
                       "quận", "các", "tỉnh", "khu", "cụm", "hội", "đoàn thể", "bộ", "cấp"}
 
@@ -330,13 +335,15 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
     """After a comma inside a group phrase, "các ngành" / "ban" continue the same group."""
     if not group:
         return False
-    return bool(re.match(r"(?:các\s+)?(?:ban|ngành|cấp|đoàn thể|địa phương|thị xã|thành phố|phường|xã|đặc khu)\b", s[pos:pos + 20]))
+    return bool(re.match(r"(?:các\s+)?(?:ban|ngành|cấp|đoàn thể|địa phương|thị xã|thành phố|phường|xã|đặc khu)\b",
+                         s[pos:pos + 20]))
 
 
 # Project boards are named by their field, in lower case words that look like verbs
 # ("Ban Quản lý dự án đầu tư xây dựng các công trình giao thông tỉnh").
 _PROJECT_BOARD = _re(
-    r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|dân dụng|và|"
+    r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|"
+    r"dân dụng|và|"
     r"công nghiệp|nông nghiệp|phát triển|nông thôn|hạ tầng|đô thị|khu vực|chuyên ngành|trọng điểm|ODA))*"
     r"(?:\s+(?:tỉnh|thành phố|huyện|(?:số\s+)?\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
 _PARTY_BODY = _re(r"(?:[Tt]ỉnh ủy|[Tt]hành ủy|[Đđ]ảng ủy)(?:\s*,\s*(?:[Tt]ỉnh ủy|[Tt]hành ủy))?(?=\s*(?:,|và))")

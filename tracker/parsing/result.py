@@ -101,8 +101,10 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked
     )
 
 
-_ACTION_LEAD = _re(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
-                          r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?(?:(?:có trách nhiệm|được giao|cần|phải)\s+)?")
+_ACTION_LEAD = _re(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|"
+                   r"Cùng với đó)\s*,?\s*)?"
+                          r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?(?:(?:có trách nhiệm|"
+                          r"được giao|cần|phải)\s+)?")
 
 
 def _action(t: str, task: TaskDraft) -> str:

@@ -34,7 +34,8 @@ _TRIGGER = _re(
 _STARTERS = _re(
     r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
-    r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
+    r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|"
+    r"quý)[^,]{0,60}|"
     r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150}|"
     r"[Tt]rường hợp [^,]{3,120}(?:,\s*(?:khó khăn|vướng mắc|bất cập|phát sinh)[^,]{0,40})*)\s*[,:]\s*)+")
 _COORD_ANY = _re(r"[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
@@ -44,16 +45,21 @@ _RESPONSIBLE = _re(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao
 
 # Non-task patterns.
 _BOILERPLATE = _re(
-    r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
+    r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội"
+    r" dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
     r"|(?:thực hiện|thi hành) (?:nghiêm túc )?(?:Chỉ thị|Công điện) này\s*\.?/?\.?\s*$"
     r"|(?:chủ trì|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
     r"|^(?:Sáng|Chiều|Tối|Trưa|Ngày|Hôm nay|Hôm qua)\b[^.]{0,120}(?:tổ chức|chủ trì|diễn ra|khai mạc)\b"
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,300}biết|có hiệu lực (?:thi hành )?kể từ"
-    r"|^(?:\d+\.\s*)?(?:Trong quá trình[^,]{0,60},\s*)?(?:nếu|trường hợp|khi)\s+(?:có|phát sinh|gặp)\b[^.]{0,40}(?:khó khăn|vướng mắc)"
+    r"|^(?:\d+\.\s*)?(?:Trong quá trình[^,]{0,60},\s*)?(?:nếu|trường hợp|khi)\s+(?:có|phát sinh|"
+    r"gặp)\b[^.]{0,40}(?:khó khăn|vướng mắc)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
-    r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
-    r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
-    r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
+    r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|"
+    r"Chỉ thị|"
+    r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|"
+    r"ngày)\s+\d"
+    r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|"
+    r"căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
 # Praise, attendance and accountability statements: words anywhere in the opening (searched in
 # the lower-cased text, without IGNORECASE, which is slow on Vietnamese letters) or an opening.
 _PRAISE_WORDS = _re(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
@@ -62,13 +68,16 @@ _PRAISE_OPENING = _re(r"[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trư�
                              r"(?:Tham dự|Dự|Cùng dự|Tham gia)\b|"
                              r"Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
 _PROPOSAL_TO_TOP = _re(
-    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|"
+    r"Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|các bộ|Bộ)\b")
 # A department or a commune proposing something to the province (a proposal, no task).
 _PROPOSAL_UP = _re(
-    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|"
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|"
+    r"Chính phủ|"
     r"UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|tỉnh|Tỉnh|Thành phố|Trung ương)\b")
-_SPEAKER_INTENT = _re(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
+_SPEAKER_INTENT = _re(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|"
+                      r"đơn vị) (?:thường trực|chủ trì|đầu mối)))")
 
 @dataclass
 class Assignment:
@@ -194,7 +203,8 @@ def _trigger_addressee(s: str, a: int, b: int, m: re.Match, verb: str, before: s
         lm = _NAMED_LEADER.match(s, m.end(), b) or _DEPUTIES.match(s, m.end(), b)
         if lm:
             # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
-            return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao", True, lm.end())
+            return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao",
+                              True, lm.end())
     ag = scan_agency(s, m.end(), b)
     if ag is None:
         # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
@@ -287,10 +297,12 @@ _MAX_TRIGGERS = 40
 # A named deputy head of the issuing body ("Phó Thủ tướng Chính phủ Trần Hồng Hà", "Phó Chủ tịch UBND tỉnh
 # Nguyễn Văn B"): a person with no agency to map to.
 _NAMED_LEADER = _re(
-    r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
+    r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|"
+    r"Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
     r"(?:\s+(?!Chính\b)[A-ZĐÀ-Ỹ][^\s,.;:()]*){2,4})")
 # Deputy heads named as a group ("các đồng chí Phó Thủ tướng Chính phủ"): persons, as written.
-_DEPUTIES = _re(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
+_DEPUTIES = _re(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|"
+                r"Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
 _PAST_REPORT = _re(r"(?<!\w)(?:đã(?!\s+(?:được|ban hành|đề ra|phê duyệt|giao|có|nêu|chỉ đạo tại))|vừa qua)(?!\w)")
 _STILL_ASKED = _re(r"(?<!\w)(?:phải|cần|yêu cầu|tiếp tục|khẩn trương|chủ trì|có trách nhiệm|trước ngày)(?!\w)")
 # "Thực hiện Kết luận số ..., Ban Chỉ đạo của Chính phủ (sau đây ...) yêu cầu X ...": a fronted
@@ -303,7 +315,8 @@ _CHAIR = _re(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh �
 # The speaker of a news report named by a pronoun or a title ("Đồng chí yêu cầu ...",
 # "Ông cũng giao ...", "Người đứng đầu tỉnh đề nghị ...").
 _PERSON_SPEAKER = _re(
-    r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
+    r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|"
+    r"[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
     r"\s+(?:(?:cũng|còn|đồng thời|tiếp tục|thẳng thắn)\s+)*$")
 _REQUEST_ADVERBS = _re(r"\s*(?:(?:cũng|còn|đồng thời|tiếp tục|trân trọng)\s+)*")
 
@@ -327,13 +340,15 @@ def _subject(s: str, a: int, b: int):
     return scan_agency(s, st.end() if st else a, b, allow_semicolon=True)
 
 
-_CHAIR_SPEAKING = _re(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Tỉnh)")
+_CHAIR_SPEAKING = _re(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân|"
+                      r"Chính phủ|Tỉnh)")
 _COMMA = _re(r",\s+")
 # Chairs of these bodies are addressees, not the speaker ("Chủ tịch UBND các xã, phường ...").
 _LOWER_LEVEL = _re(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
 # A body named with its place ("UBND tỉnh Ninh Bình"): an addressee, not the issuer speaking.
 _NAMED_PLACE = _re(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
-_REQUESTS_LIST = _re(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
+_REQUESTS_LIST = _re(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|"
+                     r"thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
                             r"chỉ ra (?:những|các|một số) (?:hạn chế|tồn tại|bất cập)[^:]{0,80})(?:\s+như sau)?\s*:")
 _FOR_AGENCY = _re(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
@@ -371,7 +386,8 @@ def _next_word(s: str, i: int, b: int) -> int:
 
 def _lower_start(rest: str) -> bool:
     r = rest.lstrip(" ,")
-    return bool(r) and r[0].islower() and not r.startswith(("và ", "của ", "tỉnh", "trong ", "tại ", "về ", "với ", "theo ", "đã ", "sẽ "))
+    return bool(r) and r[0].islower() and not r.startswith(("và ", "của ", "tỉnh", "trong ", "tại ", "về ", "với ",
+                                                            "theo ", "đã ", "sẽ "))
 
 
 def _with_coordinators(s: str, ag: Agency, b: int, rule: str, explicit: bool) -> Assignment:
@@ -425,4 +441,5 @@ def _priority_only(sentence: str) -> bool:
     if not m or re.search(r"[.;]", sentence[:m.start()]):
         return False
     later = sentence[m.end():].split(";")[1:]
-    return all("trách nhiệm" in c for c in later) and not re.search(r",\s+(?:đồng thời|tập trung|khẩn trương|chỉ đạo|triển khai|tổ chức)\b", sentence[m.end():])
+    return all("trách nhiệm" in c for c in later) and not re.search(r",\s+(?:đồng thời|tập trung|khẩn trương|chỉ đạo|"
+                                                                    r"triển khai|tổ chức)\b", sentence[m.end():])

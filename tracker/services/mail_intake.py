@@ -67,7 +67,8 @@ class MailboxSettings:
         use_ssl = bool(config.get("INTAKE_IMAP_SSL", True))
         port = config.get("INTAKE_IMAP_PORT") or (993 if use_ssl else 143)
         return cls(host=host, port=int(port), user=config.get("INTAKE_IMAP_USER") or "",
-                   password=config.get("INTAKE_IMAP_PASSWORD") or "", folder=config.get("INTAKE_IMAP_FOLDER") or "INBOX",
+                   password=config.get("INTAKE_IMAP_PASSWORD") or "",
+                   folder=config.get("INTAKE_IMAP_FOLDER") or "INBOX",
                    ssl=use_ssl)
 
 

@@ -30,7 +30,8 @@ from tracker.parsing.segment import _LABELS
 
 _PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:trang\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*[-–—])?$", re.I)
 _HEADER_TASK = re.compile(r"\b(?:stt|tt|nhiệm vụ|nội dung|công việc)\b", re.I)
-_HEADER_WHO = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|thời gian|thời hạn|tiến độ|đơn vị|cơ quan|kết quả|sản phẩm)\b",
+_HEADER_WHO = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|thời gian|thời hạn|tiến độ|đơn vị|cơ quan|kết quả|"
+                         r"sản phẩm)\b",
                          re.I)
 _SENTENCE_END = (".", ":", ";", "!", "?", "…")
 

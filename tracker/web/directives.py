@@ -258,7 +258,8 @@ def highlight_source(text: str, spans: list[tuple[int | None, int | None]]) -> M
 
 
 def _header_from_form() -> dict:
-    return {k: (request.form.get(k) or "").strip() for k in ("number", "code", "kind", "title", "issuer", "signer", "issued")}
+    return {k: (request.form.get(k) or "").strip() for k in ("number", "code", "kind", "title", "issuer",
+                                                             "signer", "issued")}
 
 
 def _header_from_directive(d: Directive) -> dict:
@@ -454,7 +455,8 @@ def review_post(directive_id: int):
     except directive_service.DraftInvalid as exc:
         session.rollback()
         return _render_review(directive, header, rows, errors=exc.errors, status=422,
-                              error="Chưa ban hành: có nhiệm vụ cần sửa (xem các ô báo đỏ). Không nhiệm vụ nào được tạo.")
+                              error="Chưa ban hành: có nhiệm vụ cần sửa (xem các ô báo đỏ). Không nhiệm vụ nào được"
+                                    " tạo.")
     except ServiceError as exc:
         session.rollback()
         session.expire_all()

@@ -75,7 +75,8 @@ def openapi_document() -> dict:
             "title": "directive-tracker API",
             "version": "1",
             "description": "Theo dõi nhiệm vụ từ văn bản chỉ đạo. Xác thực bằng `Authorization: Bearer <mã>` "
-                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Mã sai bị giới hạn theo địa chỉ "
+                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Mã sai bị giới hạn theo"
+                           " địa chỉ "
                            "(SECRET_THROTTLE_ADDRESS lần trong 15 phút, rồi 429 với `Retry-After`). Lỗi luôn có dạng "
                            '`{"error": {"code", "message"}}`.',
         },
@@ -236,7 +237,8 @@ def openapi_document() -> dict:
             "/api/v1/stats/units": {"get": {
                 "summary": "Số liệu bốn nhóm theo đơn vị (hoàn thành đúng hạn, hoàn thành quá hạn, "
                            "chưa hoàn thành trong hạn, chưa hoàn thành quá hạn)",
-                "description": "Phục vụ bởi blueprint tổng hợp (tracker/web/dashboard.py); cùng bộ lọc với trang Tổng hợp.",
+                "description": "Phục vụ bởi blueprint tổng hợp (tracker/web/dashboard.py); cùng bộ lọc với trang Tổng"
+                               " hợp.",
                 "parameters": [
                     {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["deadline", "issued"]},
                      "description": "Lọc theo hạn nhiệm vụ hoặc ngày ban hành văn bản"},

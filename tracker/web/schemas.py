@@ -119,7 +119,8 @@ def task_components() -> dict:
     """OpenAPI components generated from the models (`model_json_schema`)."""
     out: dict = {}
     for name, model in _COMPONENTS.items():
-        schema = model.model_json_schema(ref_template=_REF, mode="validation" if name == "TaskUpdate" else "serialization")
+        schema = model.model_json_schema(ref_template=_REF,
+                                         mode="validation" if name == "TaskUpdate" else "serialization")
         out.update(schema.pop("$defs", {}))
         out[name] = schema
     return out
