@@ -153,7 +153,7 @@ def render_table(rows: list[Row]) -> str:
     headers = ("benchmark", "figure", "baseline (same run)", "ratio", "target", "result")
     data = [(r.name, r.figure, r.baseline, r.ratio, r.target, r.result) for r in rows]
     widths = [max(len(h), *(len(d[i]) for d in data)) if data else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731 - a one-line local helper
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(d) for d in data]
     notes = [f"- {r.name}: {r.note}" for r in rows if r.note]

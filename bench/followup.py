@@ -25,21 +25,21 @@ from datetime import timedelta
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-import sqlalchemy as sa  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import sqlalchemy as sa  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlmodel import Session  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
-from tracker.config import normalize_database_url  # noqa: E402
-from tracker.db import make_engine  # noqa: E402
-from tracker.followup import policy  # noqa: E402
-from tracker.followup import sender  # noqa: E402
-from tracker.followup.sweep import sweep  # noqa: E402
-from tracker.migrate import upgrade  # noqa: E402
-from tracker.models import Directive  # noqa: E402
-from tracker.models import Task  # noqa: E402
-from tracker.models import TaskCoUnit  # noqa: E402
-from tracker.models import TelegramLink  # noqa: E402
-from tracker.models import Unit  # noqa: E402
-from tracker.models import User  # noqa: E402
+from tracker.config import normalize_database_url  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.db import make_engine  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import policy  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import sender  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.sweep import sweep  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.migrate import upgrade  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Directive  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Task  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import TaskCoUnit  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import TelegramLink  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Unit  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import User  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 # A Monday 08:05 in Vietnam: before/overdue reminders, escalations, digests and the weekly summary are all due.
 BENCH_NOW = datetime(2026, 11, 30, 8, 5, tzinfo=policy.VN_TZ).astimezone(UTC)

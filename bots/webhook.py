@@ -3,6 +3,6 @@ name stays importable for existing imports."""
 import sys
 
 import tracker.channels.telegram.webhook as _moved
-from tracker.channels.telegram.webhook import *  # noqa: F401,F403
+from tracker.channels.telegram.webhook import *  # noqa: F401,F403 - re-exported: the module's old import path
 
 sys.modules[__name__] = _moved

@@ -7,9 +7,9 @@ import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from tracker.followup import links  # noqa: E402
-from tracker.followup.policy import VN_TZ  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import links  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.policy import VN_TZ  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 TOKEN = "123456:TEST-TOKEN"
 

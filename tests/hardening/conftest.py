@@ -189,7 +189,7 @@ def url_for_rule(rule, world, own: bool = True, role: str = "staff") -> str | No
             values[arg] = "0" * 32
         else:
             raise AssertionError(f"url_for_rule does not know the argument {arg!r} of {rule.rule}")
-    from werkzeug.routing import MapAdapter  # noqa: F401  (documentation of what build does)
+    from werkzeug.routing import MapAdapter  # noqa: F401 - documents what build() uses
 
     return rule.rule if not values else _build(rule, values)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tracker.parsing.deadlines import find_deadlines  # noqa: E402
-from tracker.parsing.deadlines import pick_deadline  # noqa: E402
+from tracker.parsing.deadlines import find_deadlines  # noqa: E402 - after the checkout is put on sys.path
+from tracker.parsing.deadlines import pick_deadline  # noqa: E402 - after the checkout is put on sys.path
 
 DEFAULT_DIRS = ["/work/shared/corpus/dev", "/work/shared/corpus/real"]
 

@@ -38,7 +38,7 @@ import pytest
 from sqlmodel import select
 
 from tests.leadership.conftest import fast_user
-from tests.leadership.conftest import province  # noqa: F401 (the dashboard fixture, for the equality test)
+from tests.leadership.conftest import province  # noqa: F401 - the dashboard's fixture, for the equality test
 from tracker.models import Directive
 from tracker.models import Task
 from tracker.services import tasks as task_service

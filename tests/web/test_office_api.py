@@ -69,7 +69,7 @@ def test_clerk_corrects_lead_unit_and_deadline_in_one_version_step(client, world
     assert lead_event.channel == "api" and lead_event.at is not None
     assert _events(session, t.id, "corrected_deadline")[0].new_value == new_deadline.strftime("%d/%m/%Y")
     # the task moved: the new unit sees it, the old unit no longer leads it
-    ids = lambda who: {x["id"] for x in client.get("/api/v1/tasks", headers=h[who]).get_json()["items"]}  # noqa: E731
+    ids = lambda who: {x["id"] for x in client.get("/api/v1/tasks", headers=h[who]).get_json()["items"]}  # noqa: E731 - a one-line local helper
     assert t.id in ids("staff_c") and t.id not in ids("staff_a")
     # a later unit update continues the same version sequence
     r2 = client.patch(f"/api/v1/tasks/{t.id}", headers=h["staff_c"], json={"progress": 30, "version": body["version"]})

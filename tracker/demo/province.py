@@ -77,7 +77,7 @@ def _load_directives(session: Session, now) -> None:
     """Two demo directives, published, then moved so every deadline state occurs."""
     today = local_today(now)
     issued = today - timedelta(days=20)
-    fmt = lambda d: d.strftime("%d/%m/%Y")  # noqa: E731
+    fmt = lambda d: d.strftime("%d/%m/%Y")  # noqa: E731 - a one-line local helper
     values = {
         "n1": "15", "n2": "07", "issued_vn": f"{issued.day:02d} tháng {issued.month:02d} năm {issued.year}",
         "d_overdue": fmt(today - timedelta(days=5)), "d_soon": fmt(today + timedelta(days=2)),

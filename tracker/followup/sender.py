@@ -31,20 +31,20 @@ from datetime import timedelta
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as timedelta (stack.md 2.1)
 
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session  # noqa: E402
-from sqlmodel import select  # noqa: E402
+import sqlalchemy as sa  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlalchemy.engine import Engine  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlmodel import Session  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlmodel import select  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
-from tracker.channels.base import Outgoing  # noqa: E402
-from tracker.followup import content  # noqa: E402
-from tracker.followup import messages  # noqa: E402
-from tracker.followup import policy  # noqa: E402
-from tracker.models import Directive  # noqa: E402
-from tracker.models import Notification  # noqa: E402
-from tracker.models import Task  # noqa: E402
-from tracker.models import Unit  # noqa: E402
-from tracker.models import User  # noqa: E402
+from tracker.channels.base import Outgoing  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import content  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import messages  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import policy  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Directive  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Notification  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Task  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Unit  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import User  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ TASK_KINDS = (policy.BEFORE, policy.OVERDUE, policy.ESCALATION, policy.SNOOZE)
 DAILY_KINDS = (policy.BEFORE, policy.OVERDUE, policy.DIGEST, policy.WEEKLY)
 
 
-from tracker.settings import SenderSettings  # noqa: E402,F401  (the SENDER_* limits; old import name)
+from tracker.settings import SenderSettings  # noqa: E402,F401 - re-exported: the SENDER_* limits' old import name
 
 
 class RateLimiter:

@@ -312,7 +312,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     async def job_loop():
         """Background jobs (OCR, large exports) one at a time in a thread of their own, so
         a long job never delays the sweep; handlers run the heavy part in child processes."""
-        from tracker.services import intake  # noqa: F401  (registers the OCR handler)
+        from tracker.services import intake  # noqa: F401 - registers the OCR handler
         from tracker.services import jobs
 
         def run_one():

@@ -3,6 +3,7 @@ from datetime import date
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy import update as sa_update
 from sqlmodel import Session
 from sqlmodel import select
@@ -396,7 +397,7 @@ def _tell_lead_units(session: Session, directive: Directive, created: list[Task]
         by_unit.setdefault(task.lead_unit_id, []).append(task)
     heads: dict[int, list[int]] = {}
     for uid, unit_id in session.exec(select(User.id, User.unit_id).where(
-            User.unit_id.in_(list(by_unit)), User.role == HEAD, User.active == True)).all():  # noqa: E712
+            User.unit_id.in_(list(by_unit)), User.role == HEAD, User.active == sa.true())).all():
         heads.setdefault(unit_id, []).append(uid)
     label = directive.code or f"văn bản #{directive.id}"
     for unit_id, tasks in by_unit.items():

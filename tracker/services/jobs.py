@@ -118,7 +118,7 @@ def run_job(engine, job: BackgroundJob) -> str:
         if failure is not None:
             try:
                 failure(engine, job, exc)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - any failure is reported, not raised
                 log.exception("Ghi lỗi việc nền %s không được", job.id)
         _finish(engine, job.id, JOB_FAILED, getattr(exc, "message", None) or f"Lỗi: {type(exc).__name__}")
         return JOB_FAILED

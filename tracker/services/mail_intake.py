@@ -28,6 +28,7 @@ from dataclasses import field
 from email.utils import parseaddr
 from pathlib import PurePath
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session
 from sqlmodel import select
@@ -131,7 +132,7 @@ def already_imported(session: Session, key: str) -> bool:
 def office_user(session: Session, sender: str) -> User | None:
     """The office account that sent the message, else the first active clerk, else admin."""
     address = parseaddr(sender or "")[1].strip().lower()
-    office = select(User).where(User.active == True, User.role.in_(("clerk", "admin")))  # noqa: E712
+    office = select(User).where(User.active == sa.true(), User.role.in_(("clerk", "admin")))
     if address:
         match = session.exec(office.where(func.lower(User.email) == address).order_by(User.id)).first()
         if match is not None:

@@ -70,7 +70,7 @@ def page_count(pdf_path: str) -> int:
 
     try:
         return len(PdfReader(pdf_path).pages)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - any failure is reported, not raised
         raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng", code="corrupt_file", status=422) from None
 
 

@@ -5,6 +5,7 @@ import os
 import tempfile
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import Response
 from flask import flash
@@ -44,7 +45,7 @@ def _users_page(error: str | None = None, form: dict | None = None, status: int 
     users = search_users(session, q=filters["q"][:100] or None, role=filters["role"] or None,
                          unit_id=int(filters["unit"]) if filters["unit"].isdigit() else None,
                          active={"1": True, "0": False}.get(filters["active"]))
-    units = session.exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    units = session.exec(select(Unit).where(Unit.active == sa.true()).order_by(Unit.name)).all()
     unit_names = {u.id: u.name for u in session.exec(select(Unit)).all()}
     return render_template("admin/users.html", users=users, units=units, unit_names=unit_names, roles=ROLES,
                            error=error, form=form or {}, filters=filters), status

@@ -10,6 +10,7 @@ import math
 from datetime import date
 from itertools import pairwise
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -121,7 +122,7 @@ def new():
 # --- review ---------------------------------------------------------------------------
 
 def _units():
-    return get_session().exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    return get_session().exec(select(Unit).where(Unit.active == sa.true()).order_by(Unit.name)).all()
 
 
 # What the clerk typed in a unit field, resolved by the one unit-name rule (services/units.py).

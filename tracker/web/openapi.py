@@ -53,9 +53,9 @@ def openapi_document() -> dict:
                                                            {"$ref": "#/components/schemas/DraftTask"}]}},
         },
     }
-    int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731
+    int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731 - a one-line local helper
                                     "schema": {"type": "integer", "minimum": 1}, "description": desc}
-    id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731
+    id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731 - a one-line local helper
     _report_params = [
         {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
          "description": "Từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)"},

@@ -17,23 +17,23 @@ from datetime import datetime
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from sqlalchemy.engine import Engine  # noqa: E402
-from telegram import ForceReply  # noqa: E402
-from telegram import Update  # noqa: E402
-from telegram.constants import ParseMode  # noqa: E402
-from telegram.error import BadRequest  # noqa: E402
-from telegram.ext import Application  # noqa: E402
-from telegram.ext import CallbackQueryHandler  # noqa: E402
-from telegram.ext import CommandHandler  # noqa: E402
-from telegram.ext import ContextTypes  # noqa: E402
-from telegram.ext import Defaults  # noqa: E402
-from telegram.ext import MessageHandler  # noqa: E402
-from telegram.ext import filters  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram import ForceReply  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram import Update  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.constants import ParseMode  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.error import BadRequest  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import Application  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import CallbackQueryHandler  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import CommandHandler  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import ContextTypes  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import Defaults  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import MessageHandler  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import filters  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
-from tracker.channels.telegram import actions  # noqa: E402
-from tracker.followup import messages  # noqa: E402
-from tracker.followup import policy  # noqa: E402
-from tracker.followup.sender import keyboard  # noqa: E402
+from tracker.channels.telegram import actions  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import messages  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import policy  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.sender import keyboard  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 log = logging.getLogger(__name__)
 
