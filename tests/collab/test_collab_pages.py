@@ -266,7 +266,8 @@ def test_comment_with_an_attachment_and_the_dashboard_level_filter(app, client, 
     _csrf_off(app)
     login(w.people["staff"])
     r = client.post(f"/tasks/{w.task.id}/comments", data={"text": "Gửi kèm biên bản",
-                                                           "file": (io.BytesIO(b"%PDF-1.4\n% bien ban\n"), "bien-ban.pdf")},
+                                                           "file": (io.BytesIO(b"%PDF-1.4\n% bien ban\n"),
+                                                                    "bien-ban.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 302
     comment = session.exec(select(TaskComment).where(TaskComment.task_id == w.task.id)).one()

@@ -442,7 +442,8 @@ def test_publish_with_random_json(api, client, data):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=300) | st.sampled_from([b"[" * 50_000, b"{\"a\":" * 20_000, b"\xff\xfe{", b"null",
-                                                      b"\"text\"", b"{\"text\": \"\\ud800\"}", b"{\"version\": 1e999}"]),
+                                                      b"\"text\"", b"{\"text\": \"\\ud800\"}",
+                                                      b"{\"version\": 1e999}"]),
        content_type=st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded",
                                      "multipart/form-data", "application/json; charset=latin-1", ""]),
        target=st.sampled_from(["POST /api/v1/directives", "PATCH /api/v1/tasks/{task}",

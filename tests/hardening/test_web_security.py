@@ -48,7 +48,8 @@ class _Elements(HTMLParser):
         for name, value in attrs:
             if name.lower().startswith("on"):
                 self.event_handlers.append((tag, name))
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+            if (name in ("href", "src", "action", "formaction")
+                    and (value or "").strip().lower().startswith("javascript:")):
                 self.js_urls.append(value)
         if tag == "script":
             self._in_script, self._script_text = attributes, []

@@ -78,9 +78,11 @@ def _tasks(body, header=_HDR):
 
 @pytest.mark.parametrize("body, owner, deadline", [
     # a department of a ministry ("Vụ ...") is an agency
-    ("1. Vụ Kế hoạch - Tài chính chủ trì, phối hợp với các đơn vị liên quan bố trí kinh phí trong quý II/2026.", "Vụ Kế hoạch - Tài chính", "2026-06-30"),
+    ("1. Vụ Kế hoạch - Tài chính chủ trì, phối hợp với các đơn vị liên quan bố trí kinh phí trong quý II/2026.",
+     "Vụ Kế hoạch - Tài chính", "2026-06-30"),
     # "số" in "chuyển đổi số" / "chữ ký số" is no document number
-    ("1. Sở Khoa học và Công nghệ đẩy mạnh chuyển đổi số trong quý III/2026.", "Sở Khoa học và Công nghệ", "2026-09-30"),
+    ("1. Sở Khoa học và Công nghệ đẩy mạnh chuyển đổi số trong quý III/2026.", "Sở Khoa học và Công nghệ",
+     "2026-09-30"),
     ("1. Sở Nội vụ cấp chữ ký số trước ngày 30/6/2026.", "Sở Nội vụ", "2026-06-30"),
     # "trước tháng 6/2026" / "trước quý III": the day before the period starts
     ("1. Sở Tài chính hoàn thành trước tháng 6/2026.", "Sở Tài chính", "2026-05-31"),
@@ -90,15 +92,22 @@ def _tasks(body, header=_HDR):
     # requesters before the trigger
     ("Tiếp theo Công văn số 12/UBND-KT ngày 02/02/2026, Sở Y tế đề nghị các bệnh viện rà soát thuốc trước ngày"
      " 20/3/2026.", "các bệnh viện", "2026-03-20"),
-    ("Ông cũng giao UBND các xã, phường đẩy nhanh giải phóng mặt bằng trong quý I/2026.", "UBND các xã, phường", "2026-03-31"),
-    ("Về đề xuất này, ông Nam giao Sở Tài chính tham mưu điều chỉnh vốn trong tháng 3/2026.", "Sở Tài chính", "2026-03-31"),
-    ("1. Chủ tịch UBND tỉnh giao nhiệm vụ cho Sở Y tế xây dựng kế hoạch tiêm chủng trước ngày 20/3/2026.", "Sở Y tế", "2026-03-20"),
-    ("1. Thống nhất giao Sở Tài chính làm đầu mối tổng hợp, báo cáo UBND tỉnh trước ngày 10/4/2026.", "Sở Tài chính", "2026-04-10"),
-    ("1. Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng hoàn thiện hồ sơ trước ngày 25/3/2026.", "Sở Xây dựng", "2026-03-25"),
+    ("Ông cũng giao UBND các xã, phường đẩy nhanh giải phóng mặt bằng trong quý I/2026.", "UBND các xã, phường",
+     "2026-03-31"),
+    ("Về đề xuất này, ông Nam giao Sở Tài chính tham mưu điều chỉnh vốn trong tháng 3/2026.", "Sở Tài chính",
+     "2026-03-31"),
+    ("1. Chủ tịch UBND tỉnh giao nhiệm vụ cho Sở Y tế xây dựng kế hoạch tiêm chủng trước ngày 20/3/2026.", "Sở Y tế",
+     "2026-03-20"),
+    ("1. Thống nhất giao Sở Tài chính làm đầu mối tổng hợp, báo cáo UBND tỉnh trước ngày 10/4/2026.", "Sở Tài chính",
+     "2026-04-10"),
+    ("1. Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng hoàn thiện hồ sơ trước ngày 25/3/2026.", "Sở Xây dựng",
+     "2026-03-25"),
     # a commune chair is an addressee, not the speaker
-    ("1. Chủ tịch UBND phường Pleiku, xã Ia Grai tập trung giải phóng mặt bằng, hoàn thành chậm nhất ngày 31/5.", "UBND phường Pleiku", "2026-05-31"),
+    ("1. Chủ tịch UBND phường Pleiku, xã Ia Grai tập trung giải phóng mặt bằng, hoàn thành chậm nhất ngày 31/5.",
+     "UBND phường Pleiku", "2026-05-31"),
     # a quoted instruction
-    ("“Sở Y tế phải hoàn thành lắp đặt thiết bị trước ngày 15/6”, Chủ tịch UBND tỉnh yêu cầu.", "Sở Y tế", "2026-06-15"),
+    ("“Sở Y tế phải hoàn thành lắp đặt thiết bị trước ngày 15/6”, Chủ tịch UBND tỉnh yêu cầu.", "Sở Y tế",
+     "2026-06-15"),
 ])
 def test_held_out_grammar(body, owner, deadline):
     tasks = _tasks(body)
@@ -155,7 +164,8 @@ def test_agency_heading_in_capitals():
 
 @pytest.mark.parametrize("body, deadline", [
     # work to be ready for the occasion is due the day before it; work during it has no date
-    ("1. Sở Xây dựng hoàn thiện các công trình phục vụ nhu cầu đi lại của Nhân dân dịp Tết Nguyên đán Đinh Mùi.", "2027-02-05"),
+    ("1. Sở Xây dựng hoàn thiện các công trình phục vụ nhu cầu đi lại của Nhân dân dịp Tết Nguyên đán Đinh Mùi.",
+     "2027-02-05"),
     ("1. Công an tỉnh bảo đảm tuyệt đối an ninh, an toàn các sự kiện văn hóa dịp Tết Nguyên đán Đinh Mùi.", None),
     # "thông báo ... trước 16 giờ hằng ngày" is due daily even after the word "dự báo"
     ("1. Sở Nông nghiệp và Môi trường cập nhật cấp dự báo cháy rừng, thông báo cho các xã trước 16 giờ hằng ngày.", None),

@@ -28,7 +28,7 @@ Kết luận của Chủ tịch UBND tỉnh về công tác chuyển đổi số
 1. Giao Sở Tài chính chủ trì, phối hợp với Sở Y tế rà soát nhu cầu vốn cho các dự án chuyển đổi số, hoàn thành trước ngày 15/02/2025.
 2. Giao Sở Y tế xây dựng kế hoạch triển khai hồ sơ sức khỏe điện tử cho toàn bộ người dân trên địa bàn tỉnh, trình UBND tỉnh trước ngày 20/03/2025.
 3. Giao Sở Xây dựng kiểm tra tiến độ các công trình trọng điểm và báo cáo kết quả về Văn phòng UBND tỉnh trước ngày 30/03/2025.
-"""
+"""  # noqa: E501 - the directive's text, one paragraph a line as in a real document
 
 
 def _err(r):

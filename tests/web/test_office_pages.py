@@ -24,7 +24,7 @@ Kết luận của Chủ tịch UBND tỉnh về công tác giảm nghèo năm 2
 
 1. Giao Sở Tài chính chủ trì, phối hợp với Sở Y tế bố trí kinh phí cho chương trình giảm nghèo bền vững, hoàn thành trước ngày 15/02/2025.
 2. Giao UBND các xã, phường rà soát hộ nghèo, hộ cận nghèo trên địa bàn, báo cáo trước ngày 31/02/2025.
-"""
+"""  # noqa: E501 - the directive's text, one paragraph a line as in a real document
 
 
 @pytest.fixture

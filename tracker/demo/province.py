@@ -41,7 +41,7 @@ Kết luận của Chủ tịch UBND tỉnh tại cuộc họp giao ban tháng
 3. Sở Xây dựng kiểm tra chất lượng công trình giao thông trọng điểm, báo cáo trước ngày {d_later}.
 4. Giao Sở Tài chính tham mưu phân bổ kinh phí hỗ trợ các xã, hoàn thành trước ngày {d_done}.
 5. Sở Y tế thường xuyên theo dõi tình hình dịch bệnh trên địa bàn.
-"""
+"""  # noqa: E501 - the directive's text, one paragraph a line as in a real document
 
 DEMO_TEXT_2 = """ỦY BAN NHÂN DÂN TỈNH DEMO
 Số: {n2}/CT-UBND

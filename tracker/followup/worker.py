@@ -90,7 +90,8 @@ class WorkerLock:
         announced = False
         while not self.try_acquire():
             if not announced:
-                where = "khoá advisory PostgreSQL" if self.engine.dialect.name == "postgresql" else f"tệp khoá {self.path}"
+                where = ("khoá advisory PostgreSQL" if self.engine.dialect.name == "postgresql"
+                         else f"tệp khoá {self.path}")
                 log.warning("Một worker khác đang chạy (%s); worker này chờ để không gửi trùng.", where)
                 announced = True
             if stop is not None and stop():

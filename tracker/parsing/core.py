@@ -63,7 +63,8 @@ _RESUME_SECTION = _re(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
 # The heading of an appendix ("PHỤ LỤC I", "Phụ lục:", "DANH MỤC THỦ TỤC HÀNH CHÍNH ..."): from there
 # on the document holds data (procedure lists, statistics, company lists); only the rows of a task
 # table (a header naming the task and its lead) assign anything.
-_APPENDIX = _re(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
+_APPENDIX = _re(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])"
+                r"|^DANH MỤC\b")
 _ADDRESSEES = _re(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
 _ATTR = _re(
     r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|"
@@ -120,7 +121,8 @@ def _caps_agency(body: str) -> str | None:
     if not text or len(text) > 160 or not text.isupper():
         return None
     low = text.lower()
-    head = next((h for h in _CAPS_HEADS if low.startswith(h.lower()) and (len(low) == len(h) or not low[len(h)].isalnum())), None)
+    head = next((h for h in _CAPS_HEADS
+                 if low.startswith(h.lower()) and (len(low) == len(h) or not low[len(h)].isalnum())), None)
     if head is None:
         return None
     rest = " ".join(w if _ACRONYM.fullmatch(w) else w[:1] + w[1:].lower() for w in text[len(head):].split(" "))
@@ -240,7 +242,8 @@ class _Walker:
         task = head.intro_task
         if task is None or task not in self.tasks:
             return
-        later = [x for x in self.tasks[head.count:] if x.owner and not {"agency_heading", "intro_list"} & set(x.reasons)]
+        later = [x for x in self.tasks[head.count:]
+                 if x.owner and not {"agency_heading", "intro_list"} & set(x.reasons)]
         intro_text = self.t[task.start:task.end]
         # the items share out the bodies the intro lists ("Các Bộ: Tài chính, Y tế" -> "(2) Bộ Y tế ...")
         if later and any(x.owner != task.owner for x in later) and all(
@@ -360,11 +363,13 @@ class _Walker:
             # the intro is the paragraph's last sentence ("Trẻ em ... . Để làm tốt việc này, yêu cầu X ... sau:")
             sents_ = sentences(t, blk.start, end) if body.endswith(":") else []
             intro_start = sents_[-1][0] if sents_ else blk.start
-            asg = find_assignment(t, intro_start, end) or (find_assignment(t, blk.start, end) if intro_start > blk.start else None)
+            asg = (find_assignment(t, intro_start, end)
+                   or (find_assignment(t, blk.start, end) if intro_start > blk.start else None))
             if blk.label or bare:
                 head = _Heading(self.child_rank(blk), asg.owner if asg else None, asg.co_owners if asg else [])
                 hit = deadline_in(t, intro_start, blk.end, self.issued) if asg is not None else None
-                own_hit = deadline_in(t, max(intro_start, asg.action_start), blk.end, self.issued) if asg is not None else None
+                own_hit = (deadline_in(t, max(intro_start, asg.action_start), blk.end, self.issued) if asg is not None
+                           else None)
                 if _dated(own_hit) and getattr(own_hit, "deadline", None):
                     head.hit = own_hit   # a date in the intro's own action, not in a purpose clause before it
                 if asg is not None and asg.owner and not bare and self.intro_has_action(asg, end):
@@ -393,7 +398,9 @@ class _Walker:
                     # below are its tasks, unless the list turns out to name its own owners
                     self.headings.append(_Heading(self.child_rank(blk), asg.owner, asg.co_owners, intro=True))
                 return
-        if blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body) and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper() and not _has_deadline_words(body):
+        if (blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body)
+                and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper()
+                and not _has_deadline_words(body)):
             # short numbered title without a final stop ("1. Về dữ liệu", "4.1. Kinh phí thực hiện")
             self.headings.append(_Heading(blk.rank, None, nontask=bool(_NONTASK_SECTION.match(body))))
             self.pending = (blk, blk.start)
@@ -429,7 +436,8 @@ class _Walker:
         if not m:
             # "Cục Di sản văn hóa: Chủ trì ...": a name the vocabulary does not cover to its end, then the colon
             colon = t.find(":", end, min(blk.end, end + 60))
-            if colon == -1 or "\n" in t[end:colon] or re.search(r"[.;,(]", t[end:colon]) or not _names_only(t, end, colon):
+            if (colon == -1 or "\n" in t[end:colon] or re.search(r"[.;,(]", t[end:colon])
+                    or not _names_only(t, end, colon)):
                 return None
             m = _re(r"\s*:\s+(?=\S)").match(t, colon, blk.end)
             if not m:
@@ -604,7 +612,8 @@ class _Walker:
                 task.reasons.append("deadline_inherited")
         refs = [m.start() for m in _APPENDIX_REF.finditer(self.t, blk.start, blk.end)] if made else []
         for task in made if refs else ():
-            if _dated(task.hit) and getattr(task.hit, "deadline", None) and any(task.start <= r < task.end for r in refs):
+            if (_dated(task.hit) and getattr(task.hit, "deadline", None)
+                    and any(task.start <= r < task.end for r in refs)):
                 # "... xử lý các kiến nghị ... (Phụ lục kèm theo), hoàn thành trước ngày 15/12/2025": the
                 # appendix rows without a time column of their own carry this deadline
                 self.appendix_ref = task.hit
@@ -646,7 +655,9 @@ class _Walker:
             asg = find_assignment(t, a, b)
             if asg is not None and k > 0 and item_tasks and not asg.explicit:
                 asg = None
-            if asg is not None and (_is_citizens(asg.owner) or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b))):
+            if (asg is not None
+                    and (_is_citizens(asg.owner)
+                         or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b)))):
                 continue
             if asg is None and inh is not None and _DATA_ITEM.match(sent):
                 continue   # "Số hộ dân có nhà bị sập ...", "Tổng kinh phí ...": a figure to report, no task
@@ -660,13 +671,15 @@ class _Walker:
             if asg is None and inh is not None and (k == 0 or not item_tasks):
                 asg = Assignment(inh.owner, None, coordinators_in(t, a, b) or list(inh.co_owners),
                                  "intro_list" if inh.intro else "agency_heading", False, a)
-            if asg is None and not explicit_only and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
+            if (asg is None and not explicit_only
+                    and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0):
                 asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
             if asg is None:
                 if item_tasks and k > 0:
                     prev = item_tasks[-1]
                     hit = deadline_in(t, a, b, self.issued)
-                    if _dated(hit) and not _TIME_SENTENCE.match(sent) and (_dated(prev.hit) or _NEW_CASE.match(sent) or _is_predicate(t, a, b)):
+                    if (_dated(hit) and not _TIME_SENTENCE.match(sent)
+                            and (_dated(prev.hit) or _NEW_CASE.match(sent) or _is_predicate(t, a, b))):
                         # a later sentence with its own deadline is a task of the same owner
                         task = TaskDraft(prev.owner, [], a, b, a, ["same_item_sentence"], prev.confidence - 0.1)
                         task.hit = hit
@@ -681,7 +694,8 @@ class _Walker:
                 continue
             if _CLOSING.search(sent) and asg.owner and _GENERIC_OWNER.match(asg.owner):
                 continue
-            if asg.owner and not self.central and _is_issuer(asg.owner) and (asg.rule.startswith("subject") or asg.rule == "responsible"):
+            if (asg.owner and not self.central and _is_issuer(asg.owner)
+                    and (asg.rule.startswith("subject") or asg.rule == "responsible")):
                 continue
             conf = 0.9 if asg.explicit else (0.8 if asg.rule in ("agency_heading", "table_row") else 0.7)
             reasons = [asg.rule]
@@ -771,7 +785,8 @@ class _Walker:
             while b > a and t[b - 1] in " ;,":
                 b -= 1
             own = find_assignment(t, a, b)
-            mine = own is not None and own.owner_start is not None and own.owner_start < a + 40 and own.rule in ("subject", "trigger:giao")
+            mine = (own is not None and own.owner_start is not None and own.owner_start < a + 40
+                    and own.rule in ("subject", "trigger:giao"))
             parts.append((a, b, own if mine else None))
         if not bare and not all(own for _, _, own in parts):
             return False
@@ -863,7 +878,8 @@ class _Walker:
             # "...; Trên cơ sở đó, Ban Chỉ đạo 389 các bộ, ngành xây dựng kế hoạch ...": a later clause
             # with a subject of its own is that subject's task
             out = []
-            bounds = [(a, cuts[0][0], asg)] + [(ca, cuts[i + 1][0] if i + 1 < len(cuts) else b, own) for i, (ca, own) in enumerate(cuts)]
+            bounds = [(a, cuts[0][0], asg)] + [(ca, cuts[i + 1][0] if i + 1 < len(cuts) else b, own)
+                                               for i, (ca, own) in enumerate(cuts)]
             for ca, cb, own in bounds:
                 cb = cb - 1 if t[cb - 1:cb] == ";" else cb
                 task = TaskDraft(own.owner, own.co_owners, ca, cb, max(own.action_start, ca),
@@ -943,8 +959,10 @@ _INTRO_TAIL = _re(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,1
 # role it scores best on; each role goes to its best cell. "Kết quả thực hiện" and "Sản phẩm" are
 # outputs, not the lead; "Tỉnh kiến nghị" loses the task role to "Thông tin đề xuất".
 _COLUMN_WORDS = {
-    "task": (("nhiệm vụ", 5), ("nội dung", 4), ("công việc", 4), ("thông tin đề xuất", 4), ("đề xuất", 3), ("hoạt động", 2), ("kiến nghị", 1)),
-    "lead": (("chủ trì", 5), ("phụ trách", 4), ("xử lý", 3), ("thực hiện", 2), ("phân công", 2), ("đầu mối", 2), ("đơn vị", 1), ("cơ quan", 1)),
+    "task": (("nhiệm vụ", 5), ("nội dung", 4), ("công việc", 4), ("thông tin đề xuất", 4), ("đề xuất", 3),
+             ("hoạt động", 2), ("kiến nghị", 1)),
+    "lead": (("chủ trì", 5), ("phụ trách", 4), ("xử lý", 3), ("thực hiện", 2), ("phân công", 2), ("đầu mối", 2),
+             ("đơn vị", 1), ("cơ quan", 1)),
     "co": (("phối hợp", 6),),
     "time": (("thời gian", 5), ("thời hạn", 5), ("tiến độ", 4), ("hạn", 2)),
 }

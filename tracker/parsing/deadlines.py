@@ -71,7 +71,8 @@ class DeadlineHit:
     end: int
     text: str  # == text[start:end]: the shortest phrase carrying the timing, with its operator
     deadline: date | None  # None if unresolvable / urgency / ongoing / recurrence without a day
-    recurrence: str | None  # daily | weekly | weekly:N | monthly | monthly:D | quarterly | quarterly:D | yearly | yearly:MM-DD
+    # daily | weekly | weekly:N | monthly | monthly:D | quarterly | quarterly:D | yearly | yearly:MM-DD
+    recurrence: str | None
     urgent: bool  # ngay, khẩn trương, gấp, hỏa tốc
     ongoing: bool  # thường xuyên
     kind: str  # rule name, shown to the reviewer as the reason
@@ -328,7 +329,8 @@ _TET = _re(r"""
 """, _F)
 
 _TET_DAY = _re(r"""
-    (?:mùng|mồng)\s+(?P<d>\d{1,2})\s+Tết(?:\s+(?:Nguyên\s+[đĐ]án\s+)?(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4}))?(?![\w])
+    (?:mùng|mồng)\s+(?P<d>\d{1,2})\s+Tết(?:\s+(?:Nguyên\s+[đĐ]án\s+)?(?:năm\s+)?(?P<yn>"""
+    + _CANCHI + r"""|\d{4}))?(?![\w])
 """, _F)
 
 _TET_SOLAR = _re(r"""
@@ -403,7 +405,8 @@ _OPERATOR_LEFT = _re(r"""
     (?P<verb>(?:hoàn\s+thành|xong)(?:\s+xong)?\s+)?
     (?:
       (?P<latest>chậm\s+nhất(?:\s+là)?(?:\s+(?:trước|vào|trong|(?:đến|tới)(?:\s+hết)?))?)
-    | (?P<cutoff>tính\s+(?:đến|tới)(?:\s+hết)?|(?:đến|tới)(?!\s+hết)|kể\s+từ|tính\s+từ|từ|sau|lúc|(?:trong\s+)?dịp|giai\s+đoạn)
+    | (?P<cutoff>tính\s+(?:đến|tới)(?:\s+hết)?|(?:đến|tới)(?!\s+hết)|kể\s+từ|tính\s+từ|từ|sau|lúc
+                 |(?:trong\s+)?dịp|giai\s+đoạn)
     | (?P<before>(?:hạn\s+chót|hạn\s+cuối(?:\s+cùng)?)(?:\s+là)?(?:\s+(?:vào|trước))?|không\s+muộn\s+hơn|trước)
     | (?P<until>(?:đến|tới)\s+hết|hết)
     | (?P<within>(?:ngay\s+)?trong(?:\s+thời\s+hạn)?(?:\s+vòng)?(?:\s+khoảng)?)
@@ -1083,7 +1086,8 @@ def _scan_recurrences(text: str, low: str, issued: date) -> list[_Cand]:
         if _NOUN_QUALIFIED_PERIODIC.search(long_left):
             continue  # "Nghị quyết hằng năm", "ngân sách hằng năm"
         if period == "ngày" and _FORECAST_LEFT.search(long_left) and not _DUE_CLOCK_LEFT.search(window):
-            continue  # "dự báo ... hằng ngày" (but "cập nhật dự báo, thông báo ... trước 16 giờ hằng ngày" is due daily)
+            # "dự báo ... hằng ngày" (but "cập nhật dự báo, thông báo ... trước 16 giờ hằng ngày" is due daily)
+            continue
         if period == "ngày" and not pre:
             clock = _DAILY_CLOCK_LEFT.search(window)
             if clock:
@@ -1091,7 +1095,8 @@ def _scan_recurrences(text: str, low: str, issued: date) -> list[_Cand]:
         rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[period]
         out.append(_Cand(start, a.end(), None, rec, f"recurring_{rec}", rank=7))
     for a in _finditer(_PERIODIC_NO_EACH, text, low):
-        rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[a["p"].lower()]
+        rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly",
+               "năm": "yearly"}[a["p"].lower()]
         out.append(_Cand(a.start(), a.end(), None, rec, f"recurring_{rec}", rank=6))
     for a in _finditer(_END_OF_QUARTER, text, low):
         window = _left(text, a.start(), 50)

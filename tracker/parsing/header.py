@@ -94,7 +94,8 @@ def parse_header(text: str, issued: date | None = None) -> dict:
     for i, ln in enumerate(lines):
         upper = ln.upper()
         for word, k in _KIND_WORDS:
-            if (ln.startswith(word) and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n")
+            if (ln.startswith(word)
+                    and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n")
                     and (ln == word or ln.isupper())):
                 kind = kind if (kind and word == "THÔNG BÁO") else k
                 rest = ln[len(word):].strip(" :")
@@ -128,7 +129,8 @@ def parse_header(text: str, issued: date | None = None) -> dict:
     tail = text[max(0, body_end - 1500):body_end]
     sm = list(_SIGNER_TITLES.finditer(tail))
     if sm:
-        signer = " ".join(x.group(1).strip() for x in sm[-2:]) if len(sm) > 1 and sm[-1].start() - sm[-2].end() < 40 else sm[-1].group(1).strip()
+        signer = (" ".join(x.group(1).strip() for x in sm[-2:]) if len(sm) > 1 and sm[-1].start() - sm[-2].end() < 40
+                  else sm[-1].group(1).strip())
         # the signatory's name on the line below the titles ("Nguyễn Văn A")
         nm = _PERSON_NAME.match(tail, sm[-1].end())
         if nm and nm.group(1) not in signer:

@@ -82,11 +82,13 @@ chú trọng, lưu ý, tuần tra, giám sát, ký kết, thông báo, trang tr�
 phổ biến, quán triệt, tăng tốc, tháo gỡ, xúc tiến, thu hút, đào tạo, bồi dưỡng, số hóa, kết nối, vận hành,
 khai thác, thu gom, khơi thông, sắp xếp, bổ sung, sửa đổi, thống nhất, thống kê, thanh tra, mở rộng,
 tổng kết, sơ kết, lập danh, khảo sát, xác định, xác minh, phê duyệt, tiếp nhận, trình cấp, kiện toàn,
-lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập phương, lập đề, lập tổ, lập đoàn, trực tiếp, quan tâm, nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
+lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập phương, lập đề, lập tổ, lập đoàn, trực tiếp, quan tâm,
+nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
 """.replace("\n", " ").split(",") if x.strip())
 
 # Some texts capitalise every word of a head ("Ủy Ban Nhân Dân", "Công An tỉnh"): accepted as well.
-_HEADS_TITLED = sorted({" ".join(w[:1].upper() + w[1:] for w in h.split(" ")) for h in _HEADS if " " in h} - set(_HEADS))
+_HEADS_TITLED = sorted({" ".join(w[:1].upper() + w[1:] for w in h.split(" ")) for h in _HEADS if " " in h}
+                       - set(_HEADS))
 # The word lists are written as tries (rxtrie): the same longest-first match, much cheaper.
 _OPENS = r"[\s(\"'“,;:]"   # what may stand before a name: the start, a space, an opening mark
 _HEAD_RE = _re(r"(?:(?<=^)|(?<=[\s(\"'“,;:]))" + trie_pattern(_HEADS + _HEADS_TITLED) + r"(?=[\s,.;:)]|$)")
@@ -377,7 +379,8 @@ def _skip_person(s: str, pos: int, limit: int) -> int:
             nxt = m.end() - len("các ") if s[m.end() - 4:m.end()] == "các " else m.end()
             if _GROUP_RE.match(s, nxt) is None and _starts_head(s, nxt) is None:
                 return pos
-        elif _starts_head(s, nxt) is None and _PERSON_RE.match(s, nxt, limit) is None and not _LOWER_BODY.match(s, nxt, limit):
+        elif (_starts_head(s, nxt) is None and _PERSON_RE.match(s, nxt, limit) is None
+                and not _LOWER_BODY.match(s, nxt, limit)):
             return pos
         pos = nxt
     return pos
@@ -430,7 +433,8 @@ def split_agency_list(s: str, start: int, end: int) -> list[str]:
             if not m:
                 break
             piece = m.group(0).strip()
-            piece = re.split(r"\s+(?:để|nhằm|trong|thực hiện|tổ chức|triển khai|xây dựng|rà soát|theo dõi|tham mưu)\s", piece)[0]
+            piece = re.split(r"\s+(?:để|nhằm|trong|thực hiện|tổ chức|triển khai|xây dựng|rà soát|theo dõi|tham mưu)\s",
+                             piece)[0]
             if piece and len(piece.split()) <= 12:
                 out.append(piece.rstrip(" ."))
             break

@@ -172,7 +172,8 @@ def _trigger_fits(s: str, a: int, m: re.Match, verb: str, before: str) -> bool:
         if subj is not None:
             right_after = _REQUEST_ADVERBS.match(s, joint_end(s, subj, m.start()), m.start()).end() == m.start()
             if verb.startswith("chỉ đạo") and (_LOWER_LEVEL.search(subj.text) or _NAMED_PLACE.search(subj.text)):
-                return False  # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
+                # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
+                return False
             if not _CHAIR.search(before) and not (right_after and verb.startswith(("yêu cầu", "đề nghị"))):
                 return False  # "Sở X ... yêu cầu ..." inside its own action
             # "Bộ Văn hóa ... yêu cầu Thủ trưởng các cơ quan ...": the subject requests, the object acts
@@ -185,7 +186,8 @@ def _trigger_placed(s: str, a: int, m: re.Match, verb: str, before: str) -> bool
     at_start = m.start() == a or (st is not None and st.end() == m.start())
     if not at_start and verb.startswith("giao"):
         # "Thống nhất giao Sở Tài chính ...", "Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng ..."
-        at_start = bool(_AGREE_OPEN.fullmatch(before)) or (before.rstrip().endswith(";") and _subject(s, a, m.start()) is None)
+        at_start = (bool(_AGREE_OPEN.fullmatch(before))
+                    or (before.rstrip().endswith(";") and _subject(s, a, m.start()) is None))
     if not at_start:
         # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
         # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
@@ -217,7 +219,8 @@ def _trigger_addressee(s: str, a: int, b: int, m: re.Match, verb: str, before: s
                 asg.action_start = m.end()
                 return asg
         return _UNDECIDED
-    if verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b) and _subordinate_speaker(before):
+    if (verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b)
+            and _subordinate_speaker(before)):
         return None
     if _PROPOSAL_TO_TOP.match(s, m.start(), b) and verb.startswith("đề nghị") and m.start() > a:
         return None
@@ -249,7 +252,8 @@ def _by_subject(s: str, a: int, b: int):
     if pq:
         end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
     rest = s[end:min(b, end + 40)]
-    if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(s, end, min(b, end + 200)):
+    if (_SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b)
+            or _REQUESTS_LIST.match(s, end, min(b, end + 200))):
         return None
     if rest.strip().startswith((":",)):
         return None
@@ -367,7 +371,9 @@ def joint_end(s: str, ag: Agency, b: int) -> int:
         if not m:
             break
         nxt = scan_agency(s, m.end(), b, allow_semicolon=True)
-        if nxt is None or (nxt.start != m.end() and _CHAIR_SPEAKING.match(s, m.end(), b) and not _LOWER_LEVEL.search(nxt.text)):
+        if (nxt is None
+                or (nxt.start != m.end() and _CHAIR_SPEAKING.match(s, m.end(), b)
+                    and not _LOWER_LEVEL.search(nxt.text))):
             break  # "X, Chủ tịch UBND tỉnh yêu cầu": the chair starts a new clause
         end = nxt.end
     return end
@@ -375,7 +381,8 @@ def joint_end(s: str, ag: Agency, b: int) -> int:
 
 def _subordinate_speaker(before: str) -> bool:
     """A department head or representative speaking (not the chair)."""
-    return bool(re.search(r"(?:Giám đốc|đại diện|Đại diện|Thủ trưởng|lãnh đạo|Lãnh đạo|Trưởng|các đại biểu|Sở|Cục|Bộ)", before))
+    return bool(re.search(r"(?:Giám đốc|đại diện|Đại diện|Thủ trưởng|lãnh đạo|Lãnh đạo|Trưởng|các đại biểu|Sở|Cục|Bộ)",
+                          before))
 
 
 def _next_word(s: str, i: int, b: int) -> int:

@@ -281,7 +281,8 @@ def _unit_mentions(session: Session, task: Task, names: list[str], exclude: set[
         raise err
     if not units:
         return []
-    return [p for p in session.exec(select(User).where(User.unit_id.in_([u.id for u in units]), User.active == sa.true(),
+    return [p for p in session.exec(select(User).where(User.unit_id.in_([u.id for u in units]),
+                                                       User.active == sa.true(),
                                                        User.role.in_((STAFF, HEAD)))).all() if p.id not in exclude]
 
 
@@ -354,7 +355,8 @@ def set_info_units(session: Session, user: User, task: Task, unit_ids: list[int]
     if ids == current:
         return task
     _bump(session, task, version, now)
-    names = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(ids | current))).all()) if ids | current else {}
+    names = (dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(ids | current))).all()) if ids | current
+             else {})
     _record(session, task, user, channel, "info_units", ", ".join(sorted(names[i] for i in current)) or None,
             ", ".join(sorted(names[i] for i in ids)) or None, None, now)
     session.execute(sa.delete(TaskInfoUnit).where(TaskInfoUnit.task_id == task.id))

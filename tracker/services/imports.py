@@ -198,7 +198,8 @@ def _pdf_text_or_none(data: bytes) -> str | None:
     except ServiceError:
         raise
     except Exception:  # noqa: BLE001 - pypdf/pdfminer raise many kinds on broken files
-        raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng hoặc được bảo vệ", code="corrupt_file", status=422) from None
+        raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng hoặc được bảo vệ", code="corrupt_file",
+                           status=422) from None
     text = _capped(text)
     if len("".join(text.split())) < MIN_PDF_TEXT_CHARS:
         return None
@@ -234,7 +235,8 @@ def read_directive_file(filename: str, data: bytes) -> DirectiveFile:
     kind = sniff(data)
     if ext in IMAGE_EXTENSIONS:
         if kind not in ("png", "jpeg", "tiff"):
-            raise ServiceError(f"Tệp có đuôi {ext} nhưng nội dung là {KIND_LABELS.get(kind, kind)}. Vui lòng kiểm tra lại tệp.",
+            raise ServiceError(f"Tệp có đuôi {ext} nhưng nội dung là {KIND_LABELS.get(kind, kind)}. "
+                               "Vui lòng kiểm tra lại tệp.",
                                code="type_mismatch", status=422)
         return DirectiveFile(kind, DIRECTIVE_TYPES[kind], None)
     if ext == ".pdf" and kind == "pdf":

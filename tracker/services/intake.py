@@ -171,7 +171,8 @@ def fill_draft(session: Session, directive: Directive, text: str) -> None:
     directive.signer = directive.signer or doc.signer or None
     if directive.issued_date is None and doc.issued:
         directive.issued_date = doc.issued
-    directive.draft_tasks = [_draft_from_parsed(t, code_to_id, session, registry) for t in tasks[:directive_service.MAX_TASKS]]
+    directive.draft_tasks = [_draft_from_parsed(t, code_to_id, session, registry)
+                             for t in tasks[:directive_service.MAX_TASKS]]
     directive.search_text = search_text_for_directive(directive)
     directive.version += 1
 

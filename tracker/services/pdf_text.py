@@ -245,7 +245,8 @@ def drop_furniture(pages: list[Page]) -> None:
     repeated = {k for k, v in pages_of.items() if len(v) >= 2 and len(pages) >= 2}
     for page, ids in zip(pages, candidates, strict=True):
         page.lines = [line for j, line in enumerate(page.lines)
-                      if not (j in ids and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated))]
+                      if not (j in ids
+                              and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated))]
 
 
 # --- tables ---------------------------------------------------------------------------
@@ -470,7 +471,8 @@ def reflow(pages: list[Page]) -> list[str]:
             else:
                 items.append(("table", t))
         last_line = page.lines[-1] if page.lines else None
-        carry = tables[-1] if tables and last_line is not None and in_table.get(len(page.lines) - 1) is tables[-1] else None
+        carry = (tables[-1] if tables and last_line is not None and in_table.get(len(page.lines) - 1) is tables[-1]
+                 else None)
     out: list[str] = []
     para: str | None = None
     prev: VLine | None = None

@@ -430,7 +430,8 @@ def audit_export():
             rows = [(e.at, logins.get(e.actor_id, ""), e.channel, "task", e.task_id, e.kind, e.old_value, e.new_value,
                      e.note) for e in session.exec(select(TaskEvent).order_by(TaskEvent.at, TaskEvent.id)).all()]
             rows += [(e.at, logins.get(e.actor_id, ""), e.channel, e.entity, e.entity_id, e.action, e.old_value,
-                      e.new_value, "") for e in session.exec(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)).all()]
+                      e.new_value, "")
+                     for e in session.exec(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)).all()]
             session.rollback()
         rows.sort(key=lambda r: r[0])
         for row in rows:

@@ -175,8 +175,9 @@ def api_auth_required(view):
             throttling.failed("api_token")
             return _api_unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi")
         if row.scope != "write" and request.method not in ("GET", "HEAD", "OPTIONS"):
-            response = jsonify({"error": {"code": "insufficient_scope",
-                                          "message": "Mã truy cập chỉ có quyền đọc (read), không được thay đổi dữ liệu"}})
+            response = jsonify({"error": {
+                "code": "insufficient_scope",
+                "message": "Mã truy cập chỉ có quyền đọc (read), không được thay đổi dữ liệu"}})
             response.status_code = 403
             return response
         user = db.get(User, row.user_id)

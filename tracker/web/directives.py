@@ -114,7 +114,8 @@ def new():
     if status and status["state"] == "processing":
         flash("Đã nhận bản quét. Hệ thống đang nhận dạng chữ từng trang; trang này tự cập nhật tiến độ.", "info")
     else:
-        flash(f"Đã phân tích văn bản: {len(directive.draft_tasks)} nhiệm vụ đề xuất. Vui lòng rà soát trước khi ban hành.",
+        flash(f"Đã phân tích văn bản: {len(directive.draft_tasks)} nhiệm vụ đề xuất. "
+              "Vui lòng rà soát trước khi ban hành.",
               "success")
     return redirect(url_for("directives.review", directive_id=directive.id))
 

@@ -53,9 +53,14 @@ def openapi_document() -> dict:
                                                            {"$ref": "#/components/schemas/DraftTask"}]}},
         },
     }
-    int_param = lambda name, desc: {"name": name, "in": "query", "required": False,  # noqa: E731 - a one-line local helper
-                                    "schema": {"type": "integer", "minimum": 1}, "description": desc}
-    id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731 - a one-line local helper
+
+    def int_param(name, desc):
+        return {"name": name, "in": "query", "required": False,
+                "schema": {"type": "integer", "minimum": 1}, "description": desc}
+
+    def id_param(name):
+        return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
     _report_params = [
         {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
          "description": "Từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)"},
@@ -131,7 +136,8 @@ def openapi_document() -> dict:
                                               "description": "Xác nhận ban hành dù trùng văn bản đã có"},
                         "issued": {"type": "string", "format": "date",
                                    "description": "Ngày ban hành (bắt buộc nếu văn bản chưa có)"}}}}}},
-                "responses": {**_ok("Directive", "Đã ban hành", "201"), **_errors("400", "401", "403", "404", "409", "422")},
+                "responses": {**_ok("Directive", "Đã ban hành", "201"),
+                              **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/tasks": {"get": {
                 "summary": "Danh sách nhiệm vụ được phép xem, sắp theo hạn",
@@ -215,7 +221,8 @@ def openapi_document() -> dict:
                     "type": "object", "required": ["decision"], "properties": {
                         "decision": {"type": "string", "enum": ["approve", "reject"]},
                         "date": {"type": "string", "description": "Hạn được duyệt (mặc định: hạn đơn vị đề nghị)"},
-                        "note": {"type": "string", "maxLength": 2000, "description": "Ý kiến, hiển thị cho đơn vị"}}}}}},
+                        "note": {"type": "string", "maxLength": 2000,
+                                 "description": "Ý kiến, hiển thị cho đơn vị"}}}}}},
                 "responses": {**_ok("Extension"), **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/directives/{id}/withdraw": {"post": {
@@ -225,7 +232,8 @@ def openapi_document() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["reason"], "properties": {
                         "reason": {"type": "string", "maxLength": 2000},
-                        "replaced_by": {"type": ["integer", "null"], "description": "Văn bản thay thế (đã ban hành)"}}}}}},
+                        "replaced_by": {"type": ["integer", "null"],
+                                        "description": "Văn bản thay thế (đã ban hành)"}}}}}},
                 "responses": {**_ok("Directive"), **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/units": {"get": {
@@ -242,7 +250,8 @@ def openapi_document() -> dict:
                 "parameters": [
                     {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["deadline", "issued"]},
                      "description": "Lọc theo hạn nhiệm vụ hoặc ngày ban hành văn bản"},
-                    {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "Từ ngày (DD/MM/YYYY hoặc YYYY-MM-DD)"},
+                    {"name": "from", "in": "query", "schema": {"type": "string"},
+                     "description": "Từ ngày (DD/MM/YYYY hoặc YYYY-MM-DD)"},
                     {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "Đến ngày"},
                     int_param("unit", "Đơn vị (id)"),
                     int_param("directive", "Văn bản (id)"),
@@ -304,8 +313,9 @@ def openapi_document() -> dict:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                                            "description": "phiên đăng nhập trên trình duyệt (các trang /exports/...)"}},
+                                "session": {
+                                    "type": "apiKey", "in": "cookie", "name": "session",
+                                    "description": "phiên đăng nhập trên trình duyệt (các trang /exports/...)"}},
             "schemas": {
                 "Processing": {"type": "object", "required": ["id", "state", "progress"], "properties": {
                     "id": {"type": "integer"}, "state": {"type": "string", "enum": ["processing", "failed"]},
@@ -339,7 +349,8 @@ def openapi_document() -> dict:
                     "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
                     "rules": {"type": "object"},
                     "units": {"type": "array", "items": {"type": "object",
-                                                         "required": ["unit", "points", "rank", "ty_le_dung_han", "dat_80"],
+                                                         "required": ["unit", "points", "rank",
+                                                                      "ty_le_dung_han", "dat_80"],
                                                          "properties": {
                         "unit": {"$ref": "#/components/schemas/UnitRef"}, "points": {"type": "number"},
                         "rank": {"type": "integer"}, "ty_le_dung_han": {"type": ["number", "null"]},
@@ -454,7 +465,8 @@ def _collab_paths(id_param) -> dict:
         "/api/v1/notifications": {"get": {
             "summary": "Hộp thông báo trong ứng dụng (mới trước) và số chưa đọc",
             "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                           {"name": "per_page", "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
                            {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "true"]},
                             "description": "Chỉ thông báo chưa đọc"}],
             "responses": {**_ok("Inbox"), **_errors("400", "401")},

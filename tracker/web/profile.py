@@ -27,7 +27,8 @@ bp = Blueprint("profile", __name__)
 def _render(new_token: str | None = None, error: str | None = None, status: int = 200):
     session = get_session()
     user = current_user()
-    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())).all()
+    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
+                          .order_by(ApiToken.created_at.desc())).all()
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     return render_template("profile/index.html", user=user, unit=unit, tokens=tokens, new_token=new_token,
                            error=error), status

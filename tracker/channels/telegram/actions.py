@@ -246,7 +246,8 @@ def pending_from_reply(reply_to_text: str | None, fallback: dict | None) -> dict
     if reply_to_text:
         m = PROMPT_RE.search(reply_to_text)
         if m:
-            kind = "progress" if reply_to_text.startswith("📈") else "extend" if reply_to_text.startswith("📅") else None
+            kind = ("progress" if reply_to_text.startswith("📈")
+                    else "extend" if reply_to_text.startswith("📅") else None)
             if kind:
                 task_id, version = to_int(m.group(1), minimum=1), to_int(m.group(2), minimum=0)
                 if task_id is not None and version is not None:

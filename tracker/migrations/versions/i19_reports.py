@@ -23,7 +23,8 @@ def upgrade() -> None:
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('loaded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('loaded_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['loaded_by_id'], ['user_account.id'], name=op.f('fk_scoring_rules_loaded_by_id_user_account')),
+    sa.ForeignKeyConstraint(['loaded_by_id'], ['user_account.id'],
+                            name=op.f('fk_scoring_rules_loaded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scoring_rules'))
     )
 
