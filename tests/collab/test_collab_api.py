@@ -455,7 +455,8 @@ def test_publish_rows_take_info_unit_ids_and_tell_the_lead_unit(client, session,
     assert task["info_units"] == [{"id": w.c.id, "name": "Sở Xây dựng"}] and task["assignee"] is None
     box = _inbox(client, w, "head_a")
     assert box["items"][0]["kind"] == "assigned" and box["items"][0]["task_id"] == task["id"]
-    bad = client.post("/api/v1/directives", json={"text": "Giao Sở Tài chính báo cáo."}, headers=w.h["clerk"]).get_json()
+    bad = client.post("/api/v1/directives", json={"text": "Giao Sở Tài chính báo cáo."},
+                      headers=w.h["clerk"]).get_json()
     r = client.post(f"/api/v1/directives/{bad['id']}/publish",
                     json={"tasks": [{"unit_id": w.a.id, "action": "x", "info_unit_ids": "c"}]}, headers=w.h["clerk"])
     assert r.status_code == 422

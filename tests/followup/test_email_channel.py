@@ -146,7 +146,8 @@ def test_forgotten_password_reset_by_email(app, session, engine, smtp, mailed, c
     (msg,) = smtp.to("canbo@stp.gov.vn")
     link = re.search(r"https?://[^/\s]+(/password/reset/\S+)", msg.get_body(("plain",)).get_content()).group(1)
     assert client.get(link).status_code == 200
-    assert client.post(link, data={"new_password": "moi-mat-khau-9", "confirm_password": "moi-mat-khau-9"}).status_code == 200
+    assert client.post(link, data={"new_password": "moi-mat-khau-9",
+                                   "confirm_password": "moi-mat-khau-9"}).status_code == 200
     assert login("canbo", "moi-mat-khau-9").status_code == 302
     assert client.get(link).status_code == 404  # used: the password changed
 

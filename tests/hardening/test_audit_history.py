@@ -48,7 +48,8 @@ def test_update_and_delete_are_refused_by_the_database(app, history, table):
     _refused(engine, f"DELETE FROM {table}")
     with engine.connect() as conn:
         assert conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE id = :id"), {"id": event_id}).scalar() == 1
-        assert conn.execute(sa.text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": event_id}).scalar() != "sửa lén"
+        assert conn.execute(sa.text(f"SELECT {column} FROM {table} WHERE id = :id"),
+                            {"id": event_id}).scalar() != "sửa lén"
 
 
 def test_truncate_is_refused_on_postgresql(app, history, backend):
@@ -197,7 +198,8 @@ def test_every_channel_lands_in_the_history_and_the_admin_export(app, client, wo
     header, body = rows[0], rows[1:]
     assert "kenh" in header and "gia_tri_cu" in header and "gia_tri_moi" in header
     with app.extensions["engine"].connect() as conn:
-        total = conn.execute(sa.text("SELECT (SELECT count(*) FROM task_event) + (SELECT count(*) FROM audit_event)")).scalar()
+        total = conn.execute(sa.text("SELECT (SELECT count(*) FROM task_event)"
+                                     " + (SELECT count(*) FROM audit_event)")).scalar()
     assert len(body) == total, "every history row is exported"
     channels = {r[header.index("kenh")] for r in body}
     assert {"web", "api", "telegram", "system"} <= channels

@@ -432,7 +432,8 @@ def test_telegram_deep_link_token(app, world, session):
     token = links.create_link_token(session, user, now)
     session.commit()
     assert _random_bits(token) >= 128
-    row = session.exec(__import__("sqlmodel").select(TelegramLinkToken).where(TelegramLinkToken.user_id == user.id)).one()
+    row = session.exec(__import__("sqlmodel").select(TelegramLinkToken)
+                       .where(TelegramLinkToken.user_id == user.id)).one()
     assert row.token_hash != token and token not in row.token_hash
     assert row.expires_at - now <= timedelta(minutes=30)
     # expired: refused

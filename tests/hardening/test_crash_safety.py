@@ -212,7 +212,8 @@ def test_online_backup_while_writing_restores_into_a_fresh_instance(tmp_path):
         # consistent: a prefix of the source's tasks, each with its complete history
         assert backed_ids == list(range(1, len(backed_ids) + 1))
         assert conn.execute("SELECT count(*) FROM task t WHERE NOT EXISTS "
-                            "(SELECT 1 FROM task_event e WHERE e.task_id = t.id AND e.kind = 'created')").fetchone()[0] == 0
+                            "(SELECT 1 FROM task_event e WHERE e.task_id = t.id AND e.kind = 'created')"
+                            ).fetchone()[0] == 0
     finally:
         conn.close()
     source_now = sqlite3.connect(path).execute("SELECT count(*) FROM task").fetchone()[0]

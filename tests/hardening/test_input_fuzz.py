@@ -373,7 +373,8 @@ def _task_item(unit_ids):
     return st.fixed_dictionaries({}, optional={
         "unit_id": st.sampled_from(unit_ids) | st.sampled_from([str(u) for u in unit_ids]) | VALUE,
         "action": st.text(max_size=40) | VALUE,
-        "deadline": st.sampled_from(["2030-01-31", "31/01/2030", "31/02/2030", "", "1/2", "2030-13-01", "0001-01-01"]) | VALUE,
+        "deadline": st.sampled_from(["2030-01-31", "31/01/2030", "31/02/2030", "", "1/2", "2030-13-01",
+                                     "0001-01-01"]) | VALUE,
         "deadline_text": st.text(max_size=20) | VALUE,
         "recurrence": st.sampled_from(["monthly:20", "weekly:8", "daily", "yearly:02-30", ""]) | VALUE,
         "co_unit_ids": st.lists(st.sampled_from(unit_ids) | VALUE, max_size=3) | VALUE,

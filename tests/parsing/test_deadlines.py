@@ -241,7 +241,8 @@ def test_markers(text, phrase, urgent, ongoing):
     ("Thời gian thực hiện sau khi Chiến lược tiêu chuẩn quốc gia được ban hành.",
      "sau khi Chiến lược tiêu chuẩn quốc gia được ban hành"),
     ("kiểm tra theo định kỳ hoặc đột xuất đối với các tổ chức.", "theo định kỳ hoặc đột xuất"),
-    ("thực hiện các nhiệm vụ, giải pháp trên các lĩnh vực trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026 theo",
+    ("thực hiện các nhiệm vụ, giải pháp trên các lĩnh vực trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026 "
+     "theo",
      "trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026"),
 ])
 def test_unresolvable_keeps_text(text, phrase):

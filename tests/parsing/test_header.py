@@ -85,6 +85,7 @@ def test_signer_name_below_the_titles():
 
 def test_the_body_signed_for_is_not_the_signer():
     from tracker.parsing.header import parse_header
-    text = "ỦY BAN NHÂN DÂN TỈNH X\n\nGiao Sở Y tế kiểm tra.\n\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nPhạm Văn Thịnh\n"
+    text = ("ỦY BAN NHÂN DÂN TỈNH X\n\nGiao Sở Y tế kiểm tra.\n\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ"
+            " TỊCH\n\nPhạm Văn Thịnh\n")
     assert parse_header(text)["signer"] == "KT. CHỦ TỊCH PHÓ CHỦ TỊCH Phạm Văn Thịnh"
     assert parse_header("ỦY BAN NHÂN DÂN TỈNH X\n\nGiao Sở Y tế kiểm tra.\n\nTM. ỦY BAN NHÂN DÂN\n")["signer"] is None

@@ -168,7 +168,8 @@ def test_agency_heading_in_capitals():
      "2027-02-05"),
     ("1. Công an tỉnh bảo đảm tuyệt đối an ninh, an toàn các sự kiện văn hóa dịp Tết Nguyên đán Đinh Mùi.", None),
     # "thông báo ... trước 16 giờ hằng ngày" is due daily even after the word "dự báo"
-    ("1. Sở Nông nghiệp và Môi trường cập nhật cấp dự báo cháy rừng, thông báo cho các xã trước 16 giờ hằng ngày.", None),
+    ("1. Sở Nông nghiệp và Môi trường cập nhật cấp dự báo cháy rừng, thông báo cho các xã trước 16 giờ hằng ngày.",
+     None),
 ])
 def test_occasions_and_daily_reports(body, deadline):
     tasks = _tasks(body)

@@ -136,7 +136,8 @@ def test_a_news_report_of_a_directive_still_gives_its_tasks():
 def test_a_directive_body_pasted_without_header_still_gives_tasks():
     body = ("1. Giao Sở Y tế chủ trì kiểm tra an toàn thực phẩm, hoàn thành trước ngày 25/01/2026.\n"
             "2. Sở Tài chính bố trí kinh phí trước ngày 15/02/2026.\n")
-    assert [t["owner"] for t in parse_directive(body, issued="2026-01-10").to_dict()["tasks"]] == ["Sở Y tế", "Sở Tài chính"]
+    owners = [t["owner"] for t in parse_directive(body, issued="2026-01-10").to_dict()["tasks"]]
+    assert owners == ["Sở Y tế", "Sở Tài chính"]
 
 
 def test_the_cli_imports_neither_flask_nor_sqlalchemy(tmp_path):

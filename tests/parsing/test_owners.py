@@ -61,7 +61,8 @@ def test_lead_and_coordinators():
 
 
 def test_agency_heading_gives_owner_to_sub_items():
-    text = "2. Công an tỉnh:\na) Chủ trì, phối hợp với BCH Quân sự tỉnh triển khai ngay kế hoạch.\nb) Thường xuyên tuần tra, kiểm soát."
+    text = ("2. Công an tỉnh:\na) Chủ trì, phối hợp với BCH Quân sự tỉnh triển khai ngay kế hoạch.\nb) Thường xuyên"
+            " tuần tra, kiểm soát.")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Công an tỉnh", "Công an tỉnh"]
     assert got[0]["co_owners"] == ["BCH Quân sự tỉnh"]
@@ -88,7 +89,8 @@ def test_department_directing_its_units_keeps_the_owner():
 
 
 def test_carried_over_owner():
-    text = "6. UBND thành phố Cà Mau trang trí đèn, hoa trên các tuyến đường. Đồng thời, chỉ đạo UBND xã Tân Thành tổ chức tổng vệ sinh môi trường."
+    text = ("6. UBND thành phố Cà Mau trang trí đèn, hoa trên các tuyến đường. Đồng thời, chỉ đạo UBND xã Tân Thành tổ"
+            " chức tổng vệ sinh môi trường.")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["UBND thành phố Cà Mau", "UBND thành phố Cà Mau"]
     assert "owner_carried_over" in got[1]["reasons"]
@@ -120,7 +122,8 @@ def test_closing_boilerplate_is_no_task():
 
 
 def test_plan_item_with_inline_attributes():
-    text = "1. Xây dựng Quy chế vận hành IOC tỉnh. Chủ trì: Sở TT&TT; phối hợp: Văn phòng UBND tỉnh, Sở Nội vụ. Thời gian hoàn thành: quý II năm 2024."
+    text = ("1. Xây dựng Quy chế vận hành IOC tỉnh. Chủ trì: Sở TT&TT; phối hợp: Văn phòng UBND tỉnh, Sở Nội vụ. Thời"
+            " gian hoàn thành: quý II năm 2024.")
     t = only(text)
     assert t["owner"] == "Sở TT&TT"
     assert t["co_owners"] == ["Văn phòng UBND tỉnh", "Sở Nội vụ"]
@@ -187,7 +190,8 @@ def test_agency_and_content_on_one_line():
 
 
 def test_bare_assignment_line_introduces_its_items():
-    text = "2. Giao Sở Nội vụ\n- Hướng dẫn, theo dõi tiến độ cập nhật dữ liệu.\n- Tham mưu đánh giá trách nhiệm người đứng đầu."
+    text = ("2. Giao Sở Nội vụ\n- Hướng dẫn, theo dõi tiến độ cập nhật dữ liệu.\n- Tham mưu đánh giá trách nhiệm người"
+            " đứng đầu.")
     assert [t["owner"] for t in tasks(text)] == ["Sở Nội vụ", "Sở Nội vụ"]
 
 
@@ -214,7 +218,8 @@ def test_trigger_inside_an_action_is_not_a_new_owner():
 
 
 def test_duties_of_citizens_are_no_tasks():
-    assert tasks("Các tổ chức, cá nhân và hộ gia đình khai thác nước dưới đất có trách nhiệm kê khai theo quy định.") == []
+    assert tasks("Các tổ chức, cá nhân và hộ gia đình khai thác nước dưới đất có trách nhiệm kê khai "
+                 "theo quy định.") == []
 
 
 def test_generic_closing_request_is_no_task():
@@ -238,7 +243,8 @@ def test_department_proposal_to_the_province_in_a_report():
 
 def test_name_words_that_look_like_verbs():
     assert scan_agency("Sở Giáo dục và Đào tạo chỉ đạo", 0).text == "Sở Giáo dục và Đào tạo"
-    assert scan_agency("Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam báo cáo", 0).text == "Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam"
+    assert (scan_agency("Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam báo cáo", 0).text
+            == "Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam")
 
 
 def test_priority_statements_and_chair_reports_are_no_tasks():
@@ -252,7 +258,8 @@ def test_priority_statements_and_chair_reports_are_no_tasks():
 def test_carry_over_needs_an_action():
     text = ("Bí thư Tỉnh ủy yêu cầu UBND tỉnh chọn việc trọng tâm để làm. Đồng thời, đề cao vai trò của từng cá nhân. "
             "Đồng thời, chỉ đạo các sở rà soát danh mục dự án.")
-    assert [(t["owner"], "owner_carried_over" in t["reasons"]) for t in tasks(text)] == [("UBND tỉnh", False), ("UBND tỉnh", True)]
+    assert [(t["owner"], "owner_carried_over" in t["reasons"]) for t in tasks(text)] == [("UBND tỉnh", False),
+                                                                                       ("UBND tỉnh", True)]
 
 
 def test_joint_assignment_first_named_leads():
@@ -263,7 +270,8 @@ def test_joint_assignment_first_named_leads():
 
 
 def test_coordination_without_voi():
-    text = "2. Sở Xây dựng:\na) Chủ trì, phối hợp Sở Công Thương, Ủy ban nhân dân xã, phường hướng dẫn xây dựng phương án."
+    text = ("2. Sở Xây dựng:\na) Chủ trì, phối hợp Sở Công Thương, Ủy ban nhân dân xã, phường hướng dẫn xây dựng phương"
+            " án.")
     t = only(text)
     assert t["owner"] == "Sở Xây dựng" and t["co_owners"] == ["Sở Công Thương", "Ủy ban nhân dân xã, phường"]
 
@@ -339,7 +347,8 @@ def test_heading_with_a_qualifier():
 
 def test_tone_mark_variants_read_alike_and_come_out_as_written():
     # "Uỷ ban" / "Ủy ban", "Đảng uỷ": one spelling for matching, the source's spelling in the output
-    text = "1. Giao Uỷ ban nhân dân tỉnh phối hợp với Đảng uỷ xã rà soát công tác văn hoá, hoàn thành trước ngày 15/12/2025."
+    text = ("1. Giao Uỷ ban nhân dân tỉnh phối hợp với Đảng uỷ xã rà soát công tác văn hoá, hoàn thành trước ngày"
+            " 15/12/2025.")
     from tracker.parsing import parse_directive
     got = parse_directive(text, issued="2025-11-20").to_dict()["tasks"]
     assert [t["owner"] for t in got] == ["Uỷ ban nhân dân tỉnh"]

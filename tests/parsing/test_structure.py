@@ -41,7 +41,8 @@ def test_agency_heading_with_a_name_the_vocabulary_does_not_cover():
 
 
 def test_places_listed_after_a_colon_stay_one_owner():
-    text = "11. Ủy ban nhân dân các xã: Gia Thuận, Tân Điền, Gò Công Đông\n- Xây dựng kế hoạch cụ thể hóa các nhiệm vụ.\n"
+    text = ("11. Ủy ban nhân dân các xã: Gia Thuận, Tân Điền, Gò Công Đông\n- Xây dựng kế hoạch cụ thể hóa các nhiệm"
+            " vụ.\n")
     assert [t["owner"] for t in tasks(text)] == ["Ủy ban nhân dân các xã: Gia Thuận, Tân Điền, Gò Công Đông"]
 
 
@@ -163,7 +164,8 @@ def test_figures_to_report_under_a_heading_are_no_tasks_and_heads_of_listed_bodi
 
 
 def test_inline_agency_heading_with_a_name_the_vocabulary_does_not_cover():
-    text = "5. Cục Di sản văn hóa: Chủ trì, phối hợp với các cơ quan, đơn vị liên quan tham mưu Lãnh đạo Bộ các giải pháp.\n"
+    text = ("5. Cục Di sản văn hóa: Chủ trì, phối hợp với các cơ quan, đơn vị liên quan tham mưu Lãnh đạo Bộ các giải"
+            " pháp.\n")
     assert [t["owner"] for t in tasks(text)] == ["Cục Di sản văn hóa"]
 
 

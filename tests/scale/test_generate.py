@@ -60,7 +60,8 @@ def test_generate_command_writes_requested_counts_and_every_state(app, runner):
         states = set(conn.execute(sa.select(state).distinct()).scalars())
         assert states == set(STATES) | {None}  # None: cancelled tasks have no deadline state
         # every task belongs to a unit that exists and has a search text; events point at tasks
-        assert conn.execute(sa.select(sa.func.count()).select_from(Task).where(Task.search_text.is_(None))).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(Task)
+                            .where(Task.search_text.is_(None))).scalar() == 0
         every_task_has_created = conn.execute(
             sa.select(sa.func.count(sa.distinct(TaskEvent.task_id))).where(TaskEvent.kind == "created")).scalar()
         assert every_task_has_created == 400

@@ -207,7 +207,8 @@ def test_review_asks_for_an_issue_date(client, world, login, session):
     form["issued"] = "10/01/2025"
     assert client.post(review, data=form).status_code == 302
     assert session.exec(select(Directive.issued_date).where(Directive.state == "published",
-                                                            Directive.kind != "thong_bao_ket_luan")).all()[-1].isoformat() == "2025-01-10"
+                                                            Directive.kind != "thong_bao_ket_luan")
+                       ).all()[-1].isoformat() == "2025-01-10"
 
 
 def test_dashboard_and_exports_say_how_many_cancelled_tasks_are_left_out(client, world, login, session):
