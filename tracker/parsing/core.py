@@ -266,10 +266,16 @@ class _Walker:
             self.group = None
 
     def visit(self, blk: Block) -> None:
+        if not self._visit_frame(blk):
+            self._visit_body(blk)
+
+    def _visit_frame(self, blk: Block) -> bool:
+        """Blocks that frame the content (fillers, appendix, stop/resume sections, addressees, table
+        rows, place and date, capitals headings, plan attributes): True when the block is used up."""
         t = self.t
         body = blk.text
         if blk.cells is None and _FILLER.fullmatch(body):
-            return   # "…......": a page-break filler, inside a table as anywhere
+            return True   # "…......": a page-break filler, inside a table as anywhere
         if blk.cells is None and "|" not in body:
             self.table_rows = 0   # "I | KIỆN TOÀN ...": a section row inside the table keeps it going
         if blk.label is None and _APPENDIX.match(body):
@@ -277,18 +283,18 @@ class _Walker:
             self.stopped = False
             self.headings = []
             self.group = None
-            return
+            return True
         if self.appendix and blk.cells is None:
-            return
+            return True
         if self.stopped:
             if _RESUME_SECTION.match(body) or blk.cells:
                 self.stopped = False
                 self.headings = []
             else:
-                return
+                return True
         if _STOP_SECTION.match(body):
             self.stopped = True
-            return
+            return True
         if _ADDRESSEES.match(body):
             self.in_addressees = True
             glued = _GLUED_BODY.search(body, 10) if len(body) > 200 else None
@@ -298,27 +304,33 @@ class _Walker:
                 self.in_addressees = False
                 a = blk.start + glued.start() + 1
                 self.visit(Block(a, blk.end, a, None, 9, t[a:blk.end]))
-            return
+            return True
         if self.in_addressees:
             # the addressees are "- " / "+ " bullets or short lines; a paragraph starts the body
             if 7 <= blk.rank <= 8 or (blk.label is None and len(body) < 120 and body.endswith((";", ".", ","))):
-                return
+                return True
             self.in_addressees = False
         if blk.cells is not None:
             self.visit_row(blk)
-            return
+            return True
         if _PLACE_DATE_LINE.match(body):
-            return
+            return True
         if blk.label is None and (is_caps_heading(body) and len(body) < 300):
             # a heading in capitals without a label (title lines, "QUYẾT ĐỊNH:")
             self.pop_to(0)
             self.headings.append(_Heading(0, None, nontask=bool(_NONTASK_SECTION.match(body))))
-            return
+            return True
         # attribute lines of a Kế hoạch block
         am = _ATTR.match(body)
         if am:
             self.apply_attribute(blk, am)
-            return
+            return True
+        return False
+
+    def _visit_body(self, blk: Block) -> None:
+        """A paragraph of the content: headings, intros, agency headings and the tasks themselves."""
+        t = self.t
+        body = blk.text
         # a non-attribute block ends the run of lines that attributes attach to
         self.recent = []
         self.pending = None

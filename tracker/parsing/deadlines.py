@@ -805,6 +805,14 @@ _AND_QUARTER_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q
 
 def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
     out: list[_Cand] = []
+    for scan in (_scan_months, _scan_quarters, _scan_parts_of_year, _scan_years, _scan_relative):
+        out.extend(scan(text, low, issued))
+    return out
+
+
+def _scan_months(text: str, low: str, issued: date) -> list[_Cand]:
+    """Month candidates (_MONTH): a month's end, its early or middle part, or the day before it."""
+    out: list[_Cand] = []
     for m in _finditer(_MONTH, text, low):
         if _DAY_BEFORE_MONTH.search(_left(text, m.start(), 12)):
             continue  # the month of a full date ("ngày 07 tháng 11 năm 2025")
@@ -842,6 +850,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), core_end, issued, deadline, kind, allow_bare=bool(part and m["y"]))
         if c:
             out.append(replace(c, rank=4))
+    return out
+
+
+def _scan_quarters(text: str, low: str, issued: date) -> list[_Cand]:
+    """Quarter candidates (_QUARTER)."""
+    out: list[_Cand] = []
     for m in _finditer(_QUARTER, text, low):
         if m["rel"]:
             q = (issued.month - 1) // 3 + 1 + (0 if m["rel"].lower() == "này" else 1)
@@ -867,6 +881,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), core_end, issued, deadline, "quarter", allow_bare=bool(m["part"]))
         if c:
             out.append(replace(c, rank=4))
+    return out
+
+
+def _scan_parts_of_year(text: str, low: str, issued: date) -> list[_Cand]:
+    """Part-of-year candidates (_PART_OF_YEAR)."""
+    out: list[_Cand] = []
     for m in _finditer(_PART_OF_YEAR, text, low):
         n = _to_int(m["n"]) or 0
         part = m["part"].lower()
@@ -884,6 +904,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), m.end(), issued, deadline, kind)
         if c:
             out.append(replace(c, rank=6))
+    return out
+
+
+def _scan_years(text: str, low: str, issued: date) -> list[_Cand]:
+    """Year candidates (_YEAR_RE)."""
+    out: list[_Cand] = []
     for m in _finditer(_YEAR_RE, text, low):
         y = issued.year if m["rel"] else int(m["y"])
         if not _plausible_year(y, issued):
@@ -891,6 +917,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _year_cand(text, m, issued, date(y, 12, 31))
         if c:
             out.append(c)
+    return out
+
+
+def _scan_relative(text: str, low: str, issued: date) -> list[_Cand]:
+    """Relative periods (_RELATIVE) counted from the issue date."""
+    out: list[_Cand] = []
     for m in _finditer(_RELATIVE, text, low):
         n = _to_int(m["n"])
         if n is None or n > 400:
