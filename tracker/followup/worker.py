@@ -219,6 +219,32 @@ class TelegramStarter:
             delay = min(delay * 2, 60.0)
 
 
+def _configured_channels(cfg) -> list:
+    """The channels with their settings; the others are logged (their rows wait in the outbox)."""
+    from tracker.channels import registry
+
+    channels = [c for c in registry.from_settings(cfg) if c.configured()]
+    for c in registry.from_settings(cfg):
+        if not c.configured():
+            log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
+    return channels
+
+
+async def _start_zalo(app, cfg, zalo) -> None:
+    """The Zalo OA's name for the profile page and, in webhook mode, its webhook registered."""
+    try:
+        me = await zalo.api.acall("getMe")
+        save_bot_username(app, "zalo", (me or {}).get("account_name") or (me or {}).get("display_name")
+                          or (me or {}).get("username"))
+        if cfg.zalo_mode == "webhook":
+            url = cfg.public_url.rstrip("/") + "/zalo/webhook"
+            await zalo.api.acall("setWebhook", {"url": url,
+                                                "secret_token": cfg.zalo_webhook_secret or ""})
+            log.info("Đã đăng ký webhook Zalo %s", url)
+    except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
+        log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
+
+
 async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     """The worker's main loop (after the lock is held). Returns when stop_event is set."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -248,26 +274,11 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds, clock())
     log.info("Khôi phục sau khởi động: %s", {k: len(v) for k, v in recovered.items()})
 
-    from tracker.channels import registry
-
-    channels = [c for c in registry.from_settings(cfg) if c.configured()]
-    for c in registry.from_settings(cfg):
-        if not c.configured():
-            log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
+    channels = _configured_channels(cfg)
     zalo = next((c for c in channels if c.name == "zalo"), None)
     zalo_mode = cfg.zalo_mode
     if zalo is not None:
-        try:
-            me = await zalo.api.acall("getMe")
-            save_bot_username(app, "zalo", (me or {}).get("account_name") or (me or {}).get("display_name")
-                              or (me or {}).get("username"))
-            if zalo_mode == "webhook":
-                url = cfg.public_url.rstrip("/") + "/zalo/webhook"
-                await zalo.api.acall("setWebhook", {"url": url,
-                                                    "secret_token": cfg.zalo_webhook_secret or ""})
-                log.info("Đã đăng ký webhook Zalo %s", url)
-        except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
-            log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
+        await _start_zalo(app, cfg, zalo)
     if application is not None:
         from tracker.channels.telegram.channel import TelegramChannel
 

@@ -260,6 +260,12 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             after_comma = False
             continue
         break
+    return _finish_agency(s, pos, end, limit, group)
+
+
+def _finish_agency(s: str, pos: int, end: int, limit: int, group: bool) -> Agency | None:
+    """The agency scanned over s[pos:end], trailing junk trimmed; a colon list of names after a
+    plural head ("UBND các xã: A, B") joins it."""
     text = _TRAIL_JUNK.sub("", s[pos:end])
     if not text:
         return None
