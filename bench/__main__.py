@@ -86,7 +86,8 @@ def main(argv=None) -> int:
         for backend in backends:
             say(f"pages on {backend} (generating {sizes.tasks:,} tasks first) ...")
             rows += _guarded(f"pages.{backend}",
-                             lambda: pages.run_backend(backend, sizes, "quick" if quick else "full", say=say))
+                             lambda backend=backend: pages.run_backend(backend, sizes,
+                                                                       "quick" if quick else "full", say=say))
     if "sweep" in only:
         say("sweep and senders ...")
         from bench import reminders

@@ -5,8 +5,8 @@ import os
 import platform
 from dataclasses import asdict
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 
 def analyze(engine, table: str = "") -> None:
@@ -165,7 +165,7 @@ def render_table(rows: list[Row]) -> str:
     headers = ("benchmark", "figure", "baseline (same run)", "ratio", "target", "result")
     data = [(r.name, r.figure, r.baseline, r.ratio, r.target, r.result) for r in rows]
     widths = [max(len(h), *(len(d[i]) for d in data)) if data else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731 - a one-line local helper
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(d) for d in data]
     notes = [f"- {r.name}: {r.note}" for r in rows if r.note]
@@ -193,7 +193,7 @@ def machine() -> dict:
                     break
     except OSError:
         pass
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
             "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(), "loadavg": load_average()}
 
 

@@ -18,32 +18,31 @@ import os
 import random
 import tempfile
 import time
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-import sqlalchemy as sa  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import sqlalchemy as sa  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlmodel import Session  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
-from tracker.config import normalize_database_url  # noqa: E402
-from tracker.db import make_engine  # noqa: E402
-from tracker.followup import policy  # noqa: E402
-from tracker.followup import sender  # noqa: E402
-from tracker.followup.sweep import sweep  # noqa: E402
-from tracker.migrate import upgrade  # noqa: E402
-from tracker.models import Directive  # noqa: E402
-from tracker.models import Notification  # noqa: E402
-from tracker.models import Task  # noqa: E402
-from tracker.models import TaskCoUnit  # noqa: E402
-from tracker.models import TelegramLink  # noqa: E402
-from tracker.models import Unit  # noqa: E402
-from tracker.models import User  # noqa: E402
+from tracker.config import normalize_database_url  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.db import make_engine  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import policy  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import sender  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.sweep import sweep  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.migrate import upgrade  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Directive  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Task  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import TaskCoUnit  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import TelegramLink  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Unit  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import User  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 # A Monday 08:05 in Vietnam: before/overdue reminders, escalations, digests and the weekly summary are all due.
-BENCH_NOW = datetime(2026, 11, 30, 8, 5, tzinfo=policy.VN_TZ).astimezone(timezone.utc)
+BENCH_NOW = datetime(2026, 11, 30, 8, 5, tzinfo=policy.VN_TZ).astimezone(UTC)
 
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -82,7 +81,7 @@ def _engine(database_url: str | None, backend: str = "sqlite"):
 def _seed(engine, n_tasks: int, n_units: int, staff_per_unit: int, today: date, overdue_share: float = 0.1,
           seed: int = 5) -> dict:
     rnd = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     t0 = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(sa.insert(Unit.__table__), [
@@ -185,7 +184,7 @@ def bench_sender(database_url: str | None = None, n_messages: int = 150, rate: f
 
     engine, close = _engine(database_url, backend)
     today = policy.local_now(BENCH_NOW).date()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         unit_id = conn.execute(sa.insert(Unit.__table__).values(code="S1", name="Đơn vị gửi thử", kind="department",
                                                                  aliases=[], active=True).returning(Unit.id)).scalar()
@@ -262,7 +261,7 @@ def _bench_other_sender(database_url, n_messages, rate, backend, channel) -> dic
 
     engine, close = _engine(database_url, backend)
     today = policy.local_now(BENCH_NOW).date()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         unit_id = conn.execute(sa.insert(Unit.__table__).values(code="S1", name="Đơn vị gửi thử", kind="department",
                                                                  aliases=[], active=True).returning(Unit.id)).scalar()
@@ -288,12 +287,12 @@ def _bench_other_sender(database_url, n_messages, rate, backend, channel) -> dic
     if channel == "zalo":
         fake = FakeZalo().start()
         ch = ZaloChannel("zalo-test-token", fake.api_url)
-        stop, count = fake.stop, lambda: [c["at"] for c in fake.calls if c.get("delivered")]
+        stop = fake.stop
     else:
         box = SmtpBox().start()
         ch = EmailChannel("127.0.0.1", box.port, starttls=False, mail_from="bench@tinh.gov.vn", secret_key="k" * 32,
                           public_url="http://bench")
-        stop, count = box.stop, None
+        stop = box.stop
     settings = sender.SenderSettings(overall_rate=rate, per_chat_interval=0, batch_size=100)
 
     async def go():

@@ -74,7 +74,8 @@ def run(pages: int = 30, say=print) -> list[common.Row]:
     acc = char_accuracy(reference, text)
     same, total = task_agreement(reference, text)
     return [
-        common.Row("intake.scan_post", f"{post_ms:.0f} ms", note=f"POST of a {len(scan) // 1024} kB {pages}-page scan: 202, "
+        common.Row("intake.scan_post", f"{post_ms:.0f} ms",
+                   note=f"POST of a {len(scan) // 1024} kB {pages}-page scan: 202, "
                    "file stored and job queued (no OCR in the web worker)", values={"ms": round(post_ms, 1)}),
         common.Row(f"intake.ocr_{pages}_pages", f"{job_s:.0f} s ({job_s / pages:.1f} s/page)", target="< 10 min",
                    result="PASS" if job_s < 600 else "MISS",

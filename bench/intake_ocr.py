@@ -28,7 +28,8 @@ if not CORPUS.exists():
 
 
 # the corpus documents with ruled task tables (3 to 24 pages as text PDFs)
-TABLE_DOCS = ["dev/qd-nghean-2026-03", "dev/qd-quangtri-2023-04", "real/kh-nghean-980-2025", "real/cv-bvhttdl-6225-2025",
+TABLE_DOCS = ["dev/qd-nghean-2026-03", "dev/qd-quangtri-2023-04", "real/kh-nghean-980-2025",
+              "real/cv-bvhttdl-6225-2025",
               "real/cv-bcd-174-2025", "real/tbkl-vpcp-624-2025"]
 
 
@@ -60,8 +61,8 @@ def task_agreement(reference: str, got: str, *, with_action: bool = True) -> tup
 
 def scan_of(text: str, pages: int | None = None, seed: int = 0) -> tuple[bytes, str]:
     """(scanned PDF, reference text of the same pages)."""
-    from tracker.services.pdf_text import reflow
     from tracker.services.pdf_text import read_pages
+    from tracker.services.pdf_text import reflow
 
     pdf = to_pdf(text)
     images = pdf_to_images(pdf, last=pages)
@@ -82,7 +83,7 @@ def measure(names: list[str], pages: int | None) -> dict:
         try:
             t0 = time.perf_counter()
             done = []
-            got = ocr_text(fh.name, "pdf", progress=lambda d, t: done.append(d))
+            got = ocr_text(fh.name, "pdf", progress=lambda d, t, done=done: done.append(d))
             secs = time.perf_counter() - t0
         finally:
             os.remove(fh.name)

@@ -70,6 +70,8 @@ def _fonts():
 
 def to_pdf(text: str, *, layout: str = "plain", header: str | None = "Văn phòng UBND tỉnh — bản điện tử") -> bytes:
     """A text PDF (reportlab). layout: plain | indent (first-line indent) | narrow (narrow column, small font)."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib.enums import TA_JUSTIFY
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -79,13 +81,13 @@ def to_pdf(text: str, *, layout: str = "plain", header: str | None = "Văn phòn
     from reportlab.platypus import Spacer
     from reportlab.platypus import Table
     from reportlab.platypus import TableStyle
-    from xml.sax.saxutils import escape
 
     _fonts()
     size = 10 if layout == "narrow" else 12
     margin = 40 * mm if layout == "narrow" else 25 * mm
     body = ParagraphStyle("body", fontName="DejaVuSerif", fontSize=size, leading=size * 1.35, alignment=TA_JUSTIFY,
-                          firstLineIndent=(12 * mm if layout == "indent" else 0), spaceAfter=(0 if layout == "indent" else 4))
+                          firstLineIndent=(12 * mm if layout == "indent" else 0),
+                          spaceAfter=(0 if layout == "indent" else 4))
     # splitLongWords off: a code such as "02-KH/BCĐTW" stays whole (overflowing its cell) as Word does
     cell = ParagraphStyle("cell", fontName="DejaVuSerif", fontSize=size - 2, leading=(size - 2) * 1.3,
                           splitLongWords=0)

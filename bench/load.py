@@ -62,7 +62,6 @@ def prepare(database_url: str, clients: int, hot: int, seed: int) -> dict:
 
     from tracker.db import make_engine
     from tracker.models import Task
-    from tracker.models import TaskEvent
     from tracker.models import User
     from tracker.services.accounts import issue_api_token
 
@@ -78,7 +77,8 @@ def prepare(database_url: str, clients: int, hot: int, seed: int) -> dict:
         tokens = [issue_api_token(session, clerk, f"load-{i}") for i in range(clients)]
         clerk_login = clerk.login
         session.commit()
-        open_ids = session.execute(sa.select(Task.id).where(Task.status != "hoan_thanh").order_by(Task.id)).scalars().all()
+        open_ids = session.execute(sa.select(Task.id).where(Task.status != "hoan_thanh")
+                                   .order_by(Task.id)).scalars().all()
         all_ids = session.execute(sa.select(Task.id).order_by(Task.id).limit(5000)).scalars().all()
         rng = random.Random(seed)
         hot_ids = rng.sample(open_ids, min(hot, len(open_ids)))
@@ -267,7 +267,8 @@ def main(argv=None) -> int:
     print(f"requests: {total:,} in {elapsed:.1f} s ({total / elapsed:.0f}/s); statuses: "
           f"{dict(sorted(stats['status'].items()))}")
     for kind, values in sorted(stats["latency"].items()):
-        print(f"  {kind:6} n={len(values):6,}  p50 {percentile(values, 50):7.1f} ms  p95 {percentile(values, 95):7.1f} ms"
+        print(f"  {kind:6} n={len(values):6,}  p50 {percentile(values, 50):7.1f} ms"
+              f"  p95 {percentile(values, 95):7.1f} ms"
               f"  max {max(values):7.1f} ms")
     print(f"writes acknowledged: {acked:,}; 409 conflicts retried: {stats['conflicts']:,}; "
           f"other write failures: {dict(stats['write_errors'])}")

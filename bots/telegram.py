@@ -2,7 +2,7 @@
 name stays importable for existing imports."""
 import sys
 
-from tracker.channels.telegram.bot import *  # noqa: F401,F403
 import tracker.channels.telegram.bot as _moved
+from tracker.channels.telegram.bot import *  # noqa: F401,F403 - re-exported: the module's old import path
 
 sys.modules[__name__] = _moved

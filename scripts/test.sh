@@ -43,6 +43,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 export PTB_TIMEDELTA=1
 status=0
+# Lint first ([tool.ruff] in pyproject.toml); a finding fails the run, the tests still run
+.venv/bin/python -m ruff check . || status=$?
 .venv/bin/python -m pytest -q "$@" || status=$?
 if [ -d tests/e2e ] && [ $# -eq 0 ]; then
   .venv/bin/python -m pytest -q -p playwright tests/e2e --rootdir . -o addopts="" -o pythonpath=. || status=$?

@@ -112,8 +112,8 @@ def register_blueprints(app: "Flask") -> None:
 def register_cli(app: "Flask") -> None:
     """Every CLI group (`flask --app app ...`)."""
     from tracker import cli
-    from tracker.followup import cli as followup_cli
     from tracker.channels.zalo import cli as zalo_cli
+    from tracker.followup import cli as followup_cli
     from tracker.services import scoring
 
     for module in (cli, followup_cli, zalo_cli, scoring):

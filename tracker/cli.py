@@ -92,7 +92,8 @@ def demo_load():
     click.echo(f"Đơn vị: {u['created']} thêm, {u['updated']} cập nhật, {u['unchanged']} giữ nguyên; "
                f"người dùng mới: {report['users_created']}; văn bản mẫu mới: {report['directives_created']}.")
     if report["users_created"]:
-        click.echo("Tài khoản mẫu (mật khẩu " + DEMO_PASSWORD + "): " + ", ".join(f"{l} ({r})" for l, r, *_ in DEMO_USERS))
+        click.echo("Tài khoản mẫu (mật khẩu " + DEMO_PASSWORD + "): "
+                   + ", ".join(f"{login} ({role})" for login, role, *_ in DEMO_USERS))
 
 
 @units_cli.command("import")

@@ -3,13 +3,13 @@
 `load_config` is the `app.config` view of `Settings.load`: the mapping given to
 `create_app` (tests pass Flask keys such as TESTING too) with every setting, validated.
 """
-from tracker.settings import MIN_SECRET_BYTES  # noqa: F401
-from tracker.settings import PLACEHOLDER_SECRETS  # noqa: F401
-from tracker.settings import ConfigError  # noqa: F401
+from tracker.settings import MIN_SECRET_BYTES  # noqa: F401 - re-exported (the old home of the settings helpers)
+from tracker.settings import PLACEHOLDER_SECRETS  # noqa: F401 - re-exported (the old home of the settings helpers)
+from tracker.settings import ConfigError  # noqa: F401 - re-exported (the old home of the settings helpers)
 from tracker.settings import Settings
-from tracker.settings import check_production_secret  # noqa: F401
+from tracker.settings import check_production_secret  # noqa: F401 - re-exported (the old home of the settings helpers)
 from tracker.settings import defaults
-from tracker.settings import normalize_database_url  # noqa: F401
+from tracker.settings import normalize_database_url  # noqa: F401 - re-exported (the old home of the settings helpers)
 
 DEFAULTS = defaults()
 

@@ -5,18 +5,18 @@ dates that people reason about (deadlines, issued date, completion day) are plai
 `date` values in Asia/Ho_Chi_Minh, so the deadline-state SQL compares dates only.
 """
 import re
+from datetime import UTC
 from datetime import date
 from datetime import datetime
-from datetime import timezone
 from typing import Optional
 
 from sqlalchemy import JSON
-from sqlalchemy import event
 from sqlalchemy import BigInteger
 from sqlalchemy import Column
 from sqlalchemy import Index
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import event
 from sqlalchemy import false as sa_false
 from sqlmodel import Field
 from sqlmodel import SQLModel
@@ -35,7 +35,7 @@ SQLModel.metadata.naming_convention = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # Roles (the vocabulary lives in tracker/vocab.py; these names are kept for the callers)
@@ -376,10 +376,10 @@ def _end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
     from sqlalchemy import inspect as sa_inspect
 
     state = sa_inspect(user)
-    if any(state.attrs[name].history.has_changes() for name in ("password_hash", "role", "unit_id", "active")):
-        if not state.attrs["session_generation"].history.has_changes():
-            # incremented in SQL: a stale copy of the row must not write back an old generation
-            user.session_generation = User.session_generation + 1
+    if (any(state.attrs[name].history.has_changes() for name in ("password_hash", "role", "unit_id", "active"))
+            and not state.attrs["session_generation"].history.has_changes()):
+        # incremented in SQL: a stale copy of the row must not write back an old generation
+        user.session_generation = User.session_generation + 1
 # --- issue 16: work inside and across units -------------------------------------------
 
 class TaskInfoUnit(SQLModel, table=True):

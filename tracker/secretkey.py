@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import sys
+from pathlib import Path
 
 from tracker.config import ConfigError
 from tracker.config import check_production_secret
@@ -23,7 +24,7 @@ def new_key() -> str:
 
 def fill_env_file(path: str) -> bool:
     """Write a new key into `path` when it has none usable; True when the file was changed."""
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    text = Path(path).read_text(encoding="utf-8") if os.path.exists(path) else ""
     match = _LINE.search(text)
     if match:
         try:

@@ -87,7 +87,8 @@ class Settings:
                                       "header, `/healthz?details=1` token); past it 429 with `Retry-After` (JSON in "
                                       "the API and on webhooks, a Vietnamese page elsewhere)")
     secret_throttle_account: int = _s(5, "per named account per 15 minutes: password-reset requests (counted whether "
-                                     "the login exists or not) and wrong two-factor codes on the profile; Telegram/Zalo "
+                                     "the login exists or not) and wrong two-factor codes on the profile; Telegram/Zalo"
+                                     " "
                                      "link codes are limited to 10 wrong codes per chat (fixed)")
     require_admin_2fa: bool | None = _s(None, "admins must sign in with TOTP (pyotp)", "true in production")
     # Telegram
@@ -138,7 +139,8 @@ class Settings:
     sender_lease_seconds: float = _s(30.0, "a claimed/sending row older than this belongs to a dead sender", "`30`")
     sweep_interval_seconds: float = _s(60.0, "how often the worker sweeps for due reminders", "`60`")
     send_interval_seconds: float = _s(5.0, "how often the worker sends from the outbox", "`5`")
-    job_poll_seconds: float = _s(2.0, "how often the worker looks for background jobs (OCR, large exports) when the queue is empty",
+    job_poll_seconds: float = _s(2.0, "how often the worker looks for background jobs (OCR, large exports) when the"
+                                      " queue is empty",
                                  "`2`")
     worker_lock_poll: float = _s(5.0, "how often a second worker checks whether the first one stopped", "`5`")
     followup_clock_start: str | None = _s(None, "demos and tests: the worker's clock starts at this local time "
@@ -187,7 +189,7 @@ class Settings:
 
     @classmethod
     def load(cls, instance_path: str | None = None, overrides: dict | None = None,
-             environ: dict | None = None) -> "Settings":
+             environ: dict | None = None) -> Settings:
         """Defaults, then the environment, then `overrides` (the mapping given to `create_app`)."""
         environ = os.environ if environ is None else environ
         overrides = overrides or {}

@@ -1,6 +1,7 @@
 """Issue 16 through the JSON API: /me, the officer in charge, comments and mentions, the
 inbox, delegation (deadline bound, confirmation rule, figures counted once), coordinating
 reports and for-information units. Runs on SQLite and PostgreSQL."""
+from datetime import UTC
 from datetime import date
 from datetime import timedelta
 
@@ -267,7 +268,8 @@ def test_mention_refusals_and_append_only(client, session, w):
     assert r.get_json()["error"]["details"] == {"mentions": ["canbo.d"]}
     assert client.get(url, headers=w.h["head_a"]).get_json()["items"] == []
     assert session.exec(select(sa.func.count()).select_from(Notification)).one() == before
-    for body in ({"text": ""}, {"text": "   "}, {}, {"text": 5}, {"text": "x" * 5001}, {"text": "a", "directing": "yes"},
+    for body in ({"text": ""}, {"text": "   "}, {}, {"text": 5}, {"text": "x" * 5001},
+                 {"text": "a", "directing": "yes"},
                  {"text": "a", "author_id": 1}):
         assert client.post(url, json=body, headers=w.h["head_a"]).status_code == 422, body
     assert client.post(url, json={"text": "x"}, headers=w.h["staff_d"]).status_code == 404
@@ -293,14 +295,13 @@ def test_mention_grammar():
 
 def test_inbox_counts_and_mark_read(client, session, w):
     from datetime import datetime
-    from datetime import timezone
 
     from tracker.followup import outbox
 
     me = w.people["staff_a"]
     for i in range(5):
         outbox.enqueue(session, recipient_ids=[me.id, w.people["staff_b"].id], kind="corrected",
-                       text=f"Đính chính {i}", now=datetime(2026, 12, 1, 8, i, tzinfo=timezone.utc), task_id=w.task.id)
+                       text=f"Đính chính {i}", now=datetime(2026, 12, 1, 8, i, tzinfo=UTC), task_id=w.task.id)
     session.commit()
     box = _inbox(client, w, "staff_a")
     assert box["unread"] == 5 and [i["text"] for i in box["items"]][:2] == ["Đính chính 4", "Đính chính 3"]
@@ -326,7 +327,8 @@ def test_delegation_bound_rollup_and_confirmation(client, session, w):
     url = f"/api/v1/tasks/{w.task.id}/delegate"
     parent_deadline = w.task.deadline
     late = (parent_deadline + timedelta(days=1)).isoformat()
-    r = client.post(url, json={"unit_id": w.a1.id, "action": "Tổng hợp số liệu", "deadline": late}, headers=w.h["head_a"])
+    r = client.post(url, json={"unit_id": w.a1.id, "action": "Tổng hợp số liệu", "deadline": late},
+                    headers=w.h["head_a"])
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "deadline_after_parent"
     r = client.post(url, json={"unit_id": w.b.id, "action": "x"}, headers=w.h["head_a"])
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "not_subordinate"
@@ -414,7 +416,8 @@ def test_coordinating_report_and_for_information_visibility(client, session, w):
     r = client.patch(f"/api/v1/tasks/{w.task.id}", json={"note": "Sở Y tế đã gửi số liệu", "version": t["version"]},
                      headers=w.h["staff_b"])
     assert r.status_code == 200
-    assert client.patch(f"/api/v1/tasks/{w.task.id}", json={"state": "dang_thuc_hien", "version": r.get_json()["version"]},
+    assert client.patch(f"/api/v1/tasks/{w.task.id}",
+                        json={"state": "dang_thuc_hien", "version": r.get_json()["version"]},
                         headers=w.h["staff_b"]).status_code == 403
     # the for-information unit sees the task and the discussion, has no duty
     t = _task(client, w, "staff_c")
@@ -445,13 +448,15 @@ def test_publish_rows_take_info_unit_ids_and_tell_the_lead_unit(client, session,
     assert r.status_code == 201
     d = r.get_json()
     rows = [{"unit_id": w.a.id, "action": "Rà soát chi thường xuyên", "info_unit_ids": [w.c.id]}]
-    r = client.post(f"/api/v1/directives/{d['id']}/publish", json={"tasks": rows, "issued": "2025-01-02"}, headers=w.h["clerk"])
+    r = client.post(f"/api/v1/directives/{d['id']}/publish", json={"tasks": rows, "issued": "2025-01-02"},
+                    headers=w.h["clerk"])
     assert r.status_code == 201, r.get_json()
     task = r.get_json()["tasks"][0]
     assert task["info_units"] == [{"id": w.c.id, "name": "Sở Xây dựng"}] and task["assignee"] is None
     box = _inbox(client, w, "head_a")
     assert box["items"][0]["kind"] == "assigned" and box["items"][0]["task_id"] == task["id"]
-    bad = client.post("/api/v1/directives", json={"text": "Giao Sở Tài chính báo cáo."}, headers=w.h["clerk"]).get_json()
+    bad = client.post("/api/v1/directives", json={"text": "Giao Sở Tài chính báo cáo."},
+                      headers=w.h["clerk"]).get_json()
     r = client.post(f"/api/v1/directives/{bad['id']}/publish",
                     json={"tasks": [{"unit_id": w.a.id, "action": "x", "info_unit_ids": "c"}]}, headers=w.h["clerk"])
     assert r.status_code == 422

@@ -1,10 +1,10 @@
 """Issue 16 pages: the bell and /thong-bao, the task page's assignment, discussion, follow
 and delegation forms, "Việc của tôi", print views and /huong-dan; and their query counts,
 which must not grow with the number of comments, children or notifications."""
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
@@ -17,7 +17,6 @@ from tracker.models import Task
 from tracker.models import TaskComment
 from tracker.models import Unit
 from tracker.services import accounts
-from tracker.services import collab
 from tracker.services import delegation
 
 
@@ -85,7 +84,8 @@ def test_head_assigns_from_the_task_page_and_the_bell_counts(app, client, sessio
 def test_comment_thread_directing_mark_follow_and_mark_all_read(app, client, session, login, w):
     _csrf_off(app)
     login(w.people["leader"])
-    r = client.post(f"/tasks/{w.task.id}/comments", data={"text": "Đề nghị @truong.a báo cáo tuần này", "directing": "1"})
+    r = client.post(f"/tasks/{w.task.id}/comments",
+                    data={"text": "Đề nghị @truong.a báo cáo tuần này", "directing": "1"})
     assert r.status_code == 302
     page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
     assert "Ý kiến chỉ đạo" in page and "Đề nghị @truong.a báo cáo tuần này" in page
@@ -167,7 +167,7 @@ def _count(app, client, url, headers=None):
 def _grow(session, w, n, start):
     """n comments, n children (each with a comment), n inbox items of the staff member."""
     staff, head = w.people["staff"], w.people["head"]
-    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
     for i in range(start, start + n):
         comment = TaskComment(task_id=w.task.id, author_id=head.id if i % 2 else staff.id, text=f"Ý kiến {i}",
                               directing=False)
@@ -231,7 +231,8 @@ def test_review_page_sets_for_information_units(app, client, session, login, w, 
     login(w.people["clerk"])
     page = client.get(f"/directives/{d.id}/review").get_data(as_text=True)
     assert 'name="tasks-0-info"' in page
-    form = {"row_count": "1", "tasks-0-unit": "Sở Tài chính", "tasks-0-action": "Rà soát", "tasks-0-info": "Sở Xây dựng",
+    form = {"row_count": "1", "tasks-0-unit": "Sở Tài chính", "tasks-0-action": "Rà soát",
+            "tasks-0-info": "Sở Xây dựng",
             "version": str(d.version), "op": "publish", "kind": "cong_van", "title": "Nháp", "issued": "02/01/2025"}
     r = client.post(f"/directives/{d.id}/review", data=form)
     assert r.status_code in (200, 302), r.get_data(as_text=True)[:500]
@@ -249,7 +250,8 @@ def test_coordinating_units_report_is_marked_on_the_task_page(app, client, sessi
     session.add(TaskCoUnit(task_id=w.task.id, unit_id=b.id))
     session.commit()
     login(staff_b)
-    r = client.post(f"/tasks/{w.task.id}/update", data={"note": "Sở Y tế đã gửi số liệu phần việc", "version": w.task.version})
+    r = client.post(f"/tasks/{w.task.id}/update",
+                    data={"note": "Sở Y tế đã gửi số liệu phần việc", "version": w.task.version})
     assert r.status_code == 302
     login(w.people["head"])
     page = client.get(f"/tasks/{w.task.id}").get_data(as_text=True)
@@ -264,7 +266,8 @@ def test_comment_with_an_attachment_and_the_dashboard_level_filter(app, client, 
     _csrf_off(app)
     login(w.people["staff"])
     r = client.post(f"/tasks/{w.task.id}/comments", data={"text": "Gửi kèm biên bản",
-                                                           "file": (io.BytesIO(b"%PDF-1.4\n% bien ban\n"), "bien-ban.pdf")},
+                                                           "file": (io.BytesIO(b"%PDF-1.4\n% bien ban\n"),
+                                                                    "bien-ban.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 302
     comment = session.exec(select(TaskComment).where(TaskComment.task_id == w.task.id)).one()

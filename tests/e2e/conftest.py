@@ -15,8 +15,8 @@ from werkzeug.serving import make_server
 
 from tracker import create_app
 from tracker.db import make_engine
-from tracker.migrate import upgrade
 from tracker.demo.province import load_demo
+from tracker.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,6 +16,7 @@ import io
 import re
 from datetime import datetime
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -151,7 +152,7 @@ def test_leader_follows_a_completion_drills_down_and_downloads_excel(browser, le
         leader.get_by_role("link", name="Tải Excel").click()
     download = info.value
     assert re.fullmatch(r"nhiem-vu-qua-han-\d{4}-\d{2}-\d{2}\.xlsx", download.suggested_filename)
-    workbook = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    workbook = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     sheet = workbook["Nhiệm vụ"]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     head = next(i for i, r in enumerate(rows) if r and r[0] == "STT")  # the office layout: header rows above
@@ -181,7 +182,7 @@ def test_leader_follows_a_completion_drills_down_and_downloads_excel(browser, le
     leader.goto(base + "/dashboard")
     with leader.expect_download() as info:
         leader.get_by_role("link", name="Tải Excel (tổng hợp)").click()
-    summary = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))["Tổng hợp"]
+    summary = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))["Tổng hợp"]
     by_unit = {row[1]: row for row in summary.iter_rows(values_only=True) if isinstance(row[1], str)}
     assert by_unit[FINANCE][2:9] == (2, 1, 0, 0, 1, 0, 50.0)
     assert by_unit[HEALTH][2:9] == (1, 0, 0, 0, 1, 0, 0.0)

@@ -1,6 +1,5 @@
 """The whole story in a real browser: import (pasted and .docx), correct, publish; a unit updates a
 task with evidence and reports it done; the clerk confirms; an extension is requested and approved."""
-import io
 import re
 from datetime import date
 from datetime import timedelta
@@ -100,7 +99,10 @@ def test_whole_story(page: Page, live_app, shot, tmp_path):
         while ((node = walker.nextNode())) {
           const len = node.textContent.length;
           if (!startSet && start < pos + len) { range.setStart(node, start - pos); startSet = true; }
-          if (startSet && start + needle.length <= pos + len) { range.setEnd(node, start + needle.length - pos); break; }
+          if (startSet && start + needle.length <= pos + len) {
+            range.setEnd(node, start + needle.length - pos);
+            break;
+          }
           pos += len;
         }
         const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
@@ -205,7 +207,8 @@ def test_whole_story(page: Page, live_app, shot, tmp_path):
     page.get_by_role("button", name="Duyệt gia hạn").click()
     expect(page.locator(".flash-success")).to_contain_text("Đã duyệt gia hạn")
     timeline = page.locator(".timeline")
-    expect(timeline).to_contain_text(f"hạn cũ {new_deadline.strftime('%d/%m/%Y')} → hạn mới {requested.strftime('%d/%m/%Y')}")
+    expect(timeline).to_contain_text(f"hạn cũ {new_deadline.strftime('%d/%m/%Y')} "
+                                     f"→ hạn mới {requested.strftime('%d/%m/%Y')}")
     shot(page, "12-lich-su-gia-han")
     with Session(engine) as s:
         assert s.get(Task, task_ext.id).deadline == requested

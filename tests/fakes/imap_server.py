@@ -36,7 +36,7 @@ class ImapServer:
         self.folder = folder
         self.process = None
 
-    def start(self) -> "ImapServer":
+    def start(self) -> ImapServer:
         command = _pymap_command()
         if command is None:
             raise RuntimeError("pymap is not installed (pip install -e '.[test]')")

@@ -43,7 +43,7 @@ class SmtpBox:
         self.lock = threading.Lock()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=_free_port())
 
-    def start(self) -> "SmtpBox":
+    def start(self) -> SmtpBox:
         self.controller.start()
         return self
 

@@ -52,7 +52,7 @@ class FakeTelegram:
         """PTB `base_url` form: the token is appended, then '/<method>'."""
         return f"{self.url}/bot"
 
-    def start(self) -> "FakeTelegram":
+    def start(self) -> FakeTelegram:
         self.thread.start()
         return self
 
@@ -162,7 +162,8 @@ class FakeTelegram:
             if method == "sendMessage" and self.send_delay:
                 time.sleep(self.send_delay)
             chat_id = int(params.get("chat_id") or 0)
-            return {"message_id": self._next_message_id() if method == "sendMessage" else int(params.get("message_id") or 1),
+            message_id = self._next_message_id() if method == "sendMessage" else int(params.get("message_id") or 1)
+            return {"message_id": message_id,
                     "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
                     "from": BOT_USER, "text": params.get("text", "")}
         if method == "editMessageReplyMarkup":

@@ -31,7 +31,7 @@ class FakeZalo:
         self._server = None
 
     # --- control ---
-    def start(self) -> "FakeZalo":
+    def start(self) -> FakeZalo:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

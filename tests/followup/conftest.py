@@ -1,22 +1,22 @@
 """Follow-up fixtures: the fake Telegram API, linked users, a VN-time clock helper."""
 import os
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from tracker.followup import links  # noqa: E402
-from tracker.followup.policy import VN_TZ  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import links  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.policy import VN_TZ  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 TOKEN = "123456:TEST-TOKEN"
 
 
 def vn(y, m, d, hh=0, mm=0) -> datetime:
     """A Vietnam wall-clock instant, as UTC."""
-    return datetime(y, m, d, hh, mm, tzinfo=VN_TZ).astimezone(timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=VN_TZ).astimezone(UTC)
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@ one-click unsubscribe, faults (4xx, 5xx, unreachable), the address from the CLI 
 profile, and the forgotten-password reset by e-mail."""
 import asyncio
 import re
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
@@ -104,7 +104,6 @@ def test_smtp_faults_retry_dead_letter_and_unreachable(app, session, engine, smt
 def test_dry_run_without_smtp_host_and_mail_from_required():
     from tracker.config import ConfigError
     from tracker.config import load_config
-
     from tracker.settings import Settings
 
     assert EmailChannel.from_settings(Settings()).configured() is False
@@ -142,12 +141,13 @@ def test_forgotten_password_reset_by_email(app, session, engine, smtp, mailed, c
     assert r.status_code == 200 and "đặt lại mật khẩu" in r.text
     same = client.post("/password/forgot", data={"login": "khongco"})
     assert same.status_code == 200 and same.text == r.text  # no account probing
-    now = datetime.now(timezone.utc) + timedelta(seconds=5)  # asked for now: sent even at night
+    now = datetime.now(UTC) + timedelta(seconds=5)  # asked for now: sent even at night
     deliver(engine, channel(app, smtp.port), now)
     (msg,) = smtp.to("canbo@stp.gov.vn")
     link = re.search(r"https?://[^/\s]+(/password/reset/\S+)", msg.get_body(("plain",)).get_content()).group(1)
     assert client.get(link).status_code == 200
-    assert client.post(link, data={"new_password": "moi-mat-khau-9", "confirm_password": "moi-mat-khau-9"}).status_code == 200
+    assert client.post(link, data={"new_password": "moi-mat-khau-9",
+                                   "confirm_password": "moi-mat-khau-9"}).status_code == 200
     assert login("canbo", "moi-mat-khau-9").status_code == 302
     assert client.get(link).status_code == 404  # used: the password changed
 

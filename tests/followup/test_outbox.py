@@ -1,6 +1,6 @@
 """outbox.enqueue: one row per recipient and channel, web rows delivered at once, events deduplicated."""
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 from sqlmodel import select
 
@@ -8,7 +8,7 @@ from tracker.followup import outbox
 from tracker.models import Notification
 from tracker.models import TelegramLink
 
-NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
 
 def test_enqueue_writes_web_and_linked_chat_rows(session, make_unit, make_user, make_task):

@@ -204,11 +204,13 @@ def test_two_workers_second_waits_then_takes_over(
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     procs = []
     try:
-        procs.append(subprocess.Popen(flask("worker", "run"), cwd=ROOT, env=env,
-                                      stdout=open(logs[0], "w"), stderr=subprocess.STDOUT))
+        with open(logs[0], "w") as log:  # the child keeps its own copy of the descriptor
+            procs.append(subprocess.Popen(flask("worker", "run"), cwd=ROOT, env=env, stdout=log,
+                                          stderr=subprocess.STDOUT))
         wait_until(lambda: "Worker đã nhận khoá" in _read(logs[0]), what="worker A lock")
-        procs.append(subprocess.Popen(flask("worker", "run"), cwd=ROOT, env=env,
-                                      stdout=open(logs[1], "w"), stderr=subprocess.STDOUT))
+        with open(logs[1], "w") as log:
+            procs.append(subprocess.Popen(flask("worker", "run"), cwd=ROOT, env=env, stdout=log,
+                                          stderr=subprocess.STDOUT))
         wait_until(lambda: "worker này chờ" in _read(logs[1]), what="worker B waiting")
         wait_until(lambda: len(fake_tg.sent_messages()) >= 3, what="3 reminders")
         # the bot polls inside worker A: a deep-link /start links the newcomer

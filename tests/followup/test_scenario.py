@@ -87,7 +87,7 @@ def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, mak
     web = make_user("web", "staff", unit)
     mail = make_user("thu", "staff", unit)
     mail.email, mail.display_name, mail.digest_time = "thu@skhdt.gov.vn", "Trần Thị Thu", "06:30"  # quiet until 07:00
-    tg = linked(make_user("tele", "staff", unit), 11)
+    linked(make_user("tele", "staff", unit), 11)
     zl = make_user("zalo", "staff", unit)
     zl.display_name = "Lê Văn Zalo"
     head = linked(make_user("truong", "head", unit), 12)
@@ -119,7 +119,7 @@ def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, mak
     # Zalo: exactly one message on each expected day at 08:00, plain text
     z = fake_zalo.sent("z-11")
     assert len(z) == len(EXPECTED_DAYS)
-    for body, (day, phrase) in zip(z, EXPECTED_DAYS):
+    for body, (day, phrase) in zip(z, EXPECTED_DAYS, strict=True):
         assert body["text"].startswith(f"Kính gửi đồng chí Lê Văn Zalo,\nNhắc việc ngày {day}/2026\n")
         assert phrase in body["text"] and "<" not in body["text"]
     assert z[4]["text"] == (
@@ -148,7 +148,7 @@ def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, mak
     # on the 3rd working day overdue (Tết days are not counted)
     staff_msgs = fake_tg.sent_messages(11)
     assert len(staff_msgs) == len(EXPECTED_DAYS)
-    for m, (day, phrase) in zip(staff_msgs, EXPECTED_DAYS):
+    for m, (day, phrase) in zip(staff_msgs, EXPECTED_DAYS, strict=True):
         assert "Kính gửi đồng chí tele," in m["text"] and f"Nhắc việc ngày {day}/2026" in m["text"]
         assert phrase in m["text"] and f"#{task.id} " in m["text"] and m["parse_mode"] == "HTML"
     tg_times = [t for _, t in probe["times"]["telegram"]]
@@ -165,7 +165,7 @@ def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, mak
         inbox = s.exec(select(Notification).where(Notification.recipient_id == web.id, Notification.channel == "web",
                                                   Notification.status == "sent").order_by(Notification.id)).all()
     assert [n.occurrence.strftime("%d/%m") for n in inbox] == [d for d, _ in EXPECTED_DAYS]
-    for n, (day, phrase) in zip(inbox, EXPECTED_DAYS):
+    for n, (day, phrase) in zip(inbox, EXPECTED_DAYS, strict=True):
         assert n.text.startswith(f"Kính gửi đồng chí web,\nNhắc việc ngày {day}/2026\n") and phrase in n.text
         assert n.sent_at.astimezone(VN_TZ).strftime("%H:%M") == "08:00"
     # the e-mail's plain part, exactly, on the first overdue day after Tết
@@ -174,7 +174,7 @@ def test_task_followed_over_tet_on_every_channel(session, engine, make_unit, mak
         f"- #{task.id} Trình phương án phân bổ vốn đầu tư công — 1/TB-TEST, hạn 12/02/2026 (quá hạn 2 ngày làm việc)\n")
 
     # never at night, on a weekend or on Tết; never twice
-    for name, times in probe["times"].items():
+    for times in probe["times"].values():
         for _, t in times:
             assert 7 <= t.hour < 21 and t.weekday() < 5 and not (date(2026, 2, 14) <= t.date() <= date(2026, 2, 22))
     for chat in (11, 12):

@@ -44,7 +44,7 @@ def test_daily_message_is_delivered_addressed_to_the_person_and_marked_sent(sess
     text = msg["text"]
     assert text.startswith("Kính gửi đồng chí canbo,")
     assert "Sắp đến hạn (1)" in text and "01/12/2026" in text and "còn 1 ngày" in text
-    assert "http://tracker.test/tasks/%d" % task.id in text and "1/TB-TEST" in text
+    assert f"http://tracker.test/tasks/{task.id}" in text and "1/TB-TEST" in text
     assert "Đề nghị đồng chí cập nhật tiến độ" in text and "trước 01/12/2026" in text
     rows = session.exec(select(Notification).where(Notification.channel == "telegram")).all()
     assert {r.status for r in rows} == {"sent"} and all(r.sent_at for r in rows)

@@ -1,6 +1,5 @@
 """Finding 9 (round 2), kept here: display names are escaped in Telegram HTML messages, and a
 /start token sent from another person's chat does not silently move that chat's link."""
-import pytest
 from sqlmodel import select
 
 from tests.followup.test_bot import NOW

@@ -18,7 +18,8 @@ def test_settings_page_saves_valid_values(client, session, login, make_unit, mak
     user = make_user("canbo", "staff", make_unit())
     login(user)
     page = client.get("/profile/notifications")
-    assert page.status_code == 200 and "Cài đặt nhắc việc" in page.text and 'value="08:00"' in page.text  # REMINDER_TIME
+    # REMINDER_TIME
+    assert page.status_code == 200 and "Cài đặt nhắc việc" in page.text and 'value="08:00"' in page.text
     r = client.post("/profile/notifications", data={
         "notify_enabled": "on", "digest_time": "06:45", "lead_days": "5, 2,0,2",
         "quiet_start": "22:30", "quiet_end": "06:00"})

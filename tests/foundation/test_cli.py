@@ -46,7 +46,8 @@ def test_units_import_bad_file_is_one_line(runner, tmp_path):
 
 def test_users_create_reads_password_from_stdin(runner, session, make_unit):
     unit = make_unit(name="Sở Y tế", aliases=["SYT"])
-    result = runner.invoke(args=["users", "create", "yte1", "--role", "staff", "--unit", "SYT", "--name", "Cán bộ Y tế"],
+    result = runner.invoke(args=["users", "create", "yte1", "--role", "staff", "--unit", "SYT", "--name",
+                                 "Cán bộ Y tế"],
                            input="mat-khau-rat-dai\n")
     assert result.exit_code == 0, result.output
     user = session.exec(select(User).where(User.login == "yte1")).one()
@@ -58,7 +59,8 @@ def test_users_create_reads_password_from_stdin(runner, session, make_unit):
 def test_users_create_errors(runner, make_unit):
     result = runner.invoke(args=["users", "create", "x", "--role", "staff"], input="mat-khau-rat-dai\n")
     assert result.exit_code == 1 and "cần một đơn vị" in result.output
-    result = runner.invoke(args=["users", "create", "x", "--role", "staff", "--unit", "Không có"], input="mat-khau-rat-dai\n")
+    result = runner.invoke(args=["users", "create", "x", "--role", "staff", "--unit", "Không có"],
+                           input="mat-khau-rat-dai\n")
     assert result.exit_code == 1 and "Không tìm thấy đơn vị" in result.output
 
 

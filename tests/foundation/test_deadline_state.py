@@ -4,10 +4,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from tracker.deadline_state import STATES
 from tracker.deadline_state import deadline_state
 from tracker.deadline_state import deadline_state_sql
 from tracker.deadline_state import state_filter_sql
-from tracker.deadline_state import STATES
 from tracker.models import Task
 
 TODAY = date(2025, 3, 10)

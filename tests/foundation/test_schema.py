@@ -5,8 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import tracker.models  # noqa: F401
-from tracker.db import make_engine
+import tracker.models  # noqa: F401 - registers the tables in the metadata
 from tracker.search_index import is_search_object
 
 

@@ -1,7 +1,7 @@
 """One settings object (issue #12): typed, frozen, validated once, documented in the README."""
 import dataclasses
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from tracker.settings import reconfigure
 
 ROOT = Path(__file__).resolve().parents[2]
 # 23:30 on Sunday 29 November 2026 in UTC is 06:30 on Monday 30 November in Vietnam
-NOW = datetime(2026, 11, 29, 23, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
 
 
 def _app(tmp_path, **settings):
@@ -74,7 +74,7 @@ def test_timezone_moves_quiet_hours():
     vn = Settings.load("/tmp/x-instance", {"SECRET_KEY": "k"}, environ={}).reminders
     utc = Settings.load("/tmp/x-instance", {"SECRET_KEY": "k", "TIMEZONE": "UTC"}, environ={}).reminders
     prefs = policy.UserPrefs()
-    monday_afternoon_utc = datetime(2026, 11, 30, 14, 30, tzinfo=timezone.utc)
+    monday_afternoon_utc = datetime(2026, 11, 30, 14, 30, tzinfo=UTC)
     assert policy.may_deliver_at(prefs, policy.local_now(monday_afternoon_utc, utc.tz))
     assert not policy.may_deliver_at(prefs, policy.local_now(monday_afternoon_utc, vn.tz))
     assert policy.delivery_time(prefs, policy.local_now(NOW, vn.tz)).strftime("%H:%M %d/%m") == "07:00 30/11"

@@ -107,7 +107,8 @@ def world(app, session, make_unit, make_user):
         stored = f"{name}{os.urandom(8).hex()}"
         with open(os.path.join(upload_dir, stored), "wb") as fh:
             fh.write(b"%PDF-1.4\n% evidence\n")
-        files[name] = Attachment(task_id=t.id, uploaded_by_id=who.id, original_name=f"{PAYLOAD}.pdf", stored_name=stored,
+        files[name] = Attachment(task_id=t.id, uploaded_by_id=who.id, original_name=f"{PAYLOAD}.pdf",
+                                 stored_name=stored,
                                  content_type="application/pdf", size=20)
         session.add(files[name])
     notes = {}
@@ -190,7 +191,7 @@ def url_for_rule(rule, world, own: bool = True, role: str = "staff") -> str | No
             values[arg] = 999_999
         else:
             raise AssertionError(f"url_for_rule does not know the argument {arg!r} of {rule.rule}")
-    from werkzeug.routing import MapAdapter  # noqa: F401  (documentation of what build does)
+    from werkzeug.routing import MapAdapter  # noqa: F401 - documents what build() uses
 
     return rule.rule if not values else _build(rule, values)
 

@@ -57,7 +57,8 @@ def write(url: str, directive_id: int, unit_id: int) -> None:
         n = 0
         while True:
             n += 1
-            task = Task(directive_id=directive_id, lead_unit_id=unit_id, action=f"Nhiệm vụ ghi liên tục số {n} " + "x" * 200)
+            task = Task(directive_id=directive_id, lead_unit_id=unit_id,
+                        action=f"Nhiệm vụ ghi liên tục số {n} " + "x" * 200)
             session.add(task)
             session.flush()
             record(session, task, None, "system", "created", None, task.action[:200])

@@ -4,6 +4,8 @@ Triggers created by the 0001 migration refuse UPDATE and DELETE (and TRUNCATE on
 PostgreSQL) whatever the code path: ORM, raw SQL, a future bug. Only a sanctioned purge
 (the flag the test fixtures set when they empty the tables) may delete rows.
 """
+from datetime import UTC
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -30,9 +32,8 @@ def history(session, make_unit, make_user, make_task):
 
 
 def _refused(engine, sql, **params):
-    with pytest.raises(DBAPIError) as info:
-        with engine.begin() as conn:
-            conn.execute(sa.text(sql), params)
+    with pytest.raises(DBAPIError) as info, engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
     assert "append-only" in str(info.value)
 
 
@@ -47,7 +48,8 @@ def test_update_and_delete_are_refused_by_the_database(app, history, table):
     _refused(engine, f"DELETE FROM {table}")
     with engine.connect() as conn:
         assert conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE id = :id"), {"id": event_id}).scalar() == 1
-        assert conn.execute(sa.text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": event_id}).scalar() != "sửa lén"
+        assert conn.execute(sa.text(f"SELECT {column} FROM {table} WHERE id = :id"),
+                            {"id": event_id}).scalar() != "sửa lén"
 
 
 def test_truncate_is_refused_on_postgresql(app, history, backend):
@@ -149,7 +151,6 @@ def test_every_channel_lands_in_the_history_and_the_admin_export(app, client, wo
     import csv
     import io
     from datetime import datetime
-    from datetime import timezone
 
     from bots import actions
     from tests.hardening.conftest import login_as
@@ -171,7 +172,7 @@ def test_every_channel_lands_in_the_history_and_the_admin_export(app, client, wo
     session.expire_all()
     version = session.get(Task, task.id).version
     reply = actions.callback(app.extensions["engine"], 4242, messages.callback_data(messages.DONE, task.id, version),
-                             datetime.now(timezone.utc))
+                             datetime.now(UTC))
     assert reply.ok
     session.expire_all()
     task_service.confirm_completion(session, world.users["clerk"], task.id, channel="system")
@@ -197,7 +198,8 @@ def test_every_channel_lands_in_the_history_and_the_admin_export(app, client, wo
     header, body = rows[0], rows[1:]
     assert "kenh" in header and "gia_tri_cu" in header and "gia_tri_moi" in header
     with app.extensions["engine"].connect() as conn:
-        total = conn.execute(sa.text("SELECT (SELECT count(*) FROM task_event) + (SELECT count(*) FROM audit_event)")).scalar()
+        total = conn.execute(sa.text("SELECT (SELECT count(*) FROM task_event)"
+                                     " + (SELECT count(*) FROM audit_event)")).scalar()
     assert len(body) == total, "every history row is exported"
     channels = {r[header.index("kenh")] for r in body}
     assert {"web", "api", "telegram", "system"} <= channels

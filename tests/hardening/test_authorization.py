@@ -11,9 +11,9 @@ the database exactly as it was. Telegram callbacks go through the same rule
 import hashlib
 import os
 import secrets
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import pytest
 import sqlalchemy as sa
@@ -58,8 +58,6 @@ def own_object(role, own):
 POLICY = {
     # public and secret-bearing routes
     "auth.login": PUBLIC, "auth.logout": PUBLIC, "health.healthz": PUBLIC, "health.ping": PUBLIC,
-    "health.admin_health": only("admin"),
-    "api.openapi": PUBLIC,
     "health.admin_health": only("admin"), "auth.login_2fa": PUBLIC,
     "api.openapi": PUBLIC, "dashboard.stylesheet": PUBLIC,
     "feeds.calendar_feed": SECRET, "telegram_webhook.webhook": SECRET,
@@ -207,7 +205,7 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
             # a published directive of its own, so withdrawing it cancels none of the world's tasks
             with Session(engine, expire_on_commit=False) as s:
                 extra = Directive(kind="cong_van", title="Thu hồi", source_text="Giao Sở A.", state="published",
-                                  published_at=datetime.now(timezone.utc))
+                                  published_at=datetime.now(UTC))
                 s.add(extra)
                 s.commit()
             return rule.rule.replace("<int:directive_id>", str(extra.id))
@@ -217,7 +215,7 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
             owner_key = role if (own and role in world.users) else ("staff_b" if role != "staff_b" else "staff")
             with Session(engine, expire_on_commit=False) as s:
                 outbox.enqueue(s, recipient_ids=[world.users[owner_key].id], kind="comment", text="Kiểm tra",
-                               now=datetime.now(timezone.utc), task_id=world.task_a.id)
+                               now=datetime.now(UTC), task_id=world.task_a.id)
                 s.commit()
                 item_id = s.execute(sa.text("SELECT max(id) FROM notification WHERE channel = 'web'")).scalar()
             return rule.rule.replace("<int:notification_id>", str(item_id))
@@ -260,7 +258,7 @@ def test_every_route_every_role_own_and_other_unit(app, client, world, session):
         name = f"{os.urandom(8).hex()}.csv"
         with open(os.path.join(folder, name), "wb") as fh:
             fh.write("\ufeffSTT\r\n".encode("utf-8"))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with Session(engine, expire_on_commit=False) as s:
             job = BackgroundJob(kind="export", state="done", progress=100, owner_id=world.users[owner_key].id,
                                 payload={"export": "tasks", "fmt": "csv", "args": {}, "filename": "x.csv"},
@@ -353,7 +351,7 @@ def test_telegram_callbacks_for_another_units_task_are_refused(app, world, linke
     from tracker.followup import messages
 
     engine = app.extensions["engine"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     before = _snapshot(engine)
     task_b = world.task_b
     for chat in (linked["staff"], linked["clerk"]):  # staff of A, and the clerk (who never changes status)
@@ -430,11 +428,12 @@ def test_telegram_deep_link_token(app, world, session):
     from tracker.services import ServiceError
 
     user = world.users["staff"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     token = links.create_link_token(session, user, now)
     session.commit()
     assert _random_bits(token) >= 128
-    row = session.exec(__import__("sqlmodel").select(TelegramLinkToken).where(TelegramLinkToken.user_id == user.id)).one()
+    row = session.exec(__import__("sqlmodel").select(TelegramLinkToken)
+                       .where(TelegramLinkToken.user_id == user.id)).one()
     assert row.token_hash != token and token not in row.token_hash
     assert row.expires_at - now <= timedelta(minutes=30)
     # expired: refused

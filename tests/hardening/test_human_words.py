@@ -96,7 +96,7 @@ def test_every_page_speaks_vietnamese(app, client, world, session):
                 url = rule.rule.replace("<int:directive_id>", str(world.draft.id))
             login_as(client, world.users[role])
             response = client.get(url)
-            if response.status_code != 200 or not response.mimetype == "text/html":
+            if response.status_code != 200 or response.mimetype != "text/html":
                 continue
             pages += 1
             text = visible_text(response.get_data(as_text=True))

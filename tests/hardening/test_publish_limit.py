@@ -26,6 +26,7 @@ def test_api_publish_with_3000_rows_is_refused(client, world, session):
 def test_api_publish_at_the_limit_is_not_refused_for_its_size(client, world, session):
     headers = {"Authorization": f"Bearer {world.tokens['clerk']}"}
     rows = [_row(world)] * (directive_service.MAX_TASKS - 1) + [dict(_row(world), unit_id=None)]
-    response = client.post(f"/api/v1/directives/{world.draft.id}/publish", json={"tasks": rows, "issued": "2025-01-02"}, headers=headers)
+    response = client.post(f"/api/v1/directives/{world.draft.id}/publish", json={"tasks": rows, "issued": "2025-01-02"},
+                           headers=headers)
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "invalid_tasks"  # checked row by row, not refused for its size

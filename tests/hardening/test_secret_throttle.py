@@ -7,19 +7,19 @@ answer is 429 with Retry-After (JSON in the API and on webhooks, the Vietnamese 
 UI) before the secret is looked at, so it is the same whether the secret exists or not.
 The clock is injected (throttle.utcnow, or `now` for the bots); nothing here reads the wall clock.
 """
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
 
-from tracker.settings import reconfigure
 from tracker.models import LoginFailure
 from tracker.services import accounts
 from tracker.services import throttle
+from tracker.settings import reconfigure
 
-T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 LIMIT = 3
 A, B = "10.1.1.1", "10.1.1.2"
 

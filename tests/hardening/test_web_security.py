@@ -13,7 +13,6 @@ from tests.hardening.conftest import login_as
 from tests.hardening.conftest import url_for_rule
 from tracker import create_app
 from tracker.models import Attachment
-from tracker.models import User
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -49,7 +48,8 @@ class _Elements(HTMLParser):
         for name, value in attrs:
             if name.lower().startswith("on"):
                 self.event_handlers.append((tag, name))
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+            if (name in ("href", "src", "action", "formaction")
+                    and (value or "").strip().lower().startswith("javascript:")):
                 self.js_urls.append(value)
         if tag == "script":
             self._in_script, self._script_text = attributes, []
@@ -92,7 +92,8 @@ def test_a_real_csrf_token_is_accepted(app, client, world):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page)
     assert token, "the login form carries a CSRF token"
-    response = client.post("/login", data={"csrf_token": token.group(1), "login": "vanphong", "password": "matkhau-1234"})
+    response = client.post("/login",
+                           data={"csrf_token": token.group(1), "login": "vanphong", "password": "matkhau-1234"})
     assert response.status_code in (302, 303)
 
 
@@ -122,7 +123,7 @@ def _pages_as(client, app, world, who):
 @pytest.mark.parametrize("who", ["clerk", "staff", "leader", "admin"])
 def test_every_page_escapes_script_and_attribute_payloads(app, client, world, who):
     seen_payload = 0
-    for rule, url, response in _pages_as(client, app, world, who):
+    for _rule, url, response in _pages_as(client, app, world, who):
         assert response.status_code < 500, url
         ctype = response.headers.get("Content-Type", "")
         if "html" not in ctype:
@@ -153,7 +154,7 @@ def test_the_review_page_highlights_the_source_escaped(app, client, world):
 @pytest.mark.parametrize("who", ["clerk", None])
 def test_csp_without_inline_script_on_every_page(app, client, world, who):
     checked = 0
-    for rule, url, response in _pages_as(client, app, world, who):
+    for _rule, url, response in _pages_as(client, app, world, who):
         if "html" not in response.headers.get("Content-Type", ""):
             continue
         csp = response.headers.get("Content-Security-Policy", "")
@@ -180,7 +181,8 @@ def test_session_cookie_flags(app, client, world):
 
 
 def test_production_cookies_are_secure(database_url, tmp_path):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "prod-secret-" + "k" * 8 + "0123456789abcdefghij", "TRACKER_ENV": "production",
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "prod-secret-" + "k" * 8 + "0123456789abcdefghij",
+                      "TRACKER_ENV": "production",
                       "INSTANCE_PATH": str(tmp_path)})
     try:
         assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -1,6 +1,7 @@
 """The worker serves the job table without holding up the minute sweep."""
 import asyncio
 import threading
+from datetime import UTC
 
 from sqlmodel import select
 
@@ -68,12 +69,11 @@ def test_expired_jobs_are_purged_with_their_files(app, session):
     import os
     from datetime import datetime
     from datetime import timedelta
-    from datetime import timezone
 
     path = os.path.join(app.instance_path, "export-1.xlsx")
     with open(path, "wb") as fh:
         fh.write(b"x")
-    old = datetime.now(timezone.utc) - timedelta(days=30)
+    old = datetime.now(UTC) - timedelta(days=30)
     done = jobs.enqueue(session, "export", {}, now=old)
     done.state, done.result_path = "done", "export-1.xlsx"
     waiting = jobs.enqueue(session, "export", {}, now=old)   # queued: kept even when old

@@ -8,12 +8,12 @@ from sqlmodel import select
 
 from bench.intake_render import to_docx
 from bench.intake_render import to_pdf
-from tracker.settings import reconfigure
 from tracker.models import AuditEvent
 from tracker.models import BackgroundJob
 from tracker.models import Directive
 from tracker.models import DirectiveOriginal
 from tracker.services import mail_intake
+from tracker.settings import reconfigure
 
 pytest.importorskip("pymap", reason="pymap (test extra) runs the local IMAP server")
 

@@ -45,13 +45,15 @@ def test_the_grid_of_a_skewed_scan_is_found(tmp_path, skew):
     assert abs(grid.angle + skew) <= 0.15
     # five columns: six vertical rules over the whole table; one horizontal rule per row edge
     assert len(grid.vrules) == 6
-    assert len({round(y0 / 10) for _, y0, _ in grid.vrules}) == 1 and len({round(y1 / 10) for _, _, y1 in grid.vrules}) == 1
+    assert len({round(y0 / 10) for _, y0, _ in grid.vrules}) == 1
+    assert len({round(y1 / 10) for _, _, y1 in grid.vrules}) == 1
     tops = sorted(y for y, _, _ in grid.hrules)
     assert len(tops) >= 8 and tops[0] == pytest.approx(grid.vrules[0][1], abs=3)
     # the rules are gone from the copy Tesseract reads
     with Image.open(tmp_path / "clean.png") as clean:
         x = int(grid.vrules[2][0])
-        column = [clean.getpixel((x + dx, y)) for dx in (-1, 0, 1) for y in range(int(tops[0]) + 10, int(tops[-1]) - 10)]
+        column = [clean.getpixel((x + dx, y)) for dx in (-1, 0, 1)
+                  for y in range(int(tops[0]) + 10, int(tops[-1]) - 10)]
     assert sum(1 for v in column if v < ocr_grid.INK) < len(column) * 0.05
 
 
@@ -90,6 +92,6 @@ def test_a_scanned_task_table_gives_the_text_pdf_tasks(tmp_path):
     assert len(table) >= 10   # the appendix rows (owner and co-owner columns) are in the reference
     assert [(t["owner"], t["co_owners"], t["deadline"], t["recurrence"]) for t in have] == [
         (t["owner"], t["co_owners"], t["deadline"], t["recurrence"]) for t in want]
-    for w, h in zip(want, have):
+    for w, h in zip(want, have, strict=True):
         assert char_accuracy(w["action"], h["action"]) >= 0.95, (w["action"], h["action"])
     assert char_accuracy(reference, got) >= 0.97

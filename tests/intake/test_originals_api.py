@@ -31,7 +31,7 @@ def test_multipart_docx_answers_201_like_the_text_form(client, make_user, token_
     assert by_file.status_code == 201 and by_text.status_code == 201
     a, b = by_file.get_json(), by_text.get_json()
     assert set(a) == set(b)
-    strip = lambda ts: [{k: v for k, v in t.items() if k not in ("start", "end")} for t in ts]  # noqa: E731
+    strip = lambda ts: [{k: v for k, v in t.items() if k not in ("start", "end")} for t in ts]  # noqa: E731 - a one-line local helper
     assert strip(a["tasks"]) == strip(b["tasks"])
     assert a["tasks"][0]["action"] == "Rà soát quy hoạch sử dụng đất"
     assert a["tasks"][0]["deadline"] == "2026-06-30"

@@ -24,17 +24,16 @@ UBND huyện Hòa Bình (unit C)
   c1 no deadline                                       -> không có hạn
 """
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
-
 from tracker.models import Directive
 from tracker.models import Task
 from tracker.models import User
@@ -44,7 +43,7 @@ from tracker.services.search import search_text_for_directive
 from tracker.services.search import search_text_for_task
 
 TODAY = date(2025, 6, 15)
-NOW = datetime.combine(TODAY, time(10, 0), VN_TZ).astimezone(timezone.utc)
+NOW = datetime.combine(TODAY, time(10, 0), VN_TZ).astimezone(UTC)
 
 EXPECTED = {
     "Sở Tài chính": dict(hoan_thanh_dung_han=2, hoan_thanh_qua_han=1, chua_hoan_thanh_trong_han=3,
@@ -60,7 +59,7 @@ EXPECTED_TOTAL = dict(hoan_thanh_dung_han=4, hoan_thanh_qua_han=2, chua_hoan_tha
 
 def at(d: date, hour: int = 10) -> datetime:
     """A UTC instant on local (Vietnam) day `d`."""
-    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(timezone.utc)
+    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(UTC)
 
 
 @dataclass
@@ -140,11 +139,14 @@ def province(session, make_unit, make_task):
         session.commit()
 
     task("a1", "A", "Báo cáo kết quả giải ngân quý I", date(2025, 6, 10))
-    report("a1", date(2025, 6, 5)); confirm("a1", date(2025, 6, 6))
+    report("a1", date(2025, 6, 5))
+    confirm("a1", date(2025, 6, 6))
     task("a2", "A", "Rà soát danh mục dự án chậm giải ngân", date(2025, 6, 10))
-    report("a2", date(2025, 6, 10)); confirm("a2", date(2025, 6, 12))
+    report("a2", date(2025, 6, 10))
+    confirm("a2", date(2025, 6, 12))
     task("a3", "A", "Tổng hợp đề xuất điều chỉnh kế hoạch vốn", date(2025, 6, 10))
-    report("a3", date(2025, 6, 11)); confirm("a3", date(2025, 6, 11))
+    report("a3", date(2025, 6, 11))
+    confirm("a3", date(2025, 6, 11))
     task("a4", "A", "Hoàn thiện dự thảo quy chế phối hợp", date(2025, 6, 1), co=("C", "B"))
     report("a4", date(2025, 5, 30))
     task_service.return_completion(session, users["clerk"], tasks["a4"].id, reason="Thiếu phụ lục",
@@ -159,17 +161,20 @@ def province(session, make_unit, make_task):
     task("a9", "A", "Đề xuất phương án xử lý nợ đọng xây dựng cơ bản", date(2025, 6, 14), status="dang_thuc_hien")
 
     task("b1", "B", "Báo cáo tình hình dịch bệnh hằng tháng", date(2025, 4, 25), recurrence="monthly:25")
-    report("b1", date(2025, 4, 24)); confirm("b1", date(2025, 4, 26))
+    report("b1", date(2025, 4, 24))
+    confirm("b1", date(2025, 4, 26))
     def occurrence(deadline):
         """The next occurrence, opened by confirm_completion."""
         return session.exec(select(Task).where(Task.series_id == tasks["b1"].id, Task.deadline == deadline)).one()
 
     tasks["b1.2"] = occurrence(date(2025, 5, 25))
-    report("b1.2", date(2025, 5, 27)); confirm("b1.2", date(2025, 5, 27))
+    report("b1.2", date(2025, 5, 27))
+    confirm("b1.2", date(2025, 5, 27))
     tasks["b1.3"] = occurrence(date(2025, 6, 25))
     task("b2", "B", "Phun hóa chất diệt muỗi tại các ổ dịch", date(2025, 6, 12))
     extend("b2", date(2025, 6, 14), date(2025, 6, 11))
-    report("b2", date(2025, 6, 13)); confirm("b2", date(2025, 6, 13))
+    report("b2", date(2025, 6, 13))
+    confirm("b2", date(2025, 6, 13))
     task("b3", "B", "Kiểm tra công tác phòng chống dịch sốt xuất huyết", date(2025, 3, 31), directive=d2)
     task("b4", "B", "Tuyên truyền vệ sinh môi trường", status="hoan_thanh")
     task("c1", "C", "Tổ chức ra quân làm sạch môi trường")

@@ -119,7 +119,8 @@ def test_overdue_drill_down_to_a_unit_and_its_tasks(client, login, province, fro
     login(province.users["leader"])
     html = client.get("/dashboard").get_data(as_text=True)
     unit_a = province.units["A"].id
-    link = re.search(rf'<tr data-unit="{unit_a}">.*?data-col="chua_hoan_thanh_qua_han">\s*<a href="([^"]+)"', html, re.S)
+    link = re.search(rf'<tr data-unit="{unit_a}">.*?data-col="chua_hoan_thanh_qua_han">\s*<a href="([^"]+)"',
+                     html, re.S)
     assert link, "the overdue figure links to the unit's overdue list"
     drill = client.get(link.group(1).replace("&amp;", "&"))
     assert drill.status_code == 200

@@ -5,9 +5,9 @@ worker runs them (`jobs.run_pending`, the file built in a child process)."""
 import io
 import os
 import re
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -15,7 +15,6 @@ from sqlmodel import select
 
 from tests.leadership.conftest import TODAY
 from tests.leadership.conftest import fast_user
-from tracker.settings import reconfigure
 from tracker.models import BackgroundJob
 from tracker.models import Task
 from tracker.services import NotFound
@@ -23,6 +22,7 @@ from tracker.services import export_jobs
 from tracker.services import exports
 from tracker.services import jobs
 from tracker.services import stats
+from tracker.settings import reconfigure
 
 H = exports.HEADER_ROWS
 
@@ -180,7 +180,7 @@ def test_files_are_kept_24_hours_then_removed_by_the_worker(app, province, sessi
     """The injected clock: asked at T, the file is there at T+23h59 and gone (row and file) after T+24h."""
     engine = app.extensions["engine"]
     leader = province.users["leader"]
-    asked = datetime(2025, 6, 15, 3, 0, tzinfo=timezone.utc)
+    asked = datetime(2025, 6, 15, 3, 0, tzinfo=UTC)
     job = export_jobs.enqueue_export(session, leader, "tasks", "csv", {}, rows=16, today=TODAY, now=asked)
     session.commit()
     job_id = job.id

@@ -147,7 +147,8 @@ def test_dashboard_export_keeps_the_filters(client, login, province, frozen_toda
     wb = load_workbook(io.BytesIO(client.get("/dashboard/export.xlsx?signer=Trần Thị Bình").data))
     rows = _sheet_rows(wb["Tổng hợp"])
     assert rows[4][0] == "Tính đến ngày 15/06/2025; lãnh đạo chỉ đạo Trần Thị Bình"
-    assert _data(rows, 3) == [(1, "Sở Y tế", 1, 0, 0, 0, 1, 0, 0.0, 1), (None, "Tổng cộng", 1, 0, 0, 0, 1, 0, 0.0, None)]
+    assert _data(rows, 3) == [(1, "Sở Y tế", 1, 0, 0, 0, 1, 0, 0.0, 1),
+                              (None, "Tổng cộng", 1, 0, 0, 0, 1, 0, 0.0, None)]
 
 
 def test_list_page_scopes_and_export_links(app, client, login, province, frozen_today):

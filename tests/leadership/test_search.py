@@ -1,4 +1,5 @@
 """Search ignores diacritics and case, reads Roman quarter numbers, and runs in SQL on both databases."""
+from datetime import UTC
 from datetime import date
 
 from sqlmodel import select
@@ -100,7 +101,6 @@ def test_backfill_fills_missing_search_text(session, make_unit, make_task):
 
 def test_publish_and_next_occurrence_fill_search_text(session, make_unit, make_user, monkeypatch):
     from datetime import datetime
-    from datetime import timezone
 
     from tracker.services import directives as directive_service
     from tracker.services import tasks as task_service
@@ -112,7 +112,7 @@ def test_publish_and_next_occurrence_fill_search_text(session, make_unit, make_u
                       state="draft", issued_date=datetime(2025, 3, 1).date())
     session.add(draft)
     session.commit()
-    now = datetime(2025, 3, 3, 3, 0, tzinfo=timezone.utc)
+    now = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)
     created = directive_service.publish(session, clerk, draft, [
         {"unit_id": finance.id, "action": "Báo cáo thu ngân sách hằng tháng", "deadline": "2025-03-25",
          "recurrence": "monthly:25"},

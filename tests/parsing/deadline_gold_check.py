@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tracker.parsing.deadlines import find_deadlines  # noqa: E402
-from tracker.parsing.deadlines import pick_deadline  # noqa: E402
+from tracker.parsing.deadlines import find_deadlines  # noqa: E402 - after the checkout is put on sys.path
+from tracker.parsing.deadlines import pick_deadline  # noqa: E402 - after the checkout is put on sys.path
 
 DEFAULT_DIRS = ["/work/shared/corpus/dev", "/work/shared/corpus/real"]
 
@@ -32,7 +32,7 @@ def check(corpus_dir: str, verbose: bool) -> None:
     skipped = 0
     lines = []
     for path in sorted(glob.glob(f"{corpus_dir}/*.json")):
-        doc = json.load(open(path, encoding="utf-8"))
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
         issued = date.fromisoformat(doc["issued"])
         uses = Counter(t["source_sentence"] for t in doc["tasks"])
         for task in doc["tasks"]:

@@ -18,7 +18,8 @@ from tracker.parsing.evaluate import evaluate_corpus
 from .folds import folds
 
 # ../shared/corpus beside the checkout; a git worktree one level deeper finds it further up
-CORPUS = next((p / "shared" / "corpus" for p in Path(__file__).resolve().parents[2].parents if (p / "shared" / "corpus").is_dir()),
+CORPUS = next((p / "shared" / "corpus" for p in Path(__file__).resolve().parents[2].parents
+               if (p / "shared" / "corpus").is_dir()),
               Path(__file__).parents[2].parent / "shared" / "corpus")
 
 # The first table of real/README.md: the documents the parser was first developed on.

@@ -39,7 +39,8 @@ DATED = [
     ("hạn chót 30/4/2025.", "hạn chót 30/4/2025", date(2025, 4, 30)),
     ("hạn chót là ngày 30/4.", "hạn chót là ngày 30/4", date(2025, 4, 30)),
     ("gửi không muộn hơn ngày 31/5/2025.", "không muộn hơn ngày 31/5/2025", date(2025, 5, 31)),
-    ("hoàn thành chậm nhất trước ngày 31/12/2025; xây dựng lại nhà", "chậm nhất trước ngày 31/12/2025", date(2025, 12, 31)),
+    ("hoàn thành chậm nhất trước ngày 31/12/2025; xây dựng lại nhà", "chậm nhất trước ngày 31/12/2025",
+     date(2025, 12, 31)),
     ("thực hiện đến hết ngày 31/12/2025.", "đến hết ngày 31/12/2025", date(2025, 12, 31)),
     ("hoàn thành trong tháng 3/2025.", "trong tháng 3/2025", date(2025, 3, 31)),
     ("báo cáo trong tháng 11 năm 2025.", "trong tháng 11 năm 2025", date(2025, 11, 30)),
@@ -52,7 +53,8 @@ DATED = [
     ("hoàn thành trong quý 3 năm 2025.", "trong quý 3 năm 2025", date(2025, 9, 30)),
     ("hoàn thành trong quý IV.", "trong quý IV", date(2025, 12, 31)),
     ("Thời gian hoàn thành: quý II năm 2024.", "quý II năm 2024", date(2024, 6, 30)),
-    ("Thời gian thực hiện: Quý IV năm 2025 và các năm tiếp theo.", "Quý IV năm 2025 và các năm tiếp theo", date(2025, 12, 31)),
+    ("Thời gian thực hiện: Quý IV năm 2025 và các năm tiếp theo.", "Quý IV năm 2025 và các năm tiếp theo",
+     date(2025, 12, 31)),
     ("Thời gian thực hiện: Năm 2026 và các năm tiếp theo.", "Năm 2026 và các năm tiếp theo", date(2026, 12, 31)),
     ("Phấn đấu đến hết 6 tháng đầu năm giải ngân đạt 50%.", "đến hết 6 tháng đầu năm", date(2025, 6, 30)),
     ("Thời gian hoàn thành: 6 tháng đầu năm 2024.", "6 tháng đầu năm 2024", date(2024, 6, 30)),
@@ -66,8 +68,10 @@ DATED = [
     ("Sở X | Sở Y | Hoàn thành trong tháng 6/2026", "Hoàn thành trong tháng 6/2026", date(2026, 6, 30)),
     ("c) Thời gian thực hiện: Hoàn thành trong năm 2025.", "Hoàn thành trong năm 2025", date(2025, 12, 31)),
     ("các tuyến cao tốc bảo đảm thông xe kỹ thuật năm 2025 góp phần", "thông xe kỹ thuật năm 2025", date(2025, 12, 31)),
-    ("báo cáo trong thời hạn 10 ngày kể từ ngày ký văn bản này.", "trong thời hạn 10 ngày kể từ ngày ký văn bản này", date(2025, 3, 20)),
-    ("trong vòng 15 ngày kể từ ngày ban hành Quyết định này.", "trong vòng 15 ngày kể từ ngày ban hành Quyết định này", date(2025, 3, 25)),
+    ("báo cáo trong thời hạn 10 ngày kể từ ngày ký văn bản này.", "trong thời hạn 10 ngày kể từ ngày ký văn bản này",
+     date(2025, 3, 20)),
+    ("trong vòng 15 ngày kể từ ngày ban hành Quyết định này.", "trong vòng 15 ngày kể từ ngày ban hành Quyết định này",
+     date(2025, 3, 25)),
     ("bàn giao mặt bằng trong 05 ngày làm việc.", "trong 05 ngày làm việc", date(2025, 3, 17)),
     ("báo cáo trong năm ngày làm việc.", "trong năm ngày làm việc", date(2025, 3, 17)),
     ("hoàn thành trước Tết Nguyên đán Ất Tỵ.", "trước Tết Nguyên đán Ất Tỵ", date(2025, 1, 28)),
@@ -76,14 +80,17 @@ DATED = [
     ("hoàn thành trước ngày 25 tháng Chạp.", "trước ngày 25 tháng Chạp", date(2026, 2, 12)),
     ("hoàn thành trước ngày 30 tháng Chạp năm Giáp Thìn.", "trước ngày 30 tháng Chạp năm Giáp Thìn", date(2025, 1, 28)),
     ("trình kỳ họp HĐND tỉnh dự kiến tổ chức cuối tháng 7/2025.", "cuối tháng 7/2025", date(2025, 7, 31)),
-    ("báo cáo Chủ tịch UBND tỉnh tại cuộc họp giao ban tháng 4/2025.", "tại cuộc họp giao ban tháng 4/2025", date(2025, 4, 30)),
+    ("báo cáo Chủ tịch UBND tỉnh tại cuộc họp giao ban tháng 4/2025.", "tại cuộc họp giao ban tháng 4/2025",
+     date(2025, 4, 30)),
     ("tổ chức lễ khởi công vào ngày 19/5/2025.", "vào ngày 19/5/2025", date(2025, 5, 19)),
-    ("báo cáo trước ngày 15 tháng 11 năm 2024.", "trước ngày 15 tháng 11 năm 2024", date(2024, 11, 15)),  # before issue: kept
+    ("báo cáo trước ngày 15 tháng 11 năm 2024.", "trước ngày 15 tháng 11 năm 2024",
+     date(2024, 11, 15)),  # before issue: kept
 ]
 
 
 DATED += [
-    ("- Thời gian thực hiện: Từ tháng 01/2026 đến tháng 6/2026.", "Từ tháng 01/2026 đến tháng 6/2026", date(2026, 6, 30)),
+    ("- Thời gian thực hiện: Từ tháng 01/2026 đến tháng 6/2026.", "Từ tháng 01/2026 đến tháng 6/2026",
+     date(2026, 6, 30)),
     ("hoàn thành trước mùng 10 Tết.", "trước mùng 10 Tết", date(2026, 2, 26)),  # 10 Giêng 2025 is past
     ("báo cáo trước 16h30' ngày 15/4/2025.", "trước 16h30' ngày 15/4/2025", date(2025, 4, 15)),
     ("hạn cuối cùng là ngày 20/4/2025.", "hạn cuối cùng là ngày 20/4/2025", date(2025, 4, 20)),
@@ -93,24 +100,28 @@ DATED += [
     ("báo cáo trong tháng này.", "trong tháng này", date(2025, 3, 31)),
     ("hoàn thành trong quý này.", "trong quý này", date(2025, 3, 31)),
     ("hoàn thành trong năm nay.", "trong năm nay", date(2025, 12, 31)),
-    ("chậm nhất sau 10 ngày kể từ ngày nhận được văn bản.", "chậm nhất sau 10 ngày kể từ ngày nhận được văn bản", date(2025, 3, 20)),
+    ("chậm nhất sau 10 ngày kể từ ngày nhận được văn bản.", "chậm nhất sau 10 ngày kể từ ngày nhận được văn bản",
+     date(2025, 3, 20)),
     ("báo cáo trong 02 tuần.", "trong 02 tuần", date(2025, 3, 24)),
     ("báo cáo kết quả chậm nhất đến ngày 30/4/2025.", "chậm nhất đến ngày 30/4/2025", date(2025, 4, 30)),
     ("gửi về Sở Nội vụ trước thứ Sáu, ngày 14/3/2025.", "trước thứ Sáu, ngày 14/3/2025", date(2025, 3, 14)),
     ("xử lý dứt điểm trong vòng 24 giờ.", "trong vòng 24 giờ", date(2025, 3, 11)),
     ("Thời gian thực hiện: Quý IV/2025 - Quý I/2026", "Quý IV/2025 - Quý I/2026", date(2026, 3, 31)),
-    ("báo cáo UBND tỉnh (qua Sở Nội vụ) trước ngày 30/4/2025 để Sở Nội vụ tổng hợp, báo cáo Bộ Nội vụ trước ngày 05/5/2025.",
+    ("báo cáo UBND tỉnh (qua Sở Nội vụ) trước ngày 30/4/2025 để Sở Nội vụ tổng hợp, báo cáo Bộ Nội vụ trước ngày"
+     " 05/5/2025.",
      "trước ngày 30/4/2025", date(2025, 4, 30)),
     ("giải ngân hết số vốn để đầu tư hạ tầng, báo cáo Thủ tướng Chính phủ kết quả thực hiện trong Quý I năm 2026.",
      "trong Quý I năm 2026", date(2026, 3, 31)),
     ("5. Về điều chuyển số vốn không giải ngân trong năm 2025 (1.500 tỷ đồng): UBND tỉnh báo cáo trong Quý I năm 2026.",
      "trong Quý I năm 2026", date(2026, 3, 31)),
-    ("hoàn thành trước ngày 15 tháng 12 năm 2025 và định kỳ hằng năm.", "trước ngày 15 tháng 12 năm 2025", date(2025, 12, 15)),
+    ("hoàn thành trước ngày 15 tháng 12 năm 2025 và định kỳ hằng năm.", "trước ngày 15 tháng 12 năm 2025",
+     date(2025, 12, 15)),
     ("hoàn thành việc chi trả trước Tết Nguyên đán Ất Tỵ 2025.", "trước Tết Nguyên đán Ất Tỵ 2025", date(2025, 1, 28)),
     ("trong thời hạn 05 ngày làm việc kể từ ngày nhận được Công văn này.",
      "trong thời hạn 05 ngày làm việc kể từ ngày nhận được Công văn này", date(2025, 3, 17)),
     ("- Thời gian thực hiện: 2026.", "2026", date(2026, 12, 31)),
-    ("báo cáo trước 17 giờ 00 phút, ngày 25/3/2025 (thứ Ba).", "trước 17 giờ 00 phút, ngày 25/3/2025", date(2025, 3, 25)),
+    ("báo cáo trước 17 giờ 00 phút, ngày 25/3/2025 (thứ Ba).", "trước 17 giờ 00 phút, ngày 25/3/2025",
+     date(2025, 3, 25)),
 ]
 
 
@@ -230,7 +241,8 @@ def test_markers(text, phrase, urgent, ongoing):
     ("Thời gian thực hiện sau khi Chiến lược tiêu chuẩn quốc gia được ban hành.",
      "sau khi Chiến lược tiêu chuẩn quốc gia được ban hành"),
     ("kiểm tra theo định kỳ hoặc đột xuất đối với các tổ chức.", "theo định kỳ hoặc đột xuất"),
-    ("thực hiện các nhiệm vụ, giải pháp trên các lĩnh vực trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026 theo",
+    ("thực hiện các nhiệm vụ, giải pháp trên các lĩnh vực trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026 "
+     "theo",
      "trong 02 tháng cuối năm 2025 và những tháng đầu năm 2026"),
 ])
 def test_unresolvable_keeps_text(text, phrase):

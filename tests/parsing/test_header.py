@@ -72,7 +72,8 @@ def test_document_keys():
 
 
 def test_news_without_header():
-    h = parse_header("BẢO ĐẢM THÔNG QUAN\n\nCập nhật lúc 17:45 ngày 27/12/2023\n\nChiều 27/12, UBND tỉnh tổ chức hội nghị.")
+    h = parse_header("BẢO ĐẢM THÔNG QUAN\n\nCập nhật lúc 17:45 ngày 27/12/2023\n\nChiều 27/12, UBND tỉnh tổ chức hội"
+                     " nghị.")
     assert h["kind"] == "news" and h["code"] is None
     assert h["issued"] == "2023-12-27"
 
@@ -84,6 +85,7 @@ def test_signer_name_below_the_titles():
 
 def test_the_body_signed_for_is_not_the_signer():
     from tracker.parsing.header import parse_header
-    text = "ỦY BAN NHÂN DÂN TỈNH X\n\nGiao Sở Y tế kiểm tra.\n\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nPhạm Văn Thịnh\n"
+    text = ("ỦY BAN NHÂN DÂN TỈNH X\n\nGiao Sở Y tế kiểm tra.\n\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ"
+            " TỊCH\n\nPhạm Văn Thịnh\n")
     assert parse_header(text)["signer"] == "KT. CHỦ TỊCH PHÓ CHỦ TỊCH Phạm Văn Thịnh"
     assert parse_header("ỦY BAN NHÂN DÂN TỈNH X\n\nGiao Sở Y tế kiểm tra.\n\nTM. ỦY BAN NHÂN DÂN\n")["signer"] is None

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from tracker.parsing import parse_directive
-from tracker.parsing.gate import body_density, has_directive_header, is_agency_phrase, lead_spans
+from tracker.parsing.gate import body_density
+from tracker.parsing.gate import has_directive_header
+from tracker.parsing.gate import is_agency_phrase
+from tracker.parsing.gate import lead_spans
 
 NEGATIVE = Path(__file__).parents[2].parent / "shared" / "corpus" / "negative"
 BARS = {"wiki": 0.95, "news": 0.85}
@@ -133,7 +136,8 @@ def test_a_news_report_of_a_directive_still_gives_its_tasks():
 def test_a_directive_body_pasted_without_header_still_gives_tasks():
     body = ("1. Giao Sở Y tế chủ trì kiểm tra an toàn thực phẩm, hoàn thành trước ngày 25/01/2026.\n"
             "2. Sở Tài chính bố trí kinh phí trước ngày 15/02/2026.\n")
-    assert [t["owner"] for t in parse_directive(body, issued="2026-01-10").to_dict()["tasks"]] == ["Sở Y tế", "Sở Tài chính"]
+    owners = [t["owner"] for t in parse_directive(body, issued="2026-01-10").to_dict()["tasks"]]
+    assert owners == ["Sở Y tế", "Sở Tài chính"]
 
 
 def test_the_cli_imports_neither_flask_nor_sqlalchemy(tmp_path):
@@ -144,7 +148,8 @@ def test_the_cli_imports_neither_flask_nor_sqlalchemy(tmp_path):
         "import runpy, sys\n"
         f"sys.argv = ['tracker.parsing', {str(f)!r}]\n"
         "try:\n    runpy.run_module('tracker.parsing', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'sqlmodel', 'dateparser', 'werkzeug'})\n"
+        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'sqlmodel', 'dateparser',"
+        " 'werkzeug'})\n"
         "bad += [m for m in sys.modules if m.startswith('tracker.models')]\n"
         "print('LOADED', ','.join(bad))\n")
     r = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parents[2], capture_output=True, text=True,

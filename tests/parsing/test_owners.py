@@ -2,8 +2,12 @@
 import pytest
 
 from tracker.parsing import parse_directive
-from tracker.parsing.owners import find_agencies, scan_agency, split_agency_list
-from tracker.parsing.registry import Registry, fold, resolve_unit
+from tracker.parsing.owners import find_agencies
+from tracker.parsing.owners import scan_agency
+from tracker.parsing.owners import split_agency_list
+from tracker.parsing.registry import Registry
+from tracker.parsing.registry import fold
+from tracker.parsing.registry import resolve_unit
 
 ISSUED = "2022-01-12"
 
@@ -23,7 +27,8 @@ def only(text, **kw):
     ("Sở Văn hóa, Thể thao và Du lịch tổ chức", "Sở Văn hóa, Thể thao và Du lịch"),
     ("UBND các huyện, thị xã, thành phố triển khai", "UBND các huyện, thị xã, thành phố"),
     ("BQL Khu kinh tế cửa khẩu Đồng Đăng - Lạng Sơn bố trí", "BQL Khu kinh tế cửa khẩu Đồng Đăng - Lạng Sơn"),
-    ("Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Đồng Tháp chỉ đạo", "Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Đồng Tháp"),
+    ("Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Đồng Tháp chỉ đạo", "Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh"
+                                                                       " Đồng Tháp"),
     ("UBND huyện Năm Căn tập trung hoàn thành", "UBND huyện Năm Căn"),
     ("Sở LĐ-TB&XH:", "Sở LĐ-TB&XH"),
     ("Giám đốc Sở Y tế chỉ đạo", "Sở Y tế"),
@@ -47,7 +52,8 @@ def test_coordinators_share_head_nouns():
 
 
 def test_lead_and_coordinators():
-    t = only("1. Giao Sở Y tế chủ trì, phối hợp với Sở TT&TT, Công an tỉnh và các đơn vị liên quan triển khai tiêm vắc-xin.")
+    t = only("1. Giao Sở Y tế chủ trì, phối hợp với Sở TT&TT, Công an tỉnh và các đơn vị liên quan triển khai tiêm"
+             " vắc-xin.")
     assert t["owner"] == "Sở Y tế"
     assert t["co_owners"] == ["Sở TT&TT", "Công an tỉnh", "các đơn vị liên quan"]
     assert t["action"].startswith("Triển khai tiêm")
@@ -55,7 +61,8 @@ def test_lead_and_coordinators():
 
 
 def test_agency_heading_gives_owner_to_sub_items():
-    text = "2. Công an tỉnh:\na) Chủ trì, phối hợp với BCH Quân sự tỉnh triển khai ngay kế hoạch.\nb) Thường xuyên tuần tra, kiểm soát."
+    text = ("2. Công an tỉnh:\na) Chủ trì, phối hợp với BCH Quân sự tỉnh triển khai ngay kế hoạch.\nb) Thường xuyên"
+            " tuần tra, kiểm soát.")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Công an tỉnh", "Công an tỉnh"]
     assert got[0]["co_owners"] == ["BCH Quân sự tỉnh"]
@@ -82,7 +89,8 @@ def test_department_directing_its_units_keeps_the_owner():
 
 
 def test_carried_over_owner():
-    text = "6. UBND thành phố Cà Mau trang trí đèn, hoa trên các tuyến đường. Đồng thời, chỉ đạo UBND xã Tân Thành tổ chức tổng vệ sinh môi trường."
+    text = ("6. UBND thành phố Cà Mau trang trí đèn, hoa trên các tuyến đường. Đồng thời, chỉ đạo UBND xã Tân Thành tổ"
+            " chức tổng vệ sinh môi trường.")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["UBND thành phố Cà Mau", "UBND thành phố Cà Mau"]
     assert "owner_carried_over" in got[1]["reasons"]
@@ -94,7 +102,8 @@ def test_head_of_body_maps_to_body():
 
 
 def test_shared_head_noun_list_after_colon():
-    t = only("8. Các Bộ, cơ quan: Tài chính, Xây dựng, Nội vụ theo chức năng, nhiệm vụ được giao khẩn trương hướng dẫn tỉnh.")
+    t = only("8. Các Bộ, cơ quan: Tài chính, Xây dựng, Nội vụ theo chức năng, nhiệm vụ được giao khẩn trương hướng dẫn"
+             " tỉnh.")
     assert t["owner"] == "Bộ Tài chính"
 
 
@@ -106,13 +115,15 @@ def test_statistics_praise_and_intentions_are_no_tasks():
 
 
 def test_closing_boilerplate_is_no_task():
-    text = ("Yêu cầu Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện nghiêm túc triển khai thực hiện Chỉ thị này./.\n"
+    text = ("Yêu cầu Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện nghiêm túc triển khai thực hiện Chỉ thị"
+            " này./.\n"
             "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các cơ quan kịp thời báo cáo UBND tỉnh.")
     assert tasks(text) == []
 
 
 def test_plan_item_with_inline_attributes():
-    text = "1. Xây dựng Quy chế vận hành IOC tỉnh. Chủ trì: Sở TT&TT; phối hợp: Văn phòng UBND tỉnh, Sở Nội vụ. Thời gian hoàn thành: quý II năm 2024."
+    text = ("1. Xây dựng Quy chế vận hành IOC tỉnh. Chủ trì: Sở TT&TT; phối hợp: Văn phòng UBND tỉnh, Sở Nội vụ. Thời"
+            " gian hoàn thành: quý II năm 2024.")
     t = only(text)
     assert t["owner"] == "Sở TT&TT"
     assert t["co_owners"] == ["Văn phòng UBND tỉnh", "Sở Nội vụ"]
@@ -166,18 +177,21 @@ def test_fold():
 
 def test_find_agencies_in_order():
     s = "Sở Công Thương chủ trì, phối hợp với Sở Tài chính, Cục Quản lý thị trường tỉnh và các đơn vị liên quan"
-    assert [a.text for a in find_agencies(s)] == ["Sở Công Thương", "Sở Tài chính", "Cục Quản lý thị trường tỉnh", "các đơn vị liên quan"]
+    assert [a.text for a in find_agencies(s)] == ["Sở Công Thương", "Sở Tài chính", "Cục Quản lý thị trường tỉnh",
+                                                  "các đơn vị liên quan"]
 
 
 def test_agency_and_content_on_one_line():
-    t = only("2. Sở Y tế: Chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày 30/6/2022.")
+    t = only("2. Sở Y tế: Chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày"
+             " 30/6/2022.")
     assert t["owner"] == "Sở Y tế" and t["co_owners"] == ["Công an tỉnh"]
     assert t["action"].startswith("Kiểm tra an toàn thực phẩm")
     assert t["deadline"] == "2022-06-30"
 
 
 def test_bare_assignment_line_introduces_its_items():
-    text = "2. Giao Sở Nội vụ\n- Hướng dẫn, theo dõi tiến độ cập nhật dữ liệu.\n- Tham mưu đánh giá trách nhiệm người đứng đầu."
+    text = ("2. Giao Sở Nội vụ\n- Hướng dẫn, theo dõi tiến độ cập nhật dữ liệu.\n- Tham mưu đánh giá trách nhiệm người"
+            " đứng đầu.")
     assert [t["owner"] for t in tasks(text)] == ["Sở Nội vụ", "Sở Nội vụ"]
 
 
@@ -204,7 +218,8 @@ def test_trigger_inside_an_action_is_not_a_new_owner():
 
 
 def test_duties_of_citizens_are_no_tasks():
-    assert tasks("Các tổ chức, cá nhân và hộ gia đình khai thác nước dưới đất có trách nhiệm kê khai theo quy định.") == []
+    assert tasks("Các tổ chức, cá nhân và hộ gia đình khai thác nước dưới đất có trách nhiệm kê khai "
+                 "theo quy định.") == []
 
 
 def test_generic_closing_request_is_no_task():
@@ -220,18 +235,21 @@ def test_later_sentence_with_its_own_deadline_is_its_own_task():
 
 def test_department_proposal_to_the_province_in_a_report():
     text = ("Giám đốc Sở Xây dựng kiến nghị UBND tỉnh cho phép điều chỉnh dự toán. "
-            "Kết luận cuộc họp, Chủ tịch UBND tỉnh yêu cầu các chủ đầu tư phấn đấu giải ngân 100% kế hoạch vốn trước ngày 31/01/2022.")
+            "Kết luận cuộc họp, Chủ tịch UBND tỉnh yêu cầu các chủ đầu tư phấn đấu giải ngân 100% kế hoạch vốn trước"
+            " ngày 31/01/2022.")
     t = only(text)
     assert t["owner"] == "các chủ đầu tư" and t["deadline"] == "2022-01-31"
 
 
 def test_name_words_that_look_like_verbs():
     assert scan_agency("Sở Giáo dục và Đào tạo chỉ đạo", 0).text == "Sở Giáo dục và Đào tạo"
-    assert scan_agency("Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam báo cáo", 0).text == "Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam"
+    assert (scan_agency("Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam báo cáo", 0).text
+            == "Tập đoàn Công nghiệp-Năng lượng quốc gia Việt Nam")
 
 
 def test_priority_statements_and_chair_reports_are_no_tasks():
-    text = ("a) Xác định giải ngân vốn đầu tư công là nhiệm vụ chính trị trọng tâm năm 2022; người đứng đầu chịu trách nhiệm.\n"
+    text = ("a) Xác định giải ngân vốn đầu tư công là nhiệm vụ chính trị trọng tâm năm 2022; người đứng đầu chịu trách"
+            " nhiệm.\n"
             "Bên cạnh đó, Chủ tịch UBND tỉnh Nguyễn Văn A cũng đề ra 12 nhóm nhiệm vụ trọng tâm cho các đơn vị.\n"
             "Cùng với đó, HĐND tỉnh sẽ giám sát chặt chẽ các lĩnh vực.")
     assert tasks(text) == []
@@ -240,23 +258,27 @@ def test_priority_statements_and_chair_reports_are_no_tasks():
 def test_carry_over_needs_an_action():
     text = ("Bí thư Tỉnh ủy yêu cầu UBND tỉnh chọn việc trọng tâm để làm. Đồng thời, đề cao vai trò của từng cá nhân. "
             "Đồng thời, chỉ đạo các sở rà soát danh mục dự án.")
-    assert [(t["owner"], "owner_carried_over" in t["reasons"]) for t in tasks(text)] == [("UBND tỉnh", False), ("UBND tỉnh", True)]
+    assert [(t["owner"], "owner_carried_over" in t["reasons"]) for t in tasks(text)] == [("UBND tỉnh", False),
+                                                                                       ("UBND tỉnh", True)]
 
 
 def test_joint_assignment_first_named_leads():
-    t = only("a) Bộ Xây dựng, các địa phương, cơ quan chủ quản các dự án tiếp tục chỉ đạo các chủ đầu tư bổ sung nhân lực.")
+    t = only("a) Bộ Xây dựng, các địa phương, cơ quan chủ quản các dự án tiếp tục chỉ đạo các chủ đầu tư bổ sung nhân"
+             " lực.")
     assert t["owner"] == "Bộ Xây dựng"
     assert t["co_owners"][0].startswith("các địa phương")
 
 
 def test_coordination_without_voi():
-    text = "2. Sở Xây dựng:\na) Chủ trì, phối hợp Sở Công Thương, Ủy ban nhân dân xã, phường hướng dẫn xây dựng phương án."
+    text = ("2. Sở Xây dựng:\na) Chủ trì, phối hợp Sở Công Thương, Ủy ban nhân dân xã, phường hướng dẫn xây dựng phương"
+            " án.")
     t = only(text)
     assert t["owner"] == "Sở Xây dựng" and t["co_owners"] == ["Sở Công Thương", "Ủy ban nhân dân xã, phường"]
 
 
 def test_for_agency_chair_requires_keeps_chair_out_of_coordinators():
-    t = only("Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương mở rộng bãi đỗ xe, đưa vào sử dụng trước ngày 25/01/2022.")
+    t = only("Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương mở rộng bãi đỗ xe, đưa vào sử dụng"
+             " trước ngày 25/01/2022.")
     assert t["owner"] == "UBND huyện Cao Lộc" and t["co_owners"] == []
     assert t["urgent"] is False and t["deadline"] == "2022-01-25"
 
@@ -290,8 +312,10 @@ def test_chair_directing_an_agency_in_a_report():
 
 
 def test_report_list_of_instructions_after_a_colon():
-    text = ("Phát biểu kết luận, đồng chí Chủ tịch UBND tỉnh chỉ đạo: Trước mắt, các cấp, ngành tổ chức cho Nhân dân vui xuân, "
-            "đón Tết an toàn; bảo đảm các chính sách an sinh; chuẩn bị nội dung trình kỳ họp HĐND tỉnh cuối tháng 2/2022.")
+    text = ("Phát biểu kết luận, đồng chí Chủ tịch UBND tỉnh chỉ đạo: Trước mắt, các cấp, ngành tổ chức cho Nhân dân"
+            " vui xuân, "
+            "đón Tết an toàn; bảo đảm các chính sách an sinh; chuẩn bị nội dung trình kỳ họp HĐND tỉnh cuối tháng"
+            " 2/2022.")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["các cấp, ngành"] * 3
     assert got[2]["deadline"] == "2022-02-28"
@@ -323,7 +347,8 @@ def test_heading_with_a_qualifier():
 
 def test_tone_mark_variants_read_alike_and_come_out_as_written():
     # "Uỷ ban" / "Ủy ban", "Đảng uỷ": one spelling for matching, the source's spelling in the output
-    text = "1. Giao Uỷ ban nhân dân tỉnh phối hợp với Đảng uỷ xã rà soát công tác văn hoá, hoàn thành trước ngày 15/12/2025."
+    text = ("1. Giao Uỷ ban nhân dân tỉnh phối hợp với Đảng uỷ xã rà soát công tác văn hoá, hoàn thành trước ngày"
+            " 15/12/2025.")
     from tracker.parsing import parse_directive
     got = parse_directive(text, issued="2025-11-20").to_dict()["tasks"]
     assert [t["owner"] for t in got] == ["Uỷ ban nhân dân tỉnh"]

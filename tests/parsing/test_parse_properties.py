@@ -1,7 +1,8 @@
 """Properties: never raises, spans inside the text, deterministic, fast on hostile input."""
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from tests.budget import hang_guard
@@ -49,7 +50,8 @@ def test_deterministic_on_a_real_shape():
 
 def test_nfd_input_spans_point_into_the_original():
     import unicodedata
-    text = unicodedata.normalize("NFD", "Ghi chú.\nGiao Sở Y tế kiểm tra an toàn thực phẩm, hoàn thành trước ngày 25/01/2022.")
+    text = unicodedata.normalize("NFD", "Ghi chú.\nGiao Sở Y tế kiểm tra an toàn thực phẩm, hoàn thành trước ngày"
+                                        " 25/01/2022.")
     (t,) = parse_directive(text, issued="2022-01-12").to_dict()["tasks"]
     assert unicodedata.normalize("NFC", text[t["start"]:t["end"]]).startswith("Giao Sở Y tế")
     assert t["deadline"] == "2022-01-25"

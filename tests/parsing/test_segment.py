@@ -1,5 +1,8 @@
 """Structure: list labels and their ranks, bare labels, tables, sentences, clauses."""
-from tracker.parsing.segment import blocks, clauses, is_caps_heading, sentences
+from tracker.parsing.segment import blocks
+from tracker.parsing.segment import clauses
+from tracker.parsing.segment import is_caps_heading
+from tracker.parsing.segment import sentences
 
 
 def _labels(text):
@@ -35,7 +38,8 @@ def test_body_offsets_point_into_text():
 
 
 def test_table_row_cells():
-    text = "STT | Nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian hoàn thành\n1 | Rà soát | Sở TN&MT | UBND các huyện | Quý II năm 2023"
+    text = ("STT | Nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian hoàn thành\n1 | Rà soát | Sở TN&MT |"
+            " UBND các huyện | Quý II năm 2023")
     rows = blocks(text)
     assert all(r.cells is not None for r in rows)
     cells = [text[a:b] for a, b in rows[1].cells]

@@ -78,8 +78,11 @@ def test_the_parser_cli_gives_the_same_output_with_and_without_the_cache(tmp_pat
     doc.write_text("Cà Mau, ngày 12 tháng 01 năm 2022\n1. Giao Sở Y tế kiểm tra, hoàn thành trước ngày 25/01/2022.\n"
                    "2. Sở KH&ĐT tổng hợp, báo cáo trước ngày 20 hằng tháng.\n", encoding="utf-8")
     env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    run = lambda extra: subprocess.run([sys.executable, "-m", "tracker.parsing", str(doc), "--json"], cwd=root,
-                                       env={**env, **extra}, capture_output=True, text=True, timeout=120)
+
+    def run(extra):
+        return subprocess.run([sys.executable, "-m", "tracker.parsing", str(doc), "--json"], cwd=root,
+                              env={**env, **extra}, capture_output=True, text=True, timeout=120)
+
     first, second, off = run({}), run({}), run({"DIRECTIVE_TRACKER_NO_CACHE": "1"})
     assert first.returncode == second.returncode == off.returncode == 0, first.stderr + off.stderr
     assert list((tmp_path / "cache" / "directive-tracker").glob("regex-*.marshal"))   # the first run wrote it

@@ -1,7 +1,6 @@
 """Document structure: appendices, task tables, agency headings, owner lists (issue #13)."""
 from tracker.parsing import parse_directive
 
-
 # The snippets sit under a directive's header, as in a real document: headerless text is held to the
 # non-directive gate of tracker/parsing/gate.py, which is not what these tests are about.
 HEADER = "ỦY BAN NHÂN DÂN TỈNH BẮC NINH\nSố: 471/KH-UBND\nKẾ HOẠCH\n"
@@ -42,12 +41,14 @@ def test_agency_heading_with_a_name_the_vocabulary_does_not_cover():
 
 
 def test_places_listed_after_a_colon_stay_one_owner():
-    text = "11. Ủy ban nhân dân các xã: Gia Thuận, Tân Điền, Gò Công Đông\n- Xây dựng kế hoạch cụ thể hóa các nhiệm vụ.\n"
+    text = ("11. Ủy ban nhân dân các xã: Gia Thuận, Tân Điền, Gò Công Đông\n- Xây dựng kế hoạch cụ thể hóa các nhiệm"
+            " vụ.\n")
     assert [t["owner"] for t in tasks(text)] == ["Ủy ban nhân dân các xã: Gia Thuận, Tân Điền, Gò Công Đông"]
 
 
 def test_the_requester_is_not_the_owner():
-    got = tasks("Bộ Văn hóa, Thể thao và Du lịch yêu cầu Cục Du lịch Quốc gia Việt Nam rà soát các điểm đến trước ngày 15/12/2025.")
+    got = tasks("Bộ Văn hóa, Thể thao và Du lịch yêu cầu Cục Du lịch Quốc gia Việt Nam rà soát các điểm đến trước ngày"
+                " 15/12/2025.")
     assert [t["owner"] for t in got] == ["Cục Du lịch Quốc gia Việt Nam"]
 
 
@@ -75,7 +76,8 @@ def test_a_lead_sentence_at_the_end_of_a_paragraph_gives_its_owner_to_the_items(
 def test_inline_enumeration_after_a_bare_assignment():
     text = ("4.1. Giao Đảng ủy Chính phủ: (i) Chỉ đạo Đảng ủy Bộ Y tế xây dựng quy trình liên thông; "
             "(ii) Chỉ đạo Đảng ủy Bộ Giáo dục và Đào tạo xây dựng các chương trình giáo dục.\n"
-            "5. Bộ Tư pháp:\n- Khẩn trương hoàn thiện các báo cáo: (i) Báo cáo tình hình triển khai; (ii) Báo cáo xử lý các vướng mắc.\n")
+            "5. Bộ Tư pháp:\n- Khẩn trương hoàn thiện các báo cáo: (i) Báo cáo tình hình triển khai; (ii) Báo cáo xử lý"
+            " các vướng mắc.\n")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Đảng ủy Chính phủ", "Đảng ủy Chính phủ", "Bộ Tư pháp"]
 
@@ -95,12 +97,15 @@ def test_a_requester_opening_a_list_is_no_task():
 
 
 def test_the_requester_after_a_fronted_reference_and_topic_items_below():
-    text = ("Thực hiện Kết luận số 210-KL/TW ngày 12/11/2025, Ban Chỉ đạo của Chính phủ (sau đây viết là Ban Chỉ đạo) yêu cầu "
-            "Chủ tịch Ủy ban nhân dân các tỉnh tập trung, khẩn trương chỉ đạo, giải quyết dứt điểm các khó khăn ở cấp xã, "
+    text = ("Thực hiện Kết luận số 210-KL/TW ngày 12/11/2025, Ban Chỉ đạo của Chính phủ (sau đây viết là Ban Chỉ đạo)"
+            " yêu cầu "
+            "Chủ tịch Ủy ban nhân dân các tỉnh tập trung, khẩn trương chỉ đạo, giải quyết dứt điểm các khó khăn ở cấp"
+            " xã, "
             "một số nội dung cụ thể sau:\n"
             "1. Về kiện toàn tổ chức bộ máy\n"
             "- Tiếp tục bổ sung, bố trí đủ cán bộ, công chức chuyên môn ở cấp xã.\n"
-            "- Đối với các nhiệm vụ đã được phân định cho cấp xã, trường hợp có vướng mắc, khó khăn, giao Ủy ban nhân dân "
+            "- Đối với các nhiệm vụ đã được phân định cho cấp xã, trường hợp có vướng mắc, khó khăn, giao Ủy ban nhân"
+            " dân "
             "cấp tỉnh chủ động tháo gỡ.\n")
     got = tasks(text)
     assert [t["owner"] for t in got] == ["Ủy ban nhân dân các tỉnh", "Ủy ban nhân dân cấp tỉnh"]
@@ -159,7 +164,8 @@ def test_figures_to_report_under_a_heading_are_no_tasks_and_heads_of_listed_bodi
 
 
 def test_inline_agency_heading_with_a_name_the_vocabulary_does_not_cover():
-    text = "5. Cục Di sản văn hóa: Chủ trì, phối hợp với các cơ quan, đơn vị liên quan tham mưu Lãnh đạo Bộ các giải pháp.\n"
+    text = ("5. Cục Di sản văn hóa: Chủ trì, phối hợp với các cơ quan, đơn vị liên quan tham mưu Lãnh đạo Bộ các giải"
+            " pháp.\n")
     assert [t["owner"] for t in tasks(text)] == ["Cục Di sản văn hóa"]
 
 
@@ -172,7 +178,8 @@ def test_a_closing_notice_with_a_long_addressee_list_is_no_task():
 
 def test_the_speaker_concluding_or_assessing_is_no_task():
     text = ("Sau khi nghe báo cáo của các bộ, Ban Chỉ đạo của Chính phủ thống nhất kết luận như sau:\n"
-            "Ban Chỉ đạo của Chính phủ thẳng thắn chỉ ra những hạn chế, bất cập cần khắc phục: còn nhiệm vụ chậm muộn.\n"
+            "Ban Chỉ đạo của Chính phủ thẳng thắn chỉ ra những hạn chế, bất cập cần khắc phục: còn nhiệm vụ chậm"
+            " muộn.\n"
             "1. Bộ Công an khẩn trương hoàn thiện Nghị định.\n")
     assert [t["owner"] for t in tasks(text)] == ["Bộ Công an"]
 

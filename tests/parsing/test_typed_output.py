@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tracker.parsing import DocumentHeader, ParsedDocument, ParsedTask, UnitRef, parse_directive
+from tracker.parsing import DocumentHeader
+from tracker.parsing import ParsedDocument
+from tracker.parsing import ParsedTask
+from tracker.parsing import UnitRef
+from tracker.parsing import parse_directive
 from tracker.parsing.__main__ import main as cli_main
 
 from .cli_reference import reduce
@@ -21,7 +25,8 @@ from .test_corpus_scores import corpus_dir
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "cli_json_reference.json").read_text(encoding="utf-8"))
 TEXT = ("UBND TỈNH CÀ MAU\nSố: 09/CT-UBND\nCà Mau, ngày 12 tháng 01 năm 2022\nCHỈ THỊ\nVề an toàn thực phẩm\n"
-        "1. Giao Sở Y tế chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày 25/01/2022.\n"
+        "1. Giao Sở Y tế chủ trì, phối hợp với Công an tỉnh kiểm tra an toàn thực phẩm, hoàn thành trước ngày"
+        " 25/01/2022.\n"
         "2. Sở KH&ĐT tổng hợp, báo cáo trước ngày 20 hằng tháng.\n")
 
 
@@ -43,7 +48,7 @@ def test_cli_json_is_unchanged_on_the_corpus(corpus, capsys):
         assert got["top_keys"] == want["top_keys"] and got["document_keys"] == want["document_keys"], name
         assert got["document"] == want["document"], name
         assert len(got["tasks"]) == len(want["tasks"]), f"{name}: {len(got['tasks'])} tasks, was {len(want['tasks'])}"
-        changed = [i for i, (a, b) in enumerate(zip(got["tasks"], want["tasks"])) if a != b]
+        changed = [i for i, (a, b) in enumerate(zip(got["tasks"], want["tasks"], strict=True)) if a != b]
         assert not changed, f"{name}: tasks {changed} differ from the reference"
 
 

@@ -29,16 +29,16 @@ UBND huyện Hòa Bình (C)
   c2 due 30/06 (d2), reported 30/06, confirmed 01/07        Q2: chưa HT trong hạn (as of 30/06)
 """
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
-from datetime import timezone
 
 import pytest
 from sqlmodel import select
 
 from tests.leadership.conftest import fast_user
-from tests.leadership.conftest import province  # noqa: F401 (the dashboard fixture, for the equality test)
+from tests.leadership.conftest import province  # noqa: F401 - the dashboard's fixture, for the equality test
 from tracker.models import Directive
 from tracker.models import Task
 from tracker.services import tasks as task_service
@@ -50,7 +50,7 @@ Q2 = (date(2025, 4, 1), date(2025, 6, 30))
 
 
 def at(d: date, hour: int = 10) -> datetime:
-    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(timezone.utc)
+    return datetime.combine(d, time(hour, 0), VN_TZ).astimezone(UTC)
 
 
 def fig(dh, qh, th, cqh, kch, rate, excluded=0):
@@ -137,29 +137,46 @@ def quarters(session, make_unit, make_task):
     def occurrence(series, deadline):
         return session.exec(select(Task).where(Task.series_id == series, Task.deadline == deadline)).one()
 
-    task("a1", "A", date(2025, 2, 15)); report("a1", date(2025, 2, 10)); confirm("a1", date(2025, 2, 11))
-    task("a2", "A", date(2025, 2, 28)); report("a2", date(2025, 3, 5)); confirm("a2", date(2025, 3, 6))
-    task("a3", "A", date(2025, 3, 20)); report("a3", date(2025, 3, 18)); give_back("a3", date(2025, 3, 19))
-    report("a3", date(2025, 4, 10)); confirm("a3", date(2025, 4, 11))
-    task("a4", "A", date(2025, 3, 10)); extend("a4", date(2025, 4, 15), date(2025, 3, 2))
-    task("a5", "A", date(2025, 3, 25)); extend("a5", date(2025, 4, 30), date(2025, 4, 5))
-    report("a5", date(2025, 4, 28)); confirm("a5", date(2025, 4, 29))
+    task("a1", "A", date(2025, 2, 15))
+    report("a1", date(2025, 2, 10))
+    confirm("a1", date(2025, 2, 11))
+    task("a2", "A", date(2025, 2, 28))
+    report("a2", date(2025, 3, 5))
+    confirm("a2", date(2025, 3, 6))
+    task("a3", "A", date(2025, 3, 20))
+    report("a3", date(2025, 3, 18))
+    give_back("a3", date(2025, 3, 19))
+    report("a3", date(2025, 4, 10))
+    confirm("a3", date(2025, 4, 11))
+    task("a4", "A", date(2025, 3, 10))
+    extend("a4", date(2025, 4, 15), date(2025, 3, 2))
+    task("a5", "A", date(2025, 3, 25))
+    extend("a5", date(2025, 4, 30), date(2025, 4, 5))
+    report("a5", date(2025, 4, 28))
+    confirm("a5", date(2025, 4, 29))
     task("a6", "A")
-    task("a7", "A", date(2025, 3, 31)); cancel("a7", date(2025, 3, 20))
+    task("a7", "A", date(2025, 3, 31))
+    cancel("a7", date(2025, 3, 20))
 
     task("b1", "B", date(2025, 1, 20), recurrence="monthly:20")
-    report("b1", date(2025, 1, 19)); confirm("b1", date(2025, 1, 20))
+    report("b1", date(2025, 1, 19))
+    confirm("b1", date(2025, 1, 20))
     series = tasks["b1"].id
     tasks["b1.2"] = occurrence(series, date(2025, 2, 20))
-    report("b1.2", date(2025, 2, 22)); confirm("b1.2", date(2025, 2, 23))
+    report("b1.2", date(2025, 2, 22))
+    confirm("b1.2", date(2025, 2, 23))
     tasks["b1.3"] = occurrence(series, date(2025, 3, 20))
-    report("b1.3", date(2025, 3, 20)); confirm("b1.3", date(2025, 4, 2))
+    report("b1.3", date(2025, 3, 20))
+    confirm("b1.3", date(2025, 4, 2))
     tasks["b1.4"] = occurrence(series, date(2025, 4, 20))
-    report("b1.4", date(2025, 4, 15)); confirm("b1.4", date(2025, 4, 16))
+    report("b1.4", date(2025, 4, 15))
+    confirm("b1.4", date(2025, 4, 16))
     tasks["b1.5"] = occurrence(series, date(2025, 5, 20))
     task("b2", "B", date(2025, 6, 15), directive=d2)
     task("b3", "B", date(2025, 7, 10), directive=d2)
 
     task("c1", "C", directive=d2)
-    task("c2", "C", date(2025, 6, 30), directive=d2); report("c2", date(2025, 6, 30)); confirm("c2", date(2025, 7, 1))
+    task("c2", "C", date(2025, 6, 30), directive=d2)
+    report("c2", date(2025, 6, 30))
+    confirm("c2", date(2025, 7, 1))
     return Quarters(units=units, users=users, tasks=tasks)

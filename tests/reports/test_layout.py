@@ -49,7 +49,8 @@ def test_docx_layout_and_figures(client, session, quarters, frozen, org):
         return tuple(round(v.mm, 1) for v in values)
 
     assert mm((first.page_width, first.page_height)) == (210.0, 297.0)
-    assert mm((first.top_margin, first.bottom_margin, first.left_margin, first.right_margin)) == (20.0, 20.0, 30.0, 15.0)
+    margins = (first.top_margin, first.bottom_margin, first.left_margin, first.right_margin)
+    assert mm(margins) == (20.0, 20.0, 30.0, 15.0)
     assert mm((appendix.page_width, appendix.page_height)) == (297.0, 210.0)  # the appendix on A4 landscape
     header = doc.tables[0]
     left = [p.text for p in header.rows[0].cells[0].paragraphs if p.text]
@@ -76,7 +77,8 @@ def test_docx_layout_and_figures(client, session, quarters, frozen, org):
     runs = _runs(doc.paragraphs) + [r for t in doc.tables for row in t.rows for c in row.cells
                                     for r in _runs(c.paragraphs)]
     assert runs and {r.font.name for r in runs} == {"Times New Roman"}
-    xml = zipfile.ZipFile(io.BytesIO(_docx(client, session, quarters.users["clerk"]))).read("word/document.xml").decode()
+    docx = _docx(client, session, quarters.users["clerk"])
+    xml = zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml").decode()
     assert 'w:ascii="Times New Roman"' in xml and "Calibri" not in xml
     # signature block and Nơi nhận
     signature = doc.tables[1]

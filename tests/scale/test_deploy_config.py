@@ -18,7 +18,8 @@ def test_nginx_lets_the_largest_upload_through_and_serves_static_files():
     conf = (DEPLOY / "nginx" / "directive-tracker.conf").read_text()
     limit = _size(re.search(r"client_max_body_size\s+(\w+);", conf).group(1))
     app_limit = max(DEFAULTS["MAX_UPLOAD_BYTES"], DEFAULTS["MAX_DIRECTIVE_BYTES"]) + 512 * 1024  # create_app
-    assert app_limit <= limit <= app_limit + 2 * 1024 * 1024, "nginx's limit should follow the app's, not exceed it by much"
+    assert app_limit <= limit <= app_limit + 2 * 1024 * 1024, ("nginx's limit should follow the app's, not exceed it by"
+                                                               " much")
     alias = re.search(r"location /static/ \{[^}]*alias\s+(\S+);", conf).group(1)
     assert alias.rstrip("/").endswith("tracker/static")
     assert (ROOT / "tracker" / "static").is_dir()

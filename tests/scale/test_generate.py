@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from tests.dbutil import truncate_all
 from tracker.deadline_state import STATES
 from tracker.deadline_state import deadline_state_sql
+from tracker.demo.synthetic import generate
 from tracker.models import TASK_STATUSES
 from tracker.models import Directive
 from tracker.models import ExtensionRequest
@@ -15,7 +16,6 @@ from tracker.models import TaskCoUnit
 from tracker.models import TaskEvent
 from tracker.models import Unit
 from tracker.models import User
-from tracker.demo.synthetic import generate
 
 TODAY = date(2026, 3, 16)
 ARGS = ["demo", "generate", "--tasks", "400", "--units", "40", "--directives", "25", "--seed", "5",
@@ -60,7 +60,8 @@ def test_generate_command_writes_requested_counts_and_every_state(app, runner):
         states = set(conn.execute(sa.select(state).distinct()).scalars())
         assert states == set(STATES) | {None}  # None: cancelled tasks have no deadline state
         # every task belongs to a unit that exists and has a search text; events point at tasks
-        assert conn.execute(sa.select(sa.func.count()).select_from(Task).where(Task.search_text.is_(None))).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(Task)
+                            .where(Task.search_text.is_(None))).scalar() == 0
         every_task_has_created = conn.execute(
             sa.select(sa.func.count(sa.distinct(TaskEvent.task_id))).where(TaskEvent.kind == "created")).scalar()
         assert every_task_has_created == 400

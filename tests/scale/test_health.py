@@ -2,9 +2,9 @@
 (GET /admin/health, or /healthz?details=1 with an admin token); /healthz/ping is the trivial route."""
 import json
 import os
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -44,7 +44,7 @@ def test_healthz_ok_without_worker_reports_unknown_scheduler(client, backend, ad
 
 def test_healthz_reads_worker_heartbeat_file(app, client, admin_headers):
     path = os.path.join(app.instance_path, "worker-heartbeat.json")
-    fresh = datetime.now(timezone.utc) - timedelta(seconds=20)
+    fresh = datetime.now(UTC) - timedelta(seconds=20)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump({"at": fresh.isoformat(), "pid": 4242}, fh)
     body = details(client, admin_headers).get_json()
@@ -52,7 +52,7 @@ def test_healthz_reads_worker_heartbeat_file(app, client, admin_headers):
     assert body["scheduler"]["pid"] == 4242
     assert 15 <= body["scheduler"]["age_seconds"] < 120
 
-    old = datetime.now(timezone.utc) - timedelta(minutes=30)
+    old = datetime.now(UTC) - timedelta(minutes=30)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump({"at": old.isoformat()}, fh)
     response = details(client, admin_headers)

@@ -1,17 +1,16 @@
 """tracker.services.sandbox: results come back, limits stop the child, errors keep their type."""
 import pytest
 
+from tests.services import sandbox_jobs as jobs
 from tracker.services import ServiceError
 from tracker.services.sandbox import DEFAULT_LIMITS
 from tracker.services.sandbox import Limits
 from tracker.services.sandbox import SandboxError
 from tracker.services.sandbox import run_limited
 
-from tests.services import sandbox_jobs as jobs
-
 
 def test_defaults_are_the_contract():
-    assert DEFAULT_LIMITS == Limits(20, 768 * 2**20, 40.0)
+    assert Limits(20, 768 * 2**20, 40.0) == DEFAULT_LIMITS
 
 
 def test_result_comes_back():

@@ -35,7 +35,7 @@ def test_index_follows_updates_and_deletes(session, backend, make_unit, make_tas
     session.add(tasks[0])
     session.delete(tasks[1])
     session.commit()
-    find = lambda q: set(session.exec(select(Task.id).where(task_search_clause(q, backend))).all())  # noqa: E731
+    find = lambda q: set(session.exec(select(Task.id).where(task_search_clause(q, backend))).all())  # noqa: E731 - a one-line local helper
     assert find("giai ngan") == {tasks[2].id}
     assert find("de an moi") == {tasks[0].id}
     assert find("chuyen doi") == set()

@@ -47,7 +47,7 @@ def test_task_json_shape(client, world, token_for):
 
 
 def test_staff_sees_own_and_coordinated_tasks_only(client, world, token_for):
-    ids = lambda h: {t["id"] for t in client.get("/api/v1/tasks", headers=h).get_json()["items"]}  # noqa: E731
+    ids = lambda h: {t["id"] for t in client.get("/api/v1/tasks", headers=h).get_json()["items"]}  # noqa: E731 - a one-line local helper
     assert ids(token_for(world.users["staff_a"])) == {world.task_a.id}
     assert ids(token_for(world.users["staff_b"])) == {world.task_a.id, world.task_b.id}
     assert ids(token_for(world.users["staff_c"])) == set()
@@ -105,7 +105,7 @@ def test_patch_bad_input(client, world, token_for):
 
 def test_task_filters(client, world, token_for):
     h = token_for(world.users["clerk"])
-    get = lambda qs: [t["id"] for t in client.get("/api/v1/tasks?" + qs, headers=h).get_json()["items"]]  # noqa: E731
+    get = lambda qs: [t["id"] for t in client.get("/api/v1/tasks?" + qs, headers=h).get_json()["items"]]  # noqa: E731 - a one-line local helper
     assert get(f"unit={world.b.id}") == [world.task_b.id]
     assert get("state=sap_den_han") == [world.task_b.id]
     assert get("state=trong_han") == [world.task_a.id]
@@ -139,7 +139,8 @@ def test_openapi_lists_every_path(client):
 
 
 def test_staff_cannot_create_directive(client, world, token_for):
-    r = client.post("/api/v1/directives", json={"text": "Giao Sở Y tế làm việc."}, headers=token_for(world.users["staff_a"]))
+    r = client.post("/api/v1/directives", json={"text": "Giao Sở Y tế làm việc."},
+                    headers=token_for(world.users["staff_a"]))
     assert r.status_code == 403 and _err(r) == "forbidden"
 
 

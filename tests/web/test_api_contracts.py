@@ -22,7 +22,8 @@ def _json_type_ok(value, schema, components) -> bool:
     if "anyOf" in schema:
         return any(_json_type_ok(value, s, components) for s in schema["anyOf"])
     kind = schema.get("type")
-    checks = {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool), "string": lambda v: isinstance(v, str),
+    checks = {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "string": lambda v: isinstance(v, str),
               "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
               "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
               "array": lambda v: isinstance(v, list), "object": lambda v: isinstance(v, dict)}

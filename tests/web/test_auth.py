@@ -78,9 +78,11 @@ def test_csrf_enforced_on_forms(database_url, tmp_path, make_user):
     r = client.post("/logout")
     assert r.status_code == 400
     # the bearer-token API needs no CSRF token (no cookie authenticates it)
-    from tracker.services import accounts
-    from sqlmodel import Session, select
+    from sqlmodel import Session
+    from sqlmodel import select
+
     from tracker.models import User
+    from tracker.services import accounts
 
     with Session(app.extensions["engine"]) as s:
         token = accounts.issue_api_token(s, s.exec(select(User).where(User.login == "vp")).one(), "t")

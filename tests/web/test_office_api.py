@@ -3,6 +3,7 @@
 Corrections, cancel, reopen, withdraw/replace, the duplicate guard, publishing with an
 issue date, closed tasks, and extension decisions, with their refusals.
 """
+from datetime import UTC
 from datetime import date
 from datetime import timedelta
 
@@ -27,7 +28,7 @@ Kết luận của Chủ tịch UBND tỉnh về công tác chuyển đổi số
 1. Giao Sở Tài chính chủ trì, phối hợp với Sở Y tế rà soát nhu cầu vốn cho các dự án chuyển đổi số, hoàn thành trước ngày 15/02/2025.
 2. Giao Sở Y tế xây dựng kế hoạch triển khai hồ sơ sức khỏe điện tử cho toàn bộ người dân trên địa bàn tỉnh, trình UBND tỉnh trước ngày 20/03/2025.
 3. Giao Sở Xây dựng kiểm tra tiến độ các công trình trọng điểm và báo cáo kết quả về Văn phòng UBND tỉnh trước ngày 30/03/2025.
-"""
+"""  # noqa: E501 - the directive's text, one paragraph a line as in a real document
 
 
 def _err(r):
@@ -68,7 +69,7 @@ def test_clerk_corrects_lead_unit_and_deadline_in_one_version_step(client, world
     assert lead_event.channel == "api" and lead_event.at is not None
     assert _events(session, t.id, "corrected_deadline")[0].new_value == new_deadline.strftime("%d/%m/%Y")
     # the task moved: the new unit sees it, the old unit no longer leads it
-    ids = lambda who: {x["id"] for x in client.get("/api/v1/tasks", headers=h[who]).get_json()["items"]}  # noqa: E731
+    ids = lambda who: {x["id"] for x in client.get("/api/v1/tasks", headers=h[who]).get_json()["items"]}  # noqa: E731 - a one-line local helper
     assert t.id in ids("staff_c") and t.id not in ids("staff_a")
     # a later unit update continues the same version sequence
     r2 = client.patch(f"/api/v1/tasks/{t.id}", headers=h["staff_c"], json={"progress": 30, "version": body["version"]})
@@ -206,7 +207,8 @@ def test_cancelled_task_gets_no_reminders(app, client, world, h, session, make_t
     assert f"#{t.id} " not in lines
 
 
-def _published_with_tasks(session, world, code="9/CT-UBND", statuses=("chua_thuc_hien", "hoan_thanh", "dang_thuc_hien")):
+def _published_with_tasks(session, world, code="9/CT-UBND",
+                          statuses=("chua_thuc_hien", "hoan_thanh", "dang_thuc_hien")):
     from tracker.models import utcnow
 
     d = Directive(code=code, kind="chi_thi", title="Chỉ thị", source_text="Giao các sở.", state="published",
@@ -263,7 +265,8 @@ def test_withdrawing_a_draft_is_409(client, world, h, session):
 
 def test_confirmed_task_is_closed_until_reopened(client, world, h, session):
     t = world.task_a
-    r = client.patch(f"/api/v1/tasks/{t.id}", headers=h["staff_a"], json={"state": "cho_xac_nhan", "version": t.version})
+    r = client.patch(f"/api/v1/tasks/{t.id}", headers=h["staff_a"],
+                     json={"state": "cho_xac_nhan", "version": t.version})
     v = r.get_json()["version"]
     r = client.post(f"/api/v1/tasks/{t.id}/confirm", headers=h["staff_a"], json={"version": v})
     assert r.status_code == 403
@@ -293,7 +296,8 @@ def test_return_needs_a_reason(client, world, h):
                      json={"state": "cho_xac_nhan", "version": t.version}).get_json()["version"]
     r = client.post(f"/api/v1/tasks/{t.id}/return", headers=h["clerk"], json={"version": v})
     assert r.status_code == 422 and _err(r) == "reason_required"
-    r = client.post(f"/api/v1/tasks/{t.id}/return", headers=h["clerk"], json={"reason": "Thiếu minh chứng", "version": v})
+    r = client.post(f"/api/v1/tasks/{t.id}/return", headers=h["clerk"],
+                    json={"reason": "Thiếu minh chứng", "version": v})
     assert r.status_code == 200 and r.get_json()["state"] == "tra_lai"
 
 
@@ -388,7 +392,8 @@ def test_different_text_is_not_a_duplicate(client, world, h):
                 headers=h["clerk"], json={})
     other = DOC.replace("77/TB-UBND", "90/TB-UBND").split("1. Giao")[0] + \
         "1. Giao Sở Nội vụ tổ chức tập huấn cho cán bộ cấp xã về cải cách hành chính, hoàn thành trong quý II năm 2025."
-    assert client.post("/api/v1/directives", headers=h["clerk"], json={"text": other}).get_json()["duplicate_of"] is None
+    reply = client.post("/api/v1/directives", headers=h["clerk"], json={"text": other}).get_json()
+    assert reply["duplicate_of"] is None
 
 
 def test_publish_needs_an_issue_date(client, world, h, session):
@@ -432,7 +437,6 @@ def test_draft_rows_say_how_many_tasks_they_create(client, world, h, session):
 
 def test_bot_progress_on_a_closed_task_is_refused(app, world, session):
     from datetime import datetime
-    from datetime import timezone
 
     from bots import actions
     from tracker.models import TelegramLink
@@ -444,7 +448,7 @@ def test_bot_progress_on_a_closed_task_is_refused(app, world, session):
     session.commit()
     reply = actions.answer_text(app.extensions["engine"], 4242, {"kind": "progress", "task_id": t.id,
                                                                  "version": t.version},
-                                "50 sửa lại", datetime.now(timezone.utc))
+                                "50 sửa lại", datetime.now(UTC))
     assert not reply.ok
     assert "xác nhận hoàn thành" in reply.message
     session.expire_all()

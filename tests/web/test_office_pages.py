@@ -24,7 +24,7 @@ Kết luận của Chủ tịch UBND tỉnh về công tác giảm nghèo năm 2
 
 1. Giao Sở Tài chính chủ trì, phối hợp với Sở Y tế bố trí kinh phí cho chương trình giảm nghèo bền vững, hoàn thành trước ngày 15/02/2025.
 2. Giao UBND các xã, phường rà soát hộ nghèo, hộ cận nghèo trên địa bàn, báo cáo trước ngày 31/02/2025.
-"""
+"""  # noqa: E501 - the directive's text, one paragraph a line as in a real document
 
 
 @pytest.fixture
@@ -118,7 +118,8 @@ def test_extension_decision_with_another_date_shows_the_note(client, world, logi
     page = client.get(f"/tasks/{t.id}").get_data(as_text=True)
     assert 'name="granted_date"' in page
     granted = t.deadline + timedelta(days=12)
-    r = client.post(f"/extensions/{req.id}/decide", data={"decision": "approve", "granted_date": granted.strftime("%d/%m/%Y"),
+    r = client.post(f"/extensions/{req.id}/decide",
+                    data={"decision": "approve", "granted_date": granted.strftime("%d/%m/%Y"),
                                                          "note": "Cho 12 ngày là đủ"})
     assert r.status_code == 302
     login(world.users["staff_a"])
@@ -206,7 +207,8 @@ def test_review_asks_for_an_issue_date(client, world, login, session):
     form["issued"] = "10/01/2025"
     assert client.post(review, data=form).status_code == 302
     assert session.exec(select(Directive.issued_date).where(Directive.state == "published",
-                                                            Directive.kind != "thong_bao_ket_luan")).all()[-1].isoformat() == "2025-01-10"
+                                                            Directive.kind != "thong_bao_ket_luan")
+                       ).all()[-1].isoformat() == "2025-01-10"
 
 
 def test_dashboard_and_exports_say_how_many_cancelled_tasks_are_left_out(client, world, login, session):

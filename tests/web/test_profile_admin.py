@@ -58,7 +58,8 @@ def test_admin_pages_are_admin_only(client, world, login):
 def test_admin_creates_and_deactivates_users(client, world, login, session):
     login(world.users["admin"])
     assert "canbo_a" in client.get("/admin/users").get_data(as_text=True)
-    r = client.post("/admin/users", data={"login": "moi", "display_name": "Cán bộ <i>mới</i>", "password": "matkhau-1234",
+    r = client.post("/admin/users",
+                    data={"login": "moi", "display_name": "Cán bộ <i>mới</i>", "password": "matkhau-1234",
                                           "role": "staff", "unit_id": str(world.c.id)})
     assert r.status_code == 302
     assert "Cán bộ &lt;i&gt;mới&lt;/i&gt;" in client.get("/admin/users").get_data(as_text=True)
@@ -107,7 +108,8 @@ def test_admin_imports_unit_registry(client, world, login, session):
 
 def test_audit_csv_export(client, world, login):
     login(world.users["staff_a"])
-    client.post(f"/tasks/{world.task_a.id}/update", data={"progress": "20", "note": "=HYPERLINK(\"x\")", "version": "1"})
+    client.post(f"/tasks/{world.task_a.id}/update",
+                data={"progress": "20", "note": "=HYPERLINK(\"x\")", "version": "1"})
     client.post("/logout")
     login(world.users["admin"])
     r = client.get("/admin/audit.csv")

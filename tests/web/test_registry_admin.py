@@ -55,7 +55,7 @@ def test_admin_edits_a_user(client, world, login, session):
     # search and filters
     page = client.get("/admin/users?q=Nguy%E1%BB%85n").get_data(as_text=True)
     assert "canbo_a" in page and "canbo_b" not in page
-    page = client.get(f"/admin/users?role=clerk").get_data(as_text=True)
+    page = client.get("/admin/users?role=clerk").get_data(as_text=True)
     assert "vanphong" in page and "canbo_c" not in page
     page = client.get(f"/admin/users?unit={world.c.id}").get_data(as_text=True)
     assert "canbo_c" in page and "vanphong" not in page
@@ -95,7 +95,7 @@ def test_rename_keeps_the_old_name_searchable(client, world, login, session):
 
 
 def test_merge_moves_tasks_users_and_memberships(client, world, login, session, make_task):
-    a, b, c = world.a, world.b, world.c
+    b, c = world.b, world.c
     group = Unit(code="NHOM", name="Các sở", kind="group")
     session.add(group)
     session.commit()

@@ -79,7 +79,8 @@ def test_home_sends_each_role_to_its_page(client, world, login):
 
 
 def test_api_draft_directive_visible_to_clerk_only(client, world, token_for):
-    r = client.post("/api/v1/directives", json={"text": "1. Giao Sở Y tế xây dựng kế hoạch tiêm chủng, trước ngày 20/03/2030."},
+    r = client.post("/api/v1/directives", json={"text": "1. Giao Sở Y tế xây dựng kế hoạch tiêm chủng, trước ngày"
+                                                        " 20/03/2030."},
                     headers=token_for(world.users["clerk"]))
     draft_id = r.get_json()["id"]
     r = client.get(f"/api/v1/directives/{draft_id}", headers=token_for(world.users["clerk"]))

@@ -78,7 +78,7 @@ def test_constant_number_of_queries(session, many, app):
     clerk, _, _, _, today = many
     engine = app.extensions["engine"]
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - a one-line local helper
     event.listen(engine, "before_cursor_execute", listener)
     try:
         rows, _ = task_service.list_tasks(session, clerk, today=today, per_page=50)

@@ -182,11 +182,13 @@ def test_coordinator_notes_but_cannot_change_status(client, world, login, sessio
 def test_evidence_bad_files(client, world, login, session, app):
     t = world.task_a
     login(world.users["staff_a"])
-    r = client.post(f"/tasks/{t.id}/update", data={"version": "1", "evidence": (io.BytesIO(b"MZ\x90\x00\x03" + b"\x00" * 50), "anh.png")},
+    r = client.post(f"/tasks/{t.id}/update",
+                    data={"version": "1", "evidence": (io.BytesIO(b"MZ\x90\x00\x03" + b"\x00" * 50), "anh.png")},
                     content_type="multipart/form-data")
     assert r.status_code == 422 and "không được chấp nhận" in r.get_data(as_text=True)
     app.config["MAX_UPLOAD_BYTES"] = 1000
-    r = client.post(f"/tasks/{t.id}/update", data={"version": "1", "evidence": (io.BytesIO(b"%PDF-" + b"a" * 2000), "big.pdf")},
+    r = client.post(f"/tasks/{t.id}/update",
+                    data={"version": "1", "evidence": (io.BytesIO(b"%PDF-" + b"a" * 2000), "big.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 413
     session.expire_all()

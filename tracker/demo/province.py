@@ -41,7 +41,7 @@ Kết luận của Chủ tịch UBND tỉnh tại cuộc họp giao ban tháng
 3. Sở Xây dựng kiểm tra chất lượng công trình giao thông trọng điểm, báo cáo trước ngày {d_later}.
 4. Giao Sở Tài chính tham mưu phân bổ kinh phí hỗ trợ các xã, hoàn thành trước ngày {d_done}.
 5. Sở Y tế thường xuyên theo dõi tình hình dịch bệnh trên địa bàn.
-"""
+"""  # noqa: E501 - the directive's text, one paragraph a line as in a real document
 
 DEMO_TEXT_2 = """ỦY BAN NHÂN DÂN TỈNH DEMO
 Số: {n2}/CT-UBND
@@ -77,7 +77,7 @@ def _load_directives(session: Session, now) -> None:
     """Two demo directives, published, then moved so every deadline state occurs."""
     today = local_today(now)
     issued = today - timedelta(days=20)
-    fmt = lambda d: d.strftime("%d/%m/%Y")  # noqa: E731
+    fmt = lambda d: d.strftime("%d/%m/%Y")  # noqa: E731 - a one-line local helper
     values = {
         "n1": "15", "n2": "07", "issued_vn": f"{issued.day:02d} tháng {issued.month:02d} năm {issued.year}",
         "d_overdue": fmt(today - timedelta(days=5)), "d_soon": fmt(today + timedelta(days=2)),
@@ -107,7 +107,8 @@ def _advance_states(session: Session, clerk: User, today, now) -> None:
             continue
         if task.deadline == today - timedelta(days=2):  # done on time
             task_service.update_task(session, staff, task.id, version=task.version, status="cho_xac_nhan",
-                                     note="Đã hoàn thành, gửi kèm báo cáo", channel="system", now=stamp - timedelta(days=3))
+                                     note="Đã hoàn thành, gửi kèm báo cáo", channel="system",
+                                     now=stamp - timedelta(days=3))
             task_service.confirm_completion(session, clerk, task.id, channel="system", now=now)
         elif task.deadline == today - timedelta(days=8):  # done late
             task_service.update_task(session, staff, task.id, version=task.version, status="cho_xac_nhan",

@@ -19,11 +19,11 @@ import random
 import time
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time as dtime
 from datetime import timedelta
-from datetime import timezone
 from types import SimpleNamespace
 
 import click
@@ -181,7 +181,7 @@ def _reset_sequences(conn) -> None:
 def _at(day: date, rng: random.Random, hour_from: int = 7, hour_to: int = 17) -> datetime:
     """An office-hours instant on a local day, as UTC."""
     local = datetime.combine(day, dtime(rng.randint(hour_from, hour_to), rng.randrange(60)), VN_TZ)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def _person(rng: random.Random) -> str:
@@ -541,7 +541,7 @@ def _task_row(rng, tid, did, lead, co, unit_name, action, deadline, deadline_tex
     if status in OPEN_STATUSES and r >= 0.985:  # a few tasks the office cancelled (no extra draw:
         # the rest of the data stays what the same seed always gave)
         cancelled = datetime.combine(min(started + timedelta(days=7), today), dtime(10, 0), VN_TZ)
-        history.append(("status", "clerk", cancelled.astimezone(timezone.utc), status, "da_huy",
+        history.append(("status", "clerk", cancelled.astimezone(UTC), status, "da_huy",
                         "Hủy: nội dung đã được thay thế bởi văn bản mới"))
         status = "da_huy"
     # every change bumped the version once (an approved extension moved the deadline too)
@@ -565,7 +565,8 @@ def _task_row(rng, tid, did, lead, co, unit_name, action, deadline, deadline_tex
 @click.option("--units", "n_units", type=click.IntRange(min=1), default=50, show_default=True, help="Số đơn vị")
 @click.option("--directives", "n_directives", type=click.IntRange(min=1), default=None,
               help="Số văn bản (mặc định: số nhiệm vụ / 20)")
-@click.option("--seed", type=int, default=1, show_default=True, help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ liệu)")
+@click.option("--seed", type=int, default=1, show_default=True, help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ"
+                                                                     " liệu)")
 @click.option("--today", "today_str", default=None, help="Ngày mốc YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam)")
 @with_appcontext
 def generate_command(n_tasks, n_units, n_directives, seed, today_str):

@@ -7,9 +7,9 @@ import logging
 import os
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
-from flask import current_app
 from sqlmodel import Session
 
 from tracker.channels.telegram import links

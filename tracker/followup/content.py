@@ -55,7 +55,8 @@ def _base(user: User):
     return stmt
 
 
-def task_list(session: Session, user: User, which: str, today: date, limit: int = LIST_LIMIT) -> tuple[list[TaskLine], int]:
+def task_list(session: Session, user: User, which: str, today: date,
+              limit: int = LIST_LIMIT) -> tuple[list[TaskLine], int]:
     """Open tasks the user's unit leads or coordinates (everything for clerks and leaders).
 
     which: 'open' | 'overdue' | 'today' | 'week' (Monday to Sunday of today's week) | 'window'

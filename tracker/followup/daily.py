@@ -203,6 +203,7 @@ def escalation_message(s: Session, recipient: User, task: Task, today: date, pub
 def event_message(user: User, text: str, task_id: int | None, public_url: str) -> Composed:
     """An event written by outbox.enqueue (a correction, a decision …): its text was
     composed when it happened."""
-    url = task_url(public_url, task_id) if task_id and public_url else (public_url.rstrip("/") + "/" if public_url else "")
+    url = (task_url(public_url, task_id) if task_id and public_url
+           else (public_url.rstrip("/") + "/" if public_url else ""))
     return Composed(subject="Thông báo", greeting=greeting(user), intro=text, url=url,
                     url_label=f"Xem nhiệm vụ #{task_id}" if task_id else "Mở hệ thống theo dõi")

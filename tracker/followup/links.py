@@ -2,7 +2,7 @@
 name stays importable for existing imports."""
 import sys
 
-from tracker.channels.telegram.links import *  # noqa: F401,F403
 import tracker.channels.telegram.links as _moved
+from tracker.channels.telegram.links import *  # noqa: F401,F403 - re-exported: the module's old import path
 
 sys.modules[__name__] = _moved

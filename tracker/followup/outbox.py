@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -73,7 +73,7 @@ def enqueue(session: Session, *, recipient_ids: Iterable[int], kind: str, text: 
     ids = sorted({int(r) for r in recipient_ids if r is not None})
     if not ids:
         return 0
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     event = dedupe or uuid.uuid4().hex
     channels = chat_channels(session, ids)
     rows = []

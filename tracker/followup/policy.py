@@ -19,8 +19,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from tracker.parsing.header import urgency_mark
-from tracker.vncalendar.holidays import add_working_days
 from tracker.services.inputs import to_int
+from tracker.vncalendar.holidays import add_working_days
 from tracker.vncalendar.holidays import is_working_day
 from tracker.vncalendar.holidays import working_days_between
 
@@ -86,7 +86,7 @@ class UserPrefs:
     skip_non_working_days: bool = True
 
     @classmethod
-    def of(cls, user, settings: "ReminderSettings | None" = None) -> "UserPrefs":
+    def of(cls, user, settings: ReminderSettings | None = None) -> UserPrefs:
         """Settings of a `User` row; a malformed stored value falls back to the default.
         An empty digest time is the service's REMINDER_TIME."""
         default = cls(digest_time=(settings or ReminderSettings()).reminder_time)
@@ -164,9 +164,7 @@ def may_deliver_at(prefs: UserPrefs, local: datetime) -> bool:
         return False
     if in_quiet_hours(local.time().replace(second=0, microsecond=0), prefs.quiet_start, prefs.quiet_end):
         return False
-    if prefs.skip_non_working_days and not is_working_day(local.date()):
-        return False
-    return True
+    return not (prefs.skip_non_working_days and not is_working_day(local.date()))
 
 
 def delivery_time(prefs: UserPrefs, local: datetime) -> datetime | None:

@@ -21,33 +21,30 @@ Pacing per channel: ~30 messages/s overall, 1/s per chat (Telegram, Zalo).
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import os
 import time as _time
 from collections import defaultdict
-from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as timedelta (stack.md 2.1)
 
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session  # noqa: E402
-from sqlmodel import select  # noqa: E402
+import sqlalchemy as sa  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlalchemy.engine import Engine  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlmodel import Session  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlmodel import select  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
-from tracker.followup import content  # noqa: E402
-from tracker.followup import messages  # noqa: E402
-from tracker.followup import policy  # noqa: E402
-from tracker.models import Directive  # noqa: E402
-from tracker.models import Notification  # noqa: E402
-from tracker.models import Task  # noqa: E402
-from tracker.models import TelegramLink  # noqa: E402
-from tracker.models import Unit  # noqa: E402
-from tracker.models import User  # noqa: E402
-from tracker.channels.base import Outgoing  # noqa: E402
+from tracker.channels.base import Outgoing  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import content  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import messages  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import policy  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Directive  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Notification  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Task  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import Unit  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import User  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +52,7 @@ TASK_KINDS = (policy.BEFORE, policy.OVERDUE, policy.ESCALATION, policy.SNOOZE)
 DAILY_KINDS = (policy.BEFORE, policy.OVERDUE, policy.DIGEST, policy.WEEKLY)
 
 
-from tracker.settings import SenderSettings  # noqa: E402,F401  (the SENDER_* limits; old import name)
+from tracker.settings import SenderSettings  # noqa: E402,F401 - re-exported: the SENDER_* limits' old import name
 
 
 class RateLimiter:
@@ -85,11 +82,11 @@ class RateLimiter:
 
 
 def _utc(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return (now or datetime.now(UTC)).astimezone(UTC)
 
 
 def _real_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --- database steps (synchronous; the async pass runs them in a thread) ---
@@ -202,7 +199,8 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
             return None
         address = ch.address(s, user)
         if address is None:
-            _finish(s, n, "skipped", f"Người nhận không dùng kênh {n.channel} (chưa liên kết, chưa có địa chỉ hoặc đã tắt)")
+            _finish(s, n, "skipped",
+                    f"Người nhận không dùng kênh {n.channel} (chưa liên kết, chưa có địa chỉ hoặc đã tắt)")
             return None
         if n.kind in DAILY_KINDS + (policy.DAILY,) and n.occurrence is not None and n.occurrence < today:
             _finish(s, n, "skipped", "Đã qua ngày nhắc (có tin mới cho hôm nay)")
@@ -214,7 +212,7 @@ def prepare_and_mark_sending(engine: Engine, nid: int, now: datetime, public_url
             _finish(s, n, "skipped", "Người nhận đã tắt nhắc việc")
             return None
         if when > local:
-            _finish(s, n, "pending", None, claimed_at=None, next_attempt_at=when.astimezone(timezone.utc))
+            _finish(s, n, "pending", None, claimed_at=None, next_attempt_at=when.astimezone(UTC))
             return None
         if n.last_error and n.last_error.startswith(UNCERTAIN_NOTE):
             newer = s.exec(select(sa.func.count()).select_from(Notification).where(

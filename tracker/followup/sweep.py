@@ -25,9 +25,9 @@ and Zalo once linked, less what the person switched off.
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -35,6 +35,7 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from tracker.followup import policy
+from tracker.followup.daily import HORIZON_EXTRA_DAYS
 from tracker.models import CLERK
 from tracker.models import HEAD
 from tracker.models import LEADER
@@ -46,7 +47,6 @@ from tracker.models import TaskCoUnit
 from tracker.models import TelegramLink
 from tracker.models import User
 from tracker.models import ZaloLink
-from tracker.followup.daily import HORIZON_EXTRA_DAYS
 from tracker.vncalendar.holidays import add_working_days
 from tracker.vncalendar.holidays import is_working_day
 
@@ -129,7 +129,7 @@ def _with_channels(from_, u=_U):
 def sweep(session: Session, now: datetime, settings: policy.ReminderSettings | None = None) -> dict[str, int]:
     """Write the messages due at `now` (aware) into the outbox; commit; return counts per kind."""
     settings = settings or policy.ReminderSettings()
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     local = policy.local_now(now, settings.tz)
     today = local.date()
     hhmm = local.strftime("%H:%M")

@@ -14,13 +14,14 @@ Without TELEGRAM_BOT_TOKEN it still sweeps: reminders wait in the outbox (dry ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
 import signal
 import time
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,8 +29,8 @@ from sqlmodel import Session
 
 from tracker.followup import policy
 from tracker.followup import sender
-from tracker.settings import of as settings_of
 from tracker.followup.sweep import sweep
+from tracker.settings import of as settings_of
 
 log = logging.getLogger("tracker.worker")
 
@@ -41,11 +42,11 @@ def make_clock(app):
     """Real UTC time, or (for demos and tests) FOLLOWUP_CLOCK_START + elapsed time."""
     cfg = settings_of(app)
     if not cfg.followup_clock_start:
-        return lambda: datetime.now(timezone.utc)
+        return lambda: datetime.now(UTC)
     base = parse_now(cfg.followup_clock_start, cfg.tz)
     t0 = time.monotonic()
-    return lambda: base + (datetime.fromtimestamp(time.monotonic() - t0, timezone.utc)
-                           - datetime.fromtimestamp(0, timezone.utc))
+    return lambda: base + (datetime.fromtimestamp(time.monotonic() - t0, UTC)
+                           - datetime.fromtimestamp(0, UTC))
 
 
 def parse_now(value: str, tz=policy.DEFAULT_TZ) -> datetime:
@@ -53,7 +54,7 @@ def parse_now(value: str, tz=policy.DEFAULT_TZ) -> datetime:
     dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 class WorkerLock:
@@ -74,7 +75,7 @@ class WorkerLock:
             return bool(got)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self._file is None:
-            self._file = open(self.path, "a+")
+            self._file = open(self.path, "a+")  # noqa: SIM115 - held open while the lock is held, closed in release()
         try:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -85,11 +86,12 @@ class WorkerLock:
         self._file.flush()
         return True
 
-    def acquire(self, stop: "callable | None" = None) -> bool:
+    def acquire(self, stop: callable | None = None) -> bool:
         announced = False
         while not self.try_acquire():
             if not announced:
-                where = "khoá advisory PostgreSQL" if self.engine.dialect.name == "postgresql" else f"tệp khoá {self.path}"
+                where = ("khoá advisory PostgreSQL" if self.engine.dialect.name == "postgresql"
+                         else f"tệp khoá {self.path}")
                 log.warning("Một worker khác đang chạy (%s); worker này chờ để không gửi trùng.", where)
                 announced = True
             if stop is not None and stop():
@@ -157,7 +159,7 @@ def write_heartbeat(app, counts: dict) -> None:
     import json
 
     path = Path(app.instance_path) / HEARTBEAT_FILE
-    beat = {"at": datetime.now(timezone.utc).isoformat(), "pid": os.getpid(),
+    beat = {"at": datetime.now(UTC).isoformat(), "pid": os.getpid(),
             "last_sweep_written": sum(counts.values()),
             "telegram": settings_of(app).telegram_mode if settings_of(app).telegram_bot_token else "dry-run"}
     try:
@@ -208,13 +210,39 @@ class TelegramStarter:
             try:
                 await asyncio.wait_for(self.stop_event.wait(), timeout=delay)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if await self.start():
                 log.info("Đã kết nối Telegram")
                 wake.set()
                 return
             delay = min(delay * 2, 60.0)
+
+
+def _configured_channels(cfg) -> list:
+    """The channels with their settings; the others are logged (their rows wait in the outbox)."""
+    from tracker.channels import registry
+
+    channels = [c for c in registry.from_settings(cfg) if c.configured()]
+    for c in registry.from_settings(cfg):
+        if not c.configured():
+            log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
+    return channels
+
+
+async def _start_zalo(app, cfg, zalo) -> None:
+    """The Zalo OA's name for the profile page and, in webhook mode, its webhook registered."""
+    try:
+        me = await zalo.api.acall("getMe")
+        save_bot_username(app, "zalo", (me or {}).get("account_name") or (me or {}).get("display_name")
+                          or (me or {}).get("username"))
+        if cfg.zalo_mode == "webhook":
+            url = cfg.public_url.rstrip("/") + "/zalo/webhook"
+            await zalo.api.acall("setWebhook", {"url": url,
+                                                "secret_token": cfg.zalo_webhook_secret or ""})
+            log.info("Đã đăng ký webhook Zalo %s", url)
+    except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
+        log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
 
 
 async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
@@ -228,10 +256,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     stop_event = stop_event or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop_event.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread
-            pass
 
     token = cfg.telegram_bot_token
     mode = cfg.telegram_mode
@@ -248,26 +274,11 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
     recovered = await asyncio.to_thread(sender.recover_in_flight, engine, settings.lease_seconds, clock())
     log.info("Khôi phục sau khởi động: %s", {k: len(v) for k, v in recovered.items()})
 
-    from tracker.channels import registry
-
-    channels = [c for c in registry.from_settings(cfg) if c.configured()]
-    for c in registry.from_settings(cfg):
-        if not c.configured():
-            log.info("Kênh %s chưa cấu hình: chạy thử, tin chờ trong hàng đợi", c.name)
+    channels = _configured_channels(cfg)
     zalo = next((c for c in channels if c.name == "zalo"), None)
     zalo_mode = cfg.zalo_mode
     if zalo is not None:
-        try:
-            me = await zalo.api.acall("getMe")
-            save_bot_username(app, "zalo", (me or {}).get("account_name") or (me or {}).get("display_name")
-                              or (me or {}).get("username"))
-            if zalo_mode == "webhook":
-                url = cfg.public_url.rstrip("/") + "/zalo/webhook"
-                await zalo.api.acall("setWebhook", {"url": url,
-                                                    "secret_token": cfg.zalo_webhook_secret or ""})
-                log.info("Đã đăng ký webhook Zalo %s", url)
-        except Exception as exc:  # noqa: BLE001 - the sender retries; polling logs its own errors
-            log.warning("Zalo getMe/setWebhook lỗi: %s", exc)
+        await _start_zalo(app, cfg, zalo)
     if application is not None:
         from tracker.channels.telegram.channel import TelegramChannel
 
@@ -306,16 +317,14 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                         log.info("Gửi %s: %s", channel.name, stats)
             except Exception:  # noqa: BLE001 - the next pass retries
                 log.exception("Gửi nhắc việc lỗi")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=send_every)
-            except asyncio.TimeoutError:
-                pass
             wake.clear()
 
     async def job_loop():
         """Background jobs (OCR, large exports) one at a time in a thread of their own, so
         a long job never delays the sweep; handlers run the heavy part in child processes."""
-        from tracker.services import intake  # noqa: F401  (registers the OCR handler)
+        from tracker.services import intake  # noqa: F401 - registers the OCR handler
         from tracker.services import jobs
 
         def run_one():
@@ -334,10 +343,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                 log.exception("Việc nền lỗi")
                 ran = False
             if not ran:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop_event.wait(), timeout=job_every)
-                except asyncio.TimeoutError:
-                    pass
 
     scheduler = AsyncIOScheduler(timezone=cfg.tz,
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
@@ -358,10 +365,8 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
                                                   timeout=cfg.zalo_poll_timeout, tz=cfg.tz)
             except Exception as exc:  # noqa: BLE001 - keep polling; log without the token
                 log.warning("Zalo getUpdates lỗi: %s", exc)
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop_event.wait(), timeout=5)
-                except asyncio.TimeoutError:
-                    pass
 
     polling = asyncio.create_task(zalo_polling()) if zalo is not None and zalo_mode == "polling" else None
     mailbox_task = asyncio.create_task(mailbox_loop(app, stop_event)) if cfg.intake_imap_host else None
@@ -383,7 +388,7 @@ async def run_worker(app, *, stop_event: asyncio.Event | None = None) -> None:
             wake.set()
             try:
                 await asyncio.wait_for(sending, timeout=30)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 sending.cancel()
         if telegram_start is not None and not telegram_start.done():
             telegram_start.cancel()
@@ -416,10 +421,8 @@ async def mailbox_loop(app, stop_event: asyncio.Event) -> None:
             await asyncio.to_thread(poll)
         except Exception as exc:  # noqa: BLE001 - the next poll retries; never log the password
             log.warning("Hộp thư nhận văn bản lỗi: %s", type(exc).__name__ if "login" in str(exc).lower() else exc)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop_event.wait(), timeout=every)
-        except asyncio.TimeoutError:
-            pass
 
 
 def main(app) -> None:

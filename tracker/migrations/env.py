@@ -2,7 +2,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import tracker.models  # noqa: F401  (registers the tables)
+import tracker.models  # noqa: F401 - registers the tables
 from tracker.db import make_engine
 
 config = context.config

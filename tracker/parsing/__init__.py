@@ -17,7 +17,10 @@ Modules, one job each:
   evaluate    python -m tracker.parsing.evaluate CORPUS_DIR (scores beside a dateparser baseline)
 """
 from .core import parse_directive
-from .output import DocumentHeader, ParsedDocument, ParsedTask, UnitRef
+from .output import DocumentHeader
+from .output import ParsedDocument
+from .output import ParsedTask
+from .output import UnitRef
 from .registry import resolve_unit
 
 __all__ = ["parse_directive", "resolve_unit", "ParsedDocument", "DocumentHeader", "ParsedTask", "UnitRef"]

@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def render_table(result: ParsedDocument) -> str:
     doc = result.document
-    lines = [f"{doc.kind or '?'} {doc.code or ''} issued {doc.issued.isoformat() if doc.issued else '?'} by {doc.issuer or '?'}",
+    issued = doc.issued.isoformat() if doc.issued else "?"
+    lines = [f"{doc.kind or '?'} {doc.code or ''} issued {issued} by {doc.issuer or '?'}",
              f"{len(result.tasks)} tasks", ""]
     for i, t in enumerate(result.tasks, 1):
         when = t.deadline.isoformat() if t.deadline else (t.deadline_text or "-")

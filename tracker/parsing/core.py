@@ -15,23 +15,44 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 
 from tracker.textfold import fold_name
 
 from .deadlines import DeadlineHit
 from .gate import keep_tasks
-from .header import parse_header, urgency_mark
+from .header import parse_header
+from .header import urgency_mark
 from .normalize import normalize
-from .output import DocumentHeader, ParsedDocument
+from .output import DocumentHeader
+from .output import ParsedDocument
 from .owners import _HEADS as _AGENCY_HEADS
-from .owners import _PERSON_HEADS, Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
+from .owners import _PERSON_HEADS
+from .owners import Agency
+from .owners import _is_predicate
+from .owners import find_agencies
+from .owners import scan_agency
+from .owners import split_agency_list
 from .registry import as_registry
-from .result import TaskDraft, collect_crashes, deadline_in, deadlines_of, to_contract
-from .segment import Block, blocks, clauses, is_caps_heading, sentences
-from .tasks import Assignment, coordinators_in, find_assignment, is_nontask, joint_end, owner_text
-from .startcache import compile as _re   # re.compile, kept between processes
+from .result import TaskDraft
+from .result import collect_crashes
+from .result import deadline_in
+from .result import deadlines_of
+from .result import to_contract
+from .segment import Block
+from .segment import blocks
+from .segment import clauses
+from .segment import is_caps_heading
+from .segment import sentences
+from .startcache import compile as _re  # re.compile, kept between processes
+from .tasks import Assignment
+from .tasks import coordinators_in
+from .tasks import find_assignment
+from .tasks import is_nontask
+from .tasks import joint_end
+from .tasks import owner_text
 
 # Sections whose items are aims, targets, budget or assessment, not assignments.
 _NONTASK_SECTION = _re(
@@ -45,17 +66,20 @@ _RESUME_SECTION = _re(r"^(?:PHỤ LỤC|Phụ lục|DANH MỤC)")
 # The heading of an appendix ("PHỤ LỤC I", "Phụ lục:", "DANH MỤC THỦ TỤC HÀNH CHÍNH ..."): from there
 # on the document holds data (procedure lists, statistics, company lists); only the rows of a task
 # table (a header naming the task and its lead) assign anything.
-_APPENDIX = _re(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])|^DANH MỤC\b")
+_APPENDIX = _re(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVX]{1,5}|\d{1,2}|số\s*\d{1,2}))?\s*[:.]?\s*(?:$|[A-ZĐ(\-])"
+                r"|^DANH MỤC\b")
 _ADDRESSEES = _re(r"^(?:Kính gửi|KÍNH GỬI)\s*:?|^[^\n]{0,400}\s(?:điện|ĐIỆN)\s*:\s*$")  # "CHỦ TỊCH UBND TỈNH ... điện:"
 _ATTR = _re(
-    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|Chủ trì(?:\s+thực hiện)?)"
+    r"^(?:(?P<lead>(?:Cơ quan|Đơn vị)\s+(?:chủ trì|thực hiện|chịu trách nhiệm)(?:\s*\(?tham mưu\)?)?(?:\s+thực hiện)?|"
+    r"Chủ trì(?:\s+thực hiện)?)"
     r"|(?P<co>(?:Cơ quan|Đơn vị)\s+phối hợp(?:\s+thực hiện)?|Phối hợp(?:\s+thực hiện)?)"
     r"|(?P<time>Thời (?:gian|hạn)(?:\s+(?:thực hiện|hoàn thành|báo cáo))?|Tiến độ(?:\s+thực hiện)?)"
     r"|(?P<other>Sản phẩm|Kết quả đầu ra|Kinh phí|Nguồn kinh phí|Hình thức))\s*:\s*", re.I)
 _TASK_LABEL = _re(r"^(?:Nhiệm vụ|Nội dung(?: thực hiện)?|Nhiệm vụ, giải pháp)\s*:\s*", re.I)
 _TOPIC_PREFIX = _re(r"^(?:(?:Về|Đối với)\s[^:]{2,400}?|[^:.;]{2,90}):\s+(?=\S)")
 _INLINE_ATTR = _re(
-    r"(?:^|[.;]\s*)(?P<key>[Cc]hủ trì|[Cc]ơ quan chủ trì|[Đđ]ơn vị chủ trì|[Pp]hối hợp|[Cc]ơ quan phối hợp|[Đđ]ơn vị phối hợp|"
+    r"(?:^|[.;]\s*)(?P<key>[Cc]hủ trì|[Cc]ơ quan chủ trì|[Đđ]ơn vị chủ trì|[Pp]hối hợp|[Cc]ơ quan phối hợp|"
+    r"[Đđ]ơn vị phối hợp|"
     r"[Tt]hời gian(?: hoàn thành| thực hiện)?|[Tt]hời hạn(?: hoàn thành)?)\s*:\s*")
 _PLACE_DATE_LINE = _re(r"^[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$")
 _END_PUNCT = _re(r"[.;!?]")
@@ -68,8 +92,10 @@ _DIRECTIVE_LIST = _re(
 _STARTERS_IN_LIST = _re(r"(?:Trước mắt|Trong đó|Đồng thời|Ngoài ra|Trong năm \d{4}|Thời gian tới)\s*,\s*")
 # A list intro that hands over tasks ("... khẩn trương triển khai các nội dung sau:"), not one that
 # notes orientations ("trong đó lưu ý một số nội dung trọng tâm sau:").
-_EXEC_LIST = _re(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b"
-                        r"|(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,300}?,\s*(?:một số|các|những) (?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b)"
+_EXEC_LIST = _re(r"(?:(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,60}?\b(?:nội dung|nhiệm vụ|việc|"
+                 r"biện pháp|giải pháp)\b"
+                        r"|(?:triển khai|thực hiện|tập trung|khẩn trương|chỉ đạo)\b[^:;]{0,300}?,\s*(?:một số|các|"
+                        r"những) (?:nội dung|nhiệm vụ|việc|biện pháp|giải pháp)\b)"
                         r"[^:;]{0,40}?\b(?:sau|sau đây|như sau)\s*:\s*$")
 # "... các nhiệm vụ trọng tâm sau:" lists orientations: the intro itself is the task.
 _ORIENTATION_LIST = _re(r"\b(?:trọng tâm|chủ yếu|định hướng|lưu ý)\b[^:;]{0,200}:\s*$")
@@ -98,7 +124,8 @@ def _caps_agency(body: str) -> str | None:
     if not text or len(text) > 160 or not text.isupper():
         return None
     low = text.lower()
-    head = next((h for h in _CAPS_HEADS if low.startswith(h.lower()) and (len(low) == len(h) or not low[len(h)].isalnum())), None)
+    head = next((h for h in _CAPS_HEADS
+                 if low.startswith(h.lower()) and (len(low) == len(h) or not low[len(h)].isalnum())), None)
     if head is None:
         return None
     rest = " ".join(w if _ACRONYM.fullmatch(w) else w[:1] + w[1:].lower() for w in text[len(head):].split(" "))
@@ -220,7 +247,8 @@ class _Walker:
         task = head.intro_task
         if task is None or task not in self.tasks:
             return
-        later = [x for x in self.tasks[head.count:] if x.owner and not {"agency_heading", "intro_list"} & set(x.reasons)]
+        later = [x for x in self.tasks[head.count:]
+                 if x.owner and not {"agency_heading", "intro_list"} & set(x.reasons)]
         intro_text = self.t[task.start:task.end]
         # the items share out the bodies the intro lists ("Các Bộ: Tài chính, Y tế" -> "(2) Bộ Y tế ...")
         if later and any(x.owner != task.owner for x in later) and all(
@@ -243,10 +271,16 @@ class _Walker:
             self.group = None
 
     def visit(self, blk: Block) -> None:
+        if not self._visit_frame(blk):
+            self._visit_body(blk)
+
+    def _visit_frame(self, blk: Block) -> bool:
+        """Blocks that frame the content (fillers, appendix, stop/resume sections, addressees, table
+        rows, place and date, capitals headings, plan attributes): True when the block is used up."""
         t = self.t
         body = blk.text
         if blk.cells is None and _FILLER.fullmatch(body):
-            return   # "…......": a page-break filler, inside a table as anywhere
+            return True   # "…......": a page-break filler, inside a table as anywhere
         if blk.cells is None and "|" not in body:
             self.table_rows = 0   # "I | KIỆN TOÀN ...": a section row inside the table keeps it going
         if blk.label is None and _APPENDIX.match(body):
@@ -254,18 +288,18 @@ class _Walker:
             self.stopped = False
             self.headings = []
             self.group = None
-            return
+            return True
         if self.appendix and blk.cells is None:
-            return
+            return True
         if self.stopped:
             if _RESUME_SECTION.match(body) or blk.cells:
                 self.stopped = False
                 self.headings = []
             else:
-                return
+                return True
         if _STOP_SECTION.match(body):
             self.stopped = True
-            return
+            return True
         if _ADDRESSEES.match(body):
             self.in_addressees = True
             glued = _GLUED_BODY.search(body, 10) if len(body) > 200 else None
@@ -275,27 +309,33 @@ class _Walker:
                 self.in_addressees = False
                 a = blk.start + glued.start() + 1
                 self.visit(Block(a, blk.end, a, None, 9, t[a:blk.end]))
-            return
+            return True
         if self.in_addressees:
             # the addressees are "- " / "+ " bullets or short lines; a paragraph starts the body
             if 7 <= blk.rank <= 8 or (blk.label is None and len(body) < 120 and body.endswith((";", ".", ","))):
-                return
+                return True
             self.in_addressees = False
         if blk.cells is not None:
             self.visit_row(blk)
-            return
+            return True
         if _PLACE_DATE_LINE.match(body):
-            return
+            return True
         if blk.label is None and (is_caps_heading(body) and len(body) < 300):
             # a heading in capitals without a label (title lines, "QUYẾT ĐỊNH:")
             self.pop_to(0)
             self.headings.append(_Heading(0, None, nontask=bool(_NONTASK_SECTION.match(body))))
-            return
+            return True
         # attribute lines of a Kế hoạch block
         am = _ATTR.match(body)
         if am:
             self.apply_attribute(blk, am)
-            return
+            return True
+        return False
+
+    def _visit_body(self, blk: Block) -> None:
+        """A paragraph of the content: headings, intros, agency headings and the tasks themselves."""
+        t = self.t
+        body = blk.text
         # a non-attribute block ends the run of lines that attributes attach to
         self.recent = []
         self.pending = None
@@ -340,17 +380,20 @@ class _Walker:
             # the intro is the paragraph's last sentence ("Trẻ em ... . Để làm tốt việc này, yêu cầu X ... sau:")
             sents_ = sentences(t, blk.start, end) if body.endswith(":") else []
             intro_start = sents_[-1][0] if sents_ else blk.start
-            asg = find_assignment(t, intro_start, end) or (find_assignment(t, blk.start, end) if intro_start > blk.start else None)
+            asg = (find_assignment(t, intro_start, end)
+                   or (find_assignment(t, blk.start, end) if intro_start > blk.start else None))
             if blk.label or bare:
                 head = _Heading(self.child_rank(blk), asg.owner if asg else None, asg.co_owners if asg else [])
                 hit = deadline_in(t, intro_start, blk.end, self.issued) if asg is not None else None
-                own_hit = deadline_in(t, max(intro_start, asg.action_start), blk.end, self.issued) if asg is not None else None
+                own_hit = (deadline_in(t, max(intro_start, asg.action_start), blk.end, self.issued) if asg is not None
+                           else None)
                 if _dated(own_hit) and getattr(own_hit, "deadline", None):
                     head.hit = own_hit   # a date in the intro's own action, not in a purpose clause before it
                 if asg is not None and asg.owner and not bare and self.intro_has_action(asg, end):
                     # "1. Bí thư ... và Chủ tịch UBND các tỉnh: ... tiếp tục phân công nhiệm vụ cụ thể ...,
                     # trong đó tập trung một số nhiệm vụ sau:" - the intro acts, and heads its items
-                    task = TaskDraft(asg.owner, asg.co_owners, intro_start, blk.end, asg.action_start, [asg.rule, "list_intro"], 0.8)
+                    task = TaskDraft(asg.owner, asg.co_owners, intro_start, blk.end, asg.action_start,
+                                     [asg.rule, "list_intro"], 0.8)
                     task.hit = hit
                     task.deadline_span = (intro_start, blk.end)
                     self.tasks.append(task)
@@ -372,7 +415,9 @@ class _Walker:
                     # below are its tasks, unless the list turns out to name its own owners
                     self.headings.append(_Heading(self.child_rank(blk), asg.owner, asg.co_owners, intro=True))
                 return
-        if blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body) and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper() and not _has_deadline_words(body):
+        if (blk.label and blk.rank <= 4 and len(body) < 160 and not re.search(r"[.;:]$", body)
+                and not find_agencies(t, blk.start, blk.end) and " " in body and body[0].isupper()
+                and not _has_deadline_words(body)):
             # short numbered title without a final stop ("1. Về dữ liệu", "4.1. Kinh phí thực hiện")
             self.headings.append(_Heading(blk.rank, None, nontask=bool(_NONTASK_SECTION.match(body))))
             self.pending = (blk, blk.start)
@@ -408,7 +453,8 @@ class _Walker:
         if not m:
             # "Cục Di sản văn hóa: Chủ trì ...": a name the vocabulary does not cover to its end, then the colon
             colon = t.find(":", end, min(blk.end, end + 60))
-            if colon == -1 or "\n" in t[end:colon] or re.search(r"[.;,(]", t[end:colon]) or not _names_only(t, end, colon):
+            if (colon == -1 or "\n" in t[end:colon] or re.search(r"[.;,(]", t[end:colon])
+                    or not _names_only(t, end, colon)):
                 return None
             m = _re(r"\s*:\s+(?=\S)").match(t, colon, blk.end)
             if not m:
@@ -438,7 +484,9 @@ class _Walker:
         covered = find_agencies(t, max(ag_end, asg.action_start), blk.start + len(body))
         if covered and covered[-1].end >= blk.start + len(body) - 1:
             return True
-        return not tail or bool(re.fullmatch(r"(?:có trách nhiệm|thực hiện(?: các| những)? (?:nhiệm vụ|nội dung)(?: sau| như sau)?|(?:tập trung )?(?:thực hiện|triển khai) (?:một số|các) (?:nhiệm vụ|nội dung)[^.]{0,60})", tail))
+        return not tail or bool(re.fullmatch(r"(?:có trách nhiệm|thực hiện(?: các| những)? (?:nhiệm vụ|"
+                                             r"nội dung)(?: sau| như sau)?|(?:tập trung )?(?:thực hiện|"
+                                             r"triển khai) (?:một số|các) (?:nhiệm vụ|nội dung)[^.]{0,60})", tail))
 
     def agency_heading(self, blk: Block) -> _Heading | None:
         t = self.t
@@ -470,7 +518,8 @@ class _Walker:
                 return None
             # "3. Vụ Tổ chức cán bộ", "2. Tiểu ban giúp việc Ban Chỉ đạo 934", "1. Thủ trưởng các cơ quan,
             # đơn vị được giao nhiệm vụ": a name the vocabulary does not cover to its end, with no verb
-            return _Heading(blk.rank, owner_text(Agency(ag.start, core_end, t[ag.start:core_end].strip(" ,;."), ag.group)))
+            return _Heading(blk.rank,
+                            owner_text(Agency(ag.start, core_end, t[ag.start:core_end].strip(" ,;."), ag.group)))
         owner = owner_text(ag) if end == ag.end else t[first:end]
         return _Heading(blk.rank, owner)
 
@@ -526,7 +575,8 @@ class _Walker:
                 # a noun-phrase item ("a) Nghị định quy định ...") that the attribute
                 # lines below turn into a task
                 pblk, pstart = self.pending
-                task = TaskDraft(None, [], pblk.line_start if pblk.label else pstart, pblk.end, pstart, ["plan_block"], 0.75)
+                task = TaskDraft(None, [], pblk.line_start if pblk.label else pstart, pblk.end, pstart,
+                                 ["plan_block"], 0.75)
                 task.hit = deadline_in(self.t, pstart, pblk.end, self.issued)
                 task.deadline_span = (pstart, pblk.end)
                 self.tasks.append(task)
@@ -579,7 +629,8 @@ class _Walker:
                 task.reasons.append("deadline_inherited")
         refs = [m.start() for m in _APPENDIX_REF.finditer(self.t, blk.start, blk.end)] if made else []
         for task in made if refs else ():
-            if _dated(task.hit) and getattr(task.hit, "deadline", None) and any(task.start <= r < task.end for r in refs):
+            if (_dated(task.hit) and getattr(task.hit, "deadline", None)
+                    and any(task.start <= r < task.end for r in refs)):
                 # "... xử lý các kiến nghị ... (Phụ lục kèm theo), hoàn thành trước ngày 15/12/2025": the
                 # appendix rows without a time column of their own carry this deadline
                 self.appendix_ref = task.hit
@@ -621,7 +672,9 @@ class _Walker:
             asg = find_assignment(t, a, b)
             if asg is not None and k > 0 and item_tasks and not asg.explicit:
                 asg = None
-            if asg is not None and (_is_citizens(asg.owner) or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b))):
+            if (asg is not None
+                    and (_is_citizens(asg.owner)
+                         or (asg.owner_start is not None and _CITIZEN_SUBJECT.match(t, asg.owner_start, b)))):
                 continue
             if asg is None and inh is not None and _DATA_ITEM.match(sent):
                 continue   # "Số hộ dân có nhà bị sập ...", "Tổng kinh phí ...": a figure to report, no task
@@ -635,13 +688,15 @@ class _Walker:
             if asg is None and inh is not None and (k == 0 or not item_tasks):
                 asg = Assignment(inh.owner, None, coordinators_in(t, a, b) or list(inh.co_owners),
                                  "intro_list" if inh.intro else "agency_heading", False, a)
-            if asg is None and not explicit_only and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0:
+            if (asg is None and not explicit_only
+                    and (group is not None or (self.group is not None and self.group.rank == blk.rank)) and k == 0):
                 asg = Assignment(None, None, coordinators_in(t, a, b), "plan_block", False, a)
             if asg is None:
                 if item_tasks and k > 0:
                     prev = item_tasks[-1]
                     hit = deadline_in(t, a, b, self.issued)
-                    if _dated(hit) and not _TIME_SENTENCE.match(sent) and (_dated(prev.hit) or _NEW_CASE.match(sent) or _is_predicate(t, a, b)):
+                    if (_dated(hit) and not _TIME_SENTENCE.match(sent)
+                            and (_dated(prev.hit) or _NEW_CASE.match(sent) or _is_predicate(t, a, b))):
                         # a later sentence with its own deadline is a task of the same owner
                         task = TaskDraft(prev.owner, [], a, b, a, ["same_item_sentence"], prev.confidence - 0.1)
                         task.hit = hit
@@ -656,7 +711,8 @@ class _Walker:
                 continue
             if _CLOSING.search(sent) and asg.owner and _GENERIC_OWNER.match(asg.owner):
                 continue
-            if asg.owner and not self.central and _is_issuer(asg.owner) and (asg.rule.startswith("subject") or asg.rule == "responsible"):
+            if (asg.owner and not self.central and _is_issuer(asg.owner)
+                    and (asg.rule.startswith("subject") or asg.rule == "responsible")):
                 continue
             conf = 0.9 if asg.explicit else (0.8 if asg.rule in ("agency_heading", "table_row") else 0.7)
             reasons = [asg.rule]
@@ -746,13 +802,15 @@ class _Walker:
             while b > a and t[b - 1] in " ;,":
                 b -= 1
             own = find_assignment(t, a, b)
-            mine = own is not None and own.owner_start is not None and own.owner_start < a + 40 and own.rule in ("subject", "trigger:giao")
+            mine = (own is not None and own.owner_start is not None and own.owner_start < a + 40
+                    and own.rule in ("subject", "trigger:giao"))
             parts.append((a, b, own if mine else None))
         if not bare and not all(own for _, _, own in parts):
             return False
         for a, b, own in parts:
             # "(i) Chỉ đạo Đảng ủy Bộ Y tế ...": the lead's owner directs
-            part = own or Assignment(lead_owner, None, coordinators_in(t, a, b) or (list(asg.co_owners) if asg else []), "inline_enumeration", False, a)
+            part = own or Assignment(lead_owner, None, coordinators_in(t, a, b) or (list(asg.co_owners) if asg else []),
+                                     "inline_enumeration", False, a)
             for task in self.split_by_deadlines(a, b, part, 0.8, [part.rule, "inline_enumeration"]):
                 self.tasks.append(task)
         self.last_owner = parts[-1][2].owner if parts[-1][2] else lead_owner
@@ -837,7 +895,8 @@ class _Walker:
             # "...; Trên cơ sở đó, Ban Chỉ đạo 389 các bộ, ngành xây dựng kế hoạch ...": a later clause
             # with a subject of its own is that subject's task
             out = []
-            bounds = [(a, cuts[0][0], asg)] + [(ca, cuts[i + 1][0] if i + 1 < len(cuts) else b, own) for i, (ca, own) in enumerate(cuts)]
+            bounds = [(a, cuts[0][0], asg)] + [(ca, cuts[i + 1][0] if i + 1 < len(cuts) else b, own)
+                                               for i, (ca, own) in enumerate(cuts)]
             for ca, cb, own in bounds:
                 cb = cb - 1 if t[cb - 1:cb] == ";" else cb
                 task = TaskDraft(own.owner, own.co_owners, ca, cb, max(own.action_start, ca),
@@ -900,22 +959,27 @@ _BARE_TAIL = _re(r"(?:(?:thực hiện|triển khai|tập trung)?\s*(?:các|mộ
                         r"(?:\s+(?:sau|như sau|sau đây|cụ thể|trọng tâm))*)?")
 
 
-_GLUED_BODY = _re(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|Ngày)\s)")
+_GLUED_BODY = _re(r"\s(?=(?:Thực hiện|Căn cứ|Theo|Trên cơ sở|Để|Tiếp theo|Nhằm|Vừa qua|Trong thời gian|Thời gian qua|"
+                  r"Ngày)\s)")
 _APPENDIX_REF = _re(r"\b[Pp]hụ lục\b")
-_DATA_ITEM = _re(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|Số lượng)\s")
+_DATA_ITEM = _re(r"(?:Số(?!\s+hóa)|Tổng số|Tổng (?:kinh phí|vốn|cộng|diện tích|giá trị|nhu cầu)|Tỷ lệ|Danh sách|"
+                 r"Số lượng)\s")
 _FILLER = _re(r"[….\-_*=~\s]{3,}")
 _YEAR_CELL = _re(r"(?:[Nn]ăm\s+)?((?:19|20)\d{2})\.?")
 
 
-_INTRO_TAIL = _re(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|dưới đây))?\s*$")
+_INTRO_TAIL = _re(r"(?:[,;]?\s*(?:trong đó|cụ thể|gồm|với)?[^,;:.]{0,100}?\b(?:sau|như sau|sau đây|cụ thể|"
+                  r"dưới đây))?\s*$")
 
 
 # Column roles of a task table, read from the header cells: (role, words, weight). A cell takes the
 # role it scores best on; each role goes to its best cell. "Kết quả thực hiện" and "Sản phẩm" are
 # outputs, not the lead; "Tỉnh kiến nghị" loses the task role to "Thông tin đề xuất".
 _COLUMN_WORDS = {
-    "task": (("nhiệm vụ", 5), ("nội dung", 4), ("công việc", 4), ("thông tin đề xuất", 4), ("đề xuất", 3), ("hoạt động", 2), ("kiến nghị", 1)),
-    "lead": (("chủ trì", 5), ("phụ trách", 4), ("xử lý", 3), ("thực hiện", 2), ("phân công", 2), ("đầu mối", 2), ("đơn vị", 1), ("cơ quan", 1)),
+    "task": (("nhiệm vụ", 5), ("nội dung", 4), ("công việc", 4), ("thông tin đề xuất", 4), ("đề xuất", 3),
+             ("hoạt động", 2), ("kiến nghị", 1)),
+    "lead": (("chủ trì", 5), ("phụ trách", 4), ("xử lý", 3), ("thực hiện", 2), ("phân công", 2), ("đầu mối", 2),
+             ("đơn vị", 1), ("cơ quan", 1)),
     "co": (("phối hợp", 6),),
     "time": (("thời gian", 5), ("thời hạn", 5), ("tiến độ", 4), ("hạn", 2)),
 }
@@ -961,7 +1025,8 @@ def _is_task_header(low: list[str]) -> bool:
 
 _CITIZENS = _re(r"cá nhân|hộ gia đình|người dân|Nhân dân|công dân|người sử dụng")
 # "Các tổ chức, cá nhân và hộ gia đình ... có trách nhiệm": a duty of everybody
-_CITIZEN_SUBJECT = _re(r"[^.;:]{0,60}?\b(?:cá nhân|hộ gia đình|người dân)\b[^.;:]{0,120}?\b(?:có trách nhiệm|phải|cần)\b")
+_CITIZEN_SUBJECT = _re(r"[^.;:]{0,60}?\b(?:cá nhân|hộ gia đình|người dân)\b[^.;:]{0,120}?\b(?:có trách nhiệm|phải|"
+                       r"cần)\b")
 
 
 def _is_citizens(owner: str | None) -> bool:
@@ -985,14 +1050,18 @@ def _report_clauses(t: str, a: int, b: int) -> list[tuple[int, int]]:
 
 
 # Cheap pre-check: a clause split needs at least two timing cues in the sentence.
-_TIME_CUE = _re(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|ngày làm việc")
+_TIME_CUE = _re(r"\d{1,2}/\d{1,2}|tháng \d|năm \d{4}|[Qq]uý [IV]|hằng|hàng (?:tháng|quý|năm|tuần)|Tết|Chạp|"
+                r"ngày làm việc")
 
 
 # A later sentence that opens a case of its own ("Đối với nội dung vượt thẩm quyền, ...").
 _CLOSING = _re(r"(?:triển khai|thực hiện|thi hành)(?:[^.;]{0,80}\./\.\s*$|(?: đầy đủ| nghiêm túc)?(?: các)? nội dung"
-                      r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|Công điện) này))")
-_GENERIC_OWNER = _re(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|sở|ban|ngành|địa phương|cấp))*\s*$")
-_NEW_CASE = _re(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|ngày))\b")
+                      r"(?: chỉ đạo| kết luận)?(?: nêu trên| trên| tại (?:Công văn|Chỉ thị|Kế hoạch|Thông báo|"
+                      r"Công điện) này))")
+_GENERIC_OWNER = _re(r"(?i)(?:các\s+)?(?:cơ quan|đơn vị|sở|địa phương|cấp|ngành)\b(?:[, ]+(?:các\s+)?(?:cơ quan|đơn vị|"
+                     r"sở|ban|ngành|địa phương|cấp))*\s*$")
+_NEW_CASE = _re(r"(?:Đối với|Trường hợp|Riêng|Ngoài ra|Đồng thời|Sau khi|Định kỳ|(?:Hằng|Hàng) (?:năm|quý|tháng|tuần|"
+                r"ngày))\b")
 # A later sentence that only times the item ("Thời gian ...", "Đảm bảo hoàn thành trong năm 2026.")
 _TIME_SENTENCE = _re(r"(?:Thời gian|Thời hạn|Hoàn thành|Tiến độ|(?:[Đđ]ảm bảo|[Bb]ảo đảm) hoàn thành)\b")
 
@@ -1025,7 +1094,8 @@ def _looks_topic(prefix: str) -> bool:
     return len(words) <= 12 and not re.search(r"\b(?:chủ trì|phối hợp|giao|yêu cầu|đề nghị)\b", p, re.I)
 
 
-_ISSUER = _re(r"^(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|Tỉnh uỷ|HĐND tỉnh|Ban Thường vụ|"
+_ISSUER = _re(r"^(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND tỉnh|UBND thành phố|(?:Ủy|"
+              r"Uỷ) ban nhân dân thành phố|Thủ tướng|Chính phủ|Tỉnh [uủ]ỷ|Tỉnh ủy|Tỉnh uỷ|HĐND tỉnh|Ban Thường vụ|"
                      r"Văn phòng Chính phủ)$")
 
 

@@ -57,7 +57,8 @@ from tracker.vncalendar import year_from_name
 from tracker.vncalendar.lunar import CAN
 from tracker.vncalendar.lunar import CHI
 from tracker.vncalendar.lunar import last_day_of_lunar_year
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 __all__ = ["DeadlineHit", "find_deadlines", "pick_deadline", "resolve_recurrence_first"]
 
@@ -70,7 +71,8 @@ class DeadlineHit:
     end: int
     text: str  # == text[start:end]: the shortest phrase carrying the timing, with its operator
     deadline: date | None  # None if unresolvable / urgency / ongoing / recurrence without a day
-    recurrence: str | None  # daily | weekly | weekly:N | monthly | monthly:D | quarterly | quarterly:D | yearly | yearly:MM-DD
+    # daily | weekly | weekly:N | monthly | monthly:D | quarterly | quarterly:D | yearly | yearly:MM-DD
+    recurrence: str | None
     urgent: bool  # ngay, khẩn trương, gấp, hỏa tốc
     ongoing: bool  # thường xuyên
     kind: str  # rule name, shown to the reviewer as the reason
@@ -82,7 +84,7 @@ class DeadlineHit:
 
 _F = re.IGNORECASE | re.VERBOSE
 
-_CANCHI = r"(?:%s)\s+(?:%s)" % (
+_CANCHI = r"(?:{})\s+(?:{})".format(
     "|".join(CAN + ("Kỉ", "Quí")),
     "|".join(CHI + ("Tí", "Tị", "Mẹo")),
 )
@@ -327,7 +329,8 @@ _TET = _re(r"""
 """, _F)
 
 _TET_DAY = _re(r"""
-    (?:mùng|mồng)\s+(?P<d>\d{1,2})\s+Tết(?:\s+(?:Nguyên\s+[đĐ]án\s+)?(?:năm\s+)?(?P<yn>""" + _CANCHI + r"""|\d{4}))?(?![\w])
+    (?:mùng|mồng)\s+(?P<d>\d{1,2})\s+Tết(?:\s+(?:Nguyên\s+[đĐ]án\s+)?(?:năm\s+)?(?P<yn>"""
+    + _CANCHI + r"""|\d{4}))?(?![\w])
 """, _F)
 
 _TET_SOLAR = _re(r"""
@@ -402,7 +405,8 @@ _OPERATOR_LEFT = _re(r"""
     (?P<verb>(?:hoàn\s+thành|xong)(?:\s+xong)?\s+)?
     (?:
       (?P<latest>chậm\s+nhất(?:\s+là)?(?:\s+(?:trước|vào|trong|(?:đến|tới)(?:\s+hết)?))?)
-    | (?P<cutoff>tính\s+(?:đến|tới)(?:\s+hết)?|(?:đến|tới)(?!\s+hết)|kể\s+từ|tính\s+từ|từ|sau|lúc|(?:trong\s+)?dịp|giai\s+đoạn)
+    | (?P<cutoff>tính\s+(?:đến|tới)(?:\s+hết)?|(?:đến|tới)(?!\s+hết)|kể\s+từ|tính\s+từ|từ|sau|lúc
+                 |(?:trong\s+)?dịp|giai\s+đoạn)
     | (?P<before>(?:hạn\s+chót|hạn\s+cuối(?:\s+cùng)?)(?:\s+là)?(?:\s+(?:vào|trước))?|không\s+muộn\s+hơn|trước)
     | (?P<until>(?:đến|tới)\s+hết|hết)
     | (?P<within>(?:ngay\s+)?trong(?:\s+thời\s+hạn)?(?:\s+vòng)?(?:\s+khoảng)?)
@@ -793,11 +797,21 @@ _BEFORE_PERIOD_LEFT = _re(r"(?<![\w])trước\s+$", _F)
 
 
 # "tháng 3 và tháng 4/2026", "quý I và quý II/2026": two periods sharing the year; due at the later one's end.
-_AND_MONTH_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?tháng\s+(?P<m>\d{1,2})\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
-_AND_QUARTER_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])\b\s*(?:/|-|,?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+_AND_MONTH_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?tháng\s+(?P<m>\d{1,2})\s*(?:/|-|"
+                       r",?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
+_AND_QUARTER_RIGHT = _re(r"\s*(?:,|và|đến|-|–)\s*(?:hết\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])\b\s*(?:/|-|"
+                         r",?\s*năm)\s*(?P<y>\d{4})(?![\w/])", _F)
 
 
 def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
+    out: list[_Cand] = []
+    for scan in (_scan_months, _scan_quarters, _scan_parts_of_year, _scan_years, _scan_relative):
+        out.extend(scan(text, low, issued))
+    return out
+
+
+def _scan_months(text: str, low: str, issued: date) -> list[_Cand]:
+    """Month candidates (_MONTH): a month's end, its early or middle part, or the day before it."""
     out: list[_Cand] = []
     for m in _finditer(_MONTH, text, low):
         if _DAY_BEFORE_MONTH.search(_left(text, m.start(), 12)):
@@ -836,6 +850,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), core_end, issued, deadline, kind, allow_bare=bool(part and m["y"]))
         if c:
             out.append(replace(c, rank=4))
+    return out
+
+
+def _scan_quarters(text: str, low: str, issued: date) -> list[_Cand]:
+    """Quarter candidates (_QUARTER)."""
+    out: list[_Cand] = []
     for m in _finditer(_QUARTER, text, low):
         if m["rel"]:
             q = (issued.month - 1) // 3 + 1 + (0 if m["rel"].lower() == "này" else 1)
@@ -861,6 +881,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), core_end, issued, deadline, "quarter", allow_bare=bool(m["part"]))
         if c:
             out.append(replace(c, rank=4))
+    return out
+
+
+def _scan_parts_of_year(text: str, low: str, issued: date) -> list[_Cand]:
+    """Part-of-year candidates (_PART_OF_YEAR)."""
+    out: list[_Cand] = []
     for m in _finditer(_PART_OF_YEAR, text, low):
         n = _to_int(m["n"]) or 0
         part = m["part"].lower()
@@ -878,6 +904,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _dated_core(text, m.start(), m.end(), issued, deadline, kind)
         if c:
             out.append(replace(c, rank=6))
+    return out
+
+
+def _scan_years(text: str, low: str, issued: date) -> list[_Cand]:
+    """Year candidates (_YEAR_RE)."""
+    out: list[_Cand] = []
     for m in _finditer(_YEAR_RE, text, low):
         y = issued.year if m["rel"] else int(m["y"])
         if not _plausible_year(y, issued):
@@ -885,6 +917,12 @@ def _scan_periods(text: str, low: str, issued: date) -> list[_Cand]:
         c = _year_cand(text, m, issued, date(y, 12, 31))
         if c:
             out.append(c)
+    return out
+
+
+def _scan_relative(text: str, low: str, issued: date) -> list[_Cand]:
+    """Relative periods (_RELATIVE) counted from the issue date."""
+    out: list[_Cand] = []
     for m in _finditer(_RELATIVE, text, low):
         n = _to_int(m["n"])
         if n is None or n > 400:
@@ -1080,7 +1118,8 @@ def _scan_recurrences(text: str, low: str, issued: date) -> list[_Cand]:
         if _NOUN_QUALIFIED_PERIODIC.search(long_left):
             continue  # "Nghị quyết hằng năm", "ngân sách hằng năm"
         if period == "ngày" and _FORECAST_LEFT.search(long_left) and not _DUE_CLOCK_LEFT.search(window):
-            continue  # "dự báo ... hằng ngày" (but "cập nhật dự báo, thông báo ... trước 16 giờ hằng ngày" is due daily)
+            # "dự báo ... hằng ngày" (but "cập nhật dự báo, thông báo ... trước 16 giờ hằng ngày" is due daily)
+            continue
         if period == "ngày" and not pre:
             clock = _DAILY_CLOCK_LEFT.search(window)
             if clock:
@@ -1088,7 +1127,8 @@ def _scan_recurrences(text: str, low: str, issued: date) -> list[_Cand]:
         rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[period]
         out.append(_Cand(start, a.end(), None, rec, f"recurring_{rec}", rank=7))
     for a in _finditer(_PERIODIC_NO_EACH, text, low):
-        rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[a["p"].lower()]
+        rec = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly",
+               "năm": "yearly"}[a["p"].lower()]
         out.append(_Cand(a.start(), a.end(), None, rec, f"recurring_{rec}", rank=6))
     for a in _finditer(_END_OF_QUARTER, text, low):
         window = _left(text, a.start(), 50)
@@ -1111,9 +1151,9 @@ def _scan_markers(text: str, low: str, issued: date) -> list[_Cand]:
         short_cell = _SHORT_CELL_LEFT.search(_left(text, m.start(), 40)) if _ends_cell(text, m.end()) else None
         if short_cell:
             start = m.start() - len(_left(text, m.start(), 40)) + short_cell.start("pre")  # "Thực hiện thường xuyên"
-        elif not _CELL_START_LEFT.search(_left(text, m.start(), 60)):
-            if _ONGOING_NOUN_LEFT.search(left) or _ONGOING_NEXT_BAD.match(text, m.end()):
-                continue
+        elif not _CELL_START_LEFT.search(_left(text, m.start(), 60)) and (
+                _ONGOING_NOUN_LEFT.search(left) or _ONGOING_NEXT_BAD.match(text, m.end())):
+            continue
         out.append(_Cand(start, m.end(), None, None, "ongoing", ongoing=True, rank=1))
     for m in _finditer(_SOON, text, low):
         if _CLAUSE_START_LEFT.search(_left(text, m.start(), 12)) and text[m.end():m.end() + 1] == ",":

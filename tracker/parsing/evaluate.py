@@ -117,7 +117,7 @@ class Tally:
     base_deadline: int = 0
     base_recurrence: int = 0
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         for k in vars(self):
             setattr(self, k, getattr(self, k) + getattr(other, k))
 

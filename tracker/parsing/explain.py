@@ -7,9 +7,9 @@ an owner that is not in the unit registry ("không có trong danh mục").
 """
 from __future__ import annotations
 
-import re
 from datetime import date
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # Reason code -> what the clerk reads. Deadline codes are "deadline:<rule>".
 REASON_TEXTS = {
@@ -46,12 +46,16 @@ DEADLINE_TEXTS = {
     "date_long": "hạn theo ngày ghi rõ", "date_long_dm": "hạn theo ngày (năm suy ra từ ngày ban hành)",
     "month": "hạn cuối tháng", "month_end": "hạn cuối tháng", "month_early": "đầu tháng (ngày 10)",
     "month_mid": "giữa tháng (ngày 20)", "before_month": "trước tháng ghi trong câu",
-    "quarter": "hạn cuối quý", "year": "hạn cuối năm", "year_end": "hạn cuối năm", "year_cell": "năm ghi trong bảng: hạn 31/12",
+    "quarter": "hạn cuối quý", "year": "hạn cuối năm", "year_end": "hạn cuối năm",
+    "year_cell": "năm ghi trong bảng: hạn 31/12",
     "year_completion": "hoàn thành trong năm", "part_of_year": "hạn theo phần của năm (6 tháng đầu năm ...)",
-    "calendar_days": "số ngày tính từ ngày ban hành", "working_days": "số ngày làm việc (bỏ thứ Bảy, Chủ nhật, ngày lễ)",
+    "calendar_days": "số ngày tính từ ngày ban hành",
+    "working_days": "số ngày làm việc (bỏ thứ Bảy, Chủ nhật, ngày lễ)",
     "lunar_date": "hạn theo âm lịch", "lunar_tet": "trước Tết Nguyên đán", "lunar_tet_day": "hạn theo ngày Tết âm lịch",
-    "holiday_eve": "trước ngày lễ", "recurring_monthly": "định kỳ hằng tháng", "recurring_quarterly": "định kỳ hằng quý",
-    "recurring_weekly": "định kỳ hằng tuần", "recurring_yearly": "định kỳ hằng năm", "periodic_unspecified": "định kỳ (chưa rõ kỳ)",
+    "holiday_eve": "trước ngày lễ", "recurring_monthly": "định kỳ hằng tháng",
+    "recurring_quarterly": "định kỳ hằng quý",
+    "recurring_weekly": "định kỳ hằng tuần", "recurring_yearly": "định kỳ hằng năm",
+    "periodic_unspecified": "định kỳ (chưa rõ kỳ)",
     "urgent": "khẩn trương / ngay, không có ngày", "ongoing": "thực hiện thường xuyên",
     "event_unresolved": "theo sự kiện chưa rõ ngày", "relative_unanchored": "thời hạn tương đối chưa rõ mốc",
     "after_event": "sau một sự kiện", "open_period": "khoảng thời gian mở", "time_slot": "giờ trong ngày",

@@ -26,8 +26,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .owners import _GROUP_NOUNS, _HEADS, _PERSON_HEADS, _PROJECT_BOARD, scan_agency
-from .startcache import compile as _re   # re.compile, kept between processes
+from .owners import _GROUP_NOUNS
+from .owners import _HEADS
+from .owners import _PERSON_HEADS
+from .owners import _PROJECT_BOARD
+from .owners import scan_agency
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # -- document-level evidence ---------------------------------------------------
 
@@ -68,7 +72,8 @@ _AUTHORITY = (
     r"(?:(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)\s+)?(?:Phó\s+)?(?:Tổng Bí thư|Bí thư|Chủ tịch|Thủ tướng|Bộ trưởng|Giám đốc|"
     r"Chủ nhiệm|Trưởng [Bb]an|Chánh Văn phòng|Lãnh đạo|Người đứng đầu)\b[^.;:!?\n]{0,120}?"
     r"|(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)(?:\s+[A-ZĐÀ-Ỹ][^\s,.;:]*){0,4}"
-    r"|(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Ban Chỉ đạo|Ban Thường vụ|Thường trực|Tỉnh [uủ]ỷ|Thành [uủ]ỷ)\b[^.;:!?\n]{0,80}?")
+    r"|(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Ban Chỉ đạo|Ban Thường vụ|Thường trực|Tỉnh [uủ]ỷ|"
+    r"Thành [uủ]ỷ)\b[^.;:!?\n]{0,80}?")
 _LEAD = _re(
     r"(?:^|(?<=[\s,(\"“]))(?:" + _AUTHORITY + r")\s+(?:(?:cũng|còn|đồng thời|tiếp tục|đã)\s+)*"
     r"(?P<verb>yêu cầu|chỉ đạo|giao(?:\s+(?:nhiệm vụ\s+)?cho)?|đề nghị|phân công|kết luận|lưu ý|nhấn mạnh)"
@@ -200,7 +205,8 @@ def is_agency_phrase(owner: str | None, collective_ok: bool = False) -> bool:
 _EXPLICIT_RULES = ("trigger:", "directive_list", "intro_list")
 _STRUCTURE_RULES = ("plan_block", "plan_item_attributes", "table_row")
 # Attribute lines of a plan block ("Cơ quan chủ trì: ...", "Thời gian: ...") belong to the task above.
-_ATTRIBUTE_LINE = _re(r"\s*(?:(?:[-+•]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*)?(?:Cơ quan|Đơn vị|Chủ trì|Phối hợp|Thời gian|Thời hạn|Tiến độ|Sản phẩm|"
+_ATTRIBUTE_LINE = _re(r"\s*(?:(?:[-+•]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*)?(?:Cơ quan|Đơn vị|Chủ trì|Phối hợp|"
+                      r"Thời gian|Thời hạn|Tiến độ|Sản phẩm|"
                              r"Kết quả|Kinh phí|Nguồn kinh phí|Hình thức)[^:\n]{0,40}:", re.I)
 BODY_DENSITY = 0.5   # share of a pasted body's lines that open a task (non-directive pages stay below 0.3)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 _NUMBER = _re(r"\bSố\s*:?\s*(\d{1,6}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9&]*){0,3})")
 _PLACE_DATE = _re(
@@ -29,7 +30,8 @@ _SIGNER_TITLES = _re(
     r"THỦ TƯỚNG|PHÓ THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|PHÓ GIÁM ĐỐC|BỘ TRƯỞNG, CHỦ NHIỆM|CHỦ NHIỆM|"
     r"ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)[^\n]*)$")
 _PERSON_NAME = _re(r"\s*\n\s*(?:\n\s*)*((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]+)\s*(?:\n|$)")
-_ON_BEHALF = _re(r"^TM\.\s*(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG)(?:\s+[A-ZĐÀ-Ỹ]+)*)?\s*(?=KT\.|TL\.|Q\.|CHỦ TỊCH|PHÓ|$)")
+_ON_BEHALF = _re(r"^TM\.\s*(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG)(?:\s+[A-ZĐÀ-Ỹ]+)*)?\s*(?=KT\.|TL\.|"
+                 r"Q\.|CHỦ TỊCH|PHÓ|$)")
 _A_PERSON = _re(r"CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG|GIÁM ĐỐC|CHÁNH|CHỦ NHIỆM|TRƯỞNG")
 _NATIONAL_MOTTO = _re(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập - Tự do")
 
@@ -92,12 +94,13 @@ def parse_header(text: str, issued: date | None = None) -> dict:
     for i, ln in enumerate(lines):
         upper = ln.upper()
         for word, k in _KIND_WORDS:
-            if ln.startswith(word) and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n"):
-                if ln == word or ln.isupper():
-                    kind = kind if (kind and word == "THÔNG BÁO") else k
-                    rest = ln[len(word):].strip(" :")
-                    title = rest or next((x for x in lines[i + 1:i + 4] if x), None)
-                    break
+            if (ln.startswith(word)
+                    and (ln == upper or len(ln) <= len(word) + 2 or ln[len(word):len(word) + 1] in " \n")
+                    and (ln == word or ln.isupper())):
+                kind = kind if (kind and word == "THÔNG BÁO") else k
+                rest = ln[len(word):].strip(" :")
+                title = rest or next((x for x in lines[i + 1:i + 4] if x), None)
+                break
         if title:
             break
     if title is None:
@@ -126,7 +129,8 @@ def parse_header(text: str, issued: date | None = None) -> dict:
     tail = text[max(0, body_end - 1500):body_end]
     sm = list(_SIGNER_TITLES.finditer(tail))
     if sm:
-        signer = " ".join(x.group(1).strip() for x in sm[-2:]) if len(sm) > 1 and sm[-1].start() - sm[-2].end() < 40 else sm[-1].group(1).strip()
+        signer = (" ".join(x.group(1).strip() for x in sm[-2:]) if len(sm) > 1 and sm[-1].start() - sm[-2].end() < 40
+                  else sm[-1].group(1).strip())
         # the signatory's name on the line below the titles ("Nguyễn Văn A")
         nm = _PERSON_NAME.match(tail, sm[-1].end())
         if nm and nm.group(1) not in signer:

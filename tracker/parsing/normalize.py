@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # One-to-one replacements: they never change the length of the text.
 _CHAR_MAP = {

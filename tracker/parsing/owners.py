@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .rxtrie import trie_pattern
-from .startcache import compile as _re   # re.compile, kept between processes
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # Head nouns that open an agency name (matched case-sensitively: capitalised).
 _HEADS = [
@@ -37,7 +37,8 @@ _HEADS = [
 # Group nouns written after "các" / "Các" ("các sở, ban, ngành", "các địa phương").
 _GROUP_NOUNS = [
     "sở", "Sở", "bộ", "Bộ", "cơ quan", "đơn vị", "địa phương", "cấp", "ngành", "chủ đầu tư",
-    "tổ chức", "doanh nghiệp", "chủ rừng", "chủ dự án", "chủ cơ sở", "tỉnh", "thành phố", "xã", "huyện", "phường", "hội", "đoàn thể",
+    "tổ chức", "doanh nghiệp", "chủ rừng", "chủ dự án", "chủ cơ sở", "tỉnh", "thành phố", "xã", "huyện", "phường",
+    "hội", "đoàn thể",
     "thành viên", "ban", "nhà đầu tư", "nhà thầu", "lực lượng", "trường", "cơ sở", "Ban", "hiệp hội",
     "ủy ban", "Ủy ban", "uỷ ban", "Uỷ ban", "UBND", "đồng chí", "ngân hàng", "tập đoàn", "quân khu",
     "công ty", "trung tâm", "đơn vị sự nghiệp", "Tập đoàn", "Tổng công ty", "Hội", "Sở, ban, ngành", "Bộ, ngành",
@@ -81,11 +82,13 @@ chú trọng, lưu ý, tuần tra, giám sát, ký kết, thông báo, trang tr�
 phổ biến, quán triệt, tăng tốc, tháo gỡ, xúc tiến, thu hút, đào tạo, bồi dưỡng, số hóa, kết nối, vận hành,
 khai thác, thu gom, khơi thông, sắp xếp, bổ sung, sửa đổi, thống nhất, thống kê, thanh tra, mở rộng,
 tổng kết, sơ kết, lập danh, khảo sát, xác định, xác minh, phê duyệt, tiếp nhận, trình cấp, kiện toàn,
-lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập phương, lập đề, lập tổ, lập đoàn, trực tiếp, quan tâm, nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
+lập kế, lập danh, lập hồ, lập báo, lập quy, lập dự, lập phương, lập đề, lập tổ, lập đoàn, trực tiếp, quan tâm,
+nghiêm cấm, khuyến khích, hoàn trả, cân đối, quyết định, tạo điều kiện, làm việc, nỗ lực,
 """.replace("\n", " ").split(",") if x.strip())
 
 # Some texts capitalise every word of a head ("Ủy Ban Nhân Dân", "Công An tỉnh"): accepted as well.
-_HEADS_TITLED = sorted({" ".join(w[:1].upper() + w[1:] for w in h.split(" ")) for h in _HEADS if " " in h} - set(_HEADS))
+_HEADS_TITLED = sorted({" ".join(w[:1].upper() + w[1:] for w in h.split(" ")) for h in _HEADS if " " in h}
+                       - set(_HEADS))
 # The word lists are written as tries (rxtrie): the same longest-first match, much cheaper.
 _OPENS = r"[\s(\"'“,;:]"   # what may stand before a name: the start, a space, an opening mark
 _HEAD_RE = _re(r"(?:(?<=^)|(?<=[\s(\"'“,;:]))" + trie_pattern(_HEADS + _HEADS_TITLED) + r"(?=[\s,.;:)]|$)")
@@ -124,9 +127,12 @@ def _starts_head(s: str, pos: int) -> int | None:
 
 # Words that begin like a head noun but are not agencies ("Ban hành", "Hội nghị").
 _NOT_AGENCY = _re(
-    r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|Cơ quan thường trực|"
-    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b"
-    r"|Phòng(?=\s*,)|Phòng(?: chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
+    r"(?:Ban hành|Hội nghị|Hội thảo|Hội thi|Hội chợ|Trường hợp|Báo cáo|Bộ phận|Bộ tiêu chí|Bộ dữ liệu|"
+    r"Cơ quan thường trực|"
+    r"Đơn vị tính|Thành phố (?:đã|sẽ|đang)|Tỉnh (?:đã|sẽ|đang)|Cục bộ|Trung tâm (?:hành chính|thương mại)|"
+    r"Đài tưởng niệm|Chính phủ (?:số|điện tử)|Vụ (?:việc|án|mùa|lúa|[Đđ]ông|[Hh]è|[Mm]ùa|[Xx]uân|[Tt]hu)\b"
+    r"|Phòng(?=\s*,)|Phòng(?: chống| ngừa| cháy| tránh| thủ| bệnh| dịch| họp| làm việc| khám)|Quỹ (?:đất|nhà|lương|"
+    r"thời gian|tiền lương)|Đội ngũ|Hạt (?:giống|nhân))\b",
     re.I)
 
 
@@ -176,22 +182,34 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
             nw = nxt.group(0)
             gc = _GROUP_CONT.match(s, nxt.start(), limit) if w == "," else None
             if gc:
-                end = gc.end(); i = gc.end(); words += 1; after_comma = False; continue
+                end = gc.end()
+                i = gc.end()
+                words += 1
+                after_comma = False
+                continue
             if _starts_head(s, nxt.start()) is not None and not (w == "," and _continues_group(s, nxt.start(), group)):
                 if w == ";" and allow_semicolon:
-                    i = nxt.start(); after_comma = True; continue
+                    i = nxt.start()
+                    after_comma = True
+                    continue
                 break
             if _is_cap(nw) and not _is_predicate(s, nxt.start(), limit):
-                i = m.end(); after_comma = True; continue
+                i = m.end()
+                after_comma = True
+                continue
             if nw.lower() in _COMMA_GROUP_WORDS:
-                i = m.end(); after_comma = True; continue
+                i = m.end()
+                after_comma = True
+                continue
             break
         if w in ".:()\"":
             # "TP. Hồ Chí Minh" style abbreviation dots are rare; stop at punctuation.
             if w == "(":
                 close = s.find(")", m.end(), min(limit, m.end() + 40))
                 if close != -1 and _ABBREV.search(s[m.end():close]) and "\n" not in s[m.end():close]:
-                    end = close + 1; i = close + 1; continue
+                    end = close + 1
+                    i = close + 1
+                    continue
             break
         lw = w.lower()
         nxt = _WORD_RE.search(s, m.end(), limit)
@@ -202,28 +220,52 @@ def scan_agency(s: str, pos: int, limit: int | None = None, allow_semicolon: boo
                 break  # "Giám đốc Sở Tài chính và Giám đốc Kho bạc ...": a second body, named through its head
             if _is_cap(nw) and _starts_head(s, nxt.start()) is None and nw.lower() not in _CAP_STOPS:
                 # "Sở Giáo dục và Đào tạo": a capitalised word after "và" continues the name
-                i = m.end(); prev_cap = False; continue
+                i = m.end()
+                prev_cap = False
+                continue
             if nw.lower() in ("đặc", "phường", "xã", "thị", "thành", "ngành", "đoàn") and "," in s[pos:m.start()]:
-                i = m.end(); after_comma = True; continue
+                i = m.end()
+                after_comma = True
+                continue
             break
         if w == "-" or w == "–":
             # "Đồng Đăng - Lạng Sơn", "chính trị - xã hội"
             if _is_cap(nw) or nw.lower() in _NAME_WORDS:
-                i = m.end(); continue
+                i = m.end()
+                continue
             break
         if _is_cap(w):
             if words > 0 and lw in _CAP_STOPS:
                 break
-            end = m.end(); i = m.end(); words += 1; after_comma = False; prev_cap = True; continue
+            end = m.end()
+            i = m.end()
+            words += 1
+            after_comma = False
+            prev_cap = True
+            continue
         if after_comma and lw in _COMMA_GROUP_WORDS:
-            end = m.end(); i = m.end(); words += 1; after_comma = False; continue
+            end = m.end()
+            i = m.end()
+            words += 1
+            after_comma = False
+            continue
         if lw in _STOP_SINGLE or f"{lw} {nw.lower()}" in _VERB_BIGRAMS:
             break
         if prev_cap or lw in _NAME_WORDS or _ABBREV.search(w) or any(ch.isdigit() for ch in w):
             # "Công nghiệp-Năng lượng": a hyphen joins two capitalised name words
             prev_cap = bool(re.search(r"-[A-ZĐÀ-Ỹ]", w))
-            end = m.end(); i = m.end(); words += 1; after_comma = False; continue
+            end = m.end()
+            i = m.end()
+            words += 1
+            after_comma = False
+            continue
         break
+    return _finish_agency(s, pos, end, limit, group)
+
+
+def _finish_agency(s: str, pos: int, end: int, limit: int, group: bool) -> Agency | None:
+    """The agency scanned over s[pos:end], trailing junk trimmed; a colon list of names after a
+    plural head ("UBND các xã: A, B") joins it."""
     text = _TRAIL_JUNK.sub("", s[pos:end])
     if not text:
         return None
@@ -291,7 +333,8 @@ def _is_predicate(s: str, pos: int, limit: int) -> bool:
 
 
 # Party and government bodies named together ("cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp").
-_GROUP_CONT = _re(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|mặt trận tổ quốc)\b", re.I)
+_GROUP_CONT = _re(r"(?:tổ chức chính trị - xã hội|tổ chức đảng|chính quyền(?: địa phương| cơ sở)?|cấp ủy|"
+                  r"mặt trận tổ quốc)\b", re.I)
 _COMMA_GROUP_WORDS = {"ban", "ngành", "thị", "thành", "phường", "xã", "huyện", "đặc", "địa", "đơn", "cơ", "đoàn",
                       "quận", "các", "tỉnh", "khu", "cụm", "hội", "đoàn thể", "bộ", "cấp"}
 
@@ -300,13 +343,15 @@ def _continues_group(s: str, pos: int, group: bool) -> bool:
     """After a comma inside a group phrase, "các ngành" / "ban" continue the same group."""
     if not group:
         return False
-    return bool(re.match(r"(?:các\s+)?(?:ban|ngành|cấp|đoàn thể|địa phương|thị xã|thành phố|phường|xã|đặc khu)\b", s[pos:pos + 20]))
+    return bool(re.match(r"(?:các\s+)?(?:ban|ngành|cấp|đoàn thể|địa phương|thị xã|thành phố|phường|xã|đặc khu)\b",
+                         s[pos:pos + 20]))
 
 
 # Project boards are named by their field, in lower case words that look like verbs
 # ("Ban Quản lý dự án đầu tư xây dựng các công trình giao thông tỉnh").
 _PROJECT_BOARD = _re(
-    r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|dân dụng|và|"
+    r"(?:Ban Quản lý|BQL|Ban QLDA)\s+(?:các\s+)?(?:[Dd]ự án|DA)(?:\s+(?:đầu tư|xây dựng|các|công trình|giao thông|"
+    r"dân dụng|và|"
     r"công nghiệp|nông nghiệp|phát triển|nông thôn|hạ tầng|đô thị|khu vực|chuyên ngành|trọng điểm|ODA))*"
     r"(?:\s+(?:tỉnh|thành phố|huyện|(?:số\s+)?\d+))?(?:\s+[A-ZĐÀ-Ỹ][\w-]*)*")
 _PARTY_BODY = _re(r"(?:[Tt]ỉnh ủy|[Tt]hành ủy|[Đđ]ảng ủy)(?:\s*,\s*(?:[Tt]ỉnh ủy|[Tt]hành ủy))?(?=\s*(?:,|và))")
@@ -340,7 +385,8 @@ def _skip_person(s: str, pos: int, limit: int) -> int:
             nxt = m.end() - len("các ") if s[m.end() - 4:m.end()] == "các " else m.end()
             if _GROUP_RE.match(s, nxt) is None and _starts_head(s, nxt) is None:
                 return pos
-        elif _starts_head(s, nxt) is None and _PERSON_RE.match(s, nxt, limit) is None and not _LOWER_BODY.match(s, nxt, limit):
+        elif (_starts_head(s, nxt) is None and _PERSON_RE.match(s, nxt, limit) is None
+                and not _LOWER_BODY.match(s, nxt, limit)):
             return pos
         pos = nxt
     return pos
@@ -393,7 +439,8 @@ def split_agency_list(s: str, start: int, end: int) -> list[str]:
             if not m:
                 break
             piece = m.group(0).strip()
-            piece = re.split(r"\s+(?:để|nhằm|trong|thực hiện|tổ chức|triển khai|xây dựng|rà soát|theo dõi|tham mưu)\s", piece)[0]
+            piece = re.split(r"\s+(?:để|nhằm|trong|thực hiện|tổ chức|triển khai|xây dựng|rà soát|theo dõi|tham mưu)\s",
+                             piece)[0]
             if piece and len(piece.split()) <= 12:
                 out.append(piece.rstrip(" ."))
             break

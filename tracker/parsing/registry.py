@@ -12,14 +12,14 @@ import marshal
 import os
 import re
 import sys
-import unicodedata
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
-from .startcache import cache_dir as start_cache_dir
-from .startcache import compile as _re   # re.compile, kept between processes
 
 from tracker.textfold import fold_name
+
+from .startcache import cache_dir as start_cache_dir
+from .startcache import compile as _re  # re.compile, kept between processes
 
 DEMO_UNITS_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_units.yaml"
 

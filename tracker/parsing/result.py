@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import deadlines as _deadlines
-from .explain import reason_texts, task_warnings
-from .output import ParsedTask, UnitRef
+from .explain import reason_texts
+from .explain import task_warnings
+from .output import ParsedTask
+from .output import UnitRef
 from .registry import resolve_unit
-from .startcache import compile as _re   # re.compile, kept between processes
+from .startcache import compile as _re  # re.compile, kept between processes
 
 log = logging.getLogger("tracker.parsing")
 
@@ -130,8 +132,10 @@ def to_contract(task: TaskDraft, t: str, norm, issued: date, registry, *, marked
     )
 
 
-_ACTION_LEAD = _re(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|Cùng với đó)\s*,?\s*)?"
-                          r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?(?:(?:có trách nhiệm|được giao|cần|phải)\s+)?")
+_ACTION_LEAD = _re(r"^[\s,;:]*(?:và\s+)?(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Trên cơ sở đó|Sau đó|"
+                   r"Cùng với đó)\s*,?\s*)?"
+                          r"(?:(?:chủ trì|phối hợp)\s*,?\s*)*(?:các đơn vị liên quan\s*)?(?:(?:có trách nhiệm|"
+                          r"được giao|cần|phải)\s+)?")
 
 
 def _action(t: str, task: TaskDraft) -> str:

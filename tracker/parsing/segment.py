@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from .startcache import compile as _re   # re.compile, kept between processes
+
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # Label patterns, most specific first, with the rank of each kind of label.
 _LABELS = [

@@ -23,7 +23,8 @@ from pathlib import Path
 
 try:  # private, version-specific: used only to recreate what the same interpreter computed
     import _sre
-    from re import _compiler, _parser
+    from re import _compiler
+    from re import _parser
 
     _TAG = f"{sys.implementation.cache_tag}-{_sre.MAGIC}"
 except (ImportError, AttributeError):  # pragma: no cover - another implementation of Python

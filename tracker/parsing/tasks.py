@@ -10,10 +10,15 @@ intentions ("Tỉnh ủy sẽ ..."), or closing / conditional boilerplate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from .owners import Agency, _is_predicate, find_agencies, scan_agency, split_agency_list
-from .startcache import compile as _re   # re.compile, kept between processes
+from .owners import Agency
+from .owners import _is_predicate
+from .owners import find_agencies
+from .owners import scan_agency
+from .owners import split_agency_list
+from .startcache import compile as _re  # re.compile, kept between processes
 
 # "Giao", "Yêu cầu", "Đề nghị" ... directly before the owner.
 # The word opens the string or follows a space or a mark, and is not "Ngoại giao", "bàn giao",
@@ -29,7 +34,8 @@ _TRIGGER = _re(
 _STARTERS = _re(
     r"(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Mặt khác|Trên cơ sở đó|Sau đó|Cùng với đó|Đặc biệt|Trước mắt|"
     r"Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|Trong đó|Theo đó|Để [^,]{3,120}|Đối với [^,]{3,150}|"
-    r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|quý)[^,]{0,60}|"
+    r"Về [^,:]{3,150}|Định kỳ [^,]{3,120}|Trước ngày [^,]{3,40}|Từ nay [^,]{3,60}|Trong (?:thời gian|năm|tháng|"
+    r"quý)[^,]{0,60}|"
     r"Căn cứ [^,]{3,150}|Hằng (?:năm|quý|tháng|tuần)[^,]{0,60}|Trên cơ sở [^,]{3,150}|"
     r"[Tt]rường hợp [^,]{3,120}(?:,\s*(?:khó khăn|vướng mắc|bất cập|phát sinh)[^,]{0,40})*)\s*[,:]\s*)+")
 _COORD_ANY = _re(r"[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với|\s+cùng)?\s+")
@@ -39,16 +45,21 @@ _RESPONSIBLE = _re(r"^\s*(?:,\s*)?(?:chủ trì|có trách nhiệm|được giao
 
 # Non-task patterns.
 _BOILERPLATE = _re(
-    r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
+    r"(?:(?:nghiêm túc|nghiêm)\s+(?:triển khai\s+|tổ chức\s+)?(?:thực hiện|thi hành)(?: nghiêm túc)?\s*(?:(?:các nội"
+    r" dung |nội dung )?(?:Chỉ thị|Quyết định|Kế hoạch|Công văn|Thông báo|Công điện|Kết luận)(?: này)?)?\s*\.?/?\.?\s*$"
     r"|(?:thực hiện|thi hành) (?:nghiêm túc )?(?:Chỉ thị|Công điện) này\s*\.?/?\.?\s*$"
     r"|(?:chủ trì|dự|tham dự) (?:cuộc họp|hội nghị|phiên họp|buổi làm việc|buổi họp|hội thảo)"
     r"|^(?:Sáng|Chiều|Tối|Trưa|Ngày|Hôm nay|Hôm qua)\b[^.]{0,120}(?:tổ chức|chủ trì|diễn ra|khai mạc)\b"
     r"|chịu trách nhiệm thi hành|thông báo (?:để|cho) [^.]{0,300}biết|có hiệu lực (?:thi hành )?kể từ"
-    r"|^(?:\d+\.\s*)?(?:Trong quá trình[^,]{0,60},\s*)?(?:nếu|trường hợp|khi)\s+(?:có|phát sinh|gặp)\b[^.]{0,40}(?:khó khăn|vướng mắc)"
+    r"|^(?:\d+\.\s*)?(?:Trong quá trình[^,]{0,60},\s*)?(?:nếu|trường hợp|khi)\s+(?:có|phát sinh|"
+    r"gặp)\b[^.]{0,40}(?:khó khăn|vướng mắc)"
     r"|^Nơi nhận|^Kính gửi|^Lưu:"
-    r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|"
-    r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|ngày)\s+\d"
-    r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
+    r"|^(?:Căn cứ|Thực hiện|Theo đề nghị|Xét đề nghị|Triển khai)\s+(?:các\s+)?(?:Luật|Nghị quyết|Nghị định|Quyết định|"
+    r"Chỉ thị|"
+    r"Thông tư|Công văn|Công điện|Kế hoạch|Thông báo|Kết luận|văn bản|ý kiến chỉ đạo|chỉ đạo của|của)\b[^.]*(?:số|"
+    r"ngày)\s+\d"
+    r"|^Ban hành kèm theo|(?:thi hành|hiệu lực)[^.;]{0,30}Quyết định này|Quyết định này có hiệu lực|"
+    r"căn cứ Quyết định(?: này)? (?:để )?thi hành)", re.I)
 # Praise, attendance and accountability statements: words anywhere in the opening (searched in
 # the lower-cased text, without IGNORECASE, which is slow on Vietnamese letters) or an opening.
 _PRAISE_WORDS = _re(r"ghi nhận|biểu dương|đánh giá cao|khen ngợi|hoan nghênh|cảm ơn|chúc mừng|trân trọng thông báo|"
@@ -57,13 +68,16 @@ _PRAISE_OPENING = _re(r"[^;]{0,120}chịu trách nhiệm(?: toàn diện)? trư�
                              r"(?:Tham dự|Dự|Cùng dự|Tham gia)\b|"
                              r"Xác định\b[^.;]{0,200}\blà (?:nhiệm vụ|khâu|giải pháp|yêu cầu)", re.I)
 _PROPOSAL_TO_TOP = _re(
-    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|Trung ương|"
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|"
+    r"Chính phủ|Trung ương|"
     r"Tỉnh ủy|HĐND tỉnh|cấp trên|UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|các bộ|Bộ)\b")
 # A department or a commune proposing something to the province (a proposal, no task).
 _PROPOSAL_UP = _re(
-    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|Chính phủ|"
+    r"(?:đề nghị|kiến nghị|đề xuất|xin)\s+(?:với\s+)?(?:UBND tỉnh|(?:Ủy|Uỷ) ban nhân dân tỉnh|Chủ tịch UBND|Thủ tướng|"
+    r"Chính phủ|"
     r"UBND thành phố|(?:Ủy|Uỷ) ban nhân dân thành phố|tỉnh|Tỉnh|Thành phố|Trung ương)\b")
-_SPEAKER_INTENT = _re(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|đơn vị) (?:thường trực|chủ trì|đầu mối)))")
+_SPEAKER_INTENT = _re(r"^\s*(?:(?:cũng|đều|vẫn|luôn)\s+)?(?:sẽ|đã|vẫn|đang|đạt|ước|là\s+(?!(?:cơ quan|"
+                      r"đơn vị) (?:thường trực|chủ trì|đầu mối)))")
 
 @dataclass
 class Assignment:
@@ -112,69 +126,109 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
 
     Tried in order: a trigger verb followed by an agency; an agency subject (after
     any opening adverbial) followed by a predicate; an agency followed by
-    "được giao" / "có trách nhiệm" / "chủ trì" anywhere in the sentence.
+    "được giao" / "có trách nhiệm" / "chủ trì" anywhere in the sentence. Each step
+    returns an assignment, None (the sentence states none: stop) or _UNDECIDED (try the next).
     """
-    sent = s[a:b]
-    # 1. trigger + agency ("Giao Sở Y tế ...", "Chủ tịch UBND tỉnh yêu cầu Công an tỉnh ...")
+    for step in (_by_trigger, _by_subject, _by_subject_after_phrase, _by_responsible):
+        found = step(s, a, b)
+        if found is not _UNDECIDED:
+            return found
+    return None
+
+
+# A step of find_assignment found nothing either way: the next step decides.
+_UNDECIDED = object()
+
+
+def _by_trigger(s: str, a: int, b: int):
+    """1. trigger + agency ("Giao Sở Y tế ...", "Chủ tịch UBND tỉnh yêu cầu Công an tỉnh ...")."""
     for n_trigger, m in enumerate(_TRIGGER.finditer(s, a, b)):
         if n_trigger >= _MAX_TRIGGERS:
             break  # bounded time: each trigger re-reads the text before it (hostile "Giao Giao Giao ...")
         verb = m.group("verb").lower()
         before = s[a:m.start()]
-        if verb.startswith("đề nghị") and re.search(r"(?:theo|trên cơ sở|của)\s*$", before, re.I):
+        if not _trigger_fits(s, a, m, verb, before) or not _trigger_placed(s, a, m, verb, before):
             continue
-        if re.search(r"\b(?:theo|của|được)\s*$", before) and verb != "giao":
-            continue
-        if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
-            continue
-        if verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công")) and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before)):
-            if not (verb.startswith("phân công") and m.start() == a):
-                continue  # "Phân công Phó Thủ tướng ..." opening the sentence assigns like "Giao"
-        if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo", "đề nghị")):
-            subj = _subject(s, a, m.start())
-            if subj is not None:
-                right_after = _REQUEST_ADVERBS.match(s, joint_end(s, subj, m.start()), m.start()).end() == m.start()
-                if verb.startswith("chỉ đạo") and (_LOWER_LEVEL.search(subj.text) or _NAMED_PLACE.search(subj.text)):
-                    continue  # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
-                if not _CHAIR.search(before) and not (right_after and verb.startswith(("yêu cầu", "đề nghị"))):
-                    continue  # "Sở X ... yêu cầu ..." inside its own action
-                # "Bộ Văn hóa ... yêu cầu Thủ trưởng các cơ quan ...": the subject requests, the object acts
-        st = _STARTERS.match(s, a, m.start())
-        at_start = m.start() == a or (st is not None and st.end() == m.start())
-        if not at_start and verb.startswith("giao"):
-            # "Thống nhất giao Sở Tài chính ...", "Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng ..."
-            at_start = bool(_AGREE_OPEN.fullmatch(before)) or (before.rstrip().endswith(";") and _subject(s, a, m.start()) is None)
-        if not at_start:
-            # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
-            # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
-            if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())
-                    or (verb.startswith(("yêu cầu", "đề nghị")) and _FRONTED_REQUEST.match(before) and "," in before)):
-                continue
-            if re.search(r"\bđã\b", before):
-                continue  # a report of what was asked before
-        if verb.startswith(("giao", "phân công")):
-            lm = _NAMED_LEADER.match(s, m.end(), b) or _DEPUTIES.match(s, m.end(), b)
-            if lm:
-                # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
-                return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao", True, lm.end())
-        ag = scan_agency(s, m.end(), b)
-        if ag is None:
-            # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
-            fm = _FOR_AGENCY.match(s, a, m.start())
-            if fm and not verb.startswith("chỉ đạo"):
-                ag2 = scan_agency(s, fm.end(), m.start())
-                if ag2 is not None:
-                    asg = _with_coordinators(s, ag2, m.start(), rule=f"trigger:{verb.split()[0]}", explicit=True)
-                    asg.co_owners = coordinators_in(s, m.end(), b)
-                    asg.action_start = m.end()
-                    return asg
-            continue
-        if verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b) and _subordinate_speaker(before):
-            return None
-        if _PROPOSAL_TO_TOP.match(s, m.start(), b) and verb.startswith("đề nghị") and m.start() > a:
-            return None
-        return _with_coordinators(s, ag, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
-    # 2. subject + predicate, after an opening adverbial
+        found = _trigger_addressee(s, a, b, m, verb, before)
+        if found is not _UNDECIDED:
+            return found
+    return _UNDECIDED
+
+
+def _trigger_fits(s: str, a: int, m: re.Match, verb: str, before: str) -> bool:
+    """The trigger verb assigns given the words before it (not "theo đề nghị", "được giao", a subject's own request)."""
+    if verb.startswith("đề nghị") and re.search(r"(?:theo|trên cơ sở|của)\s*$", before, re.I):
+        return False
+    if re.search(r"\b(?:theo|của|được)\s*$", before) and verb != "giao":
+        return False
+    if verb.startswith("giao") and re.search(r"(?:được|đã|nhiệm vụ|việc)\s*$", before):
+        return False
+    if (verb.startswith(("chỉ đạo", "dặn dò", "lưu ý", "phân công"))
+            and not (_CHAIR.search(before) or _PERSON_SPEAKER.search(before))
+            and not (verb.startswith("phân công") and m.start() == a)):
+        return False  # "Phân công Phó Thủ tướng ..." opening the sentence assigns like "Giao"
+    if m.start() > a and verb.startswith(("yêu cầu", "chỉ đạo", "đề nghị")):
+        subj = _subject(s, a, m.start())
+        if subj is not None:
+            right_after = _REQUEST_ADVERBS.match(s, joint_end(s, subj, m.start()), m.start()).end() == m.start()
+            if verb.startswith("chỉ đạo") and (_LOWER_LEVEL.search(subj.text) or _NAMED_PLACE.search(subj.text)):
+                # "Chủ tịch UBND các tỉnh ... chỉ đạo các cơ quan ...": the addressee acts, its object helps
+                return False
+            if not _CHAIR.search(before) and not (right_after and verb.startswith(("yêu cầu", "đề nghị"))):
+                return False  # "Sở X ... yêu cầu ..." inside its own action
+            # "Bộ Văn hóa ... yêu cầu Thủ trưởng các cơ quan ...": the subject requests, the object acts
+    return True
+
+
+def _trigger_placed(s: str, a: int, m: re.Match, verb: str, before: str) -> bool:
+    """The trigger opens the sentence (after any opening adverbial) or follows a requester."""
+    st = _STARTERS.match(s, a, m.start())
+    at_start = m.start() == a or (st is not None and st.end() == m.start())
+    if not at_start and verb.startswith("giao"):
+        # "Thống nhất giao Sở Tài chính ...", "Đồng ý đề xuất của Sở Xây dựng; giao Sở Xây dựng ..."
+        at_start = (bool(_AGREE_OPEN.fullmatch(before))
+                    or (before.rstrip().endswith(";") and _subject(s, a, m.start()) is None))
+    if not at_start:
+        # a trigger inside the sentence needs a requester before it ("Chủ tịch UBND
+        # tỉnh yêu cầu X"); after a bare verb it is the action of the sentence's owner
+        if not (_CHAIR.search(before) or _subject(s, a, m.start()) is not None or _requester_before(s, a, m.start())
+                or (verb.startswith(("yêu cầu", "đề nghị")) and _FRONTED_REQUEST.match(before) and "," in before)):
+            return False
+        if re.search(r"\bđã\b", before):
+            return False  # a report of what was asked before
+    return True
+
+
+def _trigger_addressee(s: str, a: int, b: int, m: re.Match, verb: str, before: str):
+    """Who the trigger at m assigns: an assignment, None (a proposal upwards: no task) or _UNDECIDED."""
+    if verb.startswith(("giao", "phân công")):
+        lm = _NAMED_LEADER.match(s, m.end(), b) or _DEPUTIES.match(s, m.end(), b)
+        if lm:
+            # "Giao Phó Thủ tướng Chính phủ Trần Hồng Hà ...": a named leader is the owner, as a person
+            return Assignment(lm.group("who"), lm.start("who"), coordinators_in(s, lm.end(), b), "trigger:giao",
+                              True, lm.end())
+    ag = scan_agency(s, m.end(), b)
+    if ag is None:
+        # "Đối với UBND huyện Cao Lộc, Chủ tịch UBND tỉnh yêu cầu khẩn trương ..."
+        fm = _FOR_AGENCY.match(s, a, m.start())
+        if fm and not verb.startswith("chỉ đạo"):
+            ag2 = scan_agency(s, fm.end(), m.start())
+            if ag2 is not None:
+                asg = _with_coordinators(s, ag2, m.start(), rule=f"trigger:{verb.split()[0]}", explicit=True)
+                asg.co_owners = coordinators_in(s, m.end(), b)
+                asg.action_start = m.end()
+                return asg
+        return _UNDECIDED
+    if (verb.startswith(("đề nghị", "kiến nghị")) and _PROPOSAL_TO_TOP.match(s, m.start(), b)
+            and _subordinate_speaker(before)):
+        return None
+    if _PROPOSAL_TO_TOP.match(s, m.start(), b) and verb.startswith("đề nghị") and m.start() > a:
+        return None
+    return _with_coordinators(s, ag, b, rule=f"trigger:{verb.split()[0]}", explicit=True)
+
+
+def _by_subject(s: str, a: int, b: int):
+    """2. subject + predicate, after an opening adverbial."""
     p = a
     while p < b and s[p] in "“\"‘'(":
         p += 1   # "“Sở Y tế phải hoàn thành ...”, Chủ tịch UBND tỉnh yêu cầu."
@@ -186,27 +240,33 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
         fm = _FOR_AGENCY.match(s, a, b)
         if fm:
             ag = scan_agency(s, fm.end(), b, allow_semicolon=True)
-    if ag is not None and _CHAIR_SPEAKING.match(s, p, b) and not _LOWER_LEVEL.search(ag.text):
+    if ag is None:
+        return _UNDECIDED
+    if _CHAIR_SPEAKING.match(s, p, b) and not _LOWER_LEVEL.search(ag.text):
         return None  # "Chủ tịch UBND tỉnh ... đề ra / nhấn mạnh ...": the chair reports, assigns nothing to itself
-    if ag is not None:
-        end = joint_end(s, ag, b)
-        q = _OF_QUALIFIER.match(s, end, b)
-        if q:
-            end = q.end()
-        pq = _PAREN_AFTER.match(s, end, b)
-        if pq:
-            end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
-        rest = s[end:min(b, end + 40)]
-        if _SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b) or _REQUESTS_LIST.match(s, end, min(b, end + 200)):
-            return None
-        if rest.strip().startswith((":",)):
-            return None
-        if _PAST_REPORT.search(s, end, min(b, end + 120)) and not _STILL_ASKED.search(s, end, b):
-            return None  # "Bộ Chính trị, Ban Bí thư, trực tiếp là ..., Chính phủ đã tập trung lãnh đạo ...": context
-        if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
-            return _with_coordinators(s, ag, b, rule="subject", explicit=True)
-    # 2b. the subject after an opening phrase that the starters do not know
-    #     ("Trên cơ sở đề nghị của các Bộ, cơ quan liên quan, Bộ Tài chính khẩn trương ...")
+    end = joint_end(s, ag, b)
+    q = _OF_QUALIFIER.match(s, end, b)
+    if q:
+        end = q.end()
+    pq = _PAREN_AFTER.match(s, end, b)
+    if pq:
+        end = pq.end()  # "Bộ Tài chính (Cục Thuế) hướng dẫn ...", "Sở Tài chính (cơ quan thường trực) tổng hợp ..."
+    rest = s[end:min(b, end + 40)]
+    if (_SPEAKER_INTENT.match(rest) or _PROPOSAL_UP.match(s, _next_word(s, end, b), b)
+            or _REQUESTS_LIST.match(s, end, min(b, end + 200))):
+        return None
+    if rest.strip().startswith((":",)):
+        return None
+    if _PAST_REPORT.search(s, end, min(b, end + 120)) and not _STILL_ASKED.search(s, end, b):
+        return None  # "Bộ Chính trị, Ban Bí thư, trực tiếp là ..., Chính phủ đã tập trung lãnh đạo ...": context
+    if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, ag.end, b), b) or _lower_start(rest):
+        return _with_coordinators(s, ag, b, rule="subject", explicit=True)
+    return _UNDECIDED
+
+
+def _by_subject_after_phrase(s: str, a: int, b: int):
+    """2b. the subject after an opening phrase that the starters do not know
+    ("Trên cơ sở đề nghị của các Bộ, cơ quan liên quan, Bộ Tài chính khẩn trương ...")."""
     for cm in (_COMMA.finditer(s, a, min(b, a + 260)) if _OPENER.match(s, a, b) else ()):
         ag = scan_agency(s, cm.end(), b, allow_semicolon=True)
         if ag is None:
@@ -223,12 +283,16 @@ def find_assignment(s: str, a: int, b: int) -> Assignment | None:
             return None  # "Tại hội nghị, Giám đốc Sở X đề nghị UBND tỉnh ...": a proposal, no task
         if _RESPONSIBLE.match(rest) or _is_predicate(s, _next_word(s, end, b), b):
             return _with_coordinators(s, ag, b, rule="subject_after_phrase", explicit=True)
-    # 3. "... X được giao ...", "X có trách nhiệm"
+    return _UNDECIDED
+
+
+def _by_responsible(s: str, a: int, b: int):
+    """3. "... X được giao ...", "X có trách nhiệm"."""
     for ag in find_agencies(s, a, b):
         rest = s[ag.end:min(b, ag.end + 30)]
         if re.match(r"\s*(?:,\s*)?(?:được giao|có trách nhiệm|chủ trì)\b", rest):
             return _with_coordinators(s, ag, b, rule="responsible", explicit=True)
-    return None
+    return _UNDECIDED
 
 
 # A real sentence names a handful of trigger verbs; past this many the rest are not assignments.
@@ -237,10 +301,12 @@ _MAX_TRIGGERS = 40
 # A named deputy head of the issuing body ("Phó Thủ tướng Chính phủ Trần Hồng Hà", "Phó Chủ tịch UBND tỉnh
 # Nguyễn Văn B"): a person with no agency to map to.
 _NAMED_LEADER = _re(
-    r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
+    r"(?:đồng chí\s+)?(?P<who>(?:Phó Thủ tướng|Phó Chủ tịch)(?:\s+Thường trực)?(?:\s+Chính phủ|\s+(?:UBND|(?:Ủy|"
+    r"Uỷ) ban nhân dân)\s+(?:tỉnh|thành phố))?"
     r"(?:\s+(?!Chính\b)[A-ZĐÀ-Ỹ][^\s,.;:()]*){2,4})")
 # Deputy heads named as a group ("các đồng chí Phó Thủ tướng Chính phủ"): persons, as written.
-_DEPUTIES = _re(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
+_DEPUTIES = _re(r"(?P<who>các (?:đồng chí )?(?:Phó Thủ tướng|Phó Chủ tịch)(?: Chính phủ| (?:UBND|(?:Ủy|"
+                r"Uỷ) ban nhân dân) (?:tỉnh|thành phố))?)(?=[\s,])")
 _PAST_REPORT = _re(r"(?<!\w)(?:đã(?!\s+(?:được|ban hành|đề ra|phê duyệt|giao|có|nêu|chỉ đạo tại))|vừa qua)(?!\w)")
 _STILL_ASKED = _re(r"(?<!\w)(?:phải|cần|yêu cầu|tiếp tục|khẩn trương|chủ trì|có trách nhiệm|trước ngày)(?!\w)")
 # "Thực hiện Kết luận số ..., Ban Chỉ đạo của Chính phủ (sau đây ...) yêu cầu X ...": a fronted
@@ -253,7 +319,8 @@ _CHAIR = _re(r"(?:Chủ tịch|Thủ tướng|Bí thư|Phó Chủ tịch|Lãnh �
 # The speaker of a news report named by a pronoun or a title ("Đồng chí yêu cầu ...",
 # "Ông cũng giao ...", "Người đứng đầu tỉnh đề nghị ...").
 _PERSON_SPEAKER = _re(
-    r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
+    r"(?:^|[,:]\s*)(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|Người đứng đầu|[Ll]ãnh đạo)(?:\s+(?:tỉnh|thành phố|"
+    r"[A-ZĐÀ-Ỹ][^\s,]*)){0,4}"
     r"\s+(?:(?:cũng|còn|đồng thời|tiếp tục|thẳng thắn)\s+)*$")
 _REQUEST_ADVERBS = _re(r"\s*(?:(?:cũng|còn|đồng thời|tiếp tục|trân trọng)\s+)*")
 
@@ -277,13 +344,15 @@ def _subject(s: str, a: int, b: int):
     return scan_agency(s, st.end() if st else a, b, allow_semicolon=True)
 
 
-_CHAIR_SPEAKING = _re(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân|Chính phủ|Tỉnh)")
+_CHAIR_SPEAKING = _re(r"(?:[Đđ]ồng chí\s+)?(?:Chủ tịch|Phó Chủ tịch|Thủ tướng|Bí thư)\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân|"
+                      r"Chính phủ|Tỉnh)")
 _COMMA = _re(r",\s+")
 # Chairs of these bodies are addressees, not the speaker ("Chủ tịch UBND các xã, phường ...").
 _LOWER_LEVEL = _re(r"\b[Cc]ác\b|cấp|\b(?:xã|phường|huyện|quận|thị trấn|đặc khu)\b")
 # A body named with its place ("UBND tỉnh Ninh Bình"): an addressee, not the issuer speaking.
 _NAMED_PLACE = _re(r"\b(?:tỉnh|thành phố|Tỉnh|Thành phố)\s+[A-ZĐÀ-Ỹ]")
-_REQUESTS_LIST = _re(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
+_REQUESTS_LIST = _re(r"\s*(?:của\s+[A-ZĐ][^,:;]{0,40}?\s+)?(?:(?:cũng|đồng thời|trân trọng|thống nhất|đã|"
+                     r"thẳng thắn)\s+)*(?:yêu cầu|đề nghị|chỉ đạo|giao|kết luận|thông báo|"
                             r"chỉ ra (?:những|các|một số) (?:hạn chế|tồn tại|bất cập)[^:]{0,80})(?:\s+như sau)?\s*:")
 _FOR_AGENCY = _re(r"(?:Đối với|Riêng|Với)\s+")
 # Words that open a fronted adverbial phrase ("Trên cơ sở ..., Bộ Tài chính ...").
@@ -302,7 +371,9 @@ def joint_end(s: str, ag: Agency, b: int) -> int:
         if not m:
             break
         nxt = scan_agency(s, m.end(), b, allow_semicolon=True)
-        if nxt is None or (nxt.start != m.end() and _CHAIR_SPEAKING.match(s, m.end(), b) and not _LOWER_LEVEL.search(nxt.text)):
+        if (nxt is None
+                or (nxt.start != m.end() and _CHAIR_SPEAKING.match(s, m.end(), b)
+                    and not _LOWER_LEVEL.search(nxt.text))):
             break  # "X, Chủ tịch UBND tỉnh yêu cầu": the chair starts a new clause
         end = nxt.end
     return end
@@ -310,7 +381,8 @@ def joint_end(s: str, ag: Agency, b: int) -> int:
 
 def _subordinate_speaker(before: str) -> bool:
     """A department head or representative speaking (not the chair)."""
-    return bool(re.search(r"(?:Giám đốc|đại diện|Đại diện|Thủ trưởng|lãnh đạo|Lãnh đạo|Trưởng|các đại biểu|Sở|Cục|Bộ)", before))
+    return bool(re.search(r"(?:Giám đốc|đại diện|Đại diện|Thủ trưởng|lãnh đạo|Lãnh đạo|Trưởng|các đại biểu|Sở|Cục|Bộ)",
+                          before))
 
 
 def _next_word(s: str, i: int, b: int) -> int:
@@ -321,7 +393,8 @@ def _next_word(s: str, i: int, b: int) -> int:
 
 def _lower_start(rest: str) -> bool:
     r = rest.lstrip(" ,")
-    return bool(r) and r[0].islower() and not r.startswith(("và ", "của ", "tỉnh", "trong ", "tại ", "về ", "với ", "theo ", "đã ", "sẽ "))
+    return bool(r) and r[0].islower() and not r.startswith(("và ", "của ", "tỉnh", "trong ", "tại ", "về ", "với ",
+                                                            "theo ", "đã ", "sẽ "))
 
 
 def _with_coordinators(s: str, ag: Agency, b: int, rule: str, explicit: bool) -> Assignment:
@@ -375,4 +448,5 @@ def _priority_only(sentence: str) -> bool:
     if not m or re.search(r"[.;]", sentence[:m.start()]):
         return False
     later = sentence[m.end():].split(";")[1:]
-    return all("trách nhiệm" in c for c in later) and not re.search(r",\s+(?:đồng thời|tập trung|khẩn trương|chỉ đạo|triển khai|tổ chức)\b", sentence[m.end():])
+    return all("trách nhiệm" in c for c in later) and not re.search(r",\s+(?:đồng thời|tập trung|khẩn trương|chỉ đạo|"
+                                                                    r"triển khai|tổ chức)\b", sentence[m.end():])

@@ -11,13 +11,12 @@ only extra). The database file itself, its WAL, the worker's lock and heartbeat 
 part of the file archive.
 """
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
 import tarfile
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -66,7 +65,7 @@ def create_backup(engine: Engine, instance_path: str, target: str) -> dict:
             if path.is_file() and path.name not in skip and out.resolve() not in path.parents:
                 archive.add(path, arcname=str(path.relative_to(instance)))
                 files += 1
-    manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "backend": backend, "files": files}
+    manifest = {"created_at": datetime.now(UTC).isoformat(), "backend": backend, "files": files}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

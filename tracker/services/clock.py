@@ -4,9 +4,9 @@ Every service takes an optional `now`, so tests and the scheduler can inject a c
 The local zone is the TIMEZONE setting of the app in context (`tracker/settings.py`),
 Asia/Ho_Chi_Minh outside an app (scripts, pure tests) or when none is configured.
 """
+from datetime import UTC
 from datetime import date
 from datetime import datetime
-from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from tracker.followup.policy import DEFAULT_TZ
@@ -24,10 +24,10 @@ def local_zone() -> ZoneInfo:
 
 def utc_now(now: datetime | None = None) -> datetime:
     if now is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now.astimezone(timezone.utc)
+    return now.astimezone(UTC)
 
 
 def local_today(now: datetime | None = None, tz: ZoneInfo | None = None) -> date:

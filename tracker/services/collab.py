@@ -145,10 +145,10 @@ def release_assignments(session: Session, actor: User, person: User, *, channel:
         if not permissions.can_view_task(session, person, task):
             unfollow(session, person, task)
         heads = [u.id for u in session.exec(select(User).where(
-            User.unit_id == task.lead_unit_id, User.role == HEAD, User.active == True,  # noqa: E712
+            User.unit_id == task.lead_unit_id, User.role == HEAD, User.active == sa.true(),
             User.id != person.id)).all()]
         told = heads or [u.id for u in session.exec(select(User).where(
-            User.role == CLERK, User.active == True)).all()]  # noqa: E712
+            User.role == CLERK, User.active == sa.true())).all()]
         outbox.enqueue(session, recipient_ids=told, kind="unassigned", now=when, task_id=task.id,
                        text=f"{why}: nhiệm vụ {task_label(task)} chưa có người xử lý, đề nghị phân công lại",
                        dedupe=f"unassigned:t{task.id}:v{task.version}")
@@ -156,7 +156,7 @@ def release_assignments(session: Session, actor: User, person: User, *, channel:
 
 
 def unit_officers(session: Session, unit_id: int) -> list[User]:
-    return list(session.exec(select(User).where(User.unit_id == unit_id, User.active == True,  # noqa: E712
+    return list(session.exec(select(User).where(User.unit_id == unit_id, User.active == sa.true(),
                                                 User.role.in_((STAFF, HEAD))).order_by(User.display_name)).all())
 
 
@@ -272,7 +272,7 @@ def _unit_mentions(session: Session, task: Task, names: list[str], exclude: set[
     the task is refused like a person (422). Names that are neither a login nor a code are text."""
     if not names:
         return []
-    units = session.exec(select(Unit).where(sa.func.lower(Unit.code).in_(names), Unit.active == True)).all()  # noqa: E712
+    units = session.exec(select(Unit).where(sa.func.lower(Unit.code).in_(names), Unit.active == sa.true())).all()
     outside = [u.code for u in units if not permissions.can_view_task(session, User(role=STAFF, unit_id=u.id), task)]
     if outside:
         err = ServiceError("Không thể nhắc đơn vị không xem được nhiệm vụ này: @" + ", @".join(outside),
@@ -281,7 +281,8 @@ def _unit_mentions(session: Session, task: Task, names: list[str], exclude: set[
         raise err
     if not units:
         return []
-    return [p for p in session.exec(select(User).where(User.unit_id.in_([u.id for u in units]), User.active == True,  # noqa: E712
+    return [p for p in session.exec(select(User).where(User.unit_id.in_([u.id for u in units]),
+                                                       User.active == sa.true(),
                                                        User.role.in_((STAFF, HEAD)))).all() if p.id not in exclude]
 
 
@@ -325,7 +326,7 @@ def validate_unit_ids(session: Session, raw, label: str = "info_unit_ids") -> li
         raise ServiceError(f"'{label}' phải là danh sách số nguyên", code="invalid_units", status=422)
     ids = sorted(set(raw))
     if ids:
-        found = set(session.exec(select(Unit.id).where(Unit.id.in_(ids), Unit.active == True)).all())  # noqa: E712
+        found = set(session.exec(select(Unit.id).where(Unit.id.in_(ids), Unit.active == sa.true())).all())
         missing = [i for i in ids if i not in found]
         if missing:
             raise ServiceError(f"Không có đơn vị: {', '.join(map(str, missing))}", code="unknown_unit", status=422)
@@ -342,7 +343,8 @@ def set_info_units(session: Session, user: User, task: Task, unit_ids: list[int]
     if ids == current:
         return task
     _bump(session, task, version, now)
-    names = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(ids | current))).all()) if ids | current else {}
+    names = (dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(ids | current))).all()) if ids | current
+             else {})
     _record(session, task, user, channel, "info_units", ", ".join(sorted(names[i] for i in current)) or None,
             ", ".join(sorted(names[i] for i in ids)) or None, None, now)
     session.execute(sa.delete(TaskInfoUnit).where(TaskInfoUnit.task_id == task.id))

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import date
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session
 from sqlmodel import select
 
@@ -54,7 +55,7 @@ def can_delegate(session: Session, user: User, task: Task) -> bool:
 
 
 def subordinate_units(session: Session, unit_id: int) -> list[Unit]:
-    return list(session.exec(select(Unit).where(Unit.parent_id == unit_id, Unit.active == True)  # noqa: E712
+    return list(session.exec(select(Unit).where(Unit.parent_id == unit_id, Unit.active == sa.true())
                              .order_by(Unit.name)).all())
 
 
@@ -106,7 +107,7 @@ def delegate(session: Session, user: User, task: Task, *, unit_id, action=None, 
            f"Giao từ nhiệm vụ #{task.id}", now)
     record(session, task, user, channel, "delegated", None, unit.name, f"Nhiệm vụ con #{child.id}: {action[:500]}", now)
     roll_up(session, child, user, channel, now)
-    people = session.exec(select(User.id, User.role).where(User.unit_id == unit.id, User.active == True,  # noqa: E712
+    people = session.exec(select(User.id, User.role).where(User.unit_id == unit.id, User.active == sa.true(),
                                                            User.role.in_((STAFF, HEAD)))).all()
     heads = [uid for uid, role in people if role == HEAD] or [uid for uid, _ in people]
     if heads:

@@ -3,6 +3,7 @@ from datetime import date
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy import update as sa_update
 from sqlmodel import Session
 from sqlmodel import select
@@ -128,7 +129,7 @@ def create_draft(session: Session, user: User, *, text: str, issued=None, number
     code_to_id = {u["code"]: u["id"] for u in units}
     directive = Directive(
         number=_clip(number or doc.number, 32),
-        code=_clip(doc.code if not number else number, 64),
+        code=_clip(number if number else doc.code, 64),
         kind=kind or doc.kind or "other",
         title=(title or doc.title or "")[:2000],
         issuer=_clip(issuer or doc.issuer, 255),
@@ -396,7 +397,7 @@ def _tell_lead_units(session: Session, directive: Directive, created: list[Task]
         by_unit.setdefault(task.lead_unit_id, []).append(task)
     heads: dict[int, list[int]] = {}
     for uid, unit_id in session.exec(select(User.id, User.unit_id).where(
-            User.unit_id.in_(list(by_unit)), User.role == HEAD, User.active == True)).all():  # noqa: E712
+            User.unit_id.in_(list(by_unit)), User.role == HEAD, User.active == sa.true())).all():
         heads.setdefault(unit_id, []).append(uid)
     label = directive.code or f"văn bản #{directive.id}"
     for unit_id, tasks in by_unit.items():

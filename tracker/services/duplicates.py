@@ -6,6 +6,7 @@ with nearly the same text: the folded text's 5-word shingles overlap by at least
 published match is the answer.
 """
 import re
+from datetime import UTC
 
 from sqlalchemy import func
 from sqlmodel import Session
@@ -69,6 +70,5 @@ def find_duplicate(session: Session, directive: Directive) -> Directive | None:
 
 def _order(d: Directive) -> tuple:
     from datetime import datetime
-    from datetime import timezone
 
-    return (d.published_at or datetime.max.replace(tzinfo=timezone.utc), d.id)
+    return (d.published_at or datetime.max.replace(tzinfo=UTC), d.id)

@@ -434,7 +434,8 @@ def scores_xlsx(board, *, heading: sheet_layout.Heading | None = None) -> bytes:
             total.add(c, getattr(u.figures, c))
     d = total.as_dict()
     table.append(("", "Tổng cộng", None, d["tong_so"], *(d[c] for c in stats.COLUMNS),
-                  sum(u.returned for u in board.units), sum(u.extensions for u in board.units), d["ty_le_dung_han"], ""))
+                  sum(u.returned for u in board.units), sum(u.extensions for u in board.units),
+                  d["ty_le_dung_han"], ""))
     end = _write_figure_rows(book, ws, table, text_columns=(1, 12))
     book.signature(ws, end, len(SCORE_COLUMNS))
     return book.close()

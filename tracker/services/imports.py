@@ -5,6 +5,7 @@ so its member sizes are checked *before* anything is decompressed (a small zip c
 expand to gigabytes). A PDF without a text layer is a scan and needs OCR, which this
 is done in the background (read_directive_file says so; tracker.services.ocr reads it).
 """
+import contextlib
 import io
 import re
 import unicodedata
@@ -175,10 +176,8 @@ def _pdf_text_or_none(data: bytes) -> str | None:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            try:
+            with contextlib.suppress(Exception):  # a wrong or missing password: reported just below
                 reader.decrypt("")
-            except Exception:  # noqa: BLE001
-                pass
             if reader.is_encrypted:
                 raise ServiceError("Tệp PDF được đặt mật khẩu, không đọc được", code="encrypted", status=422)
         if len(reader.pages) > MAX_PDF_PAGES:
@@ -199,7 +198,8 @@ def _pdf_text_or_none(data: bytes) -> str | None:
     except ServiceError:
         raise
     except Exception:  # noqa: BLE001 - pypdf/pdfminer raise many kinds on broken files
-        raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng hoặc được bảo vệ", code="corrupt_file", status=422) from None
+        raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng hoặc được bảo vệ", code="corrupt_file",
+                           status=422) from None
     text = _capped(text)
     if len("".join(text.split())) < MIN_PDF_TEXT_CHARS:
         return None
@@ -235,7 +235,8 @@ def read_directive_file(filename: str, data: bytes) -> DirectiveFile:
     kind = sniff(data)
     if ext in IMAGE_EXTENSIONS:
         if kind not in ("png", "jpeg", "tiff"):
-            raise ServiceError(f"Tệp có đuôi {ext} nhưng nội dung là {KIND_LABELS.get(kind, kind)}. Vui lòng kiểm tra lại tệp.",
+            raise ServiceError(f"Tệp có đuôi {ext} nhưng nội dung là {KIND_LABELS.get(kind, kind)}. "
+                               "Vui lòng kiểm tra lại tệp.",
                                code="type_mismatch", status=422)
         return DirectiveFile(kind, DIRECTIVE_TYPES[kind], None)
     if ext == ".pdf" and kind == "pdf":
@@ -320,10 +321,7 @@ def served_name(original: str | None, kind: str | None) -> str:
     ext = path.suffix.lower()
     stem = (path.stem if ext else path.name) or "minh-chung"
     wanted = KIND_EXTENSIONS.get(kind or "", ".bin")
-    if kind == "ole" and ext in _OLE_EXTENSIONS:
-        wanted = ext
-    elif kind == "text" and ext in _TEXT_EXTENSIONS:
-        wanted = ext
-    elif kind == "jpeg" and ext == ".jpeg":
+    if ((kind == "ole" and ext in _OLE_EXTENSIONS) or (kind == "text" and ext in _TEXT_EXTENSIONS)
+            or (kind == "jpeg" and ext == ".jpeg")):
         wanted = ext
     return stem + wanted

@@ -151,10 +151,9 @@ def original_for(session: Session, user: User, directive_id: int) -> DirectiveOr
 def fill_draft(session: Session, directive: Directive, text: str) -> None:
     """Parse text read later (OCR) into an existing draft: header fields the clerk did not give, tasks."""
     from tracker.parsing import parse_directive
+    from tracker.parsing.registry import Registry
     from tracker.services.directives import _draft_from_parsed
     from tracker.services.units import registry_for_parser
-
-    from tracker.parsing.registry import Registry
 
     units = registry_for_parser(session)
     registry = Registry(units)  # built once per document, as directives.create_draft does
@@ -172,7 +171,8 @@ def fill_draft(session: Session, directive: Directive, text: str) -> None:
     directive.signer = directive.signer or doc.signer or None
     if directive.issued_date is None and doc.issued:
         directive.issued_date = doc.issued
-    directive.draft_tasks = [_draft_from_parsed(t, code_to_id, session, registry) for t in tasks[:directive_service.MAX_TASKS]]
+    directive.draft_tasks = [_draft_from_parsed(t, code_to_id, session, registry)
+                             for t in tasks[:directive_service.MAX_TASKS]]
     directive.search_text = search_text_for_directive(directive)
     directive.version += 1
 

@@ -13,12 +13,13 @@ Claiming is a compare-and-set on the state, so two workers never run one job.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Callable
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
-from typing import Callable
 
 from sqlalchemy import update as sa_update
 from sqlmodel import Session
@@ -46,7 +47,7 @@ def handler(kind: str):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def enqueue(session: Session, kind: str, payload: dict, *, owner_id: int | None = None,
@@ -117,7 +118,7 @@ def run_job(engine, job: BackgroundJob) -> str:
         if failure is not None:
             try:
                 failure(engine, job, exc)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - any failure is reported, not raised
                 log.exception("Ghi lỗi việc nền %s không được", job.id)
         _finish(engine, job.id, JOB_FAILED, getattr(exc, "message", None) or f"Lỗi: {type(exc).__name__}")
         return JOB_FAILED
@@ -169,10 +170,8 @@ def purge_expired(engine, instance_path: str, now: datetime | None = None) -> in
             if job.result_path:
                 path = os.path.join(instance_path, job.result_path)
                 if os.path.realpath(path).startswith(os.path.realpath(instance_path) + os.sep):
-                    try:
+                    with contextlib.suppress(FileNotFoundError):
                         os.remove(path)
-                    except FileNotFoundError:
-                        pass
             s.delete(job)
         s.commit()
         return len(rows)

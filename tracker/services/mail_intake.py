@@ -17,6 +17,7 @@ the first active clerk (then admin): the office reviews every draft before it is
 """
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import imaplib
@@ -27,6 +28,7 @@ from dataclasses import field
 from email.utils import parseaddr
 from pathlib import PurePath
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session
 from sqlmodel import select
@@ -58,7 +60,7 @@ class MailboxSettings:
     timeout: float = 30.0
 
     @classmethod
-    def from_config(cls, config) -> "MailboxSettings | None":
+    def from_config(cls, config) -> MailboxSettings | None:
         """None when no intake mailbox is configured (INTAKE_IMAP_HOST unset)."""
         host = config.get("INTAKE_IMAP_HOST")
         if not host:
@@ -66,7 +68,8 @@ class MailboxSettings:
         use_ssl = bool(config.get("INTAKE_IMAP_SSL", True))
         port = config.get("INTAKE_IMAP_PORT") or (993 if use_ssl else 143)
         return cls(host=host, port=int(port), user=config.get("INTAKE_IMAP_USER") or "",
-                   password=config.get("INTAKE_IMAP_PASSWORD") or "", folder=config.get("INTAKE_IMAP_FOLDER") or "INBOX",
+                   password=config.get("INTAKE_IMAP_PASSWORD") or "",
+                   folder=config.get("INTAKE_IMAP_FOLDER") or "INBOX",
                    ssl=use_ssl)
 
 
@@ -129,7 +132,7 @@ def already_imported(session: Session, key: str) -> bool:
 def office_user(session: Session, sender: str) -> User | None:
     """The office account that sent the message, else the first active clerk, else admin."""
     address = parseaddr(sender or "")[1].strip().lower()
-    office = select(User).where(User.active == True, User.role.in_(("clerk", "admin")))  # noqa: E712
+    office = select(User).where(User.active == sa.true(), User.role.in_(("clerk", "admin")))
     if address:
         match = session.exec(office.where(func.lower(User.email) == address).order_by(User.id)).first()
         if match is not None:
@@ -203,10 +206,8 @@ def poll_once(engine, settings: MailboxSettings, *, instance_path: str, max_byte
             _check(*client.uid("STORE", uid_s, "+FLAGS", "(\\Seen)"), f"đánh dấu đã đọc thư {uid_s}")
     finally:
         if own:
-            try:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 client.logout()
-            except (imaplib.IMAP4.error, OSError):
-                pass
     if result.messages:
         log.info("Hộp thư nhận văn bản: %s", result.as_dict())
     return result

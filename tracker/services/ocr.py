@@ -70,7 +70,7 @@ def page_count(pdf_path: str) -> int:
 
     try:
         return len(PdfReader(pdf_path).pages)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - any failure is reported, not raised
         raise ServiceError("Không đọc được tệp PDF: tệp bị hỏng", code="corrupt_file", status=422) from None
 
 
@@ -154,7 +154,7 @@ def tsv_page(tsv: str, dpi: int = DPI, grid=None) -> Page:
         mid = (top + bottom) / 2
         rules = [x for x, y0, y1 in cuts if y0 <= mid <= y1]
 
-        def cell(word):   # the column its centre falls in (rules left of it)
+        def cell(word, rules=rules):   # the column its centre falls in (rules left of it)
             return sum(1 for x in rules if x < word[0] + word[2] / 2)
 
         cur: list[tuple] = []

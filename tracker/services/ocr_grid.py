@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 FADE = 135           # lighter than this is paper, a stamp or a speck's halo: white for Tesseract
 INK = 150            # grey level below which a pixel is ink
@@ -51,7 +52,7 @@ def skew_angle(mask) -> float:
     def sharpness(angle: float) -> float:
         rotated = small.rotate(angle, resample=0, fillcolor=0)
         profile = rotated.resize((1, rotated.height), resample=2).tobytes()   # BOX mean per row
-        return sum((a - b) ** 2 for a, b in zip(profile, profile[1:]))
+        return sum((a - b) ** 2 for a, b in pairwise(profile))
 
     best = max((a / 2 for a in range(-8, 9)), key=sharpness)
     return max((best + a / 10 for a in range(-5, 6)), key=sharpness)

@@ -24,12 +24,14 @@ import re
 import statistics
 from dataclasses import dataclass
 from dataclasses import field
+from itertools import pairwise
 
 from tracker.parsing.segment import _LABELS
 
 _PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:trang\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*[-–—])?$", re.I)
 _HEADER_TASK = re.compile(r"\b(?:stt|tt|nhiệm vụ|nội dung|công việc)\b", re.I)
-_HEADER_WHO = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|thời gian|thời hạn|tiến độ|đơn vị|cơ quan|kết quả|sản phẩm)\b",
+_HEADER_WHO = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|thời gian|thời hạn|tiến độ|đơn vị|cơ quan|kết quả|"
+                         r"sản phẩm)\b",
                          re.I)
 _SENTENCE_END = (".", ":", ";", "!", "?", "…")
 
@@ -102,7 +104,7 @@ def read_pages(data: bytes, max_pages: int | None = None) -> list[Page]:
         page = Page(layout.width, layout.height)
         text_lines = []
 
-        def walk(item):
+        def walk(item, page=page, text_lines=text_lines):
             if isinstance(item, LTTextLine):
                 text_lines.append(item)
                 return
@@ -241,9 +243,10 @@ def drop_furniture(pages: list[Page]) -> None:
                 pages_of[a] |= seen[b]
                 pages_of[b] |= seen[a]
     repeated = {k for k, v in pages_of.items() if len(v) >= 2 and len(pages) >= 2}
-    for page, ids in zip(pages, candidates):
+    for page, ids in zip(pages, candidates, strict=True):
         page.lines = [line for j, line in enumerate(page.lines)
-                      if not (j in ids and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated))]
+                      if not (j in ids
+                              and (_PAGE_NUMBER.match(line.text.strip()) or _norm_repeat(line.text) in repeated))]
 
 
 # --- tables ---------------------------------------------------------------------------
@@ -281,7 +284,7 @@ def _is_header(line: VLine, vrules=()) -> bool:
     return task >= 1 and who >= 1
 
 
-def _same_header(line: VLine, table: "Table") -> bool:
+def _same_header(line: VLine, table: Table) -> bool:
     """The table's header repeated on a new page (nearly the same text: a scan's OCR varies)."""
     import difflib
 
@@ -298,7 +301,7 @@ def _column_edges(header: VLine, vrules: list[tuple[float, float, float]]) -> li
         edges[0] = float("-inf")   # text left of the first rule still belongs to the first column
         return edges
     edges = [float("-inf")]
-    for a, b in zip(header.frags, header.frags[1:]):
+    for a, b in pairwise(header.frags):
         edges.append((a.x1 + b.x0) / 2)
     return edges
 
@@ -419,10 +422,7 @@ def _join(a: str, b: str) -> str:
 # --- paragraphs ---------------------------------------------------------------------------
 
 def _starts_with_label(text: str) -> bool:
-    for rx, _rank in _LABELS:
-        if rx.match(text):
-            return True
-    return False
+    return any(rx.match(text) for rx, _rank in _LABELS)
 
 
 def _is_caps(text: str) -> bool:
@@ -442,10 +442,10 @@ def reflow(pages: list[Page]) -> list[str]:
 
     # the line spacing inside a paragraph, measured where a line wrapped (it reaches the right
     # margin and the next line starts at the left one); else the low quartile of all gaps
-    wrapped = [a.y0 - b.y1 for p in pages for a, b in zip(p.lines, p.lines[1:])
+    wrapped = [a.y0 - b.y1 for p in pages for a, b in pairwise(p.lines)
                if 0 <= a.y0 - b.y1 < 3 * lh and len(a.frags) == 1 and len(b.frags) == 1
                and a.x1 > right - 2 * lh and abs(b.x0 - left) < lh]
-    gaps = wrapped or [a.y0 - b.y1 for p in pages for a, b in zip(p.lines, p.lines[1:]) if 0 <= a.y0 - b.y1 < 3 * lh]
+    gaps = wrapped or [a.y0 - b.y1 for p in pages for a, b in pairwise(p.lines) if 0 <= a.y0 - b.y1 < 3 * lh]
     typical_gap = statistics.median(wrapped) if wrapped else (sorted(gaps)[len(gaps) // 4] if gaps else lh * 0.3)
 
     items: list[tuple[str, object]] = []   # ("line", VLine) or ("row", str)
@@ -453,7 +453,7 @@ def reflow(pages: list[Page]) -> list[str]:
     for n, page in enumerate(pages):
         tables = find_tables(page, n, carry)
         in_table = {}
-        for t_index, t in enumerate(tables):
+        for t in tables:
             for li in t.line_ids + t.skipped:
                 in_table[li] = t
         emitted = set()
@@ -471,7 +471,8 @@ def reflow(pages: list[Page]) -> list[str]:
             else:
                 items.append(("table", t))
         last_line = page.lines[-1] if page.lines else None
-        carry = tables[-1] if tables and last_line is not None and in_table.get(len(page.lines) - 1) is tables[-1] else None
+        carry = (tables[-1] if tables and last_line is not None and in_table.get(len(page.lines) - 1) is tables[-1]
+                 else None)
     out: list[str] = []
     para: str | None = None
     prev: VLine | None = None

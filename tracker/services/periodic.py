@@ -19,11 +19,11 @@ Cancelled tasks (status `da_huy` as of the day) are left out of the figures and 
 """
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
-from datetime import timezone
 from types import SimpleNamespace
 
 from sqlalchemy import and_
@@ -43,8 +43,8 @@ from tracker.models import TaskEvent
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import stats
-from tracker.services.clock import local_zone
 from tracker.services.clock import local_today
+from tracker.services.clock import local_zone
 
 CANCELLED = "da_huy"
 RETURNED = "tra_lai"
@@ -90,7 +90,7 @@ class Period:
 
 def day_start_utc(d: date) -> datetime:
     """The UTC instant local (TIMEZONE) day `d` begins."""
-    return datetime.combine(d, time(0), local_zone()).astimezone(timezone.utc)
+    return datetime.combine(d, time(0), local_zone()).astimezone(UTC)
 
 
 def parse_period(args) -> tuple[Period, stats.Filters]:
@@ -339,7 +339,8 @@ def narrative(data: ReportData) -> str:
     label = cur.period.label()
     paragraphs = []
     text = (f"Trong {label}, tổng số nhiệm vụ được giao đến hạn hoặc phát sinh trong kỳ là {f.total} nhiệm vụ "
-            f"(tính đến ngày {cur.as_of:%d/%m/%Y}). Trong đó: đã hoàn thành {f.done} nhiệm vụ ({_pct(f.done, f.total)}), "
+            f"(tính đến ngày {cur.as_of:%d/%m/%Y}). Trong đó: đã hoàn thành {f.done} nhiệm vụ "
+            f"({_pct(f.done, f.total)}), "
             f"gồm {f.hoan_thanh_dung_han} nhiệm vụ hoàn thành đúng hạn và {f.hoan_thanh_qua_han} nhiệm vụ hoàn thành "
             f"quá hạn; chưa hoàn thành {f.chua_hoan_thanh_trong_han + f.chua_hoan_thanh_qua_han} nhiệm vụ, gồm "
             f"{f.chua_hoan_thanh_trong_han} nhiệm vụ còn trong hạn và {f.chua_hoan_thanh_qua_han} nhiệm vụ đã quá hạn; "
@@ -367,7 +368,9 @@ def narrative(data: ReportData) -> str:
             else:
                 comparison += (f", tỷ lệ hoàn thành đúng hạn {'tăng' if delta > 0 else 'giảm'} "
                                f"{abs(delta):.1f}".replace(".", ",") + " điểm phần trăm")
-        comparison += (f"; số nhiệm vụ chưa hoàn thành, quá hạn {'tăng' if f.chua_hoan_thanh_qua_han > p.chua_hoan_thanh_qua_han else 'giảm' if f.chua_hoan_thanh_qua_han < p.chua_hoan_thanh_qua_han else 'không đổi'}"
+        now_late, then_late = f.chua_hoan_thanh_qua_han, p.chua_hoan_thanh_qua_han
+        trend = "tăng" if now_late > then_late else "giảm" if now_late < then_late else "không đổi"
+        comparison += (f"; số nhiệm vụ chưa hoàn thành, quá hạn {trend}"
                        f" ({p.chua_hoan_thanh_qua_han} → {f.chua_hoan_thanh_qua_han}).")
         paragraphs.append(comparison)
     else:

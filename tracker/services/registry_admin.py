@@ -165,7 +165,7 @@ def set_active(session: Session, actor: User, unit_id: int, active: bool, channe
         raise ServiceError("Đơn vị đã ở tình trạng này", code="no_change", status=422)
     if not active:
         users = session.exec(select(sa.func.count()).select_from(User)
-                             .where(User.unit_id == unit.id, User.active == True)).one()  # noqa: E712
+                             .where(User.unit_id == unit.id, User.active == sa.true())).one()
         if users:
             raise Conflict(f"Đơn vị còn {users} tài khoản đang hoạt động; hãy chuyển hoặc khoá các tài khoản, "
                            "hoặc gộp đơn vị vào một đơn vị khác")

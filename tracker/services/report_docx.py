@@ -103,10 +103,10 @@ def _no_borders(table):
 
 def _widths(table, widths_mm):
     """Column widths on the grid and on every cell (Word reads one, LibreOffice the other)."""
-    for column, width in zip(table.columns, widths_mm):
+    for column, width in zip(table.columns, widths_mm, strict=False):
         column.width = Mm(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm):
+        for cell, width in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(width)
 
 
@@ -183,7 +183,7 @@ def _appendix(doc, data: ReportData, title: str):
     table = doc.add_table(rows=1, cols=len(APPENDIX_COLUMNS))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, name in zip(table.rows[0].cells, APPENDIX_COLUMNS):
+    for cell, name in zip(table.rows[0].cells, APPENDIX_COLUMNS, strict=True):
         _cell_text(cell, name, bold=True)
     # the heading row repeats on every page
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
@@ -193,7 +193,7 @@ def _appendix(doc, data: ReportData, title: str):
 
     def row(values, bold=False):
         cells = table.add_row().cells
-        for i, (cell, value) in enumerate(zip(cells, values)):
+        for i, (cell, value) in enumerate(zip(cells, values, strict=False)):
             _cell_text(cell, value, bold, WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
 
     def values(n, name, f: stats.Figures, cancelled):

@@ -28,6 +28,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session
 from sqlmodel import select
 
@@ -228,7 +229,7 @@ class UnitIndex:
         from tracker.services.units import UnitNames
         from tracker.services.units import registry_for_parser
 
-        self.names = UnitNames(session.exec(select(Unit).where(Unit.active == True)).all())  # noqa: E712
+        self.names = UnitNames(session.exec(select(Unit).where(Unit.active == sa.true())).all())
         self.by_code = self.names.by_code
         self.registry = registry_for_parser(session)
 

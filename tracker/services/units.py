@@ -123,10 +123,13 @@ def preview_registry(session: Session, entries: list[dict]) -> list[dict]:
             continue
         details = []
         for label, old, new in (("tên", unit.name, e["name"]), ("tên viết tắt", unit.short_name, e["short"]),
-                                ("loại", unit.kind, e["kind"]), ("tên gọi khác", list(unit.aliases or []), e["aliases"]),
+                                ("loại", unit.kind, e["kind"]),
+                                ("tên gọi khác", list(unit.aliases or []), e["aliases"]),
                                 ("hoạt động", unit.active, e["active"])):
             if old != new:
-                details.append(f"{label}: {old if old not in (None, []) else '—'} → {new if new not in (None, []) else '—'}")
+                before = old if old not in (None, []) else "—"
+                after = new if new not in (None, []) else "—"
+                details.append(f"{label}: {before} → {after}")
         out.append({"code": e["code"], "name": e["name"], "change": "Cập nhật" if details else "Không đổi",
                     "details": details})
     return out

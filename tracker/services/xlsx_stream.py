@@ -175,7 +175,8 @@ class Workbook:
 
     def __init__(self, default_font=("Times New Roman", 12)):
         self._fonts = [self._font_xml({"font_name": default_font[0], "font_size": default_font[1]})]
-        self._fills = ['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>']
+        self._fills = ['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill'
+                                                                         ' patternType="gray125"/></fill>']
         self._borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>"]
         self._num_fmts: list[str] = []
         self._num_ids: dict[str, int] = {}
@@ -270,7 +271,8 @@ class Workbook:
 
     def close(self) -> bytes:
         n = len(self.sheets)
-        ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/'
+        ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types'
+              ' xmlns="http://schemas.openxmlformats.org/'
               'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
               'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
               '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'

@@ -5,6 +5,7 @@ import os
 import tempfile
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import Response
 from flask import flash
@@ -25,9 +26,9 @@ from tracker.models import Unit
 from tracker.models import User
 from tracker.services import ServiceError
 from tracker.services import accounts
+from tracker.services import inputs
 from tracker.services import units as unit_service
 from tracker.services.clock import local_zone
-from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import role_required
 
@@ -44,7 +45,7 @@ def _users_page(error: str | None = None, form: dict | None = None, status: int 
     users = search_users(session, q=filters["q"][:100] or None, role=filters["role"] or None,
                          unit_id=int(filters["unit"]) if filters["unit"].isdigit() else None,
                          active={"1": True, "0": False}.get(filters["active"]))
-    units = session.exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    units = session.exec(select(Unit).where(Unit.active == sa.true()).order_by(Unit.name)).all()
     unit_names = {u.id: u.name for u in session.exec(select(Unit)).all()}
     return render_template("admin/users.html", users=users, units=units, unit_names=unit_names, roles=ROLES,
                            error=error, form=form or {}, filters=filters), status
@@ -429,7 +430,8 @@ def audit_export():
             rows = [(e.at, logins.get(e.actor_id, ""), e.channel, "task", e.task_id, e.kind, e.old_value, e.new_value,
                      e.note) for e in session.exec(select(TaskEvent).order_by(TaskEvent.at, TaskEvent.id)).all()]
             rows += [(e.at, logins.get(e.actor_id, ""), e.channel, e.entity, e.entity_id, e.action, e.old_value,
-                      e.new_value, "") for e in session.exec(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)).all()]
+                      e.new_value, "")
+                     for e in session.exec(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)).all()]
             session.rollback()
         rows.sort(key=lambda r: r[0])
         for row in rows:

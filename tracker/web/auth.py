@@ -5,9 +5,9 @@ uses bearer tokens only (`api_auth_required`), so no cookie can drive the API an
 API needs no CSRF token.
 """
 import functools
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint
@@ -21,7 +21,6 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
-
 
 from tracker.db import get_session
 from tracker.models import AuditEvent
@@ -84,7 +83,7 @@ def _session_too_old(login_at) -> bool:
     except (TypeError, ValueError):
         return True
     if started.tzinfo is None:
-        started = started.replace(tzinfo=timezone.utc)
+        started = started.replace(tzinfo=UTC)
     hours = float(current_app.config.get("SESSION_MAX_HOURS") or 12)
     return utcnow() - started > timedelta(hours=hours)
 
@@ -176,8 +175,9 @@ def api_auth_required(view):
             throttling.failed("api_token")
             return _api_unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi")
         if row.scope != "write" and request.method not in ("GET", "HEAD", "OPTIONS"):
-            response = jsonify({"error": {"code": "insufficient_scope",
-                                          "message": "Mã truy cập chỉ có quyền đọc (read), không được thay đổi dữ liệu"}})
+            response = jsonify({"error": {
+                "code": "insufficient_scope",
+                "message": "Mã truy cập chỉ có quyền đọc (read), không được thay đổi dữ liệu"}})
             response.status_code = 403
             return response
         user = db.get(User, row.user_id)

@@ -8,7 +8,9 @@ written. Publishing goes through `directives.publish` in one transaction.
 """
 import math
 from datetime import date
+from itertools import pairwise
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -22,7 +24,6 @@ from markupsafe import escape
 from sqlmodel import func
 from sqlmodel import select
 
-from tracker.services.search import directive_search_clause
 from tracker.db import get_session
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import DRAFT
@@ -31,13 +32,13 @@ from tracker.models import Directive
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import directives as directive_service
+from tracker.services import inputs
+from tracker.services import intake
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
-from tracker.services.imports import extract_directive_text
-from tracker.services import intake
+from tracker.services.search import directive_search_clause
 from tracker.services.text import fold
 from tracker.services.units import UnitNames
-from tracker.services import inputs
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
 from tracker.web.auth import role_required
@@ -113,7 +114,8 @@ def new():
     if status and status["state"] == "processing":
         flash("Đã nhận bản quét. Hệ thống đang nhận dạng chữ từng trang; trang này tự cập nhật tiến độ.", "info")
     else:
-        flash(f"Đã phân tích văn bản: {len(directive.draft_tasks)} nhiệm vụ đề xuất. Vui lòng rà soát trước khi ban hành.",
+        flash(f"Đã phân tích văn bản: {len(directive.draft_tasks)} nhiệm vụ đề xuất. "
+              "Vui lòng rà soát trước khi ban hành.",
               "success")
     return redirect(url_for("directives.review", directive_id=directive.id))
 
@@ -121,7 +123,7 @@ def new():
 # --- review ---------------------------------------------------------------------------
 
 def _units():
-    return get_session().exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    return get_session().exec(select(Unit).where(Unit.active == sa.true()).order_by(Unit.name)).all()
 
 
 # What the clerk typed in a unit field, resolved by the one unit-name rule (services/units.py).
@@ -241,7 +243,7 @@ def highlight_source(text: str, spans: list[tuple[int | None, int | None]]) -> M
     points = sorted(cuts)
     out = []
     started = set()
-    for a, b in zip(points, points[1:]):
+    for a, b in pairwise(points):
         covering = [idx for idx, s, e in clean if s <= a and b <= e]
         piece = escape(text[a:b])
         if not covering:
@@ -258,7 +260,8 @@ def highlight_source(text: str, spans: list[tuple[int | None, int | None]]) -> M
 
 
 def _header_from_form() -> dict:
-    return {k: (request.form.get(k) or "").strip() for k in ("number", "code", "kind", "title", "issuer", "signer", "issued")}
+    return {k: (request.form.get(k) or "").strip() for k in ("number", "code", "kind", "title", "issuer",
+                                                             "signer", "issued")}
 
 
 def _header_from_directive(d: Directive) -> dict:
@@ -454,7 +457,8 @@ def review_post(directive_id: int):
     except directive_service.DraftInvalid as exc:
         session.rollback()
         return _render_review(directive, header, rows, errors=exc.errors, status=422,
-                              error="Chưa ban hành: có nhiệm vụ cần sửa (xem các ô báo đỏ). Không nhiệm vụ nào được tạo.")
+                              error="Chưa ban hành: có nhiệm vụ cần sửa (xem các ô báo đỏ). Không nhiệm vụ nào được"
+                                    " tạo.")
     except ServiceError as exc:
         session.rollback()
         session.expire_all()

@@ -14,10 +14,10 @@ RECENT_DONE_DAYS after the deadline.
 import hashlib
 import hmac
 import secrets
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 from flask import Blueprint
 from flask import Response
@@ -143,7 +143,7 @@ def build_calendar(rows, user: User, unit_name: str | None, today: date, base_ur
         event.add("uid", f"task-{task.id}@{host}")
         event.add("dtstamp", stamp)
         if task.updated_at:
-            event.add("last-modified", task.updated_at.astimezone(timezone.utc))
+            event.add("last-modified", task.updated_at.astimezone(UTC))
         event.add("dtstart", task.deadline)
         event.add("dtend", task.deadline + timedelta(days=1))
         event.add("summary", _summary(task, state, today))

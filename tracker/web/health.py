@@ -34,8 +34,8 @@ import json
 import logging
 import os
 import time
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 from flask import Blueprint
 from flask import current_app
@@ -150,7 +150,7 @@ def _read_heartbeat() -> dict | None:
         if not isinstance(beat, dict) or "at" not in beat:
             raise ValueError
     except ValueError:
-        beat = {"at": datetime.fromtimestamp(mtime, timezone.utc)}
+        beat = {"at": datetime.fromtimestamp(mtime, UTC)}
     return _normalize_beat(beat)
 
 
@@ -168,7 +168,7 @@ def _normalize_beat(beat) -> dict | None:
     if not isinstance(at, datetime):
         return None
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
+        at = at.replace(tzinfo=UTC)
     return {**beat, "at": at}
 
 
@@ -181,11 +181,11 @@ def scheduler_state(now: datetime | None = None) -> dict:
         held = worker_lock_held()
         status = {True: "running", False: "stopped", None: "unknown"}[held]
         return {"status": status, "last_beat": None, "age_seconds": None, "lock_held": held}
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     age = max(0.0, (now - beat["at"]).total_seconds())
     extra = {k: v for k, v in beat.items() if k != "at" and isinstance(v, (str, int, float, bool, type(None)))}
     return {**extra, "status": "ok" if age <= STALE_AFTER_SECONDS else "stale",
-            "last_beat": beat["at"].astimezone(timezone.utc).isoformat(), "age_seconds": round(age, 1)}
+            "last_beat": beat["at"].astimezone(UTC).isoformat(), "age_seconds": round(age, 1)}
 
 
 def worker_lock_held() -> bool | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 import sqlalchemy as sa
 from flask import Blueprint
@@ -19,8 +19,8 @@ from flask import request
 from flask import url_for
 from sqlmodel import select
 
-from tracker.db import get_session
 from tracker.channels.telegram import links
+from tracker.db import get_session
 from tracker.followup import policy
 from tracker.followup import sender
 from tracker.models import ADMIN
@@ -184,7 +184,7 @@ def outbox():
     rows = db.exec(stmt.order_by(Notification.due_at.desc(), Notification.id.desc())
                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     dry_run = not current_app.config.get("TELEGRAM_BOT_TOKEN")
-    today = policy.local_now(datetime.now(timezone.utc), settings_of(current_app).tz).date()
+    today = policy.local_now(datetime.now(UTC), settings_of(current_app).tz).date()
     previews = {}
     for n, user in rows:
         if n.payload:
@@ -214,7 +214,7 @@ def retry(notification_id):
         abort(404)
     if n.status == "failed":
         n.status, n.next_attempt_at, n.attempts, n.claimed_at = "pending", None, 0, None
-        n.due_at = datetime.now(timezone.utc)
+        n.due_at = datetime.now(UTC)
         db.add(n)
         db.commit()
         flash(f"Thông báo #{n.id} sẽ được gửi lại.", "success")

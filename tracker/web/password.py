@@ -9,8 +9,8 @@ against the address. The new password follows the password policy (services/pass
 """
 from __future__ import annotations
 
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 from flask import Blueprint
 from flask import current_app
@@ -58,7 +58,7 @@ def forgot_password():
         db = get_session()
         user = db.exec(select(User).where((User.login == who) | (User.email == who))).first()
         if user is not None and user.active and user.email:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/password/reset/{reset_token(user)}"
             text = ("Có yêu cầu đặt lại mật khẩu cho tài khoản " + user.login + ". Mở đường dẫn sau trong vòng "
                     "60 phút để đặt mật khẩu mới: " + link + "\nNếu không phải đồng chí yêu cầu, hãy bỏ qua thư này.")

@@ -15,10 +15,10 @@ from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import accounts
 from tracker.services import twofactor as twofactor_service
+from tracker.web import throttling
 from tracker.web.auth import client_address
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
-from tracker.web import throttling
 from tracker.web.auth import password_check_throttled
 
 bp = Blueprint("profile", __name__)
@@ -27,7 +27,8 @@ bp = Blueprint("profile", __name__)
 def _render(new_token: str | None = None, error: str | None = None, status: int = 200):
     session = get_session()
     user = current_user()
-    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())).all()
+    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
+                          .order_by(ApiToken.created_at.desc())).all()
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     return render_template("profile/index.html", user=user, unit=unit, tokens=tokens, new_token=new_token,
                            error=error), status

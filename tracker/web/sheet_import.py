@@ -5,6 +5,7 @@ beside it naming its owner and file name, so the preview can be re-rendered as t
 changes the mapping; only the user who uploaded it may open it, and it is deleted after
 the import. Nothing is written to the tasks before the office presses "Nhập".
 """
+import contextlib
 import json
 import os
 import re
@@ -70,10 +71,8 @@ def save_upload(data: bytes, filename: str, owner_id: int) -> str:
 
 def _discard(upload_id: str) -> None:
     for ext in (".xlsx", ".json"):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(os.path.join(_folder(), upload_id + ext))
-        except FileNotFoundError:
-            pass
 
 
 @bp.route("/imports/sheet", methods=["GET", "POST"])

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
-from email.utils import formataddr
 from email.utils import make_msgid
 
 from itsdangerous import BadSignature
@@ -56,7 +54,7 @@ class EmailChannel(base.Channel):
         self.secret_key, self.public_url = secret_key, public_url
 
     @classmethod
-    def from_settings(cls, settings) -> "EmailChannel":
+    def from_settings(cls, settings) -> EmailChannel:
         """From `tracker.settings.Settings` (SMTP_*, MAIL_FROM, SECRET_KEY for unsubscribe links)."""
         return cls(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
                    settings.smtp_starttls, settings.mail_from, settings.secret_key or "", settings.public_url or "")
@@ -124,7 +122,7 @@ class EmailChannel(base.Channel):
             if 400 <= exc.smtp_code < 500:
                 raise base.Transient(f"Máy chủ thư tạm từ chối ({exc.smtp_code})") from None
             raise base.Rejected(f"Máy chủ thư từ chối ({exc.smtp_code})") from None
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             if sending:
                 raise base.Uncertain(f"hết thời gian chờ máy chủ thư: {exc}") from None
             raise base.Transient(f"Máy chủ thư không trả lời: {exc}") from None

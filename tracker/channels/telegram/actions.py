@@ -8,23 +8,22 @@ in the task history exactly like a web change.
 from __future__ import annotations
 
 import logging
-from html import escape
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import date
 from datetime import datetime
-from datetime import time
 from datetime import timedelta
-from datetime import timezone
+from html import escape
 
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from tracker.followup import content
 from tracker.channels.telegram import links
+from tracker.followup import content
 from tracker.followup import messages
 from tracker.followup import policy
 from tracker.models import TASK_STATUSES
@@ -231,8 +230,8 @@ def snooze(session: Session, user_id: int, task_id: int, at: datetime) -> bool:
     day = at.date()
     stmt = ins.values(recipient_id=user_id, task_id=task_id, kind=policy.SNOOZE, occurrence=day,
                       dedupe_key=f"t{task_id}:u{user_id}:{policy.SNOOZE}:{at.strftime('%Y-%m-%dT%H')}",
-                      due_at=at.astimezone(timezone.utc), payload="", status="pending", attempts=0,
-                      created_at=datetime.now(timezone.utc)).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                      due_at=at.astimezone(UTC), payload="", status="pending", attempts=0,
+                      created_at=datetime.now(UTC)).on_conflict_do_nothing(index_elements=["dedupe_key"])
     res = session.execute(stmt.execution_options(preserve_rowcount=True))
     session.commit()
     return res.rowcount == 1
@@ -247,7 +246,8 @@ def pending_from_reply(reply_to_text: str | None, fallback: dict | None) -> dict
     if reply_to_text:
         m = PROMPT_RE.search(reply_to_text)
         if m:
-            kind = "progress" if reply_to_text.startswith("📈") else "extend" if reply_to_text.startswith("📅") else None
+            kind = ("progress" if reply_to_text.startswith("📈")
+                    else "extend" if reply_to_text.startswith("📅") else None)
             if kind:
                 task_id, version = to_int(m.group(1), minimum=1), to_int(m.group(2), minimum=0)
                 if task_id is not None and version is not None:

@@ -11,29 +11,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
-from typing import Callable
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from sqlalchemy.engine import Engine  # noqa: E402
-from telegram import ForceReply  # noqa: E402
-from telegram import Update  # noqa: E402
-from telegram.constants import ParseMode  # noqa: E402
-from telegram.error import BadRequest  # noqa: E402
-from telegram.ext import Application  # noqa: E402
-from telegram.ext import CallbackQueryHandler  # noqa: E402
-from telegram.ext import CommandHandler  # noqa: E402
-from telegram.ext import ContextTypes  # noqa: E402
-from telegram.ext import Defaults  # noqa: E402
-from telegram.ext import MessageHandler  # noqa: E402
-from telegram.ext import filters  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram import ForceReply  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram import Update  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.constants import ParseMode  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.error import BadRequest  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import Application  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import CallbackQueryHandler  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import CommandHandler  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import ContextTypes  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import Defaults  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import MessageHandler  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from telegram.ext import filters  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
-from tracker.channels.telegram import actions  # noqa: E402
-from tracker.followup import messages  # noqa: E402
-from tracker.followup import policy  # noqa: E402
-from tracker.followup.sender import keyboard  # noqa: E402
+from tracker.channels.telegram import actions  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import messages  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup import policy  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.sender import keyboard  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
 
 
 def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
-    clock: Callable[[], datetime] = context.bot_data.get("clock") or (lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = context.bot_data.get("clock") or (lambda: datetime.now(UTC))
     return clock()
 
 

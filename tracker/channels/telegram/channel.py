@@ -5,13 +5,13 @@ import os
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-import sqlalchemy as sa  # noqa: E402
-from sqlmodel import select  # noqa: E402
+import sqlalchemy as sa  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from sqlmodel import select  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
-from tracker.channels import base  # noqa: E402
-from tracker.followup.compose import Composed  # noqa: E402
-from tracker.followup.compose import to_telegram_html  # noqa: E402
-from tracker.models import TelegramLink  # noqa: E402
+from tracker.channels import base  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.compose import Composed  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.followup.compose import to_telegram_html  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
+from tracker.models import TelegramLink  # noqa: E402 - after PTB_TIMEDELTA is set, which python-telegram-bot reads on import
 
 MAX_TEXT = 4096
 

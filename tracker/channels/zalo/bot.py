@@ -120,7 +120,7 @@ def reply(api, chat_id: str, text: str) -> None:
     """Send a reply; a refused reply is logged, never raised into the update loop."""
     try:
         api.call("sendMessage", {"chat_id": chat_id, "text": text})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
         log.warning("Zalo: không gửi được trả lời tới %s: %s", chat_id, exc)
 
 

@@ -25,7 +25,7 @@ class ZaloChannel(base.Channel):
         self.api = ZaloApi(token or "", api_url, timeout)
 
     @classmethod
-    def from_settings(cls, settings) -> "ZaloChannel":
+    def from_settings(cls, settings) -> ZaloChannel:
         """From `tracker.settings.Settings` (ZALO_BOT_TOKEN, ZALO_API_URL)."""
         return cls(settings.zalo_bot_token, settings.zalo_api_url or DEFAULT_API_URL)
 

@@ -3,8 +3,8 @@ with the secret given to setWebhook in the `X-Bot-Api-Secret-Token` header
 (ZALO_WEBHOOK_SECRET, compared in constant time)."""
 import hmac
 import logging
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 from flask import Blueprint
 from flask import abort
@@ -41,7 +41,7 @@ def webhook():
     if not isinstance(data, dict):
         return jsonify({"ok": False, "error": "Cập nhật không hợp lệ"}), 400
     update = data.get("result") if isinstance(data.get("result"), dict) else data
-    handled = bot.handle_update(current_app.extensions["engine"], update, datetime.now(timezone.utc),
+    handled = bot.handle_update(current_app.extensions["engine"], update, datetime.now(UTC),
                                 config.public_url or "", config.tz)
     if handled:
         bot.reply(ZaloApi(token, config.zalo_api_url), handled[0], handled[1])

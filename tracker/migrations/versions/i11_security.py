@@ -7,15 +7,15 @@ Create Date: 2026-12-03 17:25:00
 Tokens that exist before this migration get scope "write" and an expiry 90 days from the
 upgrade, so they keep working until then (outside checks hold such tokens).
 """
+from collections.abc import Sequence
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
-from typing import Sequence, Union
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i11_security'
 down_revision: Union[str, None] = 'i19_reports'
@@ -32,7 +32,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=8), server_default='write',
                                       nullable=False))
-    expiry = datetime.now(timezone.utc) + timedelta(days=90)
+    expiry = datetime.now(UTC) + timedelta(days=90)
     tokens = sa.table('api_token', sa.column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime()))
     op.execute(tokens.update().where(tokens.c.expires_at.is_(None)).values(expires_at=expiry))
     op.create_table('login_failure',

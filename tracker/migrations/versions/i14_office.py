@@ -3,12 +3,12 @@
 Revision ID: i14_office
 Revises: i18_speed
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i14_office'
 down_revision: Union[str, None] = 'i18_speed'

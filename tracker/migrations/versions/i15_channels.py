@@ -8,12 +8,12 @@ default move to it).
 Revision ID: i15_channels
 Revises: 0001
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i15_channels'
 down_revision: Union[str, None] = '0001'

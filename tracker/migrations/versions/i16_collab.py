@@ -3,12 +3,12 @@
 Revision ID: i16_collab
 Revises: i11_security
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i16_collab'
 down_revision: Union[str, None] = 'i11_security'
@@ -48,7 +48,8 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_task_comment_task_id_task')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_task_comment_author_id_user_account')),
-    sa.ForeignKeyConstraint(['attachment_id'], ['attachment.id'], name=op.f('fk_task_comment_attachment_id_attachment')),
+    sa.ForeignKeyConstraint(['attachment_id'], ['attachment.id'],
+                            name=op.f('fk_task_comment_attachment_id_attachment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_comment'))
     )
     with op.batch_alter_table('task_comment', schema=None) as batch_op:

@@ -3,11 +3,11 @@
 Revision ID: i16_comment_files
 Revises: i17_intake
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = 'i16_comment_files'
 down_revision: Union[str, None] = 'i17_intake'

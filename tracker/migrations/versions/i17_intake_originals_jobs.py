@@ -4,12 +4,12 @@ Revision ID: i17_intake
 Revises: i16_collab
 Create Date: 2026-12-03 16:35:18.844998
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i17_intake'
 down_revision: Union[str, None] = 'i16_collab'
@@ -54,9 +54,12 @@ def upgrade() -> None:
     sa.Column('job_id', sa.Integer(), nullable=True),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['directive_id'], ['directive.id'], name=op.f('fk_directive_original_directive_id_directive'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['job_id'], ['background_job.id'], name=op.f('fk_directive_original_job_id_background_job'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_directive_original_uploaded_by_id_user_account')),
+    sa.ForeignKeyConstraint(['directive_id'], ['directive.id'],
+                            name=op.f('fk_directive_original_directive_id_directive'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['job_id'], ['background_job.id'], name=op.f('fk_directive_original_job_id_background_job'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'],
+                            name=op.f('fk_directive_original_uploaded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directive_original')),
     sa.UniqueConstraint('directive_id', name=op.f('uq_directive_original_directive_id')),
     sa.UniqueConstraint('stored_name', name=op.f('uq_directive_original_stored_name'))

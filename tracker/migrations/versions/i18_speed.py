@@ -3,7 +3,8 @@
 Revision ID: i18_speed
 Revises: i15_channels
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
 from alembic import op
 

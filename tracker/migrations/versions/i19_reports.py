@@ -3,12 +3,12 @@
 Revision ID: i19_reports
 Revises: i14_office
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = 'i19_reports'
 down_revision: Union[str, None] = 'i14_office'
@@ -23,7 +23,8 @@ def upgrade() -> None:
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('loaded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('loaded_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['loaded_by_id'], ['user_account.id'], name=op.f('fk_scoring_rules_loaded_by_id_user_account')),
+    sa.ForeignKeyConstraint(['loaded_by_id'], ['user_account.id'],
+                            name=op.f('fk_scoring_rules_loaded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scoring_rules'))
     )
 
