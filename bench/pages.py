@@ -114,7 +114,7 @@ def _scheduler_rss(db, seconds: float) -> tuple[float | None, str]:
                            cwd=str(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     if probe.returncode != 0:
         return None, "`flask worker run` not available yet"
-    log = open(os.path.join(db.workdir, "worker.log"), "w")
+    log = open(os.path.join(db.workdir, "worker.log"), "w")  # noqa: SIM115 - the worker's stdout while it runs; closed below
     proc = subprocess.Popen([flask, "--app", "app", "worker", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             cwd=str(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     peak = None

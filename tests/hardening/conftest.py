@@ -187,7 +187,7 @@ def url_for_rule(rule, world, own: bool = True, role: str = "staff") -> str | No
             return None
         elif arg == "upload_id":   # a sheet upload nobody made (the authorization test makes real ones)
             values[arg] = "0" * 32
-        elif arg == "job_id":      # an export job nobody asked for (tests/leadership/test_export_jobs.py makes real ones)
+        elif arg == "job_id":      # an export job nobody asked for (test_export_jobs.py makes real ones)
             values[arg] = 999_999
         else:
             raise AssertionError(f"url_for_rule does not know the argument {arg!r} of {rule.rule}")

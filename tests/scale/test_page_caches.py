@@ -1,5 +1,6 @@
 """Issue #18's shortcuts keep the lists' answers: the scoped lists without the visibility OR,
 the counts kept per data version, the lean rows, and the per-transaction data version."""
+from datetime import UTC
 from datetime import date
 from datetime import timedelta
 
@@ -43,7 +44,7 @@ def test_lean_rows_match_orm_rows(session, make_unit, make_user, make_task):
                                                columns=task_service.API_COLUMNS, with_directive_code=True)
     assert total == lean_total == 13
     assert _ids(full) == _ids(lean)
-    for (task, state, unit), (row, lean_state, lean_unit) in zip(full, lean):
+    for (task, state, unit), (row, lean_state, lean_unit) in zip(full, lean, strict=True):
         assert (state, unit) == (lean_state, lean_unit)
         assert all(getattr(task, c) == getattr(row, c) for c in task_service.API_COLUMNS)
         assert row.directive_code == "1/TB-TEST"
@@ -73,7 +74,6 @@ def test_kept_counts_follow_a_new_task_and_a_change(session, make_unit, make_use
 
 def test_data_version_is_read_again_after_a_write_in_the_same_transaction(session, make_unit, make_task):
     from datetime import datetime
-    from datetime import timezone
 
     from sqlalchemy import update
 
@@ -86,6 +86,6 @@ def test_data_version_is_read_again_after_a_write_in_the_same_transaction(sessio
     session.get(Task, task.id).progress = 40
     session.flush()  # an ORM write inside the same transaction stamps updated_at
     assert data_version(session) != seen
-    session.execute(update(Task).where(Task.id == task.id).values(updated_at=datetime(2100, 1, 1, tzinfo=timezone.utc)))
+    session.execute(update(Task).where(Task.id == task.id).values(updated_at=datetime(2100, 1, 1, tzinfo=UTC)))
     assert data_version(session)[1].year == 2100  # a write statement, no flush: read again too
     session.rollback()

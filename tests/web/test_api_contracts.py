@@ -95,7 +95,8 @@ def _components(client) -> dict:
 def _exactly(value, name, components):
     """`value` has exactly the component's keys, every one required, each of the documented type."""
     schema = components[name]
-    assert set(value) == set(schema["properties"]) == set(schema["required"]), (name, set(value) ^ set(schema["properties"]))
+    assert set(value) == set(schema["properties"]) == set(schema["required"]), \
+        (name, set(value) ^ set(schema["properties"]))
     assert _json_type_ok(value, schema, components), (name, value)
 
 
@@ -269,10 +270,12 @@ def test_comments_and_inbox_follow_their_schemas(client, session, world, token_f
     components = _components(client)
     staff, clerk = token_for(world.users["staff_a"]), token_for(world.users["clerk"])
     posted = client.post(f"/api/v1/tasks/{world.task_a.id}/comments", headers=staff, content_type="multipart/form-data",
-                         data={"text": "Gửi biên bản @vanphong", "file": [(io.BytesIO(b"%PDF-1.4\n% bien ban\n"), "bb.pdf")]})
+                         data={"text": "Gửi biên bản @vanphong",
+                               "file": [(io.BytesIO(b"%PDF-1.4\n% bien ban\n"), "bb.pdf")]})
     assert posted.status_code == 201, posted.get_json()
     _exactly(posted.get_json(), "Comment", components)
-    assert client.post(f"/api/v1/tasks/{world.task_a.id}/comments", json={"text": "Đã nhận"}, headers=clerk).status_code == 201
+    answered = client.post(f"/api/v1/tasks/{world.task_a.id}/comments", json={"text": "Đã nhận"}, headers=clerk)
+    assert answered.status_code == 201
     items = client.get(f"/api/v1/tasks/{world.task_a.id}/comments", headers=clerk).get_json()["items"]
     assert len(items) == 2 and len(items[0]["attachments"]) == 1 and items[1]["attachments"] == []
     for item in items:

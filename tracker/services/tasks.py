@@ -3,16 +3,17 @@
 Every change writes a TaskEvent (who, when, channel, old and new value) and bumps the
 task's version with a guarded UPDATE, so two concurrent writers cannot both win.
 """
+import contextlib
 from datetime import date
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy import orm as sa_orm
 from sqlalchemy import update
 from sqlmodel import Session
 from sqlmodel import select
 
-from tracker.services.search import task_search_clause
 from tracker.models import TASK_STATUSES
 from tracker.models import ExtensionRequest
 from tracker.models import Task
@@ -26,6 +27,7 @@ from tracker.services import permissions
 from tracker.services.clock import format_date
 from tracker.services.clock import local_today
 from tracker.services.clock import utc_now
+from tracker.services.search import task_search_clause
 from tracker.vocab import SEES_EVERYTHING
 from tracker.vocab import UNIT_ROLES
 
@@ -102,13 +104,14 @@ def update_task(
         refuse_if_closed(task)  # the unit's progress, state or note on a closed task
     if status is not None and status not in TASK_STATUSES:
         raise ServiceError(f"Trạng thái '{status}' không hợp lệ", code="invalid_state", status=422)
-    if progress is not None:
-        if not isinstance(progress, int) or isinstance(progress, bool) or not 0 <= progress <= 100:
+    if progress is not None and (not isinstance(progress, int) or isinstance(progress, bool)
+                                 or not 0 <= progress <= 100):
             raise ServiceError("Tiến độ phải là số nguyên từ 0 đến 100", code="invalid_progress", status=422)
     note = (note or "").strip() or None
     if note and len(note) > 5000:
         raise ServiceError("Ghi chú quá dài (tối đa 5000 ký tự)", code="too_long", status=422)
-    changes_state = (status is not None and status != task.status) or (progress is not None and progress != task.progress)
+    changes_state = ((status is not None and status != task.status)
+                     or (progress is not None and progress != task.progress))
     if changes_state and not permissions.can_change_status(user, task):
         raise Forbidden("Chỉ đơn vị chủ trì được cập nhật trạng thái, tiến độ của nhiệm vụ này")
     if not changes_state and note and not permissions.can_add_note(session, user, task):
@@ -269,7 +272,8 @@ def open_next_occurrence(session: Session, task: Task, actor: User | None, chann
     session.flush()
     for unit_id in permissions.co_unit_ids(session, task):
         session.add(TaskCoUnit(task_id=new.id, unit_id=unit_id))
-    record(session, new, actor, channel, "created", None, format_date(nxt), f"Kỳ tiếp theo của nhiệm vụ #{task.id}", now)
+    record(session, new, actor, channel, "created", None, format_date(nxt),
+           f"Kỳ tiếp theo của nhiệm vụ #{task.id}", now)
     session.flush()
     return new
 
@@ -298,7 +302,8 @@ def request_extension(session: Session, user: User, task_id: int, *, new_date: d
     req = ExtensionRequest(task_id=task.id, requested_by_id=user.id, old_deadline=task.deadline,
                            requested_date=new_date, reason=reason, created_at=utc_now(now))
     session.add(req)
-    record(session, task, user, channel, "extension_requested", format_date(task.deadline), format_date(new_date), reason, now)
+    record(session, task, user, channel, "extension_requested", format_date(task.deadline), format_date(new_date),
+           reason, now)
     session.flush()
     return req
 
@@ -385,11 +390,12 @@ def unit_user_ids(session: Session, unit_ids) -> set[int]:
     ids = [u for u in set(unit_ids) if u is not None]
     if not ids:
         return set()
-    return set(session.exec(select(User.id).where(User.unit_id.in_(ids), User.active == True)).all())  # noqa: E712
+    return set(session.exec(select(User.id).where(User.unit_id.in_(ids), User.active == sa.true())).all())
 
 
 def history(session: Session, task: Task) -> list[TaskEvent]:
-    return list(session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.at, TaskEvent.id)).all())
+    return list(session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id)
+                             .order_by(TaskEvent.at, TaskEvent.id)).all())
 
 
 # --- Listing (pages and API share one query) -------------------------------------------
@@ -700,10 +706,8 @@ def _discard_stored_files(session) -> None:
     import os
 
     for upload_dir, stored in session.info.pop("stored_files", []):
-        try:
+        with contextlib.suppress(OSError):
             os.remove(os.path.join(upload_dir, stored))
-        except OSError:
-            pass
 
 
 sa_event.listen(sa_orm.Session, "after_commit", _forget_stored_files)
@@ -713,10 +717,8 @@ sa_event.listen(sa_orm.Session, "after_rollback", _discard_stored_files)
 def discard_attachment_file(upload_dir: str, attachment) -> None:
     import os
 
-    try:
+    with contextlib.suppress(OSError):
         os.remove(os.path.join(upload_dir, attachment.stored_name))
-    except OSError:
-        pass
 
 
 def get_attachment_for(session: Session, user: User, attachment_id: int):

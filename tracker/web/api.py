@@ -5,6 +5,7 @@ Errors are always `{"error": {"code", "message"}}` with the matching HTTP status
 """
 from datetime import date
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import current_app
 from flask import jsonify
@@ -21,9 +22,9 @@ from tracker.models import Task
 from tracker.models import Unit
 from tracker.services import ServiceError
 from tracker.services import directives as directive_service
+from tracker.services import inputs
 from tracker.services import tasks as task_service
 from tracker.services.clock import local_today
-from tracker.services import inputs
 from tracker.web.auth import api_auth_required
 from tracker.web.auth import current_user
 from tracker.web.schemas import DirectivePublic
@@ -126,7 +127,7 @@ def directive_to_json(directive: Directive) -> dict:
 def _draft_rows_json(session: Session, directive: Directive) -> list[dict]:
     """The draft's proposed tasks, each with `expanded_count`: the tasks it creates when published."""
     counts = directive_service.expanded_counts(session, directive.draft_tasks)
-    return [{**row, "expanded_count": n} for row, n in zip(directive.draft_tasks, counts)]
+    return [{**row, "expanded_count": n} for row, n in zip(directive.draft_tasks, counts, strict=False)]
 
 
 def _json_body() -> dict:
@@ -299,7 +300,8 @@ def publish_directive(directive_id: int):
     body = directive_to_json(directive)
     co = task_service.co_units_for(session, [t.id for t in created])
     info, people = _extras(session, created)
-    names = {u.id: u.name for u in session.exec(select(Unit).where(Unit.id.in_({t.lead_unit_id for t in created}))).all()}
+    leads = {t.lead_unit_id for t in created}
+    names = {u.id: u.name for u in session.exec(select(Unit).where(Unit.id.in_(leads))).all()}
     body["tasks"] = [task_to_json(session, t, today, lead_name=names.get(t.lead_unit_id, ""), co_units=co[t.id],
                                   info_units=info[t.id], assignee_name=people.get(t.assignee_id))
                      for t in created]
@@ -370,12 +372,14 @@ def patch_task(task_id: int):
     user = current_user()
     corrects = [f for f in office.CORRECTION_FIELDS if f in data]
     if corrects and not office.is_office(user):  # before any field check
-        return api_error("forbidden", "Chỉ Văn phòng được điều chỉnh đơn vị, nội dung, hạn hoặc chu kỳ của nhiệm vụ", 403)
+        return api_error("forbidden",
+                         "Chỉ Văn phòng được điều chỉnh đơn vị, nội dung, hạn hoặc chu kỳ của nhiệm vụ", 403)
     if corrects and not (isinstance(data.get("reason"), str) and data["reason"].strip()):
         return api_error("reason_required", "Cần nêu lý do điều chỉnh ('reason')", 422)
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        return api_error("version_required", "Cần trường 'version' (số nguyên) để tránh ghi đè thay đổi của người khác", 422)
+        return api_error("version_required",
+                         "Cần trường 'version' (số nguyên) để tránh ghi đè thay đổi của người khác", 422)
     state = data.get("state")
     if state is not None and not isinstance(state, str):
         return api_error("invalid_state", "'state' phải là chuỗi", 422)
@@ -623,7 +627,7 @@ def withdraw_directive(directive_id: int):
 @api_auth_required
 def list_units():
     session = get_session()
-    units = session.exec(select(Unit).where(Unit.active == True).order_by(Unit.name)).all()  # noqa: E712
+    units = session.exec(select(Unit).where(Unit.active == sa.true()).order_by(Unit.name)).all()
     return jsonify(UnitList.model_construct(items=[UnitPublic.model_construct(
         id=u.id, code=u.code, name=u.name, short_name=u.short_name, kind=u.kind, aliases=list(u.aliases or []))
         for u in units]).model_dump(mode="json"))

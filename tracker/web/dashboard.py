@@ -31,8 +31,6 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import and_
-from sqlalchemy import select
 
 from tracker.db import get_session
 from tracker.models import ADMIN

@@ -57,7 +57,8 @@ def openapi_document() -> dict:
             "title": "directive-tracker API",
             "version": "1",
             "description": "Theo dõi nhiệm vụ từ văn bản chỉ đạo. Xác thực bằng `Authorization: Bearer <mã>` "
-                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Mã sai bị giới hạn theo địa chỉ "
+                           "(tạo ở trang Tài khoản hoặc `flask --app app users token LOGIN`). Mã sai bị giới hạn theo"
+                           " địa chỉ "
                            "(SECRET_THROTTLE_ADDRESS lần trong 15 phút, rồi 429 với `Retry-After`). Lỗi luôn có dạng "
                            '`{"error": {"code", "message"}}`.',
         },
@@ -102,7 +103,8 @@ def openapi_document() -> dict:
                                "chưa gửi `confirm_duplicate: true`; 422 `issued_required` khi chưa có ngày ban hành.",
                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/DirectivePublish"}}}},
-                "responses": {**_ok("Directive", "Đã ban hành", "201"), **_errors("400", "401", "403", "404", "409", "422")},
+                "responses": {**_ok("Directive", "Đã ban hành", "201"),
+                              **_errors("400", "401", "403", "404", "409", "422")},
             }},
             "/api/v1/tasks": {"get": {
                 "summary": "Danh sách nhiệm vụ được phép xem, sắp theo hạn",
@@ -199,11 +201,13 @@ def openapi_document() -> dict:
             "/api/v1/stats/units": {"get": {
                 "summary": "Số liệu bốn nhóm theo đơn vị (hoàn thành đúng hạn, hoàn thành quá hạn, "
                            "chưa hoàn thành trong hạn, chưa hoàn thành quá hạn)",
-                "description": "Phục vụ bởi blueprint tổng hợp (tracker/web/dashboard.py); cùng bộ lọc với trang Tổng hợp.",
+                "description": "Phục vụ bởi blueprint tổng hợp (tracker/web/dashboard.py); cùng bộ lọc với trang Tổng"
+                               " hợp.",
                 "parameters": [
                     {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["deadline", "issued"]},
                      "description": "Lọc theo hạn nhiệm vụ hoặc ngày ban hành văn bản"},
-                    {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "Từ ngày (DD/MM/YYYY hoặc YYYY-MM-DD)"},
+                    {"name": "from", "in": "query", "schema": {"type": "string"},
+                     "description": "Từ ngày (DD/MM/YYYY hoặc YYYY-MM-DD)"},
                     {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "Đến ngày"},
                     int_param("unit", "Đơn vị (id)"),
                     int_param("directive", "Văn bản (id)"),
@@ -266,7 +270,7 @@ def openapi_document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                                            "description": "phiên đăng nhập trên trình duyệt (các trang /exports/...)"}},
+                                            "description": "phiên đăng nhập trên trình duyệt (trang /exports/...)"}},
             "schemas": {
                 "Processing": {"type": "object", "required": ["id", "state", "progress"], "properties": {
                     "id": {"type": "integer"}, "state": {"type": "string", "enum": ["processing", "failed"]},
@@ -290,7 +294,8 @@ def openapi_document() -> dict:
                     "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
                     "rules": {"type": "object"},
                     "units": {"type": "array", "items": {"type": "object",
-                                                         "required": ["unit", "points", "rank", "ty_le_dung_han", "dat_80"],
+                                                         "required": ["unit", "points", "rank",
+                                                                      "ty_le_dung_han", "dat_80"],
                                                          "properties": {
                         "unit": {"$ref": "#/components/schemas/UnitRef"}, "points": {"type": "number"},
                         "rank": {"type": "integer"}, "ty_le_dung_han": {"type": ["number", "null"]},
@@ -393,7 +398,8 @@ def _collab_paths(id_param) -> dict:
         "/api/v1/notifications": {"get": {
             "summary": "Hộp thông báo trong ứng dụng (mới trước) và số chưa đọc",
             "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                           {"name": "per_page", "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
                            {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "true"]},
                             "description": "Chỉ thông báo chưa đọc"}],
             "responses": {**_ok("Inbox"), **_errors("400", "401")},

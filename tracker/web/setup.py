@@ -19,18 +19,18 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from tracker import deadline_state
-from tracker.web import labels
-from tracker.vocab import role_can
 from tracker.models import DIRECTIVE_KINDS
 from tracker.models import DIRECTIVE_STATES
-from tracker.web.labels import reason_label
-from tracker.web.labels import recurrence_label
 from tracker.models import ROLE_LABELS
 from tracker.models import TASK_STATUSES
 from tracker.models import UNIT_KIND_LABELS
 from tracker.services import ServiceError
 from tracker.services.clock import local_zone
 from tracker.settings import of as settings_of
+from tracker.vocab import role_can
+from tracker.web import labels
+from tracker.web.labels import reason_label
+from tracker.web.labels import recurrence_label
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -54,7 +54,8 @@ ERROR_MESSAGES = {
     500: ("Lỗi hệ thống", "Đã có lỗi xảy ra. Vui lòng thử lại sau; nếu vẫn lỗi, hãy báo quản trị."),
 }
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error"}
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests",
+               500: "server_error"}
 
 
 def wants_json() -> bool:

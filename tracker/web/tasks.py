@@ -6,6 +6,7 @@ bot). A refused change re-renders the task page with the reason and the matching
 """
 import math
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -31,11 +32,11 @@ from tracker.models import Task
 from tracker.models import Unit
 from tracker.models import User
 from tracker.services import ServiceError
+from tracker.services import inputs
 from tracker.services import permissions
 from tracker.services import tasks as task_service
 from tracker.services.cache import data_version
 from tracker.services.clock import local_today
-from tracker.services import inputs
 from tracker.services.dates import parse_user_date
 from tracker.web.auth import current_user
 from tracker.web.auth import login_required
@@ -107,7 +108,7 @@ def index():
     unit_id = _int_or_none(request.args.get("unit"))
     directive_id = _int_or_none(request.args.get("directive"))
     pending_ext = request.args.get("ext") == "pending"
-    units = tuple(tuple(u) for u in session.exec(select(Unit.id, Unit.name).where(Unit.active == True)  # noqa: E712
+    units = tuple(tuple(u) for u in session.exec(select(Unit.id, Unit.name).where(Unit.active == sa.true())
                                                   .order_by(Unit.name)).all())
     query = {"unit_id": unit_id, "directive_id": directive_id, "pending_extension": pending_ext}
     return _listing("tasks/index.html", query, unit_options=_unit_options(units, unit_id), **query)
@@ -174,7 +175,7 @@ def _detail_context(task: Task) -> dict:
         "can_reopen": office and closed,
         "closed": closed,
         "deadline_history": _deadline_history(task, events, requests_),
-        "all_units": session.exec(select(Unit.id, Unit.name).where(Unit.active == True, Unit.kind != "group")  # noqa: E712
+        "all_units": session.exec(select(Unit.id, Unit.name).where(Unit.active == sa.true(), Unit.kind != "group")
                                   .order_by(Unit.name)).all() if office else [],
         "lead_statuses": [(s, TASK_STATUSES[s]) for s in task_service.LEAD_SETTABLE],
         "source_span": (directive.source_text[task.source_start:task.source_end]
