@@ -1,14 +1,20 @@
 """Engine and per-request session.
 
 SQLite gets WAL, enforced foreign keys and a busy timeout on every connection, so the
-web process and the worker can share one file. PostgreSQL connections are pre-pinged.
+web process and the worker can share one file. A PostgreSQL connection is pinged when it
+comes out of the pool after sitting idle (a server restart or an idle timeout may have
+closed it); one reused within seconds is not: SQLAlchemy's pool_pre_ping cost every
+request three round trips (BEGIN, SELECT 1, ROLLBACK) before its first query.
 """
+import time
+
 from flask import current_app
 from flask import g
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -22,7 +28,32 @@ def make_engine(url: str, **kwargs) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkin", _mark_idle)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# A connection back in the pool for longer than this is pinged before reuse.
+IDLE_PING_SECONDS = 10.0
+
+
+def _mark_idle(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """Pessimistic disconnect handling for idle connections only: a dead one raises
+    DisconnectionError, and the pool replaces it with a fresh connection."""
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+        return  # new (just connected) or reused within seconds
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:  # noqa: BLE001 - any failure means the connection is unusable
+        raise DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

@@ -124,3 +124,54 @@ def test_dashboard_queries_do_not_grow(app, client, login, province):
     province["grow"](190)
     large = _count(app, client, "/dashboard")
     assert_no_growth(small, large)
+
+
+def test_task_page_queries_do_not_grow(app, client, login, session, make_unit, make_user, make_task):
+    """The task page: a fixed number of statements whatever its history, discussion, files,
+    extension requests, child tasks and units; and every part is shown (the parts known to be
+    empty are skipped with EXISTS flags read with the task)."""
+    from tracker.models import Attachment
+    from tracker.models import ExtensionRequest
+    from tracker.models import Task
+    from tracker.models import TaskComment
+    from tracker.models import TaskFollow
+    from tracker.models import TaskInfoUnit
+
+    lead, co, info, sub = (make_unit(name=n, code=c) for n, c in
+                           (("Sở Tài chính", "STC"), ("Sở Y tế", "SYT"), ("Sở Nội vụ", "SNV"), ("Phòng Ngân sách", "PNS")))
+    leader = make_user("lanhdao", role="leader")
+    bare = make_task(lead, action="Nhiệm vụ trống")
+    task = make_task(lead, action="Nhiệm vụ đầy đủ", deadline=TODAY, co_units=(co,))
+    session.add(TaskInfoUnit(task_id=task.id, unit_id=info.id))
+    session.add(TaskFollow(task_id=task.id, user_id=leader.id))
+    session.commit()
+    made = {"n": 0}
+
+    def grow(n):
+        for _ in range(n):
+            i = made["n"]
+            made["n"] += 1
+            comment = TaskComment(task_id=task.id, author_id=leader.id, text=f"Ý kiến số {i}")
+            session.add(comment)
+            session.flush()
+            session.add(Attachment(task_id=task.id, comment_id=comment.id if i % 2 else None, uploaded_by_id=leader.id,
+                                   original_name=f"tep-{i}.pdf", stored_name=f"stored-{i}", content_type="application/pdf",
+                                   size=10))
+            session.add(ExtensionRequest(task_id=task.id, requested_by_id=leader.id, requested_date=TODAY,
+                                         reason=f"Lý do {i}", status="rejected", decided_by_id=leader.id))
+            session.add(TaskEvent(task_id=task.id, actor_id=leader.id, kind="note", note=f"Ghi chú {i}"))
+            session.add(Task(directive_id=task.directive_id, lead_unit_id=sub.id, parent_id=task.id,
+                             action=f"Việc con {i}", status="chua_thuc_hien", progress=0))
+        session.commit()
+
+    login(leader)
+    bare_count = _count(app, client, f"/tasks/{bare.id}")
+    grow(2)
+    small = _count(app, client, f"/tasks/{task.id}")
+    grow(18)
+    large = _count(app, client, f"/tasks/{task.id}")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    for shown in ("Ý kiến số 19", "tep-18.pdf", "tep-19.pdf", "Việc con 19", "Sở Y tế", "Sở Nội vụ"):
+        assert shown in page, shown
+    assert large == small, f"{small} queries with 2 of each, {large} with 20"
+    assert bare_count < small  # the empty parts cost no query

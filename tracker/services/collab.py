@@ -294,13 +294,17 @@ def comments_of(session: Session, task: Task) -> list[tuple[TaskComment, str]]:
     return [(c, name) for c, name in rows]
 
 
-def comment_files(session: Session, task: Task) -> dict[int, list]:
-    """The files sent with each comment of `task`, by comment id (one query)."""
+def comment_files(session: Session, task: Task, attachments=None) -> dict[int, list]:
+    """The files sent with each comment of `task`, by comment id: from `attachments` (all
+    of the task's files, already read) or one query."""
     from tracker.models import Attachment
 
     out: dict[int, list] = {}
-    rows = session.exec(select(Attachment).where(Attachment.task_id == task.id, Attachment.comment_id.is_not(None))
-                        .order_by(Attachment.id)).all()
+    if attachments is not None:
+        rows = sorted((a for a in attachments if a.comment_id is not None), key=lambda a: a.id)
+    else:
+        rows = session.exec(select(Attachment).where(Attachment.task_id == task.id, Attachment.comment_id.is_not(None))
+                            .order_by(Attachment.id)).all()
     for attachment in rows:
         out.setdefault(attachment.comment_id, []).append(attachment)
     return out

@@ -34,11 +34,17 @@ KIND_LABELS = {
 PAGE = 50
 
 
-def unread_count(session: Session, user_id: int) -> int:
-    """One COUNT over the inbox index (the bell in the layout)."""
-    return session.execute(sa.select(sa.func.count()).select_from(Notification).where(
+def unread_count_of(user_id) -> sa.ScalarSelect:
+    """The COUNT over the inbox index as a scalar subquery (the bell in the layout): the web
+    layer reads it in the same statement as the signed-in user."""
+    return sa.select(sa.func.count()).select_from(Notification).where(
         Notification.recipient_id == user_id, Notification.channel == WEB,
-        Notification.read_at.is_(None))).scalar_one()
+        Notification.read_at.is_(None)).scalar_subquery()
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """One COUNT over the inbox index."""
+    return session.execute(sa.select(unread_count_of(user_id))).scalar_one()
 
 
 def items(session: Session, user: User, *, page: int = 1, per_page: int = PAGE, unread_only: bool = False):

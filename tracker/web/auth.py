@@ -21,6 +21,7 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from sqlalchemy import select
 
 from tracker.db import get_session
 from tracker.models import AuditEvent
@@ -48,7 +49,7 @@ def load_session_user() -> None:
     user_id = session.get("user_id")
     if user_id is None:
         return
-    user = get_session().get(User, user_id)
+    user = _user_and_bell(user_id)
     if user is None or not user.active or session.get("gen") != (user.session_generation or 0) \
             or _session_too_old(session.get("login_at")):
         session.clear()
@@ -67,6 +68,22 @@ def load_session_user() -> None:
             return redirect(url_for("profile.twofactor"))
         abort(403)
     return None
+
+
+def _user_and_bell(user_id) -> User | None:
+    """The session's user; on a GET (a page that may show the layout) with the bell's unread
+    count in the same statement (`g.inbox_unread`, read by tracker/web/collab.py), one round
+    trip less on every page. Other methods may change the inbox before a page is drawn, so
+    they leave the count to be read when the layout asks."""
+    if request.method not in ("GET", "HEAD"):
+        return get_session().get(User, user_id)
+    from tracker.services.inbox import unread_count_of
+
+    row = get_session().execute(select(User, unread_count_of(User.id)).where(User.id == user_id)).first()
+    if row is None:
+        return None
+    g.inbox_unread = row[1]
+    return row[0]
 
 
 PASSWORD_CHANGE_ENDPOINTS = ("profile.index", "profile.change_password", "auth.logout", "auth.login", "static",

@@ -49,11 +49,17 @@ def _bell():
     return {"inbox_unread": unread}
 
 
-def detail_context(task: Task, user: User) -> dict:
-    """What the task page needs for issue 16, in a fixed number of queries."""
+def detail_context(task: Task, user: User, *, present: dict | None = None, attachments=None) -> dict:
+    """What the task page needs for issue 16, in a fixed number of queries. `present` (the
+    task page's EXISTS flags, tracker/web/tasks.py) skips the parts known to be empty;
+    `attachments` (all of the task's files, already read) gives the comments' files."""
     session = get_session()
+
+    def has(part: str) -> bool:
+        return present is None or present[part]
+
     assignee = session.get(User, task.assignee_id) if task.assignee_id else None
-    children = delegation.children_of(session, task)
+    children = delegation.children_of(session, task) if has("children") else []
     parent = session.get(Task, task.parent_id) if task.parent_id else None
     can_assign = collab.can_assign(session, user, task) and task.status != "hoan_thanh"
     can_delegate = delegation.can_delegate(session, user, task) and task.status != "hoan_thanh"
@@ -61,12 +67,12 @@ def detail_context(task: Task, user: User) -> dict:
         "assignee": assignee,
         "officers": collab.unit_officers(session, task.lead_unit_id) if can_assign else [],
         "can_assign": can_assign,
-        "comments": collab.comments_of(session, task),
-        "comment_files": collab.comment_files(session, task),
+        "comments": collab.comments_of(session, task) if has("comments") else [],
+        "comment_files": collab.comment_files(session, task, attachments) if has("comments") else {},
         "can_comment": permissions.can_view_task(session, user, task),
         "can_direct": user.role == "leader",
-        "following": collab.is_following(session, user, task),
-        "info_units": collab.info_units_for(session, [task.id])[task.id],
+        "following": present["following"] if present is not None else collab.is_following(session, user, task),
+        "info_units": collab.info_units_for(session, [task.id])[task.id] if has("info_units") else [],
         "children": children,
         "rollup": delegation.rollup(children),
         "parent": parent,
@@ -251,6 +257,7 @@ def inbox_open(notification_id: int):
         abort(404)
     inbox.mark_read(session, user, ids=[item.id])
     session.commit()
+    g.pop("inbox_unread", None)  # read with the user before the item was marked
     if item.task_id:
         return redirect(url_for("tasks.detail", task_id=item.task_id))
     if item.kind in ("due_soon", "overdue") and user.role in ("staff", "head"):

@@ -138,12 +138,17 @@ def _detail_context(task: Task) -> dict:
     today = local_today()
     directive = session.get(Directive, task.directive_id)
     lead = session.get(Unit, task.lead_unit_id)
-    co_units = task_service.co_units_for(session, [task.id])[task.id]
+    present = _present(task.id)
+
+    def has(part: str) -> bool:
+        return present is None or present[part]
+
+    co_units = task_service.co_units_for(session, [task.id])[task.id] if has("co_units") else []
     events = task_service.history(session, task)
     requests_ = session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id)
-                             .order_by(ExtensionRequest.created_at.desc())).all()
+                             .order_by(ExtensionRequest.created_at.desc())).all() if has("requests") else []
     attachments = session.exec(select(Attachment).where(Attachment.task_id == task.id)
-                               .order_by(Attachment.created_at)).all()
+                               .order_by(Attachment.created_at)).all() if has("attachments") else []
     actor_ids = {e.actor_id for e in events} | {r.requested_by_id for r in requests_} | \
         {r.decided_by_id for r in requests_} | {a.uploaded_by_id for a in attachments}
     actor_ids.discard(None)
@@ -181,7 +186,7 @@ def _detail_context(task: Task) -> dict:
         "source_span": (directive.source_text[task.source_start:task.source_end]
                         if directive and task.source_start is not None and task.source_end is not None else ""),
         "max_upload_mb": current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
-        **_collab_context(task, user),
+        **_collab_context(task, user, present, attachments),
     }
 
 
@@ -199,11 +204,11 @@ def _deadline_history(task: Task, events, requests_) -> list[dict]:
     return out
 
 
-def _collab_context(task: Task, user: User) -> dict:
+def _collab_context(task: Task, user: User, present: dict | None, attachments) -> dict:
     """Officer in charge, discussion, follow, delegation (issue 16; tracker/web/collab.py)."""
     from tracker.web.collab import detail_context
 
-    return detail_context(task, user)
+    return detail_context(task, user, present=present, attachments=attachments)
 
 
 def _confirm_gate(task_id: int) -> None:
@@ -244,8 +249,39 @@ def _prefetch(task_id: int) -> None:
     (nothing is shown before `_load` has checked that the user may see the task). The
     identity map holds objects weakly: the rows are kept on `g` for the request."""
     session = get_session()
-    g.prefetched = session.exec(select(Task, Directive, Unit).join(Directive, Directive.id == Task.directive_id)
+    present = _present_columns(current_user())
+    g.prefetched = session.exec(select(Task, Directive, Unit, *present).join(Directive, Directive.id == Task.directive_id)
                  .join(Unit, Unit.id == Task.lead_unit_id).where(Task.id == task_id)).all()
+    if g.prefetched:
+        g.task_present = (task_id, dict(zip((c.name for c in present), g.prefetched[0][3:])))
+
+
+def _present_columns(user: User) -> list:
+    """EXISTS flags read with the task: what the page would otherwise query only to find
+    nothing (most tasks have no comment, file, extension request or child task). Each is a
+    probe of an index on the task id."""
+    from sqlalchemy import exists
+    from sqlalchemy.orm import aliased
+
+    from tracker.models import TaskCoUnit
+    from tracker.models import TaskComment
+    from tracker.models import TaskFollow
+    from tracker.models import TaskInfoUnit
+
+    child = aliased(Task)
+    return [exists().where(TaskCoUnit.task_id == Task.id).label("co_units"),
+            exists().where(TaskInfoUnit.task_id == Task.id).label("info_units"),
+            exists().where(ExtensionRequest.task_id == Task.id).label("requests"),
+            exists().where(Attachment.task_id == Task.id).label("attachments"),
+            exists().where(TaskComment.task_id == Task.id).label("comments"),
+            exists().where(child.parent_id == Task.id).label("children"),
+            exists().where(TaskFollow.task_id == Task.id, TaskFollow.user_id == user.id).label("following")]
+
+
+def _present(task_id: int) -> dict | None:
+    """The flags of `_prefetch` for this task, or None (then every part is queried)."""
+    found = g.get("task_present")
+    return found[1] if found is not None and found[0] == task_id else None
 
 
 def _refused(task_id: int, exc: ServiceError):
@@ -253,6 +289,7 @@ def _refused(task_id: int, exc: ServiceError):
     session = get_session()
     session.rollback()
     session.expire_all()
+    g.pop("task_present", None)  # read before the refused change: query every part again
     task = _load(task_id)
     message = exc.message
     if exc.status == 409 and exc.code == "conflict":
