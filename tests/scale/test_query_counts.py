@@ -138,7 +138,8 @@ def test_task_page_queries_do_not_grow(app, client, login, session, make_unit, m
     from tracker.models import TaskInfoUnit
 
     lead, co, info, sub = (make_unit(name=n, code=c) for n, c in
-                           (("Sở Tài chính", "STC"), ("Sở Y tế", "SYT"), ("Sở Nội vụ", "SNV"), ("Phòng Ngân sách", "PNS")))
+                           (("Sở Tài chính", "STC"), ("Sở Y tế", "SYT"), ("Sở Nội vụ", "SNV"),
+                            ("Phòng Ngân sách", "PNS")))
     leader = make_user("lanhdao", role="leader")
     bare = make_task(lead, action="Nhiệm vụ trống")
     task = make_task(lead, action="Nhiệm vụ đầy đủ", deadline=TODAY, co_units=(co,))
@@ -155,7 +156,8 @@ def test_task_page_queries_do_not_grow(app, client, login, session, make_unit, m
             session.add(comment)
             session.flush()
             session.add(Attachment(task_id=task.id, comment_id=comment.id if i % 2 else None, uploaded_by_id=leader.id,
-                                   original_name=f"tep-{i}.pdf", stored_name=f"stored-{i}", content_type="application/pdf",
+                                   original_name=f"tep-{i}.pdf", stored_name=f"stored-{i}",
+                                   content_type="application/pdf",
                                    size=10))
             session.add(ExtensionRequest(task_id=task.id, requested_by_id=leader.id, requested_date=TODAY,
                                          reason=f"Lý do {i}", status="rejected", decided_by_id=leader.id))

@@ -250,10 +250,11 @@ def _prefetch(task_id: int) -> None:
     identity map holds objects weakly: the rows are kept on `g` for the request."""
     session = get_session()
     present = _present_columns(current_user())
-    g.prefetched = session.exec(select(Task, Directive, Unit, *present).join(Directive, Directive.id == Task.directive_id)
-                 .join(Unit, Unit.id == Task.lead_unit_id).where(Task.id == task_id)).all()
+    g.prefetched = session.exec(select(Task, Directive, Unit, *present)
+                                .join(Directive, Directive.id == Task.directive_id)
+                                .join(Unit, Unit.id == Task.lead_unit_id).where(Task.id == task_id)).all()
     if g.prefetched:
-        g.task_present = (task_id, dict(zip((c.name for c in present), g.prefetched[0][3:])))
+        g.task_present = (task_id, dict(zip((c.name for c in present), g.prefetched[0][3:], strict=True)))
 
 
 def _present_columns(user: User) -> list:
@@ -263,8 +264,8 @@ def _present_columns(user: User) -> list:
     from sqlalchemy import exists
     from sqlalchemy.orm import aliased
 
-    from tracker.models import TaskCoUnit
     from tracker.models import TaskComment
+    from tracker.models import TaskCoUnit
     from tracker.models import TaskFollow
     from tracker.models import TaskInfoUnit
 
