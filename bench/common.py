@@ -88,12 +88,6 @@ def _under(values, keys, limit, strict=False, answered=True):
     return v < limit if strict else v <= limit
 
 
-def sweep_figures(values: dict) -> tuple[float | None, float | None]:
-    """(reminder-hour sweep, quiet-minute sweep) in seconds from bench/followup.py's figures."""
-    return (_num(values, "at_0800_s", "reminder_hour_s", "sweep_s", "seconds"),
-            _num(values, "quiet_s", "quiet_minute_s", "next_minute_sweep_s", "repeat_sweep_s"))
-
-
 def targets(sections, backends) -> list[Target]:
     """Every target of the sections and backends this run covers."""
     out = []
@@ -121,13 +115,16 @@ def targets(sections, backends) -> list[Target]:
                                   _under(v, ("p95_ms", "max_ms"), EXPORT_S * 1000)
                                   and (v.get("rows") in (None, EXPORT_ROWS))), "pages"))
         if "sweep" in sections:
-            def sweep_ok(v):
-                at_hour, quiet = sweep_figures(v)
-                if at_hour is None or quiet is None:
-                    return None
-                return at_hour < SWEEP_S and quiet < SWEEP_S and not v.get("repeat_written")
-            out.append(Target(f"reminders.{b}.sweep", f"< {SWEEP_S} s at the reminder hour and at a quiet minute",
-                              sweep_ok, "sweep"))
+            # the rows of bench/reminders.py: the reminder hour (08:00, the day's rows written) and
+            # a quiet minute (nothing new: nothing written)
+            out.append(Target(f"reminders.{b}.sweep_0800", f"< {SWEEP_S * 1000:.0f} ms at the reminder hour",
+                              lambda v: _under(v, ("sweep_0800_ms",), SWEEP_S * 1000, strict=True, answered=False),
+                              "sweep"))
+            quiet_text = f"< {SWEEP_S * 1000:.0f} ms at a quiet minute, writes nothing"
+            out.append(Target(f"reminders.{b}.sweep_quiet", quiet_text,
+                              lambda v: None if _num(v, "quiet_max_ms") is None else (
+                                  _num(v, "quiet_max_ms") < SWEEP_S * 1000 and not v.get("quiet_written")),
+                              "sweep"))
     return out
 
 
@@ -148,10 +145,6 @@ def apply_targets(rows: list, wanted: list[Target]) -> list:
         row.result = "MISS" if ok is None else passfail(ok)
         if ok is None:
             row.note = (row.note + "; " if row.note else "") + "the figure the target needs is missing"
-        if t.row.startswith("reminders.") and row.values:
-            at_hour, quiet = sweep_figures(row.values)
-            if at_hour is not None and quiet is not None:
-                row.figure = f"{at_hour:.3f} s reminder hour, {quiet:.3f} s quiet minute"
     return rows
 
 

@@ -57,7 +57,8 @@ def test_targets_judge_the_figures_not_the_sections_verdict():
     for b in ("postgresql", "sqlite"):
         for page in ("dashboard", "unit_task_list", "task_detail", "api_task_list", "search_warm"):
             assert {f"pages.{b}.{page}.c1", f"pages.{b}.{page}.c4"} <= names
-        assert {f"pages.{b}.search_cold.c4", f"pages.{b}.export_10000", f"reminders.{b}.sweep"} <= names
+        assert {f"pages.{b}.search_cold.c4", f"pages.{b}.export_10000", f"reminders.{b}.sweep_0800",
+                f"reminders.{b}.sweep_quiet"} <= names
     assert {"parser.dev", "parser.real", "parser.cold_start"} <= names
 
     rows = [
@@ -66,8 +67,10 @@ def test_targets_judge_the_figures_not_the_sections_verdict():
         Row("pages.sqlite.task_detail.c4", "x", values={"p95_ms": 3.0, "non_2xx": 2}),
         Row("pages.sqlite.search_cold.c4", "x", values={"p95_ms": 49.0}),
         Row("pages.sqlite.export_10000", "x", values={"p95_ms": 1001.0, "rows": 10_000}),
-        Row("reminders.sqlite.sweep", "x", values={"sweep_s": 0.3, "next_minute_sweep_s": 0.01, "repeat_written": 0}),
-        Row("reminders.postgresql.sweep", "x", values={"sweep_s": 0.5, "next_minute_sweep_s": 0.01}),
+        Row("reminders.sqlite.sweep_0800", "x", values={"sweep_0800_ms": 300.0}),
+        Row("reminders.sqlite.sweep_quiet", "x", values={"quiet_max_ms": 12.0, "quiet_written": 0}),
+        Row("reminders.postgresql.sweep_0800", "x", values={"sweep_0800_ms": 500.0}),
+        Row("reminders.postgresql.sweep_quiet", "x", values={"quiet_max_ms": 12.0, "quiet_written": 3}),
         Row("parser.dev", "x", values={"ms_per_1000_words": 2.4, "speedup": 19.9}),
         Row("parser.cold_start", "x", values={"wall_s": 0.09, "web_modules_loaded": ""}),
     ]
@@ -77,9 +80,10 @@ def test_targets_judge_the_figures_not_the_sections_verdict():
     assert judged["pages.sqlite.task_detail.c4"].result == "MISS"        # fast, but answered non-2xx
     assert judged["pages.sqlite.search_cold.c4"].result == "PASS"
     assert judged["pages.sqlite.export_10000"].result == "MISS"
-    assert judged["reminders.sqlite.sweep"].result == "PASS"
-    assert "quiet minute" in judged["reminders.sqlite.sweep"].figure
-    assert judged["reminders.postgresql.sweep"].result == "MISS"         # < 0.5 s, not <=
+    assert judged["reminders.sqlite.sweep_0800"].result == "PASS"
+    assert judged["reminders.sqlite.sweep_quiet"].result == "PASS"
+    assert judged["reminders.postgresql.sweep_0800"].result == "MISS"    # < 0.5 s, not <=
+    assert judged["reminders.postgresql.sweep_quiet"].result == "MISS"   # a quiet minute wrote rows
     assert judged["parser.dev"].result == "MISS"                         # under 20x dateparser
     assert judged["parser.cold_start"].result == "PASS"
     # a target this run has no figure for is a MISS row, not a silent gap

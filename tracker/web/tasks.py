@@ -270,12 +270,18 @@ def _present_columns(user: User) -> list:
     from tracker.models import TaskInfoUnit
 
     child = aliased(Task)
+    has_child = child.parent_id == Task.id
+    if get_session().get_bind().dialect.name == "sqlite":
+        # after ANALYZE, SQLite's statistics count the NULL parent_id of every top-level task as
+        # one value matching all rows, and it scans the table (30 ms at 100,000 tasks) instead of
+        # probing ix_task_parent_id; likelihood() tells it the condition is selective
+        has_child = sa.func.likelihood(has_child, sa.literal_column("0.000001"))
     return [exists().where(TaskCoUnit.task_id == Task.id).label("co_units"),
             exists().where(TaskInfoUnit.task_id == Task.id).label("info_units"),
             exists().where(ExtensionRequest.task_id == Task.id).label("requests"),
             exists().where(Attachment.task_id == Task.id).label("attachments"),
             exists().where(TaskComment.task_id == Task.id).label("comments"),
-            exists().where(child.parent_id == Task.id).label("children"),
+            exists().where(has_child).label("children"),
             exists().where(TaskFollow.task_id == Task.id, TaskFollow.user_id == user.id).label("following")]
 
 
