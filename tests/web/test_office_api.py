@@ -189,7 +189,10 @@ def test_cancel_leaves_the_figures_and_says_how_many(client, world, h, session):
 
 def test_cancelled_task_gets_no_reminders(app, client, world, h, session, make_task):
     t = world.task_b
-    t.deadline = world.today + timedelta(days=1)  # a "before" reminder is due for B's people (lead days 3,1,0)
+    # a fixed working Monday, not date.today(): on a Saturday "tomorrow" is a Sunday deadline, whose
+    # lead-day reminder moves back to Friday (issue 15), and the control task was not listed
+    today = date(2026, 11, 30)
+    t.deadline = today + timedelta(days=1)  # a "before" reminder is due for B's people (lead days 3,1,0)
     session.add(t)
     session.commit()
     control = make_task(world.b, action="Đối chứng", deadline=t.deadline)
@@ -201,7 +204,7 @@ def test_cancelled_task_gets_no_reminders(app, client, world, h, session, make_t
 
     session.expire_all()
     staff = session.exec(select(User).where(User.unit_id == world.b.id, User.role == "staff")).first()
-    message = daily_message(session, staff, world.today, "http://x")
+    message = daily_message(session, staff, today, "http://x")
     lines = " ".join(line.text for section in message.sections for line in section.lines)
     assert f"#{control.id} " in lines, "the control task is reminded"
     assert f"#{t.id} " not in lines
